@@ -1,0 +1,5 @@
+import sys
+
+from stammtisch.cli import main
+
+sys.exit(main())

@@ -1,0 +1,105 @@
+"""Preparing a database: migrate to the newest schema and, once, load the seed content.
+
+Idempotent: the seed is loaded only into a database that has never been seeded (a
+``seeded_at`` marker), so a second start, or a restart after organizers changed or
+deleted seed meetings, changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from stammtisch.clock import BERLIN
+from stammtisch.config import DATA_DIR
+from stammtisch.db import migrate, session_scope, write_transaction
+from stammtisch.meetings import MeetingInput, validate_meeting
+from stammtisch.models import Meeting, MeetingTopicField, SiteSetting, TopicField
+from stammtisch.site import TEXT_KEYS, TEXT_PREFIX
+
+SEED_FILE = DATA_DIR / "seed.json"
+SEEDED_KEY = "seeded_at"
+
+
+@dataclass(frozen=True)
+class InitReport:
+    seeded: bool
+    topic_fields: int
+    meetings: int
+
+
+def berlin_instant(day: str, clock_time: str) -> datetime:
+    """'2021-12-06', '17:00' -> that wall time in Berlin, as an aware datetime."""
+    return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock_time), BERLIN)
+
+
+def load_seed(session: Session, *, now: datetime, seed_file: Path = SEED_FILE) -> InitReport:
+    """Load the seed content in one transaction unless this database was seeded before."""
+    content = json.loads(seed_file.read_text(encoding="utf-8"))
+    with write_transaction(session):
+        if session.get(SiteSetting, SEEDED_KEY) is not None:
+            return InitReport(seeded=False, topic_fields=0, meetings=0)
+        for key in TEXT_KEYS:
+            if key in content["site"]:
+                session.add(SiteSetting(key=TEXT_PREFIX + key, value=content["site"][key]))
+        slugs: dict[str, int] = {}
+        for position, tf in enumerate(content["topic_fields"], start=1):
+            row = TopicField(
+                slug=tf["slug"],
+                name=tf["name"],
+                description=tf["description"],
+                position=position,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            slugs[tf["slug"]] = row.id
+        for m in content["meetings"]:
+            values = validate_meeting(
+                session,
+                MeetingInput(
+                    theme=m["theme"],
+                    description=m.get("description", ""),
+                    starts_at=berlin_instant(m["date"], m["start"]),
+                    ends_at=berlin_instant(m["date"], m["end"]),
+                    primary_topic_field_id=slugs[m["topic_field"]],
+                    further_topic_field_ids=[slugs[s] for s in m.get("further_topic_fields", [])],
+                    registration_state=m.get("registration_state", "not_open"),
+                    capacity=m.get("capacity"),
+                    online_link=m.get("online_link"),
+                    documentation_url=m.get("documentation_url"),
+                    documentation_text=m.get("documentation_text"),
+                    status=m.get("status", "planned"),
+                ),
+            )
+            further = values.pop("further")
+            meeting = Meeting(**values, created_at=now, updated_at=now)
+            session.add(meeting)
+            session.flush()
+            for topic_id in further:
+                session.add(MeetingTopicField(meeting_id=meeting.id, topic_field_id=topic_id))
+        session.add(SiteSetting(key=SEEDED_KEY, value=now.isoformat()))
+        report = InitReport(seeded=True, topic_fields=len(slugs), meetings=len(content["meetings"]))
+    return report
+
+
+def init_database(engine: Engine, *, now: datetime, seed: bool = True) -> InitReport:
+    """Migrate to the newest schema, then load the seed content if never loaded."""
+    migrate(engine)
+    if not seed:
+        return InitReport(seeded=False, topic_fields=0, meetings=0)
+    with session_scope(engine) as session:
+        return load_seed(session, now=now)
+
+
+def is_seeded(engine: Engine) -> bool:
+    with session_scope(engine) as session:
+        return (
+            session.exec(select(SiteSetting).where(SiteSetting.key == SEEDED_KEY)).first()
+            is not None
+        )

@@ -1,0 +1,49 @@
+"""Dates and times as Germans write them, via Babel, always in Europe/Berlin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from babel.dates import format_datetime
+
+from stammtisch.clock import BERLIN
+
+LOCALE = "de_DE"
+# "ccc" is CLDR's stand-alone abbreviated weekday: "Mo" (the format form "EEE" is "Mo.").
+_DAY = "ccc, dd.MM.yyyy"
+_TIME = "HH:mm"
+
+
+def berlin(instant: datetime) -> datetime:
+    return instant.astimezone(BERLIN)
+
+
+def format_day(instant: datetime) -> str:
+    """'Mo, 06.12.2021'"""
+    return format_datetime(berlin(instant), _DAY, tzinfo=BERLIN, locale=LOCALE)
+
+
+def format_time(instant: datetime) -> str:
+    return format_datetime(berlin(instant), _TIME, tzinfo=BERLIN, locale=LOCALE)
+
+
+def format_long_day(instant: datetime) -> str:
+    """'Montag, 6. Dezember 2021'"""
+    return format_datetime(berlin(instant), "EEEE, d. MMMM yyyy", tzinfo=BERLIN, locale=LOCALE)
+
+
+def format_meeting_time(starts_at: datetime, ends_at: datetime) -> str:
+    """'Mo, 06.12.2021, 17:00–18:30 Uhr' (with both days when it runs past midnight)."""
+    start, end = berlin(starts_at), berlin(ends_at)
+    if start.date() == end.date():
+        return f"{format_day(start)}, {format_time(start)}–{format_time(end)} Uhr"
+    return (
+        f"{format_day(start)}, {format_time(start)} Uhr – {format_day(end)}, {format_time(end)} Uhr"
+    )
+
+
+def format_timestamp(instant: datetime) -> str:
+    """'06.12.2021, 17:03 Uhr'"""
+    return (
+        format_datetime(berlin(instant), "dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale=LOCALE) + " Uhr"
+    )

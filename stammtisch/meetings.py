@@ -1,0 +1,338 @@
+"""Meetings: creating them and reading them for the public pages.
+
+Read functions return frozen dataclasses (never live ORM rows), and never the private
+online-meeting link: only :mod:`stammtisch.registrations` hands that out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from stammtisch.db import write_transaction
+from stammtisch.errors import NotFound
+from stammtisch.formatting import format_meeting_time
+from stammtisch.models import (
+    Impulse,
+    Meeting,
+    MeetingStatus,
+    MeetingTopicField,
+    Registration,
+    RegistrationState,
+    RegistrationStatus,
+    TopicField,
+)
+from stammtisch.validation import FieldChecker
+
+MAX_DURATION = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class ImpulseView:
+    id: int
+    title: str
+    presenter: str
+    organisation: str | None
+    description: str
+    position: int
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """What the public may know about a meeting (no online-meeting link)."""
+
+    id: int
+    theme: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    registration_state: str
+    capacity: int | None
+    confirmed_count: int
+    waitlist_count: int
+    topic_fields: tuple[str, ...]
+    primary_topic_field_id: int
+    impulses: tuple[ImpulseView, ...] = field(default=())
+    documentation_url: str | None = None
+    documentation_text: str | None = None
+
+    @property
+    def time_label(self) -> str:
+        return format_meeting_time(self.starts_at, self.ends_at)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.confirmed_count >= self.capacity
+
+    @property
+    def free_places(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.confirmed_count, 0)
+
+    def is_past(self, now: datetime) -> bool:
+        return self.ends_at <= now or self.status == MeetingStatus.HELD
+
+    def accepts_registrations(self, now: datetime) -> bool:
+        return (
+            self.status == MeetingStatus.PLANNED
+            and self.registration_state == RegistrationState.OPEN
+            and self.ends_at > now
+        )
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    """Raw input for a meeting, as a form or the seed file gives it."""
+
+    theme: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    primary_topic_field_id: int | None
+    description: str = ""
+    further_topic_field_ids: Sequence[int] = ()
+    registration_state: str = RegistrationState.NOT_OPEN
+    capacity: int | str | None = None
+    online_link: str | None = None
+    documentation_url: str | None = None
+    documentation_text: str | None = None
+    status: str = MeetingStatus.PLANNED
+
+
+def validate_meeting(session: Session, data: MeetingInput) -> dict:
+    check = FieldChecker()
+    theme = check.text("theme", data.theme, label="ein Thema", min_length=3, max_length=200)
+    description = check.text(
+        "description",
+        data.description,
+        label="eine Beschreibung",
+        required=False,
+        max_length=5000,
+        multiline=True,
+    )
+    if data.starts_at is None or data.starts_at.tzinfo is None:
+        check.fail("starts_at", "Bitte geben Sie Datum und Beginn an.")
+    if data.ends_at is None or data.ends_at.tzinfo is None:
+        check.fail("ends_at", "Bitte geben Sie das Ende an.")
+    elif data.starts_at is not None and data.starts_at.tzinfo is not None:
+        if data.ends_at <= data.starts_at:
+            check.fail("ends_at", "Das Ende muss nach dem Beginn liegen.")
+        elif data.ends_at - data.starts_at > MAX_DURATION:
+            check.fail("ends_at", "Ein Treffen dauert höchstens 12 Stunden.")
+    registration_state = check.choice(
+        "registration_state",
+        data.registration_state,
+        RegistrationState,
+        message="Bitte wählen Sie einen Anmeldestatus.",
+    )
+    status = check.choice(
+        "status", data.status, MeetingStatus, message="Bitte wählen Sie einen Status."
+    )
+    capacity = check.integer(
+        "capacity", data.capacity, label="die Zahl der Plätze", minimum=1, maximum=10_000
+    )
+    online_link = check.url("online_link", data.online_link, label="der Zoom-Link")
+    documentation_url = check.url(
+        "documentation_url", data.documentation_url, label="der Link zur Dokumentation"
+    )
+    documentation_text = check.text(
+        "documentation_text",
+        data.documentation_text,
+        label="einen Dokumentationstext",
+        required=False,
+        max_length=20_000,
+        multiline=True,
+    )
+    known = set(session.exec(select(TopicField.id)).all())
+    if data.primary_topic_field_id not in known:
+        check.fail("primary_topic_field_id", "Bitte wählen Sie ein Themenfeld.")
+    further = []
+    for topic_id in data.further_topic_field_ids:
+        if topic_id not in known:
+            check.fail("further_topic_field_ids", "Unbekanntes Themenfeld ausgewählt.")
+        elif topic_id != data.primary_topic_field_id and topic_id not in further:
+            further.append(topic_id)
+    check.raise_if_any()
+    return {
+        "theme": theme,
+        "description": description or "",
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "primary_topic_field_id": data.primary_topic_field_id,
+        "registration_state": registration_state,
+        "capacity": capacity,
+        "online_link": online_link,
+        "documentation_url": documentation_url,
+        "documentation_text": documentation_text,
+        "status": status,
+        "further": further,
+    }
+
+
+def create_meeting(*, session: Session, data: MeetingInput, now: datetime) -> int:
+    """Create a meeting with its further topic fields; returns its id."""
+    with write_transaction(session):
+        values = validate_meeting(session, data)
+        further = values.pop("further")
+        meeting = Meeting(**values, created_at=now, updated_at=now)
+        session.add(meeting)
+        session.flush()
+        for topic_id in further:
+            session.add(MeetingTopicField(meeting_id=meeting.id, topic_field_id=topic_id))
+        meeting_id = meeting.id
+    return meeting_id
+
+
+@dataclass(frozen=True)
+class ImpulseInput:
+    title: str
+    presenter: str
+    organisation: str | None = None
+    description: str = ""
+
+
+def add_impulse(*, session: Session, meeting_id: int, data: ImpulseInput) -> int:
+    """Put an impulse on a meeting, after the ones it already has."""
+    check = FieldChecker()
+    title = check.text("title", data.title, label="einen Titel", min_length=3, max_length=200)
+    presenter = check.text("presenter", data.presenter, label="einen Namen", max_length=120)
+    organisation = check.text(
+        "organisation",
+        data.organisation,
+        label="eine Organisation",
+        required=False,
+        max_length=200,
+    )
+    description = check.text(
+        "description",
+        data.description,
+        label="eine Beschreibung",
+        required=False,
+        max_length=2000,
+        multiline=True,
+    )
+    check.raise_if_any()
+    with write_transaction(session):
+        if session.get(Meeting, meeting_id) is None:
+            raise NotFound("Diesen Termin gibt es nicht.")
+        last = session.exec(
+            select(func.max(Impulse.position)).where(Impulse.meeting_id == meeting_id)
+        ).one()
+        impulse = Impulse(
+            meeting_id=meeting_id,
+            position=(last or 0) + 1,
+            title=title,
+            presenter=presenter,
+            organisation=organisation,
+            description=description or "",
+        )
+        session.add(impulse)
+        session.flush()
+        impulse_id = impulse.id
+    return impulse_id
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _views(session: Session, meetings: Sequence[Meeting]) -> list[MeetingView]:
+    """Build views for many meetings with one query per related table (no N+1)."""
+    if not meetings:
+        return []
+    ids = [m.id for m in meetings]
+    confirmed = func.sum(case((Registration.status == RegistrationStatus.CONFIRMED, 1), else_=0))
+    waitlisted = func.sum(case((Registration.status == RegistrationStatus.WAITLISTED, 1), else_=0))
+    counts = {
+        row[0]: (int(row[1] or 0), int(row[2] or 0))
+        for row in session.exec(
+            select(Registration.meeting_id, confirmed, waitlisted)
+            .where(col(Registration.meeting_id).in_(ids))
+            .group_by(Registration.meeting_id)
+        ).all()
+    }
+    names = dict(session.exec(select(TopicField.id, TopicField.name)).all())
+    further: dict[int, list[str]] = defaultdict(list)
+    for meeting_id, topic_id in session.exec(
+        select(MeetingTopicField.meeting_id, MeetingTopicField.topic_field_id)
+        .join(TopicField, TopicField.id == MeetingTopicField.topic_field_id)
+        .where(col(MeetingTopicField.meeting_id).in_(ids))
+        .order_by(TopicField.position)
+    ).all():
+        further[meeting_id].append(names[topic_id])
+    impulses: dict[int, list[ImpulseView]] = defaultdict(list)
+    for imp in session.exec(
+        select(Impulse)
+        .where(col(Impulse.meeting_id).in_(ids))
+        .order_by(Impulse.position, Impulse.id)
+    ).all():
+        impulses[imp.meeting_id].append(
+            ImpulseView(
+                id=imp.id,
+                title=imp.title,
+                presenter=imp.presenter,
+                organisation=imp.organisation,
+                description=imp.description,
+                position=imp.position,
+            )
+        )
+    return [
+        MeetingView(
+            id=m.id,
+            theme=m.theme,
+            description=m.description,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            status=m.status,
+            registration_state=m.registration_state,
+            capacity=m.capacity,
+            confirmed_count=counts.get(m.id, (0, 0))[0],
+            waitlist_count=counts.get(m.id, (0, 0))[1],
+            topic_fields=(names[m.primary_topic_field_id], *further.get(m.id, [])),
+            primary_topic_field_id=m.primary_topic_field_id,
+            impulses=tuple(impulses.get(m.id, [])),
+            documentation_url=m.documentation_url,
+            documentation_text=m.documentation_text,
+        )
+        for m in meetings
+    ]
+
+
+def list_upcoming(*, session: Session, now: datetime) -> list[MeetingView]:
+    """Meetings that have not ended yet (cancelled ones included), soonest first."""
+    rows = session.exec(
+        select(Meeting)
+        .where(Meeting.ends_at > now, Meeting.status != MeetingStatus.HELD)
+        .order_by(Meeting.starts_at, Meeting.id)
+    ).all()
+    return _views(session, rows)
+
+
+def list_past(*, session: Session, now: datetime, limit: int | None = None) -> list[MeetingView]:
+    """Meetings that are over (or marked held), newest first; cancelled ones left out."""
+    query = (
+        select(Meeting)
+        .where(
+            (Meeting.ends_at <= now) | (Meeting.status == MeetingStatus.HELD),
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+        .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return _views(session, session.exec(query).all())
+
+
+def get_meeting(*, session: Session, meeting_id: int) -> MeetingView:
+    """One meeting's public view; :class:`NotFound` if there is none."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("Diesen Termin gibt es nicht.")
+    return _views(session, [meeting])[0]

@@ -1,0 +1,194 @@
+"""The Themensammlung: suggestions of topics, questions and ideas, with votes.
+
+Moderation is a small state machine; each change is one function that refuses a
+transition the table below does not allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from stammtisch.db import write_transaction
+from stammtisch.errors import AlreadyVoted, InvalidTransition, NotFound, ValidationError
+from stammtisch.models import (
+    ModerationState,
+    Suggestion,
+    SuggestionKind,
+    SuggestionVote,
+    TopicField,
+)
+from stammtisch.validation import FieldChecker
+
+TEXT_MIN, TEXT_MAX = 10, 1000
+
+ALLOWED_MODERATION: dict[ModerationState, frozenset[ModerationState]] = {
+    ModerationState.PENDING: frozenset(
+        {ModerationState.APPROVED, ModerationState.REJECTED, ModerationState.MERGED}
+    ),
+    ModerationState.APPROVED: frozenset({ModerationState.REJECTED, ModerationState.MERGED}),
+    ModerationState.REJECTED: frozenset({ModerationState.APPROVED}),
+    ModerationState.MERGED: frozenset(),
+}
+
+STATE_LABELS = {
+    ModerationState.PENDING: "wartet auf Prüfung",
+    ModerationState.APPROVED: "veröffentlicht",
+    ModerationState.REJECTED: "abgelehnt",
+    ModerationState.MERGED: "zusammengeführt",
+}
+
+
+@dataclass(frozen=True)
+class SuggestionInput:
+    text: str
+    kind: str = SuggestionKind.TOPIC
+    topic_field_id: int | None = None  # None: "weiß nicht"
+    author_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    id: int
+    text: str
+    kind: str
+    topic_field_id: int | None
+    topic_field_name: str | None
+    author_name: str | None
+    votes: int
+    created_at: datetime
+
+
+def submit_suggestion(*, session: Session, data: SuggestionInput, now: datetime) -> int:
+    """Store a visitor's suggestion as pending; it appears once an organizer approves it."""
+    check = FieldChecker()
+    text = check.text(
+        "text",
+        data.text,
+        label="Ihren Vorschlag",
+        min_length=TEXT_MIN,
+        max_length=TEXT_MAX,
+        multiline=True,
+    )
+    kind = check.choice(
+        "kind", data.kind, SuggestionKind, message="Bitte wählen Sie: Thema, Frage oder Idee."
+    )
+    author = check.text(
+        "author_name", data.author_name, label="einen Namen", required=False, max_length=120
+    )
+    topic_id = data.topic_field_id
+    if topic_id is not None and (not isinstance(topic_id, int) or isinstance(topic_id, bool)):
+        check.fail("topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste.")
+    check.raise_if_any()
+    with write_transaction(session):
+        if topic_id is not None and session.get(TopicField, topic_id) is None:
+            raise ValidationError.single(
+                "topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste."
+            )
+        row = Suggestion(
+            text=text,
+            kind=kind,
+            topic_field_id=topic_id,
+            author_name=author,
+            state=ModerationState.PENDING,
+            votes=0,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        suggestion_id = row.id
+    return suggestion_id
+
+
+def list_public_suggestions(
+    *, session: Session, order: Literal["votes", "newest"] = "votes"
+) -> list[SuggestionView]:
+    """Approved suggestions, by votes (ties: newest first) or newest first."""
+    query = (
+        select(Suggestion, TopicField.name)
+        .join(TopicField, TopicField.id == Suggestion.topic_field_id, isouter=True)
+        .where(Suggestion.state == ModerationState.APPROVED)
+    )
+    if order == "votes":
+        query = query.order_by(
+            col(Suggestion.votes).desc(),
+            col(Suggestion.created_at).desc(),
+            col(Suggestion.id).desc(),
+        )
+    else:
+        query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
+    return [
+        SuggestionView(
+            id=s.id,
+            text=s.text,
+            kind=s.kind,
+            topic_field_id=s.topic_field_id,
+            topic_field_name=name,
+            author_name=s.author_name,
+            votes=s.votes,
+            created_at=s.created_at,
+        )
+        for s, name in session.exec(query).all()
+    ]
+
+
+def vote(*, session: Session, suggestion_id: int, voter_key: str, now: datetime) -> int:
+    """Count one "+1" per voter and suggestion; returns the new number of votes."""
+    if not voter_key or len(voter_key) > 64:
+        raise ValueError("voter_key must be 1–64 characters")
+    try:
+        with write_transaction(session):
+            suggestion = session.exec(
+                select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
+            ).first()
+            if suggestion is None or suggestion.state != ModerationState.APPROVED:
+                raise NotFound("Diesen Vorschlag gibt es nicht (mehr).")
+            session.add(
+                SuggestionVote(suggestion_id=suggestion_id, voter_key=voter_key, created_at=now)
+            )
+            session.flush()
+            session.exec(
+                update(Suggestion)
+                .where(Suggestion.id == suggestion_id)
+                .values(votes=Suggestion.votes + 1)
+            )
+            votes = session.exec(
+                select(Suggestion.votes).where(Suggestion.id == suggestion_id)
+            ).one()
+    except IntegrityError as exc:
+        raise AlreadyVoted("Sie haben diesen Vorschlag schon unterstützt.") from exc
+    return votes
+
+
+def moderate(
+    *, session: Session, suggestion_id: int, to_state: ModerationState, now: datetime
+) -> None:
+    """Approve or reject a suggestion (merging has its own function)."""
+    if to_state == ModerationState.MERGED:
+        raise ValueError("use merge_suggestion to merge")
+    with write_transaction(session):
+        suggestion = session.exec(
+            select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
+        ).first()
+        if suggestion is None:
+            raise NotFound("Diesen Vorschlag gibt es nicht.")
+        _check_transition(ModerationState(suggestion.state), to_state)
+        suggestion.state = to_state
+        suggestion.moderated_at = now
+        session.add(suggestion)
+
+
+def _check_transition(current: ModerationState, target: ModerationState) -> None:
+    if target not in ALLOWED_MODERATION[current]:
+        sources = [
+            STATE_LABELS[s] for s, targets in ALLOWED_MODERATION.items() if target in targets
+        ]
+        raise InvalidTransition(
+            f"Ein Vorschlag im Zustand „{STATE_LABELS[current]}“ kann nicht "
+            f"„{STATE_LABELS[target]}“ werden (nur aus: {', '.join(sources) or '–'})."
+        )

@@ -1,0 +1,89 @@
+"""Topic fields (Themenfelder)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from stammtisch.db import write_transaction
+from stammtisch.errors import ValidationError
+from stammtisch.models import TopicField
+from stammtisch.validation import FieldChecker
+
+
+@dataclass(frozen=True)
+class TopicFieldView:
+    id: int
+    slug: str
+    name: str
+    description: str
+    position: int
+
+
+def slugify(name: str) -> str:
+    """'Klimaschutz & Energiewende' -> 'klimaschutz-energiewende' (umlauts spelled out)."""
+    text = name.lower()
+    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(src, dst)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "themenfeld"
+
+
+def list_topic_fields(*, session: Session) -> list[TopicFieldView]:
+    """All topic fields in their display order."""
+    rows = session.exec(select(TopicField).order_by(TopicField.position, TopicField.id)).all()
+    return [
+        TopicFieldView(
+            id=r.id, slug=r.slug, name=r.name, description=r.description, position=r.position
+        )
+        for r in rows
+    ]
+
+
+def create_topic_field(
+    *, session: Session, name: str, description: str = "", now: datetime
+) -> TopicFieldView:
+    """Add a topic field at the end of the order; names and slugs are unique."""
+    check = FieldChecker()
+    clean_name = check.text("name", name, label="einen Namen", min_length=3, max_length=120)
+    clean_desc = check.text(
+        "description",
+        description,
+        label="eine Beschreibung",
+        required=False,
+        max_length=2000,
+        multiline=True,
+    )
+    check.raise_if_any()
+    slug = slugify(clean_name)
+    with write_transaction(session):
+        clash = session.exec(
+            select(TopicField).where(
+                (func.lower(TopicField.name) == clean_name.lower()) | (TopicField.slug == slug)
+            )
+        ).first()
+        if clash is not None:
+            raise ValidationError.single("name", "Ein Themenfeld mit diesem Namen gibt es schon.")
+        last = session.exec(select(func.max(TopicField.position))).one()
+        row = TopicField(
+            slug=slug,
+            name=clean_name,
+            description=clean_desc or "",
+            position=(last or 0) + 1,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        view = TopicFieldView(
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            description=row.description,
+            position=row.position,
+        )
+    return view

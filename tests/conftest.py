@@ -1,0 +1,98 @@
+"""Shared fixtures: a fresh database per test, on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from stammtisch.clock import parse_instant
+from stammtisch.db import make_engine, migrate
+from tests.pgserver import PostgresServer, start_server
+
+# The situation of the original web page: 06.12.2021 open, four meetings ahead.
+SEED_NOW = parse_instant("2021-11-20T12:00:00+01:00")
+TEMPLATE_DB = "stammtisch_template"
+
+
+def _pg_required() -> bool:
+    return (
+        os.environ.get("CI", "").lower() == "true" or os.environ.get("STAMMTISCH_REQUIRE_PG") == "1"
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    try:
+        server = start_server()
+    except RuntimeError as exc:
+        if _pg_required():
+            pytest.fail(f"PostgreSQL is required for this run: {exc}")
+        pytest.skip(f"no PostgreSQL server available: {exc}")
+    try:
+        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {TEMPLATE_DB}"))
+        admin.dispose()
+        template = make_engine(server.url(TEMPLATE_DB))
+        migrate(template)
+        template.dispose()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A freshly migrated, empty database (not seeded)."""
+    if request.param == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
+    yield server.url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def seeded(engine) -> Engine:
+    """The migrated database with the seed content of the original web page."""
+    from stammtisch.bootstrap import init_database
+
+    init_database(engine, now=SEED_NOW)
+    return engine
+
+
+@pytest.fixture
+def now():
+    return SEED_NOW

@@ -1,0 +1,214 @@
+"""The registration rules: validation, duplicates, capacity, waitlist, cancellation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from stammtisch import registrations
+from stammtisch.db import session_scope
+from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
+from stammtisch.models import Registration, RegistrationStatus
+from tests import factories as f
+
+
+def _count(engine) -> int:
+    with session_scope(engine) as s:
+        return s.exec(select(func.count()).select_from(Registration)).one()
+
+
+def test_register_confirms_and_hands_out_link_and_token(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    receipt = f.register(engine, meeting_id, 1, now=now)
+    assert receipt.status == RegistrationStatus.CONFIRMED
+    assert receipt.online_link == "https://zoom.us/j/123456789"
+    assert receipt.waitlist_position is None
+    assert len(receipt.token) >= 43  # 32 random bytes, URL-safe base64
+    with session_scope(engine) as s:
+        row = s.get(Registration, receipt.registration_id)
+        assert row.token_hash == registrations.hash_token(receipt.token)
+        assert receipt.token not in (row.token_hash, row.participant_key)
+        assert row.consent_at == now
+        assert row.email_normalized == "person1@example.org"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "fragment"),
+    [
+        ({"name": ""}, "name", "Namen"),
+        ({"name": "x"}, "name", "zu kurz"),
+        ({"name": "x" * 121}, "name", "zu lang"),
+        ({"email": ""}, "email", "E-Mail-Adresse an"),
+        ({"email": "keine-adresse"}, "email", "gültige E-Mail-Adresse"),
+        ({"email": "a@b"}, "email", "gültige E-Mail-Adresse"),
+        ({"federal_state": "bayern"}, "federal_state", "Bundesland"),
+        ({"consent": False}, "consent", "zu"),
+    ],
+)
+def test_register_rejects_bad_input_with_german_message_per_field(
+    engine, now, overrides, field, fragment
+):
+    meeting_id = f.meeting(engine, now=now)
+    with pytest.raises(ValidationError) as err:
+        f.register(engine, meeting_id, 1, now=now, **overrides)
+    assert fragment in err.value.errors[field]
+    assert _count(engine) == 0
+
+
+def test_register_reports_every_bad_field_at_once(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    with pytest.raises(ValidationError) as err:
+        f.register(engine, meeting_id, 1, now=now, name="", email="nope", consent=False)
+    assert set(err.value.errors) == {"name", "email", "consent"}
+
+
+def test_register_same_email_twice_is_refused_case_insensitively(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, 1, now=now, email="Anna.Beispiel@Example.org")
+    with pytest.raises(AlreadyRegistered) as err:
+        f.register(engine, meeting_id, 2, now=now, email="anna.beispiel@EXAMPLE.ORG ")
+    assert "bereits eine Anmeldung" in err.value.message
+    assert _count(engine) == 1
+
+
+def test_register_again_after_cancelling_is_allowed(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    first = f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=first.token, now=now)
+    again = f.register(engine, meeting_id, 1, now=now)
+    assert again.status == RegistrationStatus.CONFIRMED
+
+
+def test_same_email_may_register_for_two_meetings(engine, now):
+    a = f.meeting(engine, now=now)
+    b = f.meeting(engine, now=now, days_ahead=50)
+    f.register(engine, a, 1, now=now)
+    assert f.register(engine, b, 1, now=now).status == RegistrationStatus.CONFIRMED
+
+
+def test_full_meeting_puts_people_on_the_waitlist_in_arrival_order(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=2)
+    results = [f.register(engine, meeting_id, n, now=now) for n in range(5)]
+    assert [r.status for r in results] == ["confirmed"] * 2 + ["waitlisted"] * 3
+    assert [r.waitlist_position for r in results] == [None, None, 1, 2, 3]
+    assert all(r.online_link is None for r in results[2:])
+
+
+def test_cancelling_a_confirmed_place_promotes_the_first_waiting(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=2)
+    people = [f.register(engine, meeting_id, n, now=now) for n in range(4)]
+    with session_scope(engine) as s:
+        result = registrations.cancel(session=s, token=people[0].token, now=now)
+    assert result.promoted_registration_ids == (people[2].registration_id,)
+    with session_scope(engine) as s:
+        promoted = registrations.find_by_token(session=s, token=people[2].token)
+        still_waiting = registrations.find_by_token(session=s, token=people[3].token)
+        assert registrations.status_counts(session=s, meeting_id=meeting_id) == {
+            "confirmed": 2,
+            "waitlisted": 1,
+            "cancelled": 1,
+        }
+    assert promoted.status == "confirmed"
+    assert promoted.online_link == "https://zoom.us/j/123456789"
+    assert still_waiting.waitlist_position == 1
+    assert still_waiting.online_link is None
+
+
+def test_cancelling_a_waitlisted_place_promotes_nobody(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    people = [f.register(engine, meeting_id, n, now=now) for n in range(3)]
+    with session_scope(engine) as s:
+        result = registrations.cancel(session=s, token=people[1].token, now=now)
+    assert result.promoted_registration_ids == ()
+    with session_scope(engine) as s:
+        assert registrations.find_by_token(session=s, token=people[2].token).waitlist_position == 1
+
+
+def test_cancel_twice_is_harmless(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    people = [f.register(engine, meeting_id, n, now=now) for n in range(3)]
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=people[0].token, now=now)
+    with session_scope(engine) as s:
+        second = registrations.cancel(session=s, token=people[0].token, now=now)
+    assert second.was_status == "cancelled"
+    assert second.promoted_registration_ids == ()
+    with session_scope(engine) as s:
+        assert registrations.status_counts(session=s, meeting_id=meeting_id)["confirmed"] == 1
+
+
+@pytest.mark.parametrize("token", ["", "x", "A" * 43, "A" * 5000])
+def test_unknown_token_reveals_nothing(engine, now, token):
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s:
+        assert registrations.find_by_token(session=s, token=token) is None
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        registrations.cancel(session=s, token=token, now=now)
+    assert "Person" not in err.value.message and "@" not in err.value.message
+
+
+def test_token_opens_only_its_own_registration(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    a = f.register(engine, meeting_id, "a", now=now)
+    b = f.register(engine, meeting_id, "b", now=now)
+    with session_scope(engine) as s:
+        assert registrations.find_by_token(session=s, token=a.token).email == "persona@example.org"
+        assert registrations.find_by_token(session=s, token=b.token).email == "personb@example.org"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"registration_state": "not_open"}, "noch nicht geöffnet"),
+        ({"registration_state": "closed"}, "geschlossen"),
+        ({"status": "cancelled"}, "abgesagt"),
+        ({"days_ahead": -3}, "Vergangenheit"),
+    ],
+)
+def test_register_refused_when_meeting_does_not_take_registrations(engine, now, kwargs, fragment):
+    meeting_id = f.meeting(engine, now=now, **kwargs)
+    with pytest.raises(ValidationError) as err:
+        f.register(engine, meeting_id, 1, now=now)
+    assert fragment in err.value.errors[FORM]
+    assert _count(engine) == 0
+
+
+def test_register_for_unknown_meeting(engine, now):
+    with pytest.raises(NotFound):
+        f.register(engine, 9999, 1, now=now)
+
+
+def test_meeting_without_link_confirms_without_link(engine, now):
+    meeting_id = f.meeting(engine, now=now, online_link=None)
+    receipt = f.register(engine, meeting_id, 1, now=now)
+    assert receipt.is_confirmed and receipt.online_link is None
+
+
+def test_failed_cancellation_writes_nothing(engine, now, monkeypatch):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    people = [f.register(engine, meeting_id, n, now=now) for n in range(2)]
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(registrations, "fill_free_places", boom)
+    with session_scope(engine) as s, pytest.raises(RuntimeError):
+        registrations.cancel(session=s, token=people[0].token, now=now + timedelta(minutes=1))
+    with session_scope(engine) as s:
+        row = s.get(Registration, people[0].registration_id)
+        assert row.status == "confirmed" and row.cancelled_at is None
+
+
+def test_participant_key_is_stable_per_person_and_not_the_email(engine, now):
+    a = f.meeting(engine, now=now)
+    b = f.meeting(engine, now=now, days_ahead=40)
+    r1 = f.register(engine, a, 1, now=now, email="Eva@Example.org")
+    r2 = f.register(engine, b, 1, now=now, email="eva@example.org")
+    with session_scope(engine) as s:
+        k1 = s.get(Registration, r1.registration_id).participant_key
+        k2 = s.get(Registration, r2.registration_id).participant_key
+    assert k1 == k2 and "eva" not in k1

@@ -1,0 +1,143 @@
+"""Themensammlung and impulse offers: validation, moderation, votes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import func, select
+
+from stammtisch import impulses, suggestions
+from stammtisch.db import session_scope
+from stammtisch.errors import AlreadyVoted, InvalidTransition, NotFound, ValidationError
+from stammtisch.models import ImpulseOffer, ModerationState, Suggestion
+from tests import factories as f
+
+
+def _submit(engine, now, **kw):
+    values = {"text": "Wie gelingt Bürgerenergie im ländlichen Raum?", "kind": "question"}
+    values.update(kw)
+    with session_scope(engine) as s:
+        return suggestions.submit_suggestion(
+            session=s, data=suggestions.SuggestionInput(**values), now=now
+        )
+
+
+def _approve(engine, now, sid):
+    with session_scope(engine) as s:
+        suggestions.moderate(
+            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
+        )
+
+
+def test_new_suggestion_is_pending_and_not_public(engine, now):
+    _submit(engine, now)
+    with session_scope(engine) as s:
+        assert suggestions.list_public_suggestions(session=s) == []
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"text": "zu kurz"}, "text"),
+        ({"text": "x" * 1001}, "text"),
+        ({"text": "\x00\x01\x02   "}, "text"),
+        ({"kind": "werbung"}, "kind"),
+        ({"author_name": "n" * 121}, "author_name"),
+        ({"topic_field_id": 4711}, "topic_field_id"),
+    ],
+)
+def test_suggestion_validation(engine, now, kw, field):
+    with pytest.raises(ValidationError) as err:
+        _submit(engine, now, **kw)
+    assert field in err.value.errors
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(Suggestion)).one() == 0
+
+
+def test_approved_suggestions_are_listed_by_votes_and_by_date(engine, now):
+    tf = f.topic_field(engine, now=now)
+    ids = [_submit(engine, now, text=f"Vorschlag Nummer {n}", topic_field_id=tf) for n in range(3)]
+    for sid in ids:
+        _approve(engine, now, sid)
+    with session_scope(engine) as s:
+        suggestions.vote(session=s, suggestion_id=ids[0], voter_key="v1", now=now)
+    with session_scope(engine) as s:
+        assert suggestions.vote(session=s, suggestion_id=ids[0], voter_key="v2", now=now) == 2
+    with session_scope(engine) as s:
+        suggestions.vote(session=s, suggestion_id=ids[1], voter_key="v1", now=now)
+    with session_scope(engine) as s:
+        by_votes = suggestions.list_public_suggestions(session=s, order="votes")
+        newest = suggestions.list_public_suggestions(session=s, order="newest")
+    assert [v.id for v in by_votes] == [ids[0], ids[1], ids[2]]
+    assert [v.votes for v in by_votes] == [2, 1, 0]
+    assert [v.id for v in newest] == sorted(ids, reverse=True)
+    assert by_votes[0].topic_field_name.startswith("Themenfeld")
+
+
+def test_a_visitor_votes_once(engine, now):
+    sid = _submit(engine, now)
+    _approve(engine, now, sid)
+    with session_scope(engine) as s:
+        suggestions.vote(session=s, suggestion_id=sid, voter_key="same", now=now)
+    with session_scope(engine) as s, pytest.raises(AlreadyVoted):
+        suggestions.vote(session=s, suggestion_id=sid, voter_key="same", now=now)
+    with session_scope(engine) as s:
+        assert s.get(Suggestion, sid).votes == 1
+
+
+def test_no_votes_for_pending_suggestions(engine, now):
+    sid = _submit(engine, now)
+    with session_scope(engine) as s, pytest.raises(NotFound):
+        suggestions.vote(session=s, suggestion_id=sid, voter_key="v", now=now)
+
+
+def test_moderation_refuses_invalid_transitions_with_valid_sources(engine, now):
+    sid = _submit(engine, now)
+    _approve(engine, now, sid)
+    with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
+        suggestions.moderate(
+            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
+        )
+    assert "veröffentlicht" in err.value.message and "abgelehnt" in err.value.message
+
+
+def test_impulse_offer_is_stored_as_submitted(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    with session_scope(engine) as s:
+        oid = impulses.submit_impulse_offer(
+            session=s,
+            data=impulses.ImpulseOfferInput(
+                title="Dorfladen Plus in Nordsachsen",
+                description="Wie ein Dorfladen zum Treffpunkt für alle Generationen wurde.",
+                name="Kim Beispiel",
+                email="kim@example.org",
+                preferred_meeting_id=meeting_id,
+            ),
+            now=now,
+        )
+    with session_scope(engine) as s:
+        offer = s.get(ImpulseOffer, oid)
+        assert offer.state == "submitted" and offer.preferred_meeting_id == meeting_id
+
+
+def test_impulse_offer_validation_and_past_meeting(engine, now):
+    past = f.meeting(engine, now=now, days_ahead=-10)
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        impulses.submit_impulse_offer(
+            session=s,
+            data=impulses.ImpulseOfferInput(title="", description="kurz", name="", email="x"),
+            now=now,
+        )
+    assert set(err.value.errors) == {"title", "description", "name", "email"}
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        impulses.submit_impulse_offer(
+            session=s,
+            data=impulses.ImpulseOfferInput(
+                title="Ein guter Titel",
+                description="Eine ausreichend lange Beschreibung.",
+                name="Kim",
+                email="kim@example.org",
+                preferred_meeting_id=past,
+            ),
+            now=now,
+        )
+    assert "preferred_meeting_id" in err.value.errors

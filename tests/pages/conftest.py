@@ -1,0 +1,59 @@
+"""AppTest fixtures: each test gets its own SQLite database and empty caches."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+SEED_NOW = "2021-11-20T12:00:00+01:00"
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("STAMMTISCH_NOW", SEED_NOW)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield url
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def make_app(app_db):
+    def factory(page: str | None = None, **query) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=30)
+        if query:
+            at.query_params.update(query)
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        return at
+
+    return factory
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text, for simple assertions."""
+    parts = []
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "info",
+        "error",
+        "success",
+        "warning",
+    ):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    joined = "\n".join(parts).replace("**", "")
+    return re.sub(r"\\([^\w\s])", r"\1", joined)  # undo Markdown escapes

@@ -1,0 +1,75 @@
+"""Engine, clock and cached reads for the pages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from stammtisch.bootstrap import init_database
+from stammtisch.clock import clock_from_setting
+from stammtisch.config import Settings, load_settings
+from stammtisch.db import make_engine, session_scope
+
+log = logging.getLogger("stammtisch.ui")
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return dict(st.secrets)
+    except Exception:  # no secrets.toml: configuration comes from the environment only
+        return {}
+
+
+def settings() -> Settings:
+    return load_settings(secrets=_secrets())
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str, pinned_now: str | None) -> Engine:
+    engine = make_engine(url)
+    # An empty database is migrated and seeded on first start; later starts change nothing.
+    report = init_database(engine, now=clock_from_setting(pinned_now).now())
+    if report.seeded:
+        log.info(
+            "database seeded: %s topic fields, %s meetings", report.topic_fields, report.meetings
+        )
+    return engine
+
+
+def engine() -> Engine:
+    cfg = settings()
+    return _engine_for(cfg.database_url, cfg.now)
+
+
+def now() -> datetime:
+    return clock_from_setting(settings().now).now()
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    with session_scope(engine()) as s:
+        yield s
+
+
+def now_key(moment: datetime | None = None) -> str:
+    """Cache key for "now" at minute resolution: lists change when meetings end."""
+    moment = moment or now()
+    return moment.replace(second=0, microsecond=0).isoformat()
+
+
+def read(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """Run a read service in a fresh session (uncached)."""
+    with session() as s:
+        return fn(session=s, **kwargs)
+
+
+def data_changed() -> None:
+    """Forget cached reads after a write, so every page shows the new state."""
+    st.cache_data.clear()
