@@ -1,8 +1,13 @@
-"""Strukturwandel-Stammtisch: entry point and router (``streamlit run app.py``)."""
+"""Strukturwandel-Stammtisch: entry point and router (``streamlit run app.py``).
+
+Organizer pages are added to the navigation only for a logged-in organizer, so they
+are neither listed nor reachable by URL for anyone else; each page and every organizer
+service checks the login again.
+"""
 
 import streamlit as st
 
-from ui import core, layout
+from ui import auth, core, layout
 
 st.set_page_config(
     page_title="Strukturwandel-Stammtisch",
@@ -13,11 +18,58 @@ st.set_page_config(
 
 core.engine()  # migrate and seed an empty database before any page reads from it
 
-pages = [
+public = [
     st.Page("pages/termine.py", title="Termine", icon=":material/event:", default=True),
+    st.Page(
+        "pages/themensammlung.py",
+        title="Themensammlung",
+        icon=":material/lightbulb:",
+        url_path="themensammlung",
+    ),
+    st.Page(
+        "pages/impuls.py",
+        title="Selbst etwas vorstellen",
+        icon=":material/campaign:",
+        url_path="impuls-anbieten",
+    ),
+]
+legal = [
+    st.Page(
+        "pages/datenschutz.py",
+        title="Datenschutz",
+        icon=":material/shield:",
+        url_path="datenschutz",
+    ),
+    st.Page("pages/impressum.py", title="Impressum", icon=":material/info:", url_path="impressum"),
+]
+hidden = [
+    # Reached only through the personal link in the registration confirmation.
+    st.Page(
+        "pages/meine_anmeldung.py",
+        title="Meine Anmeldung",
+        icon=":material/badge:",
+        url_path="meine-anmeldung",
+        visibility="hidden",
+    ),
 ]
 
+organizer = auth.current_organizer()
+pages = {"Stammtisch": public, "Rechtliches": legal}
+if organizer is None:
+    hidden.append(
+        st.Page(
+            "pages/login.py",
+            title="Anmeldung Team",
+            icon=":material/login:",
+            url_path="login",
+            visibility="hidden",
+        )
+    )
+else:
+    pages["Team"] = layout.organizer_pages()
+pages[""] = hidden
+
 nav = st.navigation(pages)
-layout.sidebar()
+layout.sidebar(organizer)
 nav.run()
 layout.footer()

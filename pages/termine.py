@@ -1,4 +1,4 @@
-"""Start page: what the series is, upcoming and past meetings, the topic fields."""
+"""Start page: what the series is, upcoming meetings with registration, past meetings."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from datetime import datetime
 
 import streamlit as st
 
-from stammtisch import meetings, topics
+from stammtisch import meetings, registrations, topics
+from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.meetings import MeetingView
-from stammtisch.models import RegistrationState
+from stammtisch.models import FEDERAL_STATE_LABELS, FederalState, RegistrationState
 from ui import core, layout
-from ui.render import escape_md, literal
+from ui.forms import FormState
+from ui.registration import show_access
+from ui.render import escape_md, field_error, form_error, literal
+
+PAST_CARDS = 6
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -28,8 +33,7 @@ def _topic_fields(url: str) -> list[topics.TopicFieldView]:
     return core.read(topics.list_topic_fields)
 
 
-def _registration_line(meeting: MeetingView) -> None:
-    now = core.now()
+def _status_badge(meeting: MeetingView, now: datetime) -> None:
     if meeting.is_cancelled:
         st.badge("Abgesagt", icon=":material/event_busy:", color="red")
     elif meeting.accepts_registrations(now):
@@ -45,13 +49,108 @@ def _registration_line(meeting: MeetingView) -> None:
         st.badge("Anmeldung geschlossen", icon=":material/lock:", color="gray")
 
 
-def _meeting_card(meeting: MeetingView, *, past: bool) -> None:
-    with st.container(border=True):
+def _submit_registration(meeting_id: int, form: FormState) -> None:
+    def action():
+        data = registrations.RegistrationInput(
+            name=form.value("name", ""),
+            email=form.value("email", ""),
+            organisation=form.value("organisation", ""),
+            federal_state=form.value("federal_state"),
+            consent=bool(form.value("consent", False)),
+        )
+        with core.session() as s:
+            try:
+                return registrations.register(
+                    session=s, meeting_id=meeting_id, data=data, now=core.now()
+                )
+            except AlreadyRegistered as exc:
+                # Shown next to the e-mail field; nothing about the existing one is revealed.
+                raise ValidationError({"email": exc.message}) from exc
+
+    form.submit(action)
+
+
+def _another_person(form: FormState) -> None:
+    form.reset()
+    form.clear_inputs("name", "email", "organisation", "federal_state", "consent")
+
+
+def _registration(meeting: MeetingView) -> None:
+    form = FormState(f"reg{meeting.id}")
+    receipt = form.result
+    if receipt is not None:
+        with st.container(border=True):
+            show_access(
+                meeting,
+                status=receipt.status,
+                waitlist_position=receipt.waitlist_position,
+                online_link=receipt.online_link,
+                token=receipt.token,
+                key=f"reg{meeting.id}",
+            )
+            st.button(
+                "Weitere Person anmelden",
+                key=f"reg{meeting.id}.again",
+                on_click=_another_person,
+                args=(form,),
+            )
+        return
+    errors = form.errors
+    label = "Auf die Warteliste" if meeting.is_full else "Anmelden"
+    with st.expander(label, expanded=bool(errors), icon=":material/how_to_reg:"):
+        if meeting.is_full:
+            st.info(
+                f"Alle {meeting.capacity} Plätze sind vergeben. Sie können sich auf die "
+                f"Warteliste setzen – Sie wären auf Position {meeting.waitlist_count + 1}.",
+                icon=":material/hourglass_top:",
+            )
+        with st.form(key=f"reg{meeting.id}.form", border=False):
+            st.text_input("Name", key=form.widget_key("name"), max_chars=120, autocomplete="name")
+            field_error(errors, "name")
+            st.text_input(
+                "E-Mail-Adresse",
+                key=form.widget_key("email"),
+                max_chars=254,
+                autocomplete="email",
+            )
+            field_error(errors, "email")
+            st.text_input(
+                "Organisation oder Initiative (freiwillig)",
+                key=form.widget_key("organisation"),
+                max_chars=200,
+                autocomplete="organization",
+            )
+            field_error(errors, "organisation")
+            st.selectbox(
+                "Bundesland (freiwillig)",
+                options=[None, *FederalState],
+                format_func=lambda v: "keine Angabe" if v is None else FEDERAL_STATE_LABELS[v],
+                key=form.widget_key("federal_state"),
+            )
+            field_error(errors, "federal_state")
+            st.checkbox(
+                "Ich bin einverstanden, dass meine Angaben zur Organisation dieses Treffens "
+                "gespeichert werden ([Datenschutzhinweise](/datenschutz)).",
+                key=form.widget_key("consent"),
+            )
+            field_error(errors, "consent")
+            form_error(errors)
+            st.form_submit_button(
+                "Auf die Warteliste setzen" if meeting.is_full else "Verbindlich anmelden",
+                type="primary",
+                on_click=_submit_registration,
+                args=(meeting.id, form),
+            )
+
+
+def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
+    with st.container(border=True, key=f"meeting-{meeting.id}"):
         st.markdown(f"**{escape_md(meeting.time_label)}**")
         st.subheader(f"Thema: {escape_md(meeting.theme)}", anchor=False)
-        st.caption("Themenfeld: " + escape_md(" · ".join(meeting.topic_fields)))
+        label = "Themenfelder" if len(meeting.topic_fields) > 1 else "Themenfeld"
+        st.caption(f"{label}: " + escape_md(" · ".join(meeting.topic_fields)))
         if not past:
-            _registration_line(meeting)
+            _status_badge(meeting, now)
         literal(meeting.description)
         if meeting.impulses:
             st.markdown("**Impulse**")
@@ -62,6 +161,9 @@ def _meeting_card(meeting: MeetingView, *, past: bool) -> None:
                 literal(f"• {impulse.title} – {who}")
         elif not past and not meeting.is_cancelled:
             st.caption("Impulse werden noch gesammelt – bei Interesse gerne melden!")
+            st.page_link(
+                "pages/impuls.py", label="Selbst einen Impuls anbieten", icon=":material/campaign:"
+            )
         if past and (meeting.documentation_url or meeting.documentation_text):
             st.markdown("**Dokumentation**")
             literal(meeting.documentation_text)
@@ -69,26 +171,45 @@ def _meeting_card(meeting: MeetingView, *, past: bool) -> None:
                 st.link_button(
                     "Dokumentation öffnen", meeting.documentation_url, icon=":material/description:"
                 )
+        if not past and meeting.accepts_registrations(now):
+            _registration(meeting)
 
 
 url = core.settings().database_url
-key = core.now_key()
+now = core.now()
+key = core.now_key(now)
 texts = layout.texts()
 
 st.title(texts["title"] or "Strukturwandel-Stammtisch")
 st.header("Worum geht's?", anchor=False)
-literal(texts["about"])
+about = [p for p in texts["about"].split("\n\n") if p.strip()]
+literal(about[0] if about else "")
+if len(about) > 1:
+    with st.expander("Mehr zum Stammtisch"):
+        literal("\n\n".join(about[1:]))
 
 st.header("Nächste Termine", anchor=False)
 upcoming = _upcoming(url, key)
 if not upcoming:
     st.info(
         "Zurzeit ist kein Treffen geplant. Die nächsten Termine stehen hier, sobald sie "
-        "feststehen – Themenvorschläge sind jederzeit willkommen!",
+        "feststehen. Welches Thema sollte als Nächstes dran sein? Schreiben Sie es in die "
+        "Themensammlung!",
         icon=":material/event_upcoming:",
     )
+    st.page_link("pages/themensammlung.py", label="Zur Themensammlung", icon=":material/lightbulb:")
 for m in upcoming:
-    _meeting_card(m, past=False)
+    _meeting_card(m, now=now, past=False)
+if upcoming:
+    with st.expander(
+        "Alle Termine im eigenen Kalender abonnieren", icon=":material/calendar_month:"
+    ):
+        st.caption(
+            "Diese Adresse in Outlook, Thunderbird oder im Kalender des Telefons als "
+            "Internetkalender (Abonnement) hinzufügen. Neue Termine erscheinen dann von selbst; "
+            "den Zoom-Link gibt es weiterhin nur nach der Anmeldung."
+        )
+        st.code(f"{core.base_url()}/kalender.ics", language=None, wrap_lines=True)
 
 st.header("Themenfelder", anchor=False)
 literal(texts["topic_fields_intro"])
@@ -98,10 +219,19 @@ for tf in _topic_fields(url):
 if texts["topic_fields_more"]:
     with st.expander("…und mehr"):
         literal(texts["topic_fields_more"])
+        st.page_link(
+            "pages/themensammlung.py", label="Zur Themensammlung", icon=":material/lightbulb:"
+        )
 
 st.header("Vergangene Termine", anchor=False)
 past_meetings = _past(url, key)
 if not past_meetings:
     st.caption("Noch keine vergangenen Termine.")
-for m in past_meetings:
-    _meeting_card(m, past=True)
+for m in past_meetings[:PAST_CARDS]:
+    _meeting_card(m, now=now, past=True)
+if len(past_meetings) > PAST_CARDS:
+    with st.expander(f"Ältere Termine ({len(past_meetings) - PAST_CARDS})"):
+        for m in past_meetings[PAST_CARDS:]:
+            st.markdown(f"**{escape_md(m.time_label)}** – {escape_md(m.theme)}")
+            if m.documentation_url:
+                st.link_button("Dokumentation", m.documentation_url, key=f"doc{m.id}")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
+from pathlib import Path
 
+from stammtisch import backup, organizers
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import load_settings
-from stammtisch.db import make_engine
+from stammtisch.db import make_engine, migrate, session_scope
+from stammtisch.errors import NotFound, ValidationError
+from stammtisch.formatting import format_timestamp
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -27,11 +32,117 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine():
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    init_database(engine, now=clock_from_setting(settings.now).now())
+    return engine, clock_from_setting(settings.now).now()
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Passwort: ")
+    second = getpass.getpass("Passwort wiederholen: ")
+    if first != second:
+        raise SystemExit("Die Passwörter stimmen nicht überein.")
+    return first
+
+
+def _cmd_organizer_add(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    password = _read_password(args)
+    try:
+        with session_scope(engine) as session:
+            view = organizers.add_organizer(
+                session=session,
+                name=args.name,
+                password=password,
+                now=now,
+                display_name=args.display_name,
+                email=args.email,
+            )
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            print(f"Fehler: {message}", file=sys.stderr)
+        return 2
+    print(f"Organisator-Konto „{view.name}“ angelegt.")
+    return 0
+
+
+def _cmd_organizer_list(args: argparse.Namespace) -> int:
+    engine, _now = _engine()
+    with session_scope(engine) as session:
+        rows = organizers.list_organizers(session=session)
+    if not rows:
+        print("Noch keine Organisator-Konten. Anlegen mit: python -m stammtisch organizer add NAME")
+    for row in rows:
+        last = format_timestamp(row.last_login_at) if row.last_login_at else "nie"
+        print(f"{row.name}\t{row.display_name}\t{row.email or '-'}\tletzte Anmeldung: {last}")
+    return 0
+
+
+def _cmd_organizer_remove(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    try:
+        with session_scope(engine) as session:
+            organizers.remove_organizer(session=session, name=args.name, now=now)
+    except NotFound as exc:
+        print(f"Fehler: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Organisator-Konto „{args.name}“ entfernt.")
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    counts = backup.write_backup(engine, Path(args.file), now=now)
+    print(
+        f"Sicherung in {args.file} geschrieben: {sum(counts.values())} Zeilen "
+        f"in {len(counts)} Tabellen."
+    )
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)  # an empty database gets the schema first, but no seed content
+    try:
+        counts = backup.restore(engine, backup.read_backup(Path(args.file)), force=args.force)
+    except backup.BackupError as exc:
+        print(f"Fehler: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Wiederhergestellt: {sum(counts.values())} Zeilen in {len(counts)} Tabellen.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stammtisch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="Datenbank migrieren und einmalig mit dem Seed füllen")
     init.set_defaults(func=_cmd_init)
+
+    dump = sub.add_parser("backup", help="alle Daten als JSON-Datei sichern")
+    dump.add_argument("file")
+    dump.set_defaults(func=_cmd_backup)
+    load = sub.add_parser("restore", help="eine Sicherung in eine leere Datenbank laden")
+    load.add_argument("file")
+    load.add_argument("--force", action="store_true", help="vorhandene Daten ersetzen")
+    load.set_defaults(func=_cmd_restore)
+
+    org = sub.add_parser("organizer", help="Organisator-Konten verwalten")
+    org_sub = org.add_subparsers(dest="organizer_command", required=True)
+    add = org_sub.add_parser("add", help="Konto anlegen (Passwort per Eingabeaufforderung)")
+    add.add_argument("name")
+    add.add_argument("--password-stdin", action="store_true", help="Passwort von stdin lesen")
+    add.add_argument("--email", help="E-Mail-Adresse (für Single-Sign-On über st.login)")
+    add.add_argument("--display-name", help="Anzeigename")
+    add.set_defaults(func=_cmd_organizer_add)
+    org_sub.add_parser("list", help="Konten auflisten").set_defaults(func=_cmd_organizer_list)
+    remove = org_sub.add_parser("remove", help="Konto entfernen")
+    remove.add_argument("name")
+    remove.set_defaults(func=_cmd_organizer_remove)
     return parser
 
 

@@ -16,7 +16,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'stammtisch.db'}"
 class Settings:
     database_url: str
     now: str | None = None
-    public_base_url: str = "http://localhost:8501"
+    public_base_url: str | None = None
 
 
 def load_settings(
@@ -36,7 +36,5 @@ def load_settings(
     return Settings(
         database_url=pick("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
         now=pick("STAMMTISCH_NOW"),
-        public_base_url=(
-            pick("STAMMTISCH_BASE_URL", "http://localhost:8501") or "http://localhost:8501"
-        ).rstrip("/"),
+        public_base_url=(pick("STAMMTISCH_BASE_URL") or "").rstrip("/") or None,
     )

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from stammtisch.dbtypes import UTCDateTime
@@ -285,3 +295,48 @@ class SuggestionVote(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
 
     __table_args__ = (UniqueConstraint("suggestion_id", "voter_key", name="uq_vote_once"),)
+
+
+class Organizer(SQLModel, table=True):
+    """An organizer account (two to five people run the series)."""
+
+    __tablename__ = "organizer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(60), nullable=False))
+    # Case-folded name: logins are case-insensitive and names unique that way.
+    login_key: str = Field(sa_column=Column(String(60), nullable=False, unique=True))
+    display_name: str = Field(sa_column=Column(String(120), nullable=False))
+    email: str | None = Field(default=None, sa_column=Column(String(320), nullable=True))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+    last_login_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per login name (existing or not), for the growing delay."""
+
+    __tablename__ = "login_throttle"
+
+    login_key: str = Field(sa_column=Column(String(120), primary_key=True))
+    failures: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    last_failure_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    blocked_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """One organizer change: who, what, when (details as JSON text)."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc())
+    actor_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    actor_name: str = Field(sa_column=Column(String(60), nullable=False))
+    action: str = Field(sa_column=Column(String(60), nullable=False))
+    object_type: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    object_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+    __table_args__ = (Index("ix_audit_entry_at", "at"),)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -192,3 +192,12 @@ def _check_transition(current: ModerationState, target: ModerationState) -> None
             f"Ein Vorschlag im Zustand „{STATE_LABELS[current]}“ kann nicht "
             f"„{STATE_LABELS[target]}“ werden (nur aus: {', '.join(sources) or '–'})."
         )
+
+
+def count_pending(*, session: Session) -> int:
+    """How many suggestions wait for moderation (shown in the organizer navigation)."""
+    return session.exec(
+        select(func.count())
+        .select_from(Suggestion)
+        .where(Suggestion.state == ModerationState.PENDING)
+    ).one()

@@ -73,3 +73,20 @@ def read(fn: Callable[..., Any], **kwargs: Any) -> Any:
 def data_changed() -> None:
     """Forget cached reads after a write, so every page shows the new state."""
     st.cache_data.clear()
+
+
+def base_url() -> str:
+    """The app's public address: configured, else what the browser used, else localhost."""
+    configured = settings().public_base_url
+    if configured:
+        return configured
+    try:
+        from urllib.parse import urlsplit
+
+        current = st.context.url
+        if current:
+            parts = urlsplit(current)
+            return f"{parts.scheme}://{parts.netloc}"
+    except Exception:  # AppTest and bare mode have no browser URL
+        log.debug("no browser URL available", exc_info=True)
+    return "http://localhost:8501"

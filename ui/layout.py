@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from stammtisch.formatting import format_day, format_time
+from stammtisch.organizers import OrganizerIdentity
 from stammtisch.site import site_texts
+from stammtisch.suggestions import count_pending
 from ui import core
 
 
@@ -17,13 +20,39 @@ def texts() -> dict[str, str]:
     return _texts(core.settings().database_url)
 
 
-def sidebar() -> None:
+ORGANIZER_PAGES = (
+    ("pages/orga_protokoll.py", "Änderungsprotokoll", ":material/history:", "team-protokoll"),
+    ("pages/login.py", "Mein Konto", ":material/account_circle:", "login"),
+)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _pending(url: str) -> int:
+    return core.read(count_pending)
+
+
+def organizer_pages() -> list:
+    """The organizer section of the navigation; the moderation entry shows what waits."""
+    pending = _pending(core.settings().database_url)
+    pages = []
+    for path, title, icon, url_path in ORGANIZER_PAGES:
+        if path.endswith("orga_moderation.py") and pending:
+            title = f"{title} ({pending})"
+        pages.append(st.Page(path, title=title, icon=icon, url_path=url_path))
+    return pages
+
+
+def sidebar(organizer: OrganizerIdentity | None = None) -> None:
     t = texts()
     with st.sidebar:
+        if organizer is not None:
+            st.caption(f"Angemeldet als {organizer.display_name}")
         st.caption(t["organisation"])
         if core.settings().now:
+            # Demos and tests pin the clock; say so, so nobody mistakes it for today.
+            moment = core.now()
             st.info(
-                f"Angezeigte Zeit fest eingestellt auf {core.settings().now}.",
+                f"Die App zeigt den Stand vom {format_day(moment)}, {format_time(moment)} Uhr.",
                 icon=":material/schedule:",
             )
 
@@ -38,4 +67,7 @@ def footer() -> None:
     with right:
         st.caption("Förderung")
         st.text(t["funding"], width="stretch")
-    st.caption(t["copyright"])
+    left, right = st.columns([3, 1])
+    left.caption(t["copyright"])
+    with right:
+        st.page_link("pages/login.py", label="Team-Login", icon=":material/lock:")

@@ -30,7 +30,7 @@ SEED_NOW = "2021-11-20T12:00:00+01:00"
 
 
 def start_app(
-    env_overrides: dict[str, str], script: str = "app.py"
+    env_overrides: dict[str, str], script: str = "serve.py"
 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, **env_overrides}
@@ -94,15 +94,20 @@ def browser():
 
 
 @pytest.fixture
-def seed_app(tmp_path) -> Iterator[str]:
-    """The app on a fresh seeded SQLite database, at the time of the original page."""
-    proc, base = start_app(
-        {"DATABASE_URL": f"sqlite:///{tmp_path / 'browser.db'}", "STAMMTISCH_NOW": SEED_NOW}
-    )
+def seed_app_db(tmp_path) -> Iterator[tuple[str, str]]:
+    """(base URL, database URL) of the app on a fresh seeded SQLite database."""
+    db_url = f"sqlite:///{tmp_path / 'browser.db'}"
+    proc, base = start_app({"DATABASE_URL": db_url, "STAMMTISCH_NOW": SEED_NOW})
     try:
-        yield base
+        yield base, db_url
     finally:
         stop_app(proc)
+
+
+@pytest.fixture
+def seed_app(seed_app_db) -> str:
+    """The app (served by serve.py) at the time of the original page."""
+    return seed_app_db[0]
 
 
 @pytest.fixture

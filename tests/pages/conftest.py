@@ -57,3 +57,47 @@ def texts(at: AppTest) -> str:
         parts.extend(str(e.value) for e in getattr(at, kind))
     joined = "\n".join(parts).replace("**", "")
     return re.sub(r"\\([^\w\s])", r"\1", joined)  # undo Markdown escapes
+
+
+ORGANIZER_PASSWORD = "ein-sehr-langes-passwort"
+
+
+@pytest.fixture
+def organizer(app_db):
+    """An organizer account in the (migrated and seeded) app database."""
+    from stammtisch import organizers
+    from stammtisch.bootstrap import init_database
+    from stammtisch.clock import parse_instant
+    from stammtisch.db import make_engine, session_scope
+
+    engine = make_engine(app_db)
+    init_database(engine, now=parse_instant(SEED_NOW))
+    with session_scope(engine) as s:
+        view = organizers.add_organizer(
+            session=s,
+            name="orga",
+            password=ORGANIZER_PASSWORD,
+            now=parse_instant(SEED_NOW),
+            display_name="Leon Huff",
+        )
+    engine.dispose()
+    return organizers.OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+
+
+@pytest.fixture
+def make_organizer_app(app_db, organizer):
+    """Like make_app, with the organizer logged in before the first run."""
+    from datetime import UTC, datetime
+
+    def factory(page: str | None = None, **query) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=30)
+        at.session_state["organizer.identity"] = organizer
+        at.session_state["organizer.last_seen"] = datetime.now(UTC)
+        if query:
+            at.query_params.update(query)
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        return at
+
+    return factory

@@ -36,9 +36,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column(
-            "created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
         sa.UniqueConstraint("slug"),
@@ -48,12 +46,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("theme", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column(
-            "starts_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "ends_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("starts_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.Column("primary_topic_field_id", sa.Integer(), nullable=False),
         sa.Column("registration_state", sa.String(length=20), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=True),
@@ -61,12 +55,8 @@ def upgrade() -> None:
         sa.Column("documentation_url", sa.Text(), nullable=True),
         sa.Column("documentation_text", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column(
-            "created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["primary_topic_field_id"],
             ["topic_field.id"],
@@ -86,15 +76,9 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("merged_into_id", sa.Integer(), nullable=True),
         sa.Column("votes", sa.Integer(), server_default="0", nullable=False),
-        sa.Column(
-            "created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "moderated_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.ForeignKeyConstraint(
-            ["merged_into_id"], ["suggestion.id"], ondelete="SET NULL"
-        ),
+        sa.Column("created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("moderated_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["merged_into_id"], ["suggestion.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
             ["topic_field_id"],
             ["topic_field.id"],
@@ -102,9 +86,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("suggestion", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_suggestion_state_votes", ["state", "votes"], unique=False
-        )
+        batch_op.create_index("ix_suggestion_state_votes", ["state", "votes"], unique=False)
 
     op.create_table(
         "impulse_offer",
@@ -118,15 +100,9 @@ def upgrade() -> None:
         sa.Column("preferred_meeting_id", sa.Integer(), nullable=True),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("internal_note", sa.Text(), nullable=False),
-        sa.Column(
-            "created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["preferred_meeting_id"], ["meeting.id"], ondelete="SET NULL"
-        ),
+        sa.Column("created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["preferred_meeting_id"], ["meeting.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
             ["topic_field_id"],
             ["topic_field.id"],
@@ -156,19 +132,13 @@ def upgrade() -> None:
         sa.Column("email_normalized", sa.String(length=320), nullable=True),
         sa.Column("organisation", sa.String(length=200), nullable=True),
         sa.Column("federal_state", sa.String(length=20), nullable=True),
-        sa.Column(
-            "consent_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
+        sa.Column("consent_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("attendance", sa.String(length=20), nullable=False),
         sa.Column("participant_key", sa.String(length=64), nullable=False),
-        sa.Column(
-            "created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "cancelled_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("cancelled_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "anonymised_at",
             stammtisch.dbtypes.UTCDateTime(timezone=True),
@@ -184,9 +154,7 @@ def upgrade() -> None:
             ["meeting_id", "status", "id"],
             unique=False,
         )
-        batch_op.create_index(
-            "ix_registration_participant", ["participant_key"], unique=False
-        )
+        batch_op.create_index("ix_registration_participant", ["participant_key"], unique=False)
         batch_op.create_index(
             "uq_registration_active_email",
             ["meeting_id", "email_normalized"],
@@ -200,12 +168,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("suggestion_id", sa.Integer(), nullable=False),
         sa.Column("voter_key", sa.String(length=64), nullable=False),
-        sa.Column(
-            "created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False
-        ),
-        sa.ForeignKeyConstraint(
-            ["suggestion_id"], ["suggestion.id"], ondelete="CASCADE"
-        ),
+        sa.Column("created_at", stammtisch.dbtypes.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["suggestion_id"], ["suggestion.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("suggestion_id", "voter_key", name="uq_vote_once"),
     )
@@ -220,24 +184,16 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("offer_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["meeting_id"], ["meeting.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["offer_id"], ["impulse_offer.id"], ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["offer_id"], ["impulse_offer.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("impulse", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_impulse_meeting", ["meeting_id", "position"], unique=False
-        )
+        batch_op.create_index("ix_impulse_meeting", ["meeting_id", "position"], unique=False)
 
     # ### end Alembic commands ###
     # A per-installation secret for the pseudonymous participant key.
-    setting = sa.table(
-        "site_setting", sa.column("key", sa.String), sa.column("value", sa.Text)
-    )
-    op.bulk_insert(
-        setting, [{"key": "participant_salt", "value": secrets.token_hex(32)}]
-    )
+    setting = sa.table("site_setting", sa.column("key", sa.String), sa.column("value", sa.Text))
+    op.bulk_insert(setting, [{"key": "participant_salt", "value": secrets.token_hex(32)}])
 
 
 def downgrade() -> None:

@@ -1,0 +1,96 @@
+"""Privacy notice: what is stored, why, for how long, and how to cancel or ask for deletion."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from stammtisch.privacy_text import RETENTION_DAYS
+from ui import layout
+from ui.render import literal
+
+texts = layout.texts()
+
+st.title("Datenschutzhinweise")
+st.caption("Informationen nach Art. 13 der Datenschutz-Grundverordnung (DSGVO)")
+
+st.header("Verantwortlich", anchor=False)
+literal(texts["address"])
+if texts["contact_name"]:
+    st.markdown(f"Ansprechperson für den Strukturwandel-Stammtisch: {texts['contact_name']}")
+
+st.header("Was wir speichern und warum", anchor=False)
+st.markdown(
+    """
+**Anmeldung zu einem Treffen.** Name, E-Mail-Adresse, freiwillig Organisation und
+Bundesland, der Zeitpunkt Ihrer Einwilligung, der Status Ihrer Anmeldung (angemeldet,
+Warteliste, abgemeldet) und nach dem Treffen, ob Sie teilgenommen haben. Wir brauchen das,
+um das Treffen zu organisieren, Ihnen den Zugangslink zu geben, Plätze fair zu vergeben
+und doppelte Anmeldungen zu vermeiden. Bundesland und Teilnahme werten wir nur
+zusammengefasst aus, etwa um zu sehen, ob der Stammtisch Menschen aus Sachsen,
+Sachsen-Anhalt und Thüringen zusammenbringt.
+
+**Themensammlung.** Ihr Vorschlag, die Art (Thema, Frage, Idee), das Themenfeld und
+freiwillig Ihr Name. Vorschläge werden nach einer kurzen Prüfung öffentlich gezeigt,
+mit dem Namen, falls Sie einen angegeben haben. Für das „+1“ speichern wir nur eine
+zufällige Kennung Ihrer Browsersitzung, damit jede Stimme einmal zählt.
+
+**Angebot eines Impulses.** Titel, Beschreibung, Name, E-Mail-Adresse und freiwillig
+Organisation, Themenfeld und Wunschtermin. Das sehen nur die Organisator:innen; öffentlich
+wird ein Impuls erst, wenn wir ihn gemeinsam mit Ihnen einem Termin zugeordnet haben
+(dann mit Titel, Name und Organisation).
+"""
+)
+
+st.header("Rechtsgrundlage", anchor=False)
+st.markdown(
+    """
+Ihre Einwilligung (Art. 6 Abs. 1 lit. a DSGVO), die Sie bei der Anmeldung geben und
+jederzeit widerrufen können, sowie die Durchführung der Veranstaltung, für die Sie sich
+angemeldet haben (Art. 6 Abs. 1 lit. b DSGVO).
+"""
+)
+
+st.header("Wie lange", anchor=False)
+st.markdown(
+    f"""
+Die persönlichen Angaben einer Anmeldung (Name, E-Mail-Adresse, Organisation) löschen wir
+{RETENTION_DAYS} Tage nach dem Treffen. Übrig bleiben nur Angaben ohne Personenbezug – Status,
+Bundesland, Teilnahme und eine Kennung, aus der sich Ihre E-Mail-Adresse nicht
+zurückrechnen lässt –, damit unsere Statistik (etwa wie viele Menschen wiederkommen)
+stimmt. Vorschläge der Themensammlung und Impuls-Angebote bewahren wir auf, solange sie
+für die Planung der Reihe gebraucht werden; auf Wunsch löschen wir sie sofort.
+"""
+)
+
+st.header("Empfänger", anchor=False)
+st.markdown(
+    """
+Die Treffen finden auf Zoom statt (Zoom Video Communications, Inc.). Was Zoom verarbeitet,
+wenn Sie am Treffen teilnehmen, regeln die Datenschutzhinweise von Zoom. Für die Teilnahme
+werten wir den Teilnahmebericht von Zoom aus, um festzuhalten, wer dabei war. Darüber
+hinaus geben wir Ihre Angaben nicht weiter.
+"""
+)
+
+st.header("Abmelden, Auskunft und Löschung", anchor=False)
+st.markdown(
+    """
+**Abmelden** können Sie sich jederzeit selbst über den persönlichen Link aus Ihrer
+Anmeldebestätigung; ein freier Platz geht dann an die nächste Person auf der Warteliste.
+
+Sie haben das Recht auf **Auskunft** über Ihre Daten (Art. 15 DSGVO), auf **Berichtigung**
+(Art. 16), **Löschung** (Art. 17), **Einschränkung der Verarbeitung** (Art. 18),
+**Datenübertragbarkeit** (Art. 20) und **Widerspruch** (Art. 21). Schreiben Sie uns dazu
+an die oben genannte Adresse; wir können Ihnen alle zu Ihrer E-Mail-Adresse gespeicherten
+Angaben zusammenstellen oder sie löschen.
+
+Sie können sich außerdem bei einer Aufsichtsbehörde beschweren, in Sachsen bei der
+Sächsischen Datenschutz- und Transparenzbeauftragten.
+"""
+)
+
+st.header("Cookies", anchor=False)
+st.markdown(
+    "Die App verwendet nur technisch notwendige Sitzungsdaten, damit Formulare und Ihre "
+    "Anmeldebestätigung funktionieren. Es gibt kein Tracking und keine Werbung."
+)

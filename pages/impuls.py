@@ -1,0 +1,112 @@
+"""Selbst etwas vorstellen: visitors offer an impulse (a short talk about their project)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from stammtisch import impulses, meetings, topics
+from stammtisch.meetings import MeetingView
+from ui import core, layout
+from ui.forms import FormState
+from ui.render import field_error, form_error, literal
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _upcoming(url: str, now_key: str) -> list[MeetingView]:
+    return core.read(meetings.list_upcoming, now=datetime.fromisoformat(now_key))
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _topic_fields(url: str) -> list[topics.TopicFieldView]:
+    return core.read(topics.list_topic_fields)
+
+
+def _submit(form: FormState) -> None:
+    def action():
+        data = impulses.ImpulseOfferInput(
+            title=form.value("title", ""),
+            description=form.value("description", ""),
+            name=form.value("name", ""),
+            email=form.value("email", ""),
+            organisation=form.value("organisation", ""),
+            topic_field_id=form.value("topic_field_id"),
+            preferred_meeting_id=form.value("preferred_meeting_id"),
+        )
+        with core.session() as s:
+            return impulses.submit_impulse_offer(session=s, data=data, now=core.now())
+
+    if form.submit(action):
+        form.clear_inputs("title", "description")
+
+
+url = core.settings().database_url
+texts = layout.texts()
+fields = {tf.id: tf.name for tf in _topic_fields(url)}
+upcoming = {m.id: m for m in _upcoming(url, core.now_key()) if not m.is_cancelled}
+
+st.title("Selbst etwas vorstellen")
+literal(texts["impulse_intro"])
+st.caption(
+    "Ein Impuls dauert etwa 10 Minuten: Sie stellen Ihr Projekt, Ihre Initiative oder Ihre "
+    "Idee vor, danach sprechen wir gemeinsam darüber."
+)
+
+form = FormState("offer")
+errors = form.errors
+if form.result is not None and not errors:
+    st.success(
+        "Vielen Dank für Ihr Angebot! So geht es weiter: Das Team sieht es sich an und meldet "
+        "sich per E-Mail bei Ihnen, um kurz abzustimmen, zu welchem Termin und Thema Ihr Impuls "
+        "passt. Öffentlich sichtbar wird er erst, wenn wir ihn gemeinsam einem Termin "
+        "zugeordnet haben.",
+        icon=":material/check_circle:",
+    )
+with st.form("offer.form"):
+    st.text_input("Titel Ihres Impulses", key=form.widget_key("title"), max_chars=200)
+    field_error(errors, "title")
+    st.text_area(
+        "Kurze Beschreibung",
+        key=form.widget_key("description"),
+        max_chars=2000,
+        placeholder="Worum geht es in Ihrem Projekt, und was möchten Sie vorstellen?",
+    )
+    field_error(errors, "description")
+    st.text_input("Ihr Name", key=form.widget_key("name"), max_chars=120, autocomplete="name")
+    field_error(errors, "name")
+    st.text_input(
+        "Organisation oder Initiative (freiwillig)",
+        key=form.widget_key("organisation"),
+        max_chars=200,
+        autocomplete="organization",
+    )
+    field_error(errors, "organisation")
+    st.text_input(
+        "E-Mail-Adresse (für die Abstimmung mit dem Team)",
+        key=form.widget_key("email"),
+        max_chars=254,
+        autocomplete="email",
+    )
+    field_error(errors, "email")
+    st.selectbox(
+        "Passendes Themenfeld",
+        options=[None, *fields],
+        format_func=lambda i: "weiß nicht" if i is None else fields[i],
+        key=form.widget_key("topic_field_id"),
+    )
+    field_error(errors, "topic_field_id")
+    st.selectbox(
+        "Wunschtermin (freiwillig)",
+        options=[None, *upcoming],
+        format_func=lambda i: (
+            "egal / weiß nicht" if i is None else f"{upcoming[i].time_label} – {upcoming[i].theme}"
+        ),
+        key=form.widget_key("preferred_meeting_id"),
+    )
+    field_error(errors, "preferred_meeting_id")
+    st.caption(
+        "Ihre Angaben sehen nur die Organisator:innen ([Datenschutzhinweise](/datenschutz))."
+    )
+    form_error(errors)
+    st.form_submit_button("Angebot senden", type="primary", on_click=_submit, args=(form,))

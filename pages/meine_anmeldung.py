@@ -1,0 +1,108 @@
+"""A person's own registration, opened through the personal link: link, .ics, cancel."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from stammtisch import meetings, registrations
+from stammtisch.models import FEDERAL_STATE_LABELS, RegistrationStatus
+from ui import core
+from ui.forms import FormState
+from ui.registration import show_access
+from ui.render import escape_md, form_error, literal
+
+STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: "angemeldet",
+    RegistrationStatus.WAITLISTED: "auf der Warteliste",
+    RegistrationStatus.CANCELLED: "abgemeldet",
+}
+
+st.title("Meine Anmeldung")
+token = st.query_params.get("token", "")
+form = FormState("cancel")
+
+
+def _cancel() -> None:
+    def action():
+        with core.session() as s:
+            return registrations.cancel(session=s, token=token, now=core.now())
+
+    form.submit(action)
+    st.session_state.pop("cancel.confirm", None)
+
+
+with core.session() as s:
+    details = registrations.find_by_token(session=s, token=token) if token else None
+    meeting = meetings.get_meeting(session=s, meeting_id=details.meeting_id) if details else None
+
+if details is None or meeting is None:
+    # One message for every unknown, mistyped or foreign token: it reveals nothing.
+    st.warning(registrations.UNKNOWN_TOKEN_MESSAGE, icon=":material/link_off:")
+    st.caption("Öffnen Sie den persönlichen Link aus Ihrer Anmeldebestätigung vollständig.")
+    st.page_link("pages/termine.py", label="Zu den Terminen", icon=":material/event:")
+    st.stop()
+
+with st.container(border=True):
+    st.markdown(f"**{escape_md(meeting.time_label)}**")
+    st.subheader(f"Thema: {escape_md(meeting.theme)}", anchor=False)
+    if meeting.is_cancelled:
+        st.error("Dieses Treffen wurde abgesagt.", icon=":material/event_busy:")
+
+st.markdown("**Ihre Angaben**")
+rows = [("Name", details.name), ("E-Mail-Adresse", details.email)]
+if details.organisation:
+    rows.append(("Organisation", details.organisation))
+if details.federal_state:
+    rows.append(
+        ("Bundesland", FEDERAL_STATE_LABELS.get(details.federal_state, details.federal_state))
+    )
+rows.append(("Status", STATUS_LABELS.get(details.status, details.status)))
+for label, value in rows:
+    left, right = st.columns([1, 2])
+    left.caption(label)
+    with right:
+        literal(value)
+
+if form.result is not None:
+    st.success(
+        "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
+        "nächsten Mal!",
+        icon=":material/check_circle:",
+    )
+form_error(form.errors)
+
+if details.status == RegistrationStatus.CANCELLED:
+    if form.result is None:
+        st.info("Diese Anmeldung ist storniert.", icon=":material/info:")
+    st.page_link("pages/termine.py", label="Zu den Terminen", icon=":material/event:")
+    st.stop()
+
+show_access(
+    meeting,
+    status=details.status,
+    waitlist_position=details.waitlist_position,
+    online_link=details.online_link,
+    token=None,
+    key="mine",
+)
+
+st.divider()
+st.markdown("**Doch keine Zeit?**")
+if not meeting.is_past(core.now()):
+    if st.session_state.get("cancel.confirm"):
+        st.warning("Möchten Sie Ihre Anmeldung wirklich stornieren?", icon=":material/help:")
+        yes, no = st.columns(2)
+        yes.button("Ja, abmelden", type="primary", key="cancel.yes", on_click=_cancel)
+        no.button(
+            "Nein, angemeldet bleiben",
+            key="cancel.no",
+            on_click=lambda: st.session_state.pop("cancel.confirm", None),
+        )
+    else:
+        st.caption("Geben Sie Ihren Platz frei, damit jemand von der Warteliste nachrücken kann.")
+        st.button(
+            "Anmeldung stornieren",
+            key="cancel.start",
+            icon=":material/event_busy:",
+            on_click=lambda: st.session_state.update({"cancel.confirm": True}),
+        )

@@ -1,0 +1,169 @@
+"""Themensammlung: visitors suggest topics, questions and ideas, and support others."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+
+import streamlit as st
+
+from stammtisch import spam, suggestions, topics
+from stammtisch.errors import AlreadyVoted, NotFound
+from stammtisch.formatting import format_day
+from stammtisch.models import SUGGESTION_KIND_LABELS, SuggestionKind
+from stammtisch.suggestions import SuggestionView
+from ui import core, layout
+from ui.forms import FormState
+from ui.render import field_error, form_error, literal
+
+ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
+NO_FIELD = "Ohne Themenfeld"
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _public(url: str, order: str) -> list[SuggestionView]:
+    return core.read(suggestions.list_public_suggestions, order=order)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _topic_fields(url: str) -> list[topics.TopicFieldView]:
+    return core.read(topics.list_topic_fields)
+
+
+def _voter_key() -> str:
+    # One random key per browser session: a "+1" counts once per visitor session.
+    if "voter_key" not in st.session_state:
+        st.session_state["voter_key"] = secrets.token_hex(16)
+    return st.session_state["voter_key"]
+
+
+def _voted() -> set[int]:
+    return st.session_state.setdefault("voted", set())
+
+
+def _vote(suggestion_id: int) -> None:
+    try:
+        with core.session() as s:
+            suggestions.vote(
+                session=s, suggestion_id=suggestion_id, voter_key=_voter_key(), now=core.now()
+            )
+    except AlreadyVoted:
+        st.session_state["vote.note"] = "Sie haben diesen Vorschlag schon unterstützt."
+    except NotFound as exc:
+        st.session_state["vote.note"] = exc.message
+    _voted().add(suggestion_id)
+    core.data_changed()
+
+
+def _submit(form: FormState) -> None:
+    def action():
+        now = core.now()
+        recent = st.session_state.get("suggest.sent", [])
+        spam.check_submission(honeypot=form.value("website", ""), recent=recent, now=now)
+        data = suggestions.SuggestionInput(
+            text=form.value("text", ""),
+            kind=form.value("kind"),
+            topic_field_id=form.value("topic_field_id"),
+            author_name=form.value("author_name", ""),
+        )
+        with core.session() as s:
+            suggestion_id = suggestions.submit_suggestion(session=s, data=data, now=now)
+        st.session_state["suggest.sent"] = spam.remember(recent, now)
+        return suggestion_id
+
+    if form.submit(action):
+        form.clear_inputs("text")
+
+
+url = core.settings().database_url
+texts = layout.texts()
+fields = _topic_fields(url)
+field_names = {tf.id: tf.name for tf in fields}
+
+st.title("Themensammlung")
+literal(texts["suggestions_intro"])
+
+st.header("Vorschlag einreichen", anchor=False)
+form = FormState("suggest")
+errors = form.errors
+if form.result is not None and not errors:
+    st.success("Danke – wird nach kurzer Prüfung veröffentlicht.", icon=":material/check_circle:")
+# The honeypot is hidden from people (and screen readers skip it: it has no visible label).
+st.html("<style>.st-key-suggest-website{position:absolute;left:-10000px;height:0;}</style>")
+with st.form("suggest.form"):
+    st.text_area(
+        "Ihr Vorschlag",
+        key=form.widget_key("text"),
+        max_chars=suggestions.TEXT_MAX,
+        placeholder="Was sollte beim Stammtisch zur Sprache kommen?",
+    )
+    field_error(errors, "text")
+    st.radio(
+        "Art",
+        options=list(SuggestionKind),
+        format_func=lambda k: SUGGESTION_KIND_LABELS[k],
+        horizontal=True,
+        key=form.widget_key("kind"),
+    )
+    field_error(errors, "kind")
+    st.selectbox(
+        "Themenfeld",
+        options=[None, *field_names],
+        format_func=lambda i: "weiß nicht" if i is None else field_names[i],
+        key=form.widget_key("topic_field_id"),
+    )
+    field_error(errors, "topic_field_id")
+    st.text_input("Ihr Name (freiwillig)", key=form.widget_key("author_name"), max_chars=120)
+    field_error(errors, "author_name")
+    with st.container(key="suggest-website"):
+        st.text_input("Website", key=form.widget_key("website"), label_visibility="collapsed")
+    form_error(errors)
+    st.form_submit_button("Vorschlag senden", type="primary", on_click=_submit, args=(form,))
+
+st.header("Gesammelte Vorschläge", anchor=False)
+order = (
+    st.segmented_control(
+        "Sortieren nach",
+        options=list(ORDERS),
+        format_func=ORDERS.get,
+        default="votes",
+        key="suggest.order",
+    )
+    or "votes"
+)
+note = st.session_state.pop("vote.note", None)
+if note:
+    st.info(note, icon=":material/info:")
+
+public = _public(url, order)
+if not public:
+    st.info(
+        "Noch keine veröffentlichten Vorschläge. Machen Sie den Anfang!",
+        icon=":material/lightbulb:",
+    )
+groups: dict[str, list[SuggestionView]] = defaultdict(list)
+for item in public:
+    groups[item.topic_field_name or NO_FIELD].append(item)
+ordered_groups = [tf.name for tf in fields if tf.name in groups]
+if NO_FIELD in groups:
+    ordered_groups.append(NO_FIELD)
+voted = _voted()
+for group in ordered_groups:
+    st.subheader(group, anchor=False)
+    for item in groups[group]:
+        with st.container(border=True, key=f"suggestion-{item.id}"):
+            kind = SUGGESTION_KIND_LABELS.get(item.kind, item.kind)
+            st.caption(f"{kind} · {format_day(item.created_at)}")
+            literal(item.text)
+            if item.author_name:
+                st.caption("Eingereicht von")
+                literal(item.author_name)
+            already = item.id in voted
+            st.button(
+                f"+1 ({item.votes})" if not already else f"Unterstützt ({item.votes})",
+                key=f"vote-{item.id}",
+                on_click=_vote,
+                args=(item.id,),
+                disabled=already,
+                icon=":material/thumb_up:",
+            )

@@ -1,0 +1,89 @@
+"""Calendar files (iCalendar, RFC 5545) built with the ``icalendar`` library.
+
+Two kinds: the personal file a person downloads after registering (with the online
+meeting link), and the public subscribable feed of all upcoming meetings (never with
+the link). Times are written in Europe/Berlin with the VTIMEZONE included, so Outlook,
+Thunderbird and phones show them right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from icalendar import Calendar, Event
+
+from stammtisch.clock import BERLIN
+from stammtisch.meetings import MeetingView
+
+PRODID = "-//Strukturwandel-Stammtisch//Stammtisch//DE"
+CALENDAR_NAME = "Strukturwandel-Stammtisch"
+UID_DOMAIN = "strukturwandel-stammtisch"
+
+
+def _calendar(name: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    if name:
+        cal.add("x-wr-calname", name)
+        cal.add("x-wr-timezone", "Europe/Berlin")
+    return cal
+
+
+def _event(
+    meeting: MeetingView, *, now: datetime, online_link: str | None, page_url: str | None
+) -> Event:
+    event = Event()
+    event.add("uid", f"meeting-{meeting.id}@{UID_DOMAIN}")
+    event.add("dtstamp", now)
+    event.add("dtstart", meeting.starts_at.astimezone(BERLIN))
+    event.add("dtend", meeting.ends_at.astimezone(BERLIN))
+    event.add("summary", f"Strukturwandel-Stammtisch: {meeting.theme}")
+    lines = [meeting.description.strip()] if meeting.description.strip() else []
+    if meeting.impulses:
+        lines.append("Impulse:")
+        lines.extend(
+            f"- {i.title} ({i.presenter}{', ' + i.organisation if i.organisation else ''})"
+            for i in meeting.impulses
+        )
+    if online_link:
+        lines.append(f"Zoom-Link: {online_link}")
+        event.add("location", online_link)
+        event.add("url", online_link)
+    else:
+        event.add("location", "Online (Zoom) – Link nach Anmeldung")
+        if page_url:
+            event.add("url", page_url)
+            lines.append(f"Anmeldung: {page_url}")
+    event.add("description", "\n\n".join(lines))
+    event.add("categories", list(meeting.topic_fields))
+    if meeting.is_cancelled:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+    return event
+
+
+def meeting_ics(
+    meeting: MeetingView, *, now: datetime, online_link: str | None, page_url: str | None = None
+) -> bytes:
+    """The personal calendar file for one meeting (with the link for registered people)."""
+    cal = _calendar()
+    cal.add("method", "PUBLISH")
+    cal.add_component(_event(meeting, now=now, online_link=online_link, page_url=page_url))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def feed_ics(meetings: Iterable[MeetingView], *, now: datetime, page_url: str | None) -> bytes:
+    """The public feed of upcoming meetings; it never contains an online-meeting link."""
+    cal = _calendar(CALENDAR_NAME)
+    cal.add("method", "PUBLISH")
+    cal.add("refresh-interval;value=duration", "PT6H")
+    cal.add("x-published-ttl", "PT6H")
+    for meeting in meetings:
+        cal.add_component(_event(meeting, now=now, online_link=None, page_url=page_url))
+    cal.add_missing_timezones()
+    return cal.to_ical()

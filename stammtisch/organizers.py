@@ -1,0 +1,286 @@
+"""Organizer accounts, login with throttling, and the permission check.
+
+Passwords are hashed with argon2id (``argon2-cffi``). Failed logins are counted per
+login name in the database (so the throttle holds across sessions and server
+processes, and equally for names that do not exist, which reveals nothing): after
+``FREE_ATTEMPTS`` failures every further attempt must wait a delay that doubles each
+time, up to ``MAX_DELAY``.
+
+Every organizer service takes an ``actor`` (:class:`OrganizerIdentity`) and calls
+:func:`require_organizer`, which checks against the database that the account still
+exists and is active; the pages' login gate is not the only line of defence.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from stammtisch.audit import record
+from stammtisch.db import write_transaction
+from stammtisch.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from stammtisch.models import LoginThrottle, Organizer
+from stammtisch.validation import FieldChecker, normalise_text
+
+FREE_ATTEMPTS = 5
+BASE_DELAY = timedelta(seconds=2)
+MAX_DELAY = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown name like a real one.
+_DUMMY_HASH = _hasher.hash("stammtisch-dummy-password")
+
+
+class LoginThrottled(DomainError):
+    """Too many failed attempts for this name; ``retry_after`` says how long to wait."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        seconds = max(1, int(retry_after.total_seconds() + 0.999))
+        super().__init__(
+            f"Zu viele Fehlversuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie "
+            "es dann erneut."
+        )
+        self.retry_after = retry_after
+
+
+class LoginFailed(DomainError):
+    """Wrong name or password (never says which)."""
+
+
+@dataclass(frozen=True)
+class OrganizerIdentity:
+    """Who is acting: kept in the UI session after login, checked on every service call."""
+
+    id: int
+    name: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class OrganizerView:
+    id: int
+    name: str
+    display_name: str
+    email: str | None
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+def login_key(name: str) -> str:
+    return normalise_text(name).casefold()
+
+
+def _validate_name(check: FieldChecker, name: str) -> str | None:
+    clean = check.text("name", name, label="einen Anmeldenamen", min_length=2, max_length=60)
+    if clean and not all(ch.isalnum() or ch in "._-@" for ch in clean):
+        check.fail("name", "Der Anmeldename darf nur Buchstaben, Ziffern und . _ - @ enthalten.")
+        return None
+    return clean
+
+
+def _validate_password(check: FieldChecker, password: str) -> None:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        check.fail(
+            "password", f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen lang sein."
+        )
+    elif len(password) > 1024:
+        check.fail("password", "Das Passwort ist zu lang (höchstens 1024 Zeichen).")
+
+
+def add_organizer(
+    *,
+    session: Session,
+    name: str,
+    password: str,
+    now: datetime,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> OrganizerView:
+    """Create an organizer account (used by the CLI; no actor needed there)."""
+    check = FieldChecker()
+    clean_name = _validate_name(check, name)
+    clean_display = check.text(
+        "display_name", display_name, label="einen Anzeigenamen", required=False, max_length=120
+    )
+    clean_email = check.email("email", email, required=False)
+    _validate_password(check, password)
+    check.raise_if_any()
+    try:
+        with write_transaction(session):
+            if session.exec(
+                select(Organizer).where(Organizer.login_key == login_key(clean_name))
+            ).first():
+                raise ValidationError.single("name", "Diesen Anmeldenamen gibt es schon.")
+            row = Organizer(
+                name=clean_name,
+                login_key=login_key(clean_name),
+                display_name=clean_display or clean_name,
+                email=clean_email,
+                password_hash=_hasher.hash(password),
+                active=True,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            record(
+                session,
+                actor=None,
+                action="organizer.add",
+                obj=("organizer", row.id),
+                details={"name": clean_name},
+                now=now,
+            )
+            view = _view(row)
+    except IntegrityError as exc:
+        raise ValidationError.single("name", "Diesen Anmeldenamen gibt es schon.") from exc
+    return view
+
+
+def _view(row: Organizer) -> OrganizerView:
+    return OrganizerView(
+        id=row.id,
+        name=row.name,
+        display_name=row.display_name,
+        email=row.email,
+        active=row.active,
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+def list_organizers(*, session: Session) -> list[OrganizerView]:
+    """All organizer accounts, by name."""
+    return [_view(r) for r in session.exec(select(Organizer).order_by(Organizer.login_key)).all()]
+
+
+def remove_organizer(*, session: Session, name: str, now: datetime) -> None:
+    """Delete an account; its past audit entries keep the name they were written with."""
+    with write_transaction(session):
+        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
+        if row is None:
+            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        record(
+            session,
+            actor=None,
+            action="organizer.remove",
+            obj=("organizer", row.id),
+            details={"name": row.name},
+            now=now,
+        )
+        session.delete(row)
+
+
+def _delay_for(failures: int) -> timedelta:
+    if failures < FREE_ATTEMPTS:
+        return timedelta(0)
+    delay = BASE_DELAY * (2 ** (failures - FREE_ATTEMPTS))
+    return min(delay, MAX_DELAY)
+
+
+def authenticate(*, session: Session, name: str, password: str, now: datetime) -> OrganizerIdentity:
+    """Check name and password; count failures per name and enforce the growing delay.
+
+    Raises :class:`LoginThrottled` while a delay is running (the password is then not
+    even checked) and :class:`LoginFailed` for a wrong name or password.
+    """
+    key = login_key(name or "")[:120]
+    if not key or not password:
+        raise LoginFailed("Bitte geben Sie Anmeldename und Passwort ein.")
+    with write_transaction(session):
+        throttle = session.exec(
+            select(LoginThrottle).where(LoginThrottle.login_key == key).with_for_update()
+        ).first()
+        if throttle is not None and throttle.blocked_until and throttle.blocked_until > now:
+            raise LoginThrottled(throttle.blocked_until - now)
+        organizer = session.exec(
+            select(Organizer).where(Organizer.login_key == key, Organizer.active == True)  # noqa: E712
+        ).first()
+        ok = _verify(organizer.password_hash if organizer else _DUMMY_HASH, password)
+        if ok and organizer is not None:
+            if _hasher.check_needs_rehash(organizer.password_hash):
+                organizer.password_hash = _hasher.hash(password)
+            organizer.last_login_at = now
+            session.add(organizer)
+            if throttle is not None:
+                session.delete(throttle)
+            record(
+                session,
+                actor=None,
+                action="login.success",
+                obj=("organizer", organizer.id),
+                details={"name": organizer.name},
+                now=now,
+            )
+            identity = OrganizerIdentity(
+                id=organizer.id, name=organizer.name, display_name=organizer.display_name
+            )
+        else:
+            if throttle is None:
+                throttle = LoginThrottle(login_key=key, failures=0)
+            throttle.failures += 1
+            throttle.last_failure_at = now
+            delay = _delay_for(throttle.failures)
+            throttle.blocked_until = now + delay if delay else None
+            session.add(throttle)
+            identity = None
+    if identity is None:
+        raise LoginFailed("Anmeldename oder Passwort ist falsch.")
+    return identity
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def identity_for_email(*, session: Session, email: str, now: datetime) -> OrganizerIdentity | None:
+    """The organizer whose account carries this e-mail (for single sign-on via ``st.login``)."""
+    if not email:
+        return None
+    with write_transaction(session):
+        row = session.exec(
+            select(Organizer).where(
+                func.lower(Organizer.email) == email.strip().lower(),
+                Organizer.active == True,  # noqa: E712
+            )
+        ).first()
+        if row is None:
+            return None
+        row.last_login_at = now
+        session.add(row)
+        record(
+            session,
+            actor=None,
+            action="login.sso",
+            obj=("organizer", row.id),
+            details={"name": row.name},
+            now=now,
+        )
+        identity = OrganizerIdentity(id=row.id, name=row.name, display_name=row.display_name)
+    return identity
+
+
+def require_organizer(session: Session, actor: OrganizerIdentity | None) -> Organizer:
+    """The acting organizer's row, or :class:`PermissionDenied`. Call in every organizer service."""
+    if actor is None or not isinstance(actor, OrganizerIdentity):
+        raise PermissionDenied("Dafür müssen Sie als Organisator:in angemeldet sein.")
+    row = session.get(Organizer, actor.id)
+    if row is None or not row.active or not hmac.compare_digest(row.name, actor.name):
+        raise PermissionDenied("Dafür müssen Sie als Organisator:in angemeldet sein.")
+    return row
+
+
+def session_expired(last_activity: datetime | None, now: datetime) -> bool:
+    """True when an organizer session was idle longer than :data:`SESSION_IDLE_TIMEOUT`."""
+    return last_activity is None or now - last_activity > SESSION_IDLE_TIMEOUT

@@ -1,0 +1,94 @@
+"""The visitor journey in a real browser: register, get the link and .ics, cancel."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+ZOOM = "https://zoom.us/j/00000000000"
+
+
+def test_register_download_ics_and_cancel(seed_app, page, tmp_path):
+    page.goto(seed_app + "/")
+    page.get_by_text("Nächste Termine").wait_for(timeout=30_000)
+    wait_idle(page)
+    # The link is nowhere in the page before registering.
+    assert ZOOM not in page.content()
+
+    card = page.locator("[class*='st-key-meeting-']").filter(has_text="Mo, 06.12.2021").first
+    card.get_by_text("Anmelden", exact=True).click()
+    card.get_by_role("textbox", name="Name").fill("Erika Beispiel")
+    card.get_by_role("textbox", name="E-Mail-Adresse").fill("Erika@Example.org")
+    organisation = card.get_by_role("textbox", name="Organisation oder Initiative (freiwillig)")
+    organisation.fill("Dorfverein Kitzscher")
+    card.get_by_text("Ich bin einverstanden", exact=False).click()
+    card.get_by_role("button", name="Verbindlich anmelden").click()
+    page.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert ZOOM in page.inner_text("body")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name=re.compile("Termin in den Kalender")).click()
+    download = info.value
+    ics_path = tmp_path / "termin.ics"
+    download.save_as(ics_path)
+    ics = ics_path.read_text(encoding="utf-8")
+    assert "BEGIN:VEVENT" in ics and "TZID=Europe/Berlin:20211206T170000" in ics
+    assert ZOOM in ics
+
+    personal = re.search(r"http://[^\s]+/meine-anmeldung\?token=[\w-]+", page.inner_text("body"))
+    assert personal, "personal link shown"
+    page.goto(personal.group(0))
+    page.get_by_text("Ihre Angaben").wait_for(timeout=30_000)
+    wait_idle(page)
+    body = page.inner_text("body")
+    assert "Erika Beispiel" in body and ZOOM in body
+    page.get_by_role("button", name="Anmeldung stornieren").click()
+    page.get_by_role("button", name="Ja, abmelden").click()
+    page.get_by_text("Sie sind abgemeldet").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert ZOOM not in page.inner_text("body")
+
+    # Opened again later, the link shows a cancelled registration and no meeting link.
+    page.goto(personal.group(0))
+    page.get_by_text("Diese Anmeldung ist storniert").wait_for(timeout=30_000)
+    assert ZOOM not in page.content()
+
+
+def test_wrong_token_reveals_nothing(seed_app, page):
+    page.goto(seed_app + "/meine-anmeldung?token=erraten")
+    page.get_by_text("Dieser Link ist ungültig").wait_for(timeout=30_000)
+    wait_idle(page)
+    assert ZOOM not in page.content()
+
+
+def test_register_with_the_keyboard_only_at_phone_width(seed_app, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page = context.new_page()
+    try:
+        page.goto(seed_app + "/")
+        page.get_by_text("Nächste Termine").wait_for(timeout=30_000)
+        wait_idle(page)
+        card = page.locator("[class*='st-key-meeting-']").filter(has_text="Mo, 06.12.2021").first
+        card.locator("summary").filter(has_text="Anmelden").focus()
+        page.keyboard.press("Enter")  # opens the expander
+        name = card.get_by_role("textbox", name="Name")
+        name.wait_for(timeout=10_000)
+        name.focus()
+        page.keyboard.type("Karl Tastatur")
+        page.keyboard.press("Tab")
+        page.keyboard.type("karl@example.org")
+        consent = card.get_by_role("checkbox")
+        consent.focus()
+        page.keyboard.press("Space")
+        card.get_by_role("button", name="Verbindlich anmelden").focus()
+        page.keyboard.press("Enter")
+        page.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
+        assert ZOOM in page.inner_text("body")
+    finally:
+        context.close()

@@ -1,0 +1,57 @@
+"""Themensammlung in a real browser: send a suggestion; hostile text stays literal."""
+
+from __future__ import annotations
+
+import pytest
+
+from stammtisch import suggestions
+from stammtisch.clock import parse_instant
+from stammtisch.db import make_engine, session_scope
+from stammtisch.models import ModerationState
+from tests.browser.conftest import SEED_NOW, wait_idle
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = "<img src=x onerror=alert(1)> [klick](javascript:alert(1)) **fett** # Titel"
+
+
+def test_send_a_suggestion(seed_app, page):
+    page.goto(seed_app + "/themensammlung")
+    page.get_by_text("Vorschlag einreichen").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("textbox", name="Ihr Vorschlag").fill(
+        "Wie gelingt Jugendbeteiligung auf dem Dorf?"
+    )
+    page.get_by_text("Frage", exact=True).click()
+    page.get_by_role("textbox", name="Ihr Name (freiwillig)").fill("Kim")
+    page.get_by_role("button", name="Vorschlag senden").click()
+    page.get_by_text("Danke – wird nach kurzer Prüfung veröffentlicht.").wait_for(timeout=30_000)
+
+
+def test_hostile_text_appears_literally(seed_app_db, page):
+    base, db_url = seed_app_db
+    engine = make_engine(db_url)
+    now = parse_instant(SEED_NOW)
+    with session_scope(engine) as s:
+        sid = suggestions.submit_suggestion(
+            session=s,
+            data=suggestions.SuggestionInput(text=HOSTILE, author_name="<script>alert(2)</script>"),
+            now=now,
+        )
+    with session_scope(engine) as s:
+        suggestions.moderate(
+            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
+        )
+    engine.dispose()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(base + "/themensammlung")
+    page.get_by_text("Gesammelte Vorschläge").wait_for(timeout=30_000)
+    wait_idle(page)
+    card = page.locator(f".st-key-suggestion-{sid}")
+    card.wait_for(timeout=30_000)
+    text = card.inner_text()
+    assert HOSTILE in text and "<script>alert(2)</script>" in text
+    assert card.locator("img, a, strong, h1, script").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []

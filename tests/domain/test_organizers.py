@@ -1,0 +1,164 @@
+"""Organizer accounts, login throttling, permission checks and the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from stammtisch import audit, organizers
+from stammtisch.db import session_scope
+from stammtisch.errors import NotFound, PermissionDenied, ValidationError
+from stammtisch.models import Organizer
+from stammtisch.organizers import LoginFailed, LoginThrottled, OrganizerIdentity
+
+PASSWORD = "ein-langes-passwort"
+
+
+def _add(engine, now, name="leon", **kw):
+    with session_scope(engine) as s:
+        return organizers.add_organizer(session=s, name=name, password=PASSWORD, now=now, **kw)
+
+
+def _login(engine, now, name="leon", password=PASSWORD):
+    with session_scope(engine) as s:
+        return organizers.authenticate(session=s, name=name, password=password, now=now)
+
+
+def test_password_is_stored_as_argon2_hash(engine, now):
+    _add(engine, now)
+    with session_scope(engine) as s:
+        row = s.exec(select(Organizer)).one()
+    assert row.password_hash.startswith("$argon2id$") and PASSWORD not in row.password_hash
+
+
+def test_login_is_case_insensitive_on_the_name(engine, now):
+    _add(engine, now, name="Leon")
+    identity = _login(engine, now, name="LEON")
+    assert identity.name == "Leon"
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "field"),
+    [("", PASSWORD, "name"), ("a b", PASSWORD, "name"), ("anna", "kurz", "password")],
+)
+def test_add_organizer_validation(engine, now, name, password, field):
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        organizers.add_organizer(session=s, name=name, password=password, now=now)
+    assert field in err.value.errors
+
+
+def test_duplicate_name_refused(engine, now):
+    _add(engine, now, name="leon")
+    with pytest.raises(ValidationError):
+        _add(engine, now, name="LEON")
+
+
+def test_wrong_password_and_unknown_name_give_the_same_message(engine, now):
+    _add(engine, now)
+    with pytest.raises(LoginFailed) as wrong:
+        _login(engine, now, password="falsch-falsch-falsch")
+    with pytest.raises(LoginFailed) as unknown:
+        _login(engine, now, name="niemand")
+    assert wrong.value.message == unknown.value.message
+
+
+def test_throttle_after_five_failures_with_growing_delay(engine, now):
+    _add(engine, now)
+    t = now
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            _login(engine, t, password="falsch")
+    with pytest.raises(LoginFailed):  # the fifth failure starts the delay
+        _login(engine, t, password="falsch")
+    # Even the right password is refused while the delay runs.
+    with pytest.raises(LoginThrottled) as err:
+        _login(engine, t + timedelta(seconds=1))
+    assert "Sekunden" in err.value.message
+    delays = []
+    for _ in range(4):
+        t = t + timedelta(hours=1)
+        with pytest.raises(LoginFailed):
+            _login(engine, t, password="falsch")
+        with pytest.raises(LoginThrottled) as err:
+            _login(engine, t)
+        delays.append(err.value.retry_after)
+    assert delays == sorted(delays) and delays[-1] > delays[0]
+    # After the delay the right password works and resets the counter.
+    assert _login(engine, t + timedelta(hours=1)).name == "leon"
+    with pytest.raises(LoginFailed):
+        _login(engine, t + timedelta(hours=1), password="falsch")
+
+
+def test_throttle_also_for_unknown_names(engine, now):
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            _login(engine, now, name="rate-mal", password="x")
+    with pytest.raises(LoginThrottled):
+        _login(engine, now, name="rate-mal", password="x")
+
+
+def test_scripted_series_of_wrong_passwords_is_held_back(engine, now):
+    _add(engine, now)
+    outcomes = []
+    t = now
+    for _ in range(50):  # an attacker trying as fast as the server answers
+        try:
+            _login(engine, t, password="rate")
+        except LoginThrottled:
+            outcomes.append("throttled")
+        except LoginFailed:
+            outcomes.append("checked")
+        t += timedelta(milliseconds=100)
+    assert outcomes.count("checked") <= 6  # five free attempts, then one per delay
+
+
+def test_require_organizer_refuses_missing_unknown_and_removed(engine, now):
+    view = _add(engine, now)
+    identity = OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+    with session_scope(engine) as s:
+        assert organizers.require_organizer(s, identity).id == view.id
+        with pytest.raises(PermissionDenied):
+            organizers.require_organizer(s, None)
+        with pytest.raises(PermissionDenied):
+            organizers.require_organizer(s, OrganizerIdentity(id=999, name="x", display_name="x"))
+        with pytest.raises(PermissionDenied):
+            organizers.require_organizer(
+                s, OrganizerIdentity(id=view.id, name="anna", display_name="")
+            )
+    with session_scope(engine) as s:
+        organizers.remove_organizer(session=s, name="leon", now=now)
+    with session_scope(engine) as s, pytest.raises(PermissionDenied):
+        organizers.require_organizer(s, identity)
+    with session_scope(engine) as s, pytest.raises(NotFound):
+        organizers.remove_organizer(session=s, name="leon", now=now)
+
+
+def test_sso_maps_email_to_account(engine, now):
+    _add(engine, now, email="Leon@Example.org")
+    with session_scope(engine) as s:
+        assert (
+            organizers.identity_for_email(session=s, email="leon@example.org", now=now).name
+            == "leon"
+        )
+    with session_scope(engine) as s:
+        assert organizers.identity_for_email(session=s, email="fremd@example.org", now=now) is None
+
+
+def test_account_changes_and_logins_are_audited(engine, now):
+    _add(engine, now)
+    _login(engine, now)
+    with session_scope(engine) as s:
+        entries = audit.list_entries(session=s)
+    assert [e.action for e in entries] == ["login.success", "organizer.add"]
+    assert entries[1].details == {"name": "leon"}
+
+
+def test_idle_sessions_expire():
+    from datetime import UTC, datetime
+
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    assert organizers.session_expired(None, t)
+    assert not organizers.session_expired(t - timedelta(minutes=29), t)
+    assert organizers.session_expired(t - timedelta(minutes=31), t)

@@ -1,0 +1,90 @@
+"""Organizer login page, navigation gate and the audit log page (AppTest)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.pages.conftest import ORGANIZER_PASSWORD, texts
+
+ORGANIZER_PAGES = [
+    "pages/orga_protokoll.py",
+]
+
+
+def _titles(at) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def assert_refused(at, page: str) -> None:
+    """Not in the navigation (AppTest refuses to switch) or the page's own gate stops it."""
+    try:
+        at.switch_page(page).run()
+    except ValueError as exc:
+        assert "Could not find a navigation page" in str(exc)
+        return
+    assert "Dieser Bereich ist nur für angemeldete Organisator:innen." in [
+        e.value for e in at.error
+    ]
+    assert _titles(at) == [] and not at.dataframe
+
+
+def test_login_with_password_shows_team_pages(make_app, organizer):
+    at = make_app("pages/login.py")
+    at.text_input(key="login.name").input("ORGA")
+    at.text_input(key="login.password").input(ORGANIZER_PASSWORD)
+    [button] = [b for b in at.button if b.label == "Anmelden"]
+    button.click().run()
+    assert not at.exception
+    assert "Angemeldet als Leon Huff" in texts(at)
+    at.switch_page("pages/orga_protokoll.py").run()
+    assert "Änderungsprotokoll" in _titles(at)
+    assert "login.success" in at.dataframe[0].value["Aktion"].tolist()
+
+
+def test_wrong_password_shows_german_message_and_keeps_name(make_app, organizer):
+    at = make_app("pages/login.py")
+    at.text_input(key="login.name").input("orga")
+    at.text_input(key="login.password").input("falsch")
+    [button] = [b for b in at.button if b.label == "Anmelden"]
+    button.click().run()
+    assert "Anmeldename oder Passwort ist falsch." in [e.value for e in at.error]
+    assert at.text_input(key="login.name").value == "orga"
+
+
+def test_throttle_message_after_five_failures(make_app, organizer):
+    at = make_app("pages/login.py")
+    for _ in range(6):
+        at.text_input(key="login.name").input("orga")
+        at.text_input(key="login.password").input("falsch")
+        [button] = [b for b in at.button if b.label == "Anmelden"]
+        button.click().run()
+    assert any("Zu viele Fehlversuche" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("page", ORGANIZER_PAGES)
+def test_organizer_pages_are_unreachable_without_login(make_app, page):
+    at = make_app()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page).run()
+
+
+@pytest.mark.parametrize("page", ORGANIZER_PAGES)
+def test_organizer_pages_render_for_an_organizer(make_organizer_app, page):
+    at = make_organizer_app(page)
+    assert not at.exception, at.exception
+
+
+def test_logout_removes_team_pages(make_organizer_app):
+    at = make_organizer_app("pages/login.py")
+    at.button(key="logout").click().run()
+    assert_refused(at, "pages/orga_protokoll.py")
+
+
+def test_idle_session_expires(make_organizer_app):
+    at = make_organizer_app("pages/login.py")
+    at.session_state["organizer.last_seen"] = datetime.now(UTC) - timedelta(hours=1)
+    at.run()
+    assert "nach längerer Inaktivität abgemeldet" in texts(at)
+    assert_refused(at, "pages/orga_protokoll.py")

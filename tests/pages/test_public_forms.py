@@ -1,0 +1,145 @@
+"""Themensammlung, impulse offers and the legal pages (AppTest)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from stammtisch import suggestions
+from stammtisch.clock import parse_instant
+from stammtisch.db import make_engine, session_scope
+from stammtisch.models import ImpulseOffer, ModerationState, Suggestion
+from tests.pages.conftest import SEED_NOW, texts
+
+THEMEN = "pages/themensammlung.py"
+IMPULS = "pages/impuls.py"
+
+
+def _rows(url, table):
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        rows = s.exec(select(table)).all()
+    engine.dispose()
+    return rows
+
+
+def _send(at, **values):
+    for key, value in values.items():
+        widget = at.text_area(key=f"suggest.{key}") if key == "text" else None
+        if widget is None:
+            widget = at.text_input(key=f"suggest.{key}")
+        widget.input(value)
+    [button] = [b for b in at.button if b.label == "Vorschlag senden"]
+    button.click().run()
+
+
+def _approved(url, *texts_):
+    engine = make_engine(url)
+    now = parse_instant(SEED_NOW)
+    ids = []
+    for t in texts_:
+        with session_scope(engine) as s:
+            sid = suggestions.submit_suggestion(
+                session=s, data=suggestions.SuggestionInput(text=t, topic_field_id=1), now=now
+            )
+        with session_scope(engine) as s:
+            suggestions.moderate(
+                session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
+            )
+        ids.append(sid)
+    engine.dispose()
+    return ids
+
+
+def test_suggestion_is_sent_and_waits_for_moderation(make_app, app_db):
+    at = make_app(THEMEN)
+    at.radio(key="suggest.kind").set_value("question")
+    _send(at, text="Wie finanzieren wir Bürgerenergie im Revier?", author_name="Kim")
+    assert not at.exception
+    assert "Danke – wird nach kurzer Prüfung veröffentlicht." in at.success[0].value
+    assert at.text_area(key="suggest.text").value in ("", None)
+    [row] = _rows(app_db, Suggestion)
+    assert (row.state, row.kind, row.author_name) == ("pending", "question", "Kim")
+    assert "Wie finanzieren" not in texts(at)  # not public before moderation
+
+
+def test_too_short_suggestion_shows_message_next_to_field(make_app, app_db):
+    at = make_app(THEMEN)
+    _send(at, text="kurz", author_name="Kim")
+    assert any("zu kurz" in e.value for e in at.error)
+    assert at.text_input(key="suggest.author_name").value == "Kim"
+    assert _rows(app_db, Suggestion) == []
+
+
+def test_honeypot_refuses_and_stores_nothing(make_app, app_db):
+    at = make_app(THEMEN)
+    _send(at, text="Ein ganz normaler Vorschlag für uns", website="http://spam.example")
+    assert any("verstecktes Feld" in e.value for e in at.error)
+    assert _rows(app_db, Suggestion) == []
+
+
+def test_rate_limit_after_three_sends(make_app, app_db):
+    at = make_app(THEMEN)
+    for n in range(4):
+        _send(at, text=f"Vorschlag Nummer {n} mit genug Text")
+    assert any("schon 3 Beiträge" in e.value for e in at.error)
+    assert len(_rows(app_db, Suggestion)) == 3
+
+
+def test_approved_suggestions_listed_literally_and_sortable(make_app, app_db):
+    make_app()
+    first, second = _approved(
+        app_db, "**fett** <b>x</b> [link](javascript:alert(1))", "Zweiter Vorschlag"
+    )
+    at = make_app(THEMEN)
+    assert "**fett** <b>x</b> [link](javascript:alert(1))" in [t.value for t in at.text]
+    assert all("fett" not in m.value for m in at.markdown)
+    at.button(key=f"vote-{first}").click().run()
+    assert at.button(key=f"vote-{first}").label == "Unterstützt (1)"
+    assert at.button(key=f"vote-{first}").disabled
+    at.segmented_control(key="suggest.order").set_value("newest").run()
+    order = [t.value for t in at.text if t.value in ("Zweiter Vorschlag",) or "fett" in t.value]
+    assert order[0] == "Zweiter Vorschlag"
+    assert [r.votes for r in _rows(app_db, Suggestion) if r.id == first] == [1]
+    assert second
+
+
+def test_impulse_offer_success_says_what_happens_next(make_app, app_db):
+    at = make_app(IMPULS)
+    at.text_input(key="offer.title").input("Dorfladen Plus in Nordsachsen")
+    at.text_area(key="offer.description").input("Wie ein Dorfladen zum Treffpunkt für alle wurde.")
+    at.text_input(key="offer.name").input("Kim Beispiel")
+    at.text_input(key="offer.email").input("kim@example.org")
+    at.selectbox(key="offer.preferred_meeting_id").set_value(3)
+    [button] = [b for b in at.button if b.label == "Angebot senden"]
+    button.click().run()
+    assert not at.exception
+    assert "meldet sich per E-Mail" in at.success[0].value
+    [offer] = _rows(app_db, ImpulseOffer)
+    assert (offer.state, offer.preferred_meeting_id) == ("submitted", 3)
+    # Offers are never public.
+    at.switch_page("pages/termine.py").run()
+    assert "Dorfladen Plus in Nordsachsen" not in texts(at)
+
+
+def test_impulse_offer_errors_next_to_fields(make_app, app_db):
+    at = make_app(IMPULS)
+    at.text_input(key="offer.title").input("Dorfladen")
+    at.text_input(key="offer.email").input("kim-at-example")
+    [button] = [b for b in at.button if b.label == "Angebot senden"]
+    button.click().run()
+    errors = [e.value for e in at.error]
+    assert any("Beschreibung" in e for e in errors)
+    assert any("Namen" in e for e in errors)
+    assert any("gültige E-Mail-Adresse" in e for e in errors)
+    assert at.text_input(key="offer.title").value == "Dorfladen"
+    assert _rows(app_db, ImpulseOffer) == []
+
+
+def test_privacy_and_imprint_pages(make_app):
+    at = make_app("pages/datenschutz.py")
+    shown = texts(at)
+    assert not at.exception
+    assert "Schützengasse 16-18" in shown and "180 Tage" in shown and "Art. 15" in shown
+    at = make_app("pages/impressum.py")
+    assert not at.exception
+    assert "01067 Dresden" in texts(at) and "Sächsische Staatsministerium" in texts(at)

@@ -1,0 +1,63 @@
+"""The form pattern every page uses.
+
+The submit button's ``on_click`` callback calls one service. A validation error is kept
+in ``st.session_state`` and shown by :func:`ui.render.field_error` right below each field
+on the rerun; the widgets keep what the person typed. A success result is kept too, so
+a confirmation survives later reruns (e.g. a download click).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from stammtisch.errors import FORM, DomainError, ValidationError
+from ui import core
+
+
+class FormState:
+    """Errors and result of one form, kept in the session under ``key``."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    @property
+    def errors(self) -> Mapping[str, str]:
+        return st.session_state.get(f"{self.key}::errors", {})
+
+    @property
+    def result(self) -> Any:
+        return st.session_state.get(f"{self.key}::result")
+
+    def value(self, field: str, default: Any = None) -> Any:
+        return st.session_state.get(f"{self.key}.{field}", default)
+
+    def widget_key(self, field: str) -> str:
+        return f"{self.key}.{field}"
+
+    def reset(self) -> None:
+        st.session_state.pop(f"{self.key}::errors", None)
+        st.session_state.pop(f"{self.key}::result", None)
+
+    def clear_inputs(self, *fields: str) -> None:
+        for field in fields:
+            st.session_state.pop(self.widget_key(field), None)
+
+    def submit(self, action: Callable[[], Any]) -> bool:
+        """Run ``action``; keep its result or its German error messages."""
+        try:
+            result = action()
+        except ValidationError as exc:
+            st.session_state[f"{self.key}::errors"] = exc.errors
+            st.session_state.pop(f"{self.key}::result", None)
+            return False
+        except DomainError as exc:
+            st.session_state[f"{self.key}::errors"] = {FORM: exc.message}
+            st.session_state.pop(f"{self.key}::result", None)
+            return False
+        st.session_state[f"{self.key}::errors"] = {}
+        st.session_state[f"{self.key}::result"] = result
+        core.data_changed()
+        return True

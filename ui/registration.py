@@ -1,0 +1,75 @@
+"""What a registered person sees: the link, the calendar file, the personal link.
+
+Shared by the start page (right after registering) and "Meine Anmeldung" (through the
+personal link). Nothing here is ever shown to anyone else.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from stammtisch import ics
+from stammtisch.meetings import MeetingView
+from stammtisch.models import RegistrationStatus
+from ui import core
+
+MY_REGISTRATION_PATH = "meine-anmeldung"
+
+
+def personal_link(token: str) -> str:
+    return f"{core.base_url()}/{MY_REGISTRATION_PATH}?{urlencode({'token': token})}"
+
+
+def calendar_file_name(meeting: MeetingView) -> str:
+    return f"stammtisch-{meeting.starts_at.astimezone(core.now().tzinfo).date().isoformat()}.ics"
+
+
+def show_access(
+    meeting: MeetingView,
+    *,
+    status: str,
+    waitlist_position: int | None,
+    online_link: str | None,
+    token: str | None,
+    key: str,
+) -> None:
+    """The confirmation block for a confirmed or waitlisted registration."""
+    if status == RegistrationStatus.CONFIRMED:
+        st.success("Sie sind angemeldet. Wir freuen uns auf Sie!", icon=":material/check_circle:")
+        if online_link:
+            st.markdown("**Zugangslink zum Zoom-Meeting**")
+            st.link_button("Zoom-Meeting öffnen", online_link, icon=":material/videocam:")
+            st.code(online_link, language=None, wrap_lines=True)
+        else:
+            st.info(
+                "Den Zugangslink tragen wir hier rechtzeitig vor dem Treffen ein; öffnen Sie "
+                "dazu Ihren persönlichen Link unten.",
+                icon=":material/schedule:",
+            )
+    elif status == RegistrationStatus.WAITLISTED:
+        st.warning(
+            f"Das Treffen ist ausgebucht. Sie stehen auf der Warteliste auf Position "
+            f"{waitlist_position}. Wird ein Platz frei, rücken Sie automatisch nach; "
+            "den Zugangslink sehen Sie dann über Ihren persönlichen Link.",
+            icon=":material/hourglass_top:",
+        )
+    st.download_button(
+        "Termin in den Kalender (.ics)",
+        data=ics.meeting_ics(
+            meeting, now=core.now(), online_link=online_link, page_url=core.base_url()
+        ),
+        file_name=calendar_file_name(meeting),
+        mime="text/calendar",
+        icon=":material/calendar_add_on:",
+        key=f"{key}.ics",
+        on_click="ignore",
+    )
+    if token:
+        st.markdown("**Ihr persönlicher Link**")
+        st.caption(
+            "Über diesen Link sehen Sie Ihre Anmeldung und den Zugangslink und können sich "
+            "wieder abmelden. Bitte heben Sie ihn auf und geben Sie ihn nicht weiter."
+        )
+        st.code(personal_link(token), language=None, wrap_lines=True)
