@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from streamlit.runtime.pages_manager import PagesManager
 
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
@@ -24,6 +25,12 @@ from stammtisch.db import make_engine
 from stammtisch.feed import upcoming_feed
 
 log = logging.getLogger("stammtisch.serve")
+
+# Streamlit treats a folder named pages/ next to the entry script as the old (v1)
+# multipage layout until the first script run calls st.navigation: a first visitor
+# after a restart could then open pages/*.py directly by URL, bypassing app.py's
+# navigation and login gate. app.py always uses st.navigation, so say so up front.
+PagesManager.uses_pages_directory = False
 
 
 @cache

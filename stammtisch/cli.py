@@ -7,13 +7,14 @@ import getpass
 import sys
 from pathlib import Path
 
-from stammtisch import backup, organizers
+from stammtisch import backup, organizers, privacy
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import load_settings
 from stammtisch.db import make_engine, migrate, session_scope
 from stammtisch.errors import NotFound, ValidationError
 from stammtisch.formatting import format_timestamp
+from stammtisch.privacy_text import RETENTION_DAYS
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -117,6 +118,19 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_retention(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    with session_scope(engine) as session:
+        result = privacy.apply_retention(
+            session=session, actor=None, now=now, days=args.days, system=True
+        )
+    print(
+        f"{result.anonymised} Anmeldungen zu Treffen vor dem {format_timestamp(result.cutoff)} "
+        "anonymisiert."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stammtisch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("file")
     load.add_argument("--force", action="store_true", help="vorhandene Daten ersetzen")
     load.set_defaults(func=_cmd_restore)
+
+    retention = sub.add_parser(
+        "retention", help="persönliche Daten alter Anmeldungen anonymisieren (Löschfrist)"
+    )
+    retention.add_argument("--days", type=int, default=RETENTION_DAYS, help="Tage nach dem Treffen")
+    retention.set_defaults(func=_cmd_retention)
 
     org = sub.add_parser("organizer", help="Organisator-Konten verwalten")
     org_sub = org.add_subparsers(dest="organizer_command", required=True)

@@ -199,44 +199,57 @@ class ImpulseInput:
     description: str = ""
 
 
+def validate_impulse(data: ImpulseInput, check: FieldChecker | None = None) -> dict:
+    """Clean an impulse's fields; raises unless a caller-supplied checker collects more."""
+    own = check is None
+    check = check or FieldChecker()
+    values = {
+        "title": check.text("title", data.title, label="einen Titel", min_length=3, max_length=200),
+        "presenter": check.text(
+            "presenter", data.presenter, label="den Namen der vortragenden Person", max_length=120
+        ),
+        "organisation": check.text(
+            "organisation",
+            data.organisation,
+            label="eine Organisation",
+            required=False,
+            max_length=200,
+        ),
+        "description": check.text(
+            "description",
+            data.description,
+            label="eine Beschreibung",
+            required=False,
+            max_length=2000,
+            multiline=True,
+        )
+        or "",
+    }
+    if own:
+        check.raise_if_any()
+    return values
+
+
+def append_impulse(
+    session: Session, meeting_id: int, values: dict, *, offer_id: int | None = None
+) -> Impulse:
+    """Insert an impulse after the meeting's others (inside the caller's transaction)."""
+    last = session.exec(
+        select(func.max(Impulse.position)).where(Impulse.meeting_id == meeting_id)
+    ).one()
+    impulse = Impulse(meeting_id=meeting_id, position=(last or 0) + 1, offer_id=offer_id, **values)
+    session.add(impulse)
+    session.flush()
+    return impulse
+
+
 def add_impulse(*, session: Session, meeting_id: int, data: ImpulseInput) -> int:
-    """Put an impulse on a meeting, after the ones it already has."""
-    check = FieldChecker()
-    title = check.text("title", data.title, label="einen Titel", min_length=3, max_length=200)
-    presenter = check.text("presenter", data.presenter, label="einen Namen", max_length=120)
-    organisation = check.text(
-        "organisation",
-        data.organisation,
-        label="eine Organisation",
-        required=False,
-        max_length=200,
-    )
-    description = check.text(
-        "description",
-        data.description,
-        label="eine Beschreibung",
-        required=False,
-        max_length=2000,
-        multiline=True,
-    )
-    check.raise_if_any()
+    """Put an impulse on a meeting (seed and scripts; organizers use meeting_admin)."""
+    values = validate_impulse(data)
     with write_transaction(session):
         if session.get(Meeting, meeting_id) is None:
             raise NotFound("Diesen Termin gibt es nicht.")
-        last = session.exec(
-            select(func.max(Impulse.position)).where(Impulse.meeting_id == meeting_id)
-        ).one()
-        impulse = Impulse(
-            meeting_id=meeting_id,
-            position=(last or 0) + 1,
-            title=title,
-            presenter=presenter,
-            organisation=organisation,
-            description=description or "",
-        )
-        session.add(impulse)
-        session.flush()
-        impulse_id = impulse.id
+        impulse_id = append_impulse(session, meeting_id, values).id
     return impulse_id
 
 

@@ -147,6 +147,10 @@ class Meeting(SQLModel, table=True):
     documentation_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     documentation_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     status: str = Field(default=MeetingStatus.PLANNED, sa_column=_state())
+    # People in the Zoom report who matched no registration (counted, never named).
+    unregistered_attendees: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
 

@@ -61,3 +61,12 @@ class FormState:
         st.session_state[f"{self.key}::result"] = result
         core.data_changed()
         return True
+
+    def call(self, fn: Callable[..., Any], **kwargs: Any) -> bool:
+        """Run one service in a fresh session at the app's "now" (``fn(session=, now=, ...)``)."""
+
+        def action() -> Any:
+            with core.session() as session:
+                return fn(session=session, now=core.now(), **kwargs)
+
+        return self.submit(action)

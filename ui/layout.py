@@ -21,6 +21,26 @@ def texts() -> dict[str, str]:
 
 
 ORGANIZER_PAGES = (
+    ("pages/orga_termine.py", "Termine verwalten", ":material/edit_calendar:", "team-termine"),
+    (
+        "pages/orga_moderation.py",
+        "Themensammlung prüfen",
+        ":material/fact_check:",
+        "team-moderation",
+    ),
+    ("pages/orga_impulse.py", "Impuls-Angebote", ":material/campaign:", "team-impulse"),
+    (
+        "pages/orga_anmeldungen.py",
+        "Anmeldungen & Teilnahme",
+        ":material/groups:",
+        "team-anmeldungen",
+    ),
+    (
+        "pages/orga_datenschutz.py",
+        "Datenschutz & Löschung",
+        ":material/privacy_tip:",
+        "team-datenschutz",
+    ),
     ("pages/orga_protokoll.py", "Änderungsprotokoll", ":material/history:", "team-protokoll"),
     ("pages/login.py", "Mein Konto", ":material/account_circle:", "login"),
 )

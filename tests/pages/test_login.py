@@ -9,6 +9,11 @@ import pytest
 from tests.pages.conftest import ORGANIZER_PASSWORD, texts
 
 ORGANIZER_PAGES = [
+    "pages/orga_termine.py",
+    "pages/orga_moderation.py",
+    "pages/orga_impulse.py",
+    "pages/orga_anmeldungen.py",
+    "pages/orga_datenschutz.py",
     "pages/orga_protokoll.py",
 ]
 

@@ -1,0 +1,228 @@
+"""Anmeldungen & Teilnahme: registrations per meeting, waitlist, exports, attendance."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from stammtisch import exports, imports, meeting_admin, registration_admin
+from stammtisch.errors import ValidationError
+from stammtisch.exports import ATTENDANCE_LABELS, STATUS_LABELS
+from stammtisch.models import FEDERAL_STATE_LABELS, RegistrationStatus
+from ui import auth, core
+from ui.forms import FormState
+from ui.render import field_error, form_error, literal
+
+PAGE_SIZE = 200
+ATTENDANCE_BY_LABEL = {label: value for value, label in ATTENDANCE_LABELS.items()}
+
+actor = auth.require_organizer()
+st.title("Anmeldungen & Teilnahme")
+
+with core.session() as s:
+    all_meetings = meeting_admin.list_meetings(session=s, actor=actor)
+if not all_meetings:
+    st.info("Noch keine Termine.", icon=":material/event:")
+    st.stop()
+by_id = {m.id: m for m in all_meetings}
+meeting_id = st.selectbox(
+    "Termin",
+    options=list(by_id),
+    format_func=lambda i: f"{by_id[i].time_label} – {by_id[i].theme}",
+    key="reg.meeting",
+)
+meeting = by_id[meeting_id]
+form = FormState("regadmin")
+
+with core.session() as s:
+    counts = registration_admin.counts(session=s, actor=actor, meeting_id=meeting_id)
+c = st.columns(4)
+c[0].metric("Bestätigt", counts["confirmed"], help=None)
+c[1].metric("Warteliste", counts["waitlisted"])
+c[2].metric("Storniert", counts["cancelled"])
+c[3].metric("Teilgenommen", counts["attended"] + counts["unregistered_attendees"])
+if counts["unregistered_attendees"]:
+    st.caption(f"Davon {counts['unregistered_attendees']} ohne Anmeldung (aus dem Zoom-Bericht).")
+if meeting.capacity:
+    st.caption(f"{meeting.capacity} Plätze")
+
+left, right = st.columns([2, 1])
+search = left.text_input("Suche (Name, E-Mail, Organisation)", key="reg.search")
+status = right.selectbox(
+    "Status",
+    options=[None, *RegistrationStatus],
+    format_func=lambda v: "alle" if v is None else STATUS_LABELS[v],
+    key="reg.status",
+)
+with core.session() as s:
+    rows, total = registration_admin.list_registrations(
+        session=s,
+        actor=actor,
+        meeting_id=meeting_id,
+        search=search,
+        status=status,
+        limit=PAGE_SIZE,
+    )
+st.caption(
+    f"{total} Anmeldungen" + (f", die ersten {PAGE_SIZE} angezeigt" if total > PAGE_SIZE else "")
+)
+
+
+def run(fn, **kwargs) -> None:
+    form.call(fn, actor=actor, **kwargs)
+
+
+form_error(form.errors)
+field_error(form.errors, "over_capacity")
+if rows:
+    table = pd.DataFrame(
+        [
+            {
+                "Nr.": r.id,
+                "Name": r.name or "(anonymisiert)",
+                "E-Mail": r.email or "",
+                "Organisation": r.organisation or "",
+                "Bundesland": FEDERAL_STATE_LABELS.get(r.federal_state, "")
+                if r.federal_state
+                else "",
+                "Status": STATUS_LABELS.get(r.status, r.status),
+                "Teilnahme": ATTENDANCE_LABELS.get(r.attendance, r.attendance),
+            }
+            for r in rows
+        ]
+    )
+    edited = st.data_editor(
+        table,
+        key=f"reg.table.{meeting_id}",
+        hide_index=True,
+        width="stretch",
+        disabled=[c for c in table.columns if c != "Teilnahme"],
+        column_config={
+            "Teilnahme": st.column_config.SelectboxColumn(
+                "Teilnahme", options=list(ATTENDANCE_BY_LABEL), required=True
+            )
+        },
+    )
+    changed = edited[edited["Teilnahme"] != table["Teilnahme"]]
+    if not changed.empty:
+        st.caption(f"{len(changed)} Teilnahme-Angaben geändert.")
+
+        def save_attendance() -> None:
+            for label, group in changed.groupby("Teilnahme"):
+                run(
+                    registration_admin.set_attendance,
+                    registration_ids=group["Nr."].tolist(),
+                    attendance=ATTENDANCE_BY_LABEL[label],
+                )
+            st.session_state.pop(f"reg.table.{meeting_id}", None)
+
+        st.button("Teilnahme speichern", type="primary", on_click=save_attendance, key="reg.save")
+
+    waiting = [r for r in rows if r.status == RegistrationStatus.WAITLISTED]
+    active = [r for r in rows if r.status != RegistrationStatus.CANCELLED]
+    with st.expander("Warteliste und Stornierung"):
+        if waiting:
+            pick = st.selectbox(
+                "Von der Warteliste nachrücken lassen",
+                options=[r.id for r in waiting],
+                format_func=lambda i: next(f"{r.name} ({r.email})" for r in waiting if r.id == i),
+                key="reg.promote",
+            )
+            over = st.checkbox("auch wenn alle Plätze vergeben sind", key="reg.over")
+            st.button(
+                "Nachrücken lassen",
+                key="reg.promote.go",
+                on_click=run,
+                args=(registration_admin.promote,),
+                kwargs={"registration_id": pick, "over_capacity": over},
+            )
+        else:
+            st.caption("Niemand auf der Warteliste.")
+        if active:
+            victim = st.selectbox(
+                "Anmeldung im Auftrag stornieren",
+                options=[r.id for r in active],
+                format_func=lambda i: next(f"{r.name} ({r.email})" for r in active if r.id == i),
+                key="reg.cancel",
+            )
+            st.button(
+                "Stornieren",
+                key="reg.cancel.go",
+                on_click=run,
+                args=(registration_admin.cancel_for,),
+                kwargs={"registration_id": victim},
+            )
+else:
+    st.caption("Keine Anmeldungen für diese Auswahl.")
+
+st.subheader("Export", anchor=False)
+with core.session() as s:
+    frame = exports.registrations_frame(session=s, actor=actor, meeting_id=meeting_id)
+    stem = exports.export_file_stem(s, meeting_id)
+c1, c2 = st.columns(2)
+c1.download_button(
+    "CSV herunterladen",
+    data=exports.to_csv(frame),
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    key="reg.csv",
+)
+c2.download_button(
+    "Excel herunterladen",
+    data=exports.to_xlsx(frame),
+    file_name=f"{stem}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+    on_click="ignore",
+    key="reg.xlsx",
+)
+
+st.subheader("Teilnahme aus Zoom übernehmen", anchor=False)
+st.caption(
+    "Zoom → Berichte → Nutzungsberichte → Teilnehmer → als CSV exportieren. Wer sich neu "
+    "verbunden hat, zählt einmal; zugeordnet wird über die E-Mail-Adresse, sonst den Namen."
+)
+upload = st.file_uploader("Teilnahmebericht (CSV)", type=["csv"], key=f"reg.upload.{meeting_id}")
+import_form = FormState("zoom")
+if upload is not None:
+    data = upload.getvalue()
+    try:
+        with core.session() as s:
+            preview = imports.preview_import(
+                session=s, actor=actor, meeting_id=meeting_id, data=data
+            )
+    except ValidationError as exc:
+        st.error(exc.errors.get("_form", exc.message), icon=":material/error:")
+        preview = None
+    if preview is not None:
+        st.markdown(
+            f"**{len(preview.participants)} Personen** im Bericht ({preview.rows_read} Zeilen, "
+            f"{preview.duplicates_merged} Mehrfach-Einwahlen zusammengefasst): "
+            f"{len(preview.matched)} zugeordnet, {len(preview.unmatched)} ohne Anmeldung, "
+            f"{len(preview.absent)} Angemeldete nicht dabei."
+        )
+        if preview.unmatched:
+            with st.expander(f"Ohne Anmeldung ({len(preview.unmatched)})"):
+                for name in preview.unmatched:
+                    literal(name)
+
+        def apply() -> None:
+            def action():
+                with core.session() as s:
+                    return imports.apply_import(
+                        session=s, actor=actor, meeting_id=meeting_id, data=data, now=core.now()
+                    )
+
+            import_form.submit(action)
+
+        st.button("Teilnahme übernehmen", type="primary", on_click=apply, key="reg.import")
+form_error(import_form.errors)
+if import_form.result is not None and not import_form.errors:
+    result = import_form.result
+    st.success(
+        f"Übernommen: {len(result.matched)} Teilnehmende mit Anmeldung, "
+        f"{len(result.unmatched)} ohne Anmeldung.",
+        icon=":material/check_circle:",
+    )

@@ -1,0 +1,123 @@
+"""Datenschutz & Löschung: the retention period, and access or erasure for one person."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import streamlit as st
+
+from stammtisch import privacy
+from stammtisch.formatting import format_day
+from stammtisch.privacy_text import RETENTION_DAYS
+from ui import auth, core
+from ui.forms import FormState
+from ui.render import field_error, form_error
+
+actor = auth.require_organizer()
+st.title("Datenschutz & Löschung")
+
+st.header("Löschfrist", anchor=False)
+now = core.now()
+with core.session() as s:
+    due = privacy.due_for_retention(session=s, now=now)
+cutoff = now - timedelta(days=RETENTION_DAYS)
+st.markdown(
+    f"Persönliche Angaben von Anmeldungen werden {RETENTION_DAYS} Tage nach dem Treffen "
+    f"anonymisiert (Treffen vor dem {format_day(cutoff)}). Status, Bundesland, Teilnahme und "
+    "eine pseudonyme Kennung bleiben für die Statistik. Auf dem Server läuft das auch mit "
+    "`python -m stammtisch retention`."
+)
+retention = FormState("retention")
+
+
+def run_retention() -> None:
+    def action():
+        with core.session() as s:
+            return privacy.apply_retention(session=s, actor=actor, now=core.now())
+
+    retention.submit(action)
+
+
+if retention.result is not None:
+    st.success(
+        f"{retention.result.anonymised} Anmeldungen anonymisiert.", icon=":material/check_circle:"
+    )
+if due:
+    st.warning(f"{due} Anmeldungen sind über der Frist.", icon=":material/schedule:")
+    st.button("Jetzt anonymisieren", type="primary", on_click=run_retention, key="retention.go")
+else:
+    st.info("Keine Anmeldung ist über der Frist.", icon=":material/verified:")
+form_error(retention.errors)
+
+st.header("Auskunft und Löschung für eine Person", anchor=False)
+st.caption("Art. 15 DSGVO (Auskunft) und Art. 17 DSGVO (Löschung), über die E-Mail-Adresse.")
+person = FormState("person")
+errors = person.errors
+st.text_input("E-Mail-Adresse", key=person.widget_key("email"))
+field_error(errors, "email")
+form_error(errors)
+
+
+def export() -> None:
+    def action():
+        with core.session() as s:
+            return privacy.export_person(
+                session=s, actor=actor, email=person.value("email", ""), now=core.now()
+            )
+
+    person.submit(action)
+    st.session_state.pop("person.erased", None)
+
+
+def erase() -> None:
+    def action():
+        with core.session() as s:
+            return privacy.erase_person(
+                session=s, actor=actor, email=person.value("email", ""), now=core.now()
+            )
+
+    if person.submit(action):
+        st.session_state["person.erased"] = person.result
+    st.session_state.pop("person.confirm", None)
+
+
+c1, c2 = st.columns(2)
+c1.button("Auskunft erstellen", on_click=export, key="person.export", icon=":material/description:")
+c2.button(
+    "Daten löschen …",
+    key="person.erase",
+    icon=":material/delete:",
+    on_click=lambda: st.session_state.update({"person.confirm": True}),
+)
+if st.session_state.get("person.confirm"):
+    st.warning(
+        "Alle Anmeldungen dieser Adresse werden anonymisiert (künftige storniert, die Warteliste "
+        "rückt nach) und ihre Impuls-Angebote ohne Namen und Adresse gespeichert. Das lässt sich "
+        "nicht rückgängig machen.",
+        icon=":material/warning:",
+    )
+    st.button("Ja, endgültig löschen", type="primary", on_click=erase, key="person.erase.yes")
+
+erased = st.session_state.get("person.erased")
+if erased:
+    st.success(
+        f"Gelöscht: {erased['registrations']} Anmeldungen (davon {erased['cancelled']} storniert), "
+        f"{erased['offers']} Impuls-Angebote.",
+        icon=":material/check_circle:",
+    )
+elif isinstance(person.result, dict) and "anmeldungen" in person.result:
+    data = person.result
+    st.success(
+        f"{len(data['anmeldungen'])} Anmeldungen und {len(data['impuls_angebote'])} "
+        "Impuls-Angebote gefunden.",
+        icon=":material/check_circle:",
+    )
+    st.download_button(
+        "Auskunft herunterladen (JSON)",
+        data=json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"),
+        file_name="auskunft.json",
+        mime="application/json",
+        on_click="ignore",
+        key="person.download",
+    )

@@ -1,0 +1,132 @@
+"""Themensammlung prüfen: the moderation queue and all suggestions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from stammtisch import moderation, topics
+from stammtisch.formatting import format_day
+from stammtisch.models import SUGGESTION_KIND_LABELS, ModerationState
+from stammtisch.suggestions import STATE_LABELS
+from ui import auth, core
+from ui.forms import FormState
+from ui.render import form_error, literal
+
+actor = auth.require_organizer()
+st.title("Themensammlung prüfen")
+form = FormState("moderation")
+
+
+def run(fn, **kwargs) -> None:
+    form.call(fn, actor=actor, **kwargs)
+
+
+with core.session() as s:
+    pending = moderation.list_suggestions(session=s, actor=actor)
+    approved = moderation.list_suggestions(session=s, actor=actor, state=ModerationState.APPROVED)
+    fields = {tf.id: tf.name for tf in topics.list_topic_fields(session=s)}
+
+form_error(form.errors)
+st.header(f"Wartet auf Prüfung ({len(pending)})", anchor=False)
+if not pending:
+    st.success("Alles geprüft – nichts wartet.", icon=":material/done_all:")
+targets = {item.id: item for item in [*approved, *pending]}
+for item in pending:
+    with st.container(border=True, key=f"mod-{item.id}"):
+        st.caption(
+            f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · {format_day(item.created_at)}"
+            + (" · von" if item.author_name else "")
+        )
+        if item.author_name:
+            literal(item.author_name)
+        literal(item.text)
+        c1, c2 = st.columns(2)
+        c1.button(
+            "Veröffentlichen",
+            key=f"mod.approve.{item.id}",
+            type="primary",
+            icon=":material/check:",
+            on_click=run,
+            args=(moderation.decide,),
+            kwargs={"suggestion_id": item.id, "to_state": ModerationState.APPROVED},
+        )
+        c2.button(
+            "Ablehnen",
+            key=f"mod.reject.{item.id}",
+            icon=":material/close:",
+            on_click=run,
+            args=(moderation.decide,),
+            kwargs={"suggestion_id": item.id, "to_state": ModerationState.REJECTED},
+        )
+        current = item.topic_field_id
+        choice = st.selectbox(
+            "Themenfeld",
+            options=[None, *fields],
+            index=[None, *fields].index(current) if current in fields or current is None else 0,
+            format_func=lambda i: "ohne Themenfeld" if i is None else fields[i],
+            key=f"mod.field.{item.id}",
+        )
+        if choice != current:
+            st.button(
+                "Themenfeld übernehmen",
+                key=f"mod.setfield.{item.id}",
+                on_click=run,
+                args=(moderation.set_topic_field,),
+                kwargs={"suggestion_id": item.id, "topic_field_id": choice},
+            )
+        others = [t for t in targets if t != item.id]
+        if others:
+            target = st.selectbox(
+                "Doppelt? Zusammenführen mit …",
+                options=[None, *others],
+                format_func=lambda i: "—" if i is None else targets[i].text[:80],
+                key=f"mod.merge.{item.id}",
+            )
+            if target is not None:
+                st.button(
+                    "Zusammenführen (Stimmen werden addiert)",
+                    key=f"mod.domerge.{item.id}",
+                    on_click=run,
+                    args=(moderation.merge,),
+                    kwargs={"duplicate_id": item.id, "target_id": target},
+                )
+
+st.header("Alle Vorschläge", anchor=False)
+state = (
+    st.segmented_control(
+        "Zustand",
+        options=[s.value for s in ModerationState],
+        format_func=lambda v: STATE_LABELS[ModerationState(v)],
+        default=ModerationState.APPROVED.value,
+        key="mod.state",
+    )
+    or ModerationState.APPROVED.value
+)
+with core.session() as s:
+    listed = moderation.list_suggestions(session=s, actor=actor, state=state)
+if not listed:
+    st.caption("Keine Vorschläge in diesem Zustand.")
+for item in listed:
+    with st.container(border=True):
+        st.caption(
+            f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
+            f"{item.topic_field_name or 'ohne Themenfeld'} · {item.votes} Stimmen · "
+            f"{format_day(item.created_at)}"
+        )
+        literal(item.text)
+        if item.state == ModerationState.APPROVED:
+            st.button(
+                "Zurückziehen (ablehnen)",
+                key=f"mod.unpublish.{item.id}",
+                on_click=run,
+                args=(moderation.decide,),
+                kwargs={"suggestion_id": item.id, "to_state": ModerationState.REJECTED},
+            )
+        elif item.state == ModerationState.REJECTED:
+            st.button(
+                "Doch veröffentlichen",
+                key=f"mod.republish.{item.id}",
+                on_click=run,
+                args=(moderation.decide,),
+                kwargs={"suggestion_id": item.id, "to_state": ModerationState.APPROVED},
+            )

@@ -1,0 +1,390 @@
+"""Organizer services for meetings: create, edit, cancel, hold, series, impulses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import case, delete, func
+from sqlmodel import Session, col, select
+
+from stammtisch.audit import record
+from stammtisch.db import write_transaction
+from stammtisch.errors import NotFound, ValidationError
+from stammtisch.formatting import format_meeting_time
+from stammtisch.meetings import (
+    ImpulseInput,
+    MeetingInput,
+    append_impulse,
+    validate_impulse,
+    validate_meeting,
+)
+from stammtisch.models import (
+    Impulse,
+    Meeting,
+    MeetingStatus,
+    MeetingTopicField,
+    Registration,
+    RegistrationStatus,
+)
+from stammtisch.organizers import OrganizerIdentity, require_organizer
+from stammtisch.planning import DateProposal
+from stammtisch.registrations import fill_free_places
+from stammtisch.validation import FieldChecker
+
+
+@dataclass(frozen=True)
+class AdminMeeting:
+    """A meeting as organizers see it, including the private online-meeting link."""
+
+    id: int
+    theme: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    registration_state: str
+    capacity: int | None
+    online_link: str | None
+    documentation_url: str | None
+    documentation_text: str | None
+    primary_topic_field_id: int
+    further_topic_field_ids: tuple[int, ...]
+    confirmed: int
+    waitlisted: int
+    unregistered_attendees: int
+
+    @property
+    def time_label(self) -> str:
+        return format_meeting_time(self.starts_at, self.ends_at)
+
+    def as_input(self) -> MeetingInput:
+        return MeetingInput(
+            theme=self.theme,
+            description=self.description,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            primary_topic_field_id=self.primary_topic_field_id,
+            further_topic_field_ids=self.further_topic_field_ids,
+            registration_state=self.registration_state,
+            capacity=self.capacity,
+            online_link=self.online_link,
+            documentation_url=self.documentation_url,
+            documentation_text=self.documentation_text,
+            status=self.status,
+        )
+
+
+def list_meetings(*, session: Session, actor: OrganizerIdentity | None) -> list[AdminMeeting]:
+    """All meetings, newest first, with registration counts aggregated in SQL."""
+    require_organizer(session, actor)
+    confirmed = func.coalesce(
+        func.sum(case((Registration.status == RegistrationStatus.CONFIRMED, 1), else_=0)), 0
+    )
+    waitlisted = func.coalesce(
+        func.sum(case((Registration.status == RegistrationStatus.WAITLISTED, 1), else_=0)), 0
+    )
+    rows = session.exec(
+        select(Meeting, confirmed, waitlisted)
+        .join(Registration, Registration.meeting_id == Meeting.id, isouter=True)
+        .group_by(Meeting.id)
+        .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+    ).all()
+    further: dict[int, list[int]] = {}
+    for meeting_id, topic_id in session.exec(
+        select(MeetingTopicField.meeting_id, MeetingTopicField.topic_field_id)
+    ).all():
+        further.setdefault(meeting_id, []).append(topic_id)
+    return [
+        AdminMeeting(
+            id=m.id,
+            theme=m.theme,
+            description=m.description,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            status=m.status,
+            registration_state=m.registration_state,
+            capacity=m.capacity,
+            online_link=m.online_link,
+            documentation_url=m.documentation_url,
+            documentation_text=m.documentation_text,
+            primary_topic_field_id=m.primary_topic_field_id,
+            further_topic_field_ids=tuple(sorted(further.get(m.id, []))),
+            confirmed=int(c),
+            waitlisted=int(w),
+            unregistered_attendees=m.unregistered_attendees,
+        )
+        for m, c, w in rows
+    ]
+
+
+def create_meeting(
+    *, session: Session, actor: OrganizerIdentity | None, data: MeetingInput, now: datetime
+) -> int:
+    """Create a meeting; returns its id."""
+    with write_transaction(session):
+        require_organizer(session, actor)
+        meeting_id = _insert(session, data, now)
+        record(
+            session,
+            actor=actor,
+            action="meeting.create",
+            obj=("meeting", meeting_id),
+            details={"theme": data.theme},
+            now=now,
+        )
+    return meeting_id
+
+
+def _insert(session: Session, data: MeetingInput, now: datetime) -> int:
+    values = validate_meeting(session, data)
+    further = values.pop("further")
+    meeting = Meeting(**values, created_at=now, updated_at=now)
+    session.add(meeting)
+    session.flush()
+    for topic_id in further:
+        session.add(MeetingTopicField(meeting_id=meeting.id, topic_field_id=topic_id))
+    return meeting.id
+
+
+def update_meeting(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    meeting_id: int,
+    data: MeetingInput,
+    now: datetime,
+) -> list[int]:
+    """Change every field of a meeting. A larger capacity lets waiting people move up
+    (in arrival order, in the same transaction); a capacity below the number of confirmed
+    places is refused. Returns the ids of promoted registrations."""
+    with write_transaction(session):
+        require_organizer(session, actor)
+        meeting = session.exec(
+            select(Meeting).where(Meeting.id == meeting_id).with_for_update()
+        ).first()
+        if meeting is None:
+            raise NotFound("Diesen Termin gibt es nicht.")
+        values = validate_meeting(session, data)
+        further = values.pop("further")
+        confirmed = session.exec(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.meeting_id == meeting_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        ).one()
+        if values["capacity"] is not None and values["capacity"] < confirmed:
+            raise ValidationError.single(
+                "capacity",
+                f"Es sind schon {confirmed} Personen bestätigt. Weniger Plätze gehen nur, wenn "
+                "vorher Anmeldungen storniert werden.",
+            )
+        changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
+        for key, value in values.items():
+            setattr(meeting, key, value)
+        meeting.updated_at = now
+        session.add(meeting)
+        session.exec(delete(MeetingTopicField).where(MeetingTopicField.meeting_id == meeting_id))
+        for topic_id in further:
+            session.add(MeetingTopicField(meeting_id=meeting_id, topic_field_id=topic_id))
+        session.flush()
+        promoted = fill_free_places(session, meeting)
+        record(
+            session,
+            actor=actor,
+            action="meeting.update",
+            obj=("meeting", meeting_id),
+            details={"fields": sorted(changed), "promoted": promoted},
+            now=now,
+        )
+    return promoted
+
+
+STATUS_CHANGES = {
+    MeetingStatus.CANCELLED: {MeetingStatus.PLANNED},
+    MeetingStatus.HELD: {MeetingStatus.PLANNED, MeetingStatus.HELD},
+    MeetingStatus.PLANNED: {MeetingStatus.CANCELLED},
+}
+
+
+def set_status(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    meeting_id: int,
+    status: MeetingStatus,
+    now: datetime,
+    documentation_url: str | None = None,
+    documentation_text: str | None = None,
+) -> None:
+    """Cancel a meeting, mark it as held (with its documentation), or plan it again."""
+    check = FieldChecker()
+    url = check.url("documentation_url", documentation_url, label="der Link zur Dokumentation")
+    text = check.text(
+        "documentation_text",
+        documentation_text,
+        label="einen Dokumentationstext",
+        required=False,
+        max_length=20_000,
+        multiline=True,
+    )
+    check.raise_if_any()
+    with write_transaction(session):
+        require_organizer(session, actor)
+        meeting = session.exec(
+            select(Meeting).where(Meeting.id == meeting_id).with_for_update()
+        ).first()
+        if meeting is None:
+            raise NotFound("Diesen Termin gibt es nicht.")
+        if meeting.status not in STATUS_CHANGES[status]:
+            raise ValidationError.single(
+                "status",
+                "Diese Änderung des Status ist nicht möglich (z. B. ein abgesagtes "
+                "Treffen als stattgefunden markieren).",
+            )
+        if status == MeetingStatus.HELD and meeting.starts_at > now:
+            raise ValidationError.single(
+                "status",
+                "Als stattgefunden lässt sich ein Treffen erst ab seinem Beginn markieren.",
+            )
+        meeting.status = status
+        if status == MeetingStatus.HELD:
+            meeting.documentation_url = url
+            meeting.documentation_text = text
+        meeting.updated_at = now
+        session.add(meeting)
+        record(
+            session,
+            actor=actor,
+            action=f"meeting.{status.value}",
+            obj=("meeting", meeting_id),
+            details={},
+            now=now,
+        )
+
+
+def create_series(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    proposals: Sequence[DateProposal],
+    template: MeetingInput,
+    now: datetime,
+) -> list[int]:
+    """Create one meeting per confirmed date proposal, all or nothing."""
+    if not proposals:
+        raise ValidationError.single("proposals", "Bitte wählen Sie mindestens einen Termin.")
+    with write_transaction(session):
+        require_organizer(session, actor)
+        ids = []
+        for proposal in proposals:
+            data = replace(template, starts_at=proposal.starts_at, ends_at=proposal.ends_at)
+            ids.append(_insert(session, data, now))
+        record(
+            session,
+            actor=actor,
+            action="meeting.series",
+            obj=None,
+            details={"meetings": ids},
+            now=now,
+        )
+    return ids
+
+
+# --- impulses of a meeting -----------------------------------------------------------------
+
+
+def add_impulse(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    meeting_id: int,
+    data: ImpulseInput,
+    now: datetime,
+) -> int:
+    """Put an impulse on a meeting, after the ones it has."""
+    values = validate_impulse(data)
+    with write_transaction(session):
+        require_organizer(session, actor)
+        _lock_meeting(session, meeting_id)
+        impulse = append_impulse(session, meeting_id, values)
+        record(
+            session,
+            actor=actor,
+            action="impulse.add",
+            obj=("impulse", impulse.id),
+            details={"meeting_id": meeting_id},
+            now=now,
+        )
+        impulse_id = impulse.id
+    return impulse_id
+
+
+def _lock_meeting(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.exec(
+        select(Meeting).where(Meeting.id == meeting_id).with_for_update()
+    ).first()
+    if meeting is None:
+        raise NotFound("Diesen Termin gibt es nicht.")
+    return meeting
+
+
+def _impulse(session: Session, impulse_id: int) -> Impulse:
+    impulse = session.get(Impulse, impulse_id)
+    if impulse is None:
+        raise NotFound("Diesen Impuls gibt es nicht.")
+    return impulse
+
+
+def remove_impulse(
+    *, session: Session, actor: OrganizerIdentity | None, impulse_id: int, now: datetime
+) -> None:
+    """Take an impulse off its meeting (an accepted offer stays accepted)."""
+    with write_transaction(session):
+        require_organizer(session, actor)
+        impulse = _impulse(session, impulse_id)
+        record(
+            session,
+            actor=actor,
+            action="impulse.remove",
+            obj=("impulse", impulse_id),
+            details={"meeting_id": impulse.meeting_id, "title": impulse.title},
+            now=now,
+        )
+        session.delete(impulse)
+
+
+def move_impulse(
+    *, session: Session, actor: OrganizerIdentity | None, impulse_id: int, step: int, now: datetime
+) -> None:
+    """Move an impulse up (step -1) or down (+1) in its meeting's order."""
+    with write_transaction(session):
+        require_organizer(session, actor)
+        impulse = session.get(Impulse, impulse_id)
+        if impulse is None:
+            raise NotFound("Diesen Impuls gibt es nicht.")
+        session.exec(
+            select(Meeting).where(Meeting.id == impulse.meeting_id).with_for_update()
+        ).one()
+        order = session.exec(
+            select(Impulse)
+            .where(Impulse.meeting_id == impulse.meeting_id)
+            .order_by(Impulse.position, Impulse.id)
+        ).all()
+        index = next(i for i, item in enumerate(order) if item.id == impulse_id)
+        target = max(0, min(len(order) - 1, index + step))
+        order.insert(target, order.pop(index))
+        for position, item in enumerate(order, start=1):
+            item.position = position
+            session.add(item)
+        record(
+            session,
+            actor=actor,
+            action="impulse.move",
+            obj=("impulse", impulse_id),
+            details={"position": target + 1},
+            now=now,
+        )

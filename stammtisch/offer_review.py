@@ -1,0 +1,197 @@
+"""Organizer review of impulse offers: discuss, decline, note, accept onto a meeting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from stammtisch.audit import record
+from stammtisch.db import write_transaction
+from stammtisch.errors import InvalidTransition, NotFound, ValidationError
+from stammtisch.impulses import ALLOWED_OFFER_TRANSITIONS
+from stammtisch.meetings import ImpulseInput, append_impulse, validate_impulse
+from stammtisch.models import ImpulseOffer, Meeting, MeetingStatus, OfferState, TopicField
+from stammtisch.organizers import OrganizerIdentity, require_organizer
+from stammtisch.validation import FieldChecker
+
+OFFER_STATE_LABELS = {
+    OfferState.SUBMITTED: "eingegangen",
+    OfferState.IN_DISCUSSION: "in Abstimmung",
+    OfferState.ACCEPTED: "angenommen",
+    OfferState.DECLINED: "abgelehnt",
+}
+
+
+@dataclass(frozen=True)
+class OfferView:
+    id: int
+    title: str
+    description: str
+    name: str
+    organisation: str | None
+    email: str
+    state: str
+    internal_note: str
+    topic_field_name: str | None
+    preferred_meeting_id: int | None
+    preferred_meeting_theme: str | None
+    created_at: datetime
+
+
+def list_offers(
+    *, session: Session, actor: OrganizerIdentity | None, state: str | None = None
+) -> list[OfferView]:
+    """Offers (optionally in one state), newest first, with field and meeting names."""
+    require_organizer(session, actor)
+    preferred = aliased(Meeting)
+    query = (
+        select(ImpulseOffer, TopicField.name, preferred.theme)
+        .join(TopicField, TopicField.id == ImpulseOffer.topic_field_id, isouter=True)
+        .join(preferred, preferred.id == ImpulseOffer.preferred_meeting_id, isouter=True)
+        .order_by(col(ImpulseOffer.created_at).desc(), col(ImpulseOffer.id).desc())
+    )
+    if state:
+        query = query.where(ImpulseOffer.state == state)
+    return [
+        OfferView(
+            id=o.id,
+            title=o.title,
+            description=o.description,
+            name=o.name,
+            organisation=o.organisation,
+            email=o.email,
+            state=o.state,
+            internal_note=o.internal_note,
+            topic_field_name=field,
+            preferred_meeting_id=o.preferred_meeting_id,
+            preferred_meeting_theme=theme,
+            created_at=o.created_at,
+        )
+        for o, field, theme in session.exec(query).all()
+    ]
+
+
+def _locked(session: Session, offer_id: int) -> ImpulseOffer:
+    offer = session.exec(
+        select(ImpulseOffer).where(ImpulseOffer.id == offer_id).with_for_update()
+    ).first()
+    if offer is None:
+        raise NotFound("Dieses Angebot gibt es nicht.")
+    return offer
+
+
+def _check(current: OfferState, target: OfferState) -> None:
+    if target not in ALLOWED_OFFER_TRANSITIONS[current]:
+        sources = [
+            OFFER_STATE_LABELS[s]
+            for s, targets in ALLOWED_OFFER_TRANSITIONS.items()
+            if target in targets
+        ]
+        raise InvalidTransition(
+            f"Ein Angebot im Zustand „{OFFER_STATE_LABELS[current]}“ kann nicht "
+            f"„{OFFER_STATE_LABELS[target]}“ werden (nur aus: {', '.join(sources)})."
+        )
+
+
+def move(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    offer_id: int,
+    to_state: OfferState,
+    now: datetime,
+) -> None:
+    """Put an offer in discussion or decline it (accepting has its own function)."""
+    if to_state == OfferState.ACCEPTED:
+        raise ValueError("use accept() to accept an offer")
+    with write_transaction(session):
+        require_organizer(session, actor)
+        offer = _locked(session, offer_id)
+        _check(OfferState(offer.state), to_state)
+        before = offer.state
+        offer.state = to_state
+        offer.updated_at = now
+        session.add(offer)
+        record(
+            session,
+            actor=actor,
+            action=f"offer.{to_state.value}",
+            obj=("offer", offer.id),
+            details={"from": before},
+            now=now,
+        )
+
+
+def set_note(
+    *, session: Session, actor: OrganizerIdentity | None, offer_id: int, note: str, now: datetime
+) -> None:
+    """The team's internal note on an offer (never shown publicly)."""
+    check = FieldChecker()
+    clean = check.text(
+        "internal_note", note, label="eine Notiz", required=False, max_length=5000, multiline=True
+    )
+    check.raise_if_any()
+    with write_transaction(session):
+        require_organizer(session, actor)
+        offer = _locked(session, offer_id)
+        offer.internal_note = clean or ""
+        offer.updated_at = now
+        session.add(offer)
+        record(
+            session, actor=actor, action="offer.note", obj=("offer", offer.id), details={}, now=now
+        )
+
+
+@dataclass(frozen=True)
+class AcceptInput:
+    meeting_id: int | None
+    title: str
+    presenter: str
+    organisation: str | None = None
+    description: str = ""
+
+
+def accept(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    offer_id: int,
+    data: AcceptInput,
+    now: datetime,
+) -> int:
+    """Accept an offer and put it on a meeting as an impulse (public from then on)."""
+    check = FieldChecker()
+    values = validate_impulse(
+        ImpulseInput(data.title, data.presenter, data.organisation, data.description), check
+    )
+    if data.meeting_id is None:
+        check.fail("meeting_id", "Bitte wählen Sie den Termin, an dem der Impuls stattfindet.")
+    check.raise_if_any()
+    with write_transaction(session):
+        require_organizer(session, actor)
+        meeting = session.exec(
+            select(Meeting).where(Meeting.id == data.meeting_id).with_for_update()
+        ).first()
+        if meeting is None or meeting.status != MeetingStatus.PLANNED or meeting.ends_at <= now:
+            raise ValidationError.single(
+                "meeting_id", "Bitte wählen Sie einen kommenden, nicht abgesagten Termin."
+            )
+        offer = _locked(session, offer_id)
+        _check(OfferState(offer.state), OfferState.ACCEPTED)
+        impulse = append_impulse(session, meeting.id, values, offer_id=offer.id)
+        offer.state = OfferState.ACCEPTED
+        offer.updated_at = now
+        session.add(offer)
+        record(
+            session,
+            actor=actor,
+            action="offer.accepted",
+            obj=("offer", offer.id),
+            details={"meeting_id": meeting.id, "impulse_id": impulse.id},
+            now=now,
+        )
+        impulse_id = impulse.id
+    return impulse_id

@@ -1,0 +1,153 @@
+"""Organizer pages with AppTest: meetings, moderation, offers, registrations, privacy."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from stammtisch import impulses, suggestions
+from stammtisch.clock import parse_instant
+from stammtisch.db import make_engine, session_scope
+from stammtisch.models import Impulse, Meeting, ModerationState, Registration, Suggestion
+from tests import factories as f
+from tests.pages.conftest import SEED_NOW, texts
+
+NOW = parse_instant(SEED_NOW)
+
+
+def _engine(url):
+    return make_engine(url)
+
+
+def _rows(url, model):
+    engine = _engine(url)
+    with session_scope(engine) as s:
+        rows = s.exec(select(model)).all()
+    engine.dispose()
+    return rows
+
+
+def _click(at, label):
+    [button] = [b for b in at.button if b.label == label]
+    button.click().run()
+
+
+def test_create_meeting_via_form(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_termine.py")
+    at.text_input(key="meeting.theme").input("Wasser im Revier")
+    at.text_area(key="meeting.description").input("Tagebauseen und Grundwasser.")
+    at.date_input(key="meeting.day").set_value(date(2022, 6, 13))
+    at.number_input(key="meeting.capacity").set_value(40)
+    at.text_input(key="meeting.online_link").input("https://zoom.us/j/987")
+    _click(at, "Termin anlegen")
+    assert not at.exception
+    assert "Gespeichert." in [s.value for s in at.success]
+    meeting = next(m for m in _rows(app_db, Meeting) if m.theme == "Wasser im Revier")
+    assert meeting.capacity == 40 and meeting.starts_at.hour == 15  # 17:00 CEST
+
+
+def test_meeting_form_shows_errors_next_to_fields(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_termine.py")
+    at.text_input(key="meeting.theme").input("")
+    at.text_input(key="meeting.online_link").input("zoom.us/ohne-https")
+    _click(at, "Termin anlegen")
+    errors = [e.value for e in at.error]
+    assert "Bitte geben Sie ein Thema an." in errors
+    assert any("https://" in e for e in errors)
+    assert len(_rows(app_db, Meeting)) == 5
+
+
+def test_series_draft_and_create(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_termine.py")
+    at.date_input(key="series.first").set_value(date(2022, 3, 7))
+    at.number_input(key="series.count").set_value(2)
+    _click(at, "Entwurf berechnen")
+    table = at.dataframe
+    assert any("Ostermontag" in str(t.value) for t in table) or "Ostermontag" in str(
+        at.session_state["series.drafts"]
+    )
+    _click(at, "Ausgewählte Termine anlegen")
+    assert any("2 Termine angelegt" in s.value for s in at.success)
+    assert len(_rows(app_db, Meeting)) == 7
+
+
+def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    with session_scope(engine) as s:
+        sid = suggestions.submit_suggestion(
+            session=s,
+            data=suggestions.SuggestionInput(text="**fett** <b>x</b> Seen im Revier"),
+            now=NOW,
+        )
+    engine.dispose()
+    at = make_organizer_app("pages/orga_moderation.py")
+    assert "**fett** <b>x</b> Seen im Revier" in [t.value for t in at.text]
+    at.button(key=f"mod.approve.{sid}").click().run()
+    assert not at.exception
+    assert [s.state for s in _rows(app_db, Suggestion)] == [ModerationState.APPROVED]
+    assert "Alles geprüft" in texts(at)
+
+
+def test_accept_offer_on_page(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    with session_scope(engine) as s:
+        oid = impulses.submit_impulse_offer(
+            session=s,
+            data=impulses.ImpulseOfferInput(
+                title="Dorfladen Plus",
+                description="Wie ein Dorfladen zum Treffpunkt wurde.",
+                name="Kim Beispiel",
+                email="kim@example.org",
+                preferred_meeting_id=3,
+            ),
+            now=NOW,
+        )
+    engine.dispose()
+    at = make_organizer_app("pages/orga_impulse.py")
+    at.button(key=f"accept.{oid}.go").click().run()
+    assert not at.exception
+    assert any("Angenommen" in s.value for s in at.success)
+    [impulse] = _rows(app_db, Impulse)
+    assert (impulse.meeting_id, impulse.title, impulse.offer_id) == (3, "Dorfladen Plus", oid)
+
+
+def test_registrations_page_counts_promote_and_exports(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    with session_scope(engine) as s:
+        meeting = s.get(Meeting, 2)
+        meeting.capacity = 1
+        s.add(meeting)
+        s.commit()
+    f.register(engine, 2, "a", now=NOW)
+    waiting = f.register(engine, 2, "b", now=NOW + timedelta(minutes=1))
+    engine.dispose()
+    at = make_organizer_app("pages/orga_anmeldungen.py")
+    at.selectbox(key="reg.meeting").set_value(2).run()
+    assert [m.value for m in at.metric][:2] == ["1", "1"]
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["CSV herunterladen", "Excel herunterladen"]
+    at.button(key="reg.promote.go").click().run()
+    assert any("Plätze sind vergeben" in e.value for e in at.error)
+    at.checkbox(key="reg.over").check().run()
+    at.button(key="reg.promote.go").click().run()
+    statuses = {r.id: r.status for r in _rows(app_db, Registration)}
+    assert statuses[waiting.registration_id] == "confirmed"
+
+
+def test_privacy_page_export_and_retention(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    f.register(engine, 2, "eva", now=NOW, email="eva@example.org", name="Eva")
+    engine.dispose()
+    at = make_organizer_app("pages/orga_datenschutz.py")
+    at.text_input(key="person.email").input("eva@example.org")
+    at.button(key="person.export").click().run()
+    assert any("1 Anmeldungen" in s.value for s in at.success)
+    at.text_input(key="person.email").input("keine-adresse")
+    at.button(key="person.export").click().run()
+    assert any("gültige E-Mail-Adresse" in e.value for e in at.error)
+    assert "Keine Anmeldung ist über der Frist." in texts(at)
