@@ -69,7 +69,7 @@ else:
     pages["Team"] = layout.organizer_pages()
 pages[""] = hidden
 
-nav = st.navigation(pages)
+nav = st.navigation(pages, expanded=True)
 layout.sidebar(organizer)
 nav.run()
-layout.footer()
+layout.footer(organizer)

@@ -13,7 +13,7 @@ from ui.forms import FormState
 from ui.render import form_error, literal
 
 actor = auth.require_organizer()
-st.title("Themensammlung prüfen")
+st.title("Vorschläge prüfen")
 form = FormState("moderation")
 
 
@@ -35,11 +35,10 @@ for item in pending:
     with st.container(border=True, key=f"mod-{item.id}"):
         st.caption(
             f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · {format_day(item.created_at)}"
-            + (" · von" if item.author_name else "")
         )
-        if item.author_name:
-            literal(item.author_name)
         literal(item.text)
+        if item.author_name:
+            literal(f"von {item.author_name}")
         c1, c2 = st.columns(2)
         c1.button(
             "Veröffentlichen",

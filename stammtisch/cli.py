@@ -7,7 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from stammtisch import backup, organizers, privacy
+from stammtisch import backup, demo, organizers, privacy
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import load_settings
@@ -131,6 +131,28 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    scale = demo.DemoScale(
+        meetings=args.meetings,
+        people=args.people,
+        registrations=args.registrations,
+        suggestions=args.suggestions,
+        votes=args.votes,
+        offers=args.offers,
+    )
+    try:
+        report = demo.generate(engine, now=now, seed=args.seed, scale=scale, force=args.force)
+    except demo.DemoRefused as exc:
+        print(f"Fehler: {exc.message}", file=sys.stderr)
+        return 2
+    print(
+        f"Demo-Daten angelegt: {report.meetings} Termine, {report.registrations} Anmeldungen, "
+        f"{report.suggestions} Vorschläge, {report.votes} Stimmen, {report.offers} Impuls-Angebote."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stammtisch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("file")
     load.add_argument("--force", action="store_true", help="vorhandene Daten ersetzen")
     load.set_defaults(func=_cmd_restore)
+
+    dem = sub.add_parser("demo", help="synthetische Demo-Historie erzeugen (nie in echte Daten)")
+    dem.add_argument("--seed", type=int, default=2021, help="gleicher Seed, gleiche Daten")
+    dem.add_argument("--meetings", type=int, default=20)
+    dem.add_argument("--people", type=int, default=350)
+    dem.add_argument(
+        "--registrations", type=int, default=None, help="insgesamt (Standard: 15–60 je Termin)"
+    )
+    dem.add_argument("--suggestions", type=int, default=120)
+    dem.add_argument("--votes", type=int, default=600)
+    dem.add_argument("--offers", type=int, default=30)
+    dem.add_argument("--force", action="store_true", help="auch in eine Datenbank mit Aktivität")
+    dem.set_defaults(func=_cmd_demo)
 
     retention = sub.add_parser(
         "retention", help="persönliche Daten alter Anmeldungen anonymisieren (Löschfrist)"

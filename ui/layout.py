@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from stammtisch import demo
 from stammtisch.formatting import format_day, format_time
 from stammtisch.organizers import OrganizerIdentity
 from stammtisch.site import site_texts
@@ -21,6 +22,8 @@ def texts() -> dict[str, str]:
 
 
 ORGANIZER_PAGES = (
+    ("pages/orga_dashboard.py", "Auswertung", ":material/insights:", "team-auswertung"),
+    ("pages/orga_planung.py", "Themenplanung", ":material/lightbulb_circle:", "team-planung"),
     ("pages/orga_termine.py", "Termine verwalten", ":material/edit_calendar:", "team-termine"),
     (
         "pages/orga_moderation.py",
@@ -46,6 +49,11 @@ ORGANIZER_PAGES = (
 )
 
 
+@st.cache_data(ttl=300, show_spinner=False)
+def _is_demo(url: str) -> bool:
+    return demo.is_demo(core.engine())
+
+
 @st.cache_data(ttl=30, show_spinner=False)
 def _pending(url: str) -> int:
     return core.read(count_pending)
@@ -68,6 +76,12 @@ def sidebar(organizer: OrganizerIdentity | None = None) -> None:
         if organizer is not None:
             st.caption(f"Angemeldet als {organizer.display_name}")
         st.caption(t["organisation"])
+        if _is_demo(core.settings().database_url):
+            st.warning(
+                "Demo-Daten: Diese Instanz zeigt eine erfundene Geschichte der Reihe, "
+                "keine echten Anmeldungen.",
+                icon=":material/science:",
+            )
         if core.settings().now:
             # Demos and tests pin the clock; say so, so nobody mistakes it for today.
             moment = core.now()
@@ -77,7 +91,7 @@ def sidebar(organizer: OrganizerIdentity | None = None) -> None:
             )
 
 
-def footer() -> None:
+def footer(organizer: OrganizerIdentity | None = None) -> None:
     t = texts()
     st.divider()
     left, right = st.columns(2)
@@ -89,5 +103,6 @@ def footer() -> None:
         st.text(t["funding"], width="stretch")
     left, right = st.columns([3, 1])
     left.caption(t["copyright"])
-    with right:
-        st.page_link("pages/login.py", label="Team-Login", icon=":material/lock:")
+    if organizer is None:
+        with right:
+            st.page_link("pages/login.py", label="Team-Login", icon=":material/lock:")

@@ -13,6 +13,14 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 SEED_NOW = "2021-11-20T12:00:00+01:00"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def full_error_details():
+    """Production hides error details from visitors; tests want to see them."""
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+
+
 @pytest.fixture
 def app_db(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'app.db'}"

@@ -9,6 +9,8 @@ import pytest
 from tests.pages.conftest import ORGANIZER_PASSWORD, texts
 
 ORGANIZER_PAGES = [
+    "pages/orga_dashboard.py",
+    "pages/orga_planung.py",
     "pages/orga_termine.py",
     "pages/orga_moderation.py",
     "pages/orga_impulse.py",

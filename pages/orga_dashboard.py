@@ -1,0 +1,283 @@
+"""Auswertung: how the series is doing – registrations, attendance, reach, demand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from stammtisch import analytics, organizers, topics
+from stammtisch.clock import BERLIN
+from stammtisch.formatting import format_day
+from ui import auth, core
+from ui.charts import STATUS_COLOURS, block, fixed_scale, topic_scale
+
+STATE_COLOURS = {
+    "Sachsen": "#0072B2",
+    "Sachsen-Anhalt": "#E69F00",
+    "Thüringen": "#009E73",
+    "anderes Bundesland": "#CC79A7",
+    "keine Angabe": "#BBBBBB",
+}
+
+actor = auth.require_organizer()
+url = core.settings().database_url
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _stats(url: str, start: str | None, end: str | None, field: int | None) -> pd.DataFrame:
+    filters = analytics.Filters(
+        start=datetime.fromisoformat(start) if start else None,
+        end=datetime.fromisoformat(end) if end else None,
+        topic_field_id=field,
+    )
+    return core.read(analytics.meeting_stats, filters=filters)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _inflow(url: str, start: str | None, end: str | None) -> pd.DataFrame:
+    return core.read(
+        analytics.inflow_per_month,
+        start=datetime.fromisoformat(start) if start else None,
+        end=datetime.fromisoformat(end) if end else None,
+    )
+
+
+with core.session() as s:
+    organizers.require_organizer(s, actor)
+    fields = topics.list_topic_fields(session=s)
+field_names = [tf.name for tf in fields]
+colour = topic_scale(field_names)
+
+st.title("Auswertung")
+c1, c2 = st.columns([2, 1])
+period = c1.date_input(
+    "Zeitraum",
+    value=(),
+    format="DD.MM.YYYY",
+    key="dash.period",
+    help=None,
+)
+field = c2.selectbox(
+    "Themenfeld",
+    options=[None, *[tf.id for tf in fields]],
+    format_func=lambda i: "alle" if i is None else next(tf.name for tf in fields if tf.id == i),
+    key="dash.field",
+)
+start = end = None
+if isinstance(period, tuple) and len(period) == 2:
+    start = datetime.combine(period[0], time.min, BERLIN).isoformat()
+    end = datetime.combine(period[1], time.max, BERLIN).isoformat()
+elif (isinstance(period, tuple) and len(period) == 1) or isinstance(period, date):
+    st.caption("Bitte auch das Ende des Zeitraums wählen.")
+
+stats = _stats(url, start, end, field)
+if stats.empty:
+    st.info(
+        "Für diese Auswahl gibt es noch keine Treffen. Sobald Treffen stattgefunden haben, "
+        "erscheinen hier Anmeldungen, Teilnahme und Reichweite.",
+        icon=":material/insights:",
+    )
+    st.stop()
+
+stats = stats.assign(
+    Treffen=[
+        f"{format_day(t)} {th}" for t, th in zip(stats["starts_at"], stats["theme"], strict=True)
+    ],
+    Termin=stats["starts_at"].dt.strftime("%d.%m.%y"),
+    Datum=stats["starts_at"].dt.tz_localize(None),
+)
+
+latest, figures = analytics.key_figures(stats, now=core.now())
+if latest is None:
+    st.info("Noch hat keines der ausgewählten Treffen stattgefunden.", icon=":material/schedule:")
+else:
+    st.subheader(
+        f"Letztes Treffen: {format_day(latest['starts_at'])} – {latest['theme']}", anchor=False
+    )
+    columns = [*st.columns(3), *st.columns(3)[:2]]
+    for col, fig in zip(columns, figures, strict=True):
+        if fig.kind == "share":
+            value = "–" if fig.value is None else f"{fig.value:.0%}"
+            delta = None if fig.delta is None else f"{fig.delta * 100:+.0f} %-Punkte"
+        else:
+            value = "–" if fig.value is None else f"{fig.value:.0f}"
+            delta = None if fig.delta is None else f"{fig.delta:+.0f}"
+        col.metric(
+            fig.label,
+            value,
+            delta=delta,
+            delta_color="inverse" if fig.label == "No-Show-Quote" else "normal",
+            help="Veränderung gegenüber dem Treffen davor",
+        )
+
+status_long = stats.melt(
+    id_vars=["Treffen", "Termin", "Datum"],
+    value_vars=["confirmed", "waitlisted", "cancelled"],
+    var_name="Status",
+    value_name="Anmeldungen",
+).replace(
+    {"Status": {"confirmed": "bestätigt", "waitlisted": "Warteliste", "cancelled": "storniert"}}
+)
+block(
+    "Anmeldungen je Treffen",
+    alt.Chart(status_long)
+    .mark_bar()
+    .encode(
+        x=alt.X("Termin:N", sort=None, title=None),
+        y=alt.Y("Anmeldungen:Q"),
+        color=alt.Color("Status:N", scale=fixed_scale(STATUS_COLOURS)),
+        tooltip=["Treffen", "Status", "Anmeldungen"],
+    ),
+    status_long,
+    key="anmeldungen-je-treffen",
+)
+
+by_field = analytics.registrations_by_topic_field(stats).rename(
+    columns={
+        "topic_field": "Themenfeld",
+        "meetings": "Treffen",
+        "confirmed": "Bestätigt",
+        "waitlisted": "Warteliste",
+        "attended_total": "Teilgenommen",
+    }
+)
+block(
+    "Anmeldungen je Themenfeld",
+    alt.Chart(by_field)
+    .mark_bar()
+    .encode(
+        y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("Bestätigt:Q", title="bestätigte Anmeldungen"),
+        color=alt.Color("Themenfeld:N", scale=colour, legend=None),
+        tooltip=list(by_field.columns),
+    ),
+    by_field,
+    key="anmeldungen-je-themenfeld",
+)
+
+past = stats[stats["starts_at"] <= pd.Timestamp(core.now())]
+trend = past[["Treffen", "Datum", "confirmed", "attended_total", "no_show_rate"]].rename(
+    columns={
+        "confirmed": "angemeldet",
+        "attended_total": "teilgenommen",
+        "no_show_rate": "No-Show-Quote",
+    }
+)
+trend_long = trend.melt(
+    id_vars=["Treffen", "Datum"],
+    value_vars=["angemeldet", "teilgenommen"],
+    var_name="Reihe",
+    value_name="Personen",
+)
+block(
+    "Teilnahme im Verlauf",
+    alt.layer(
+        alt.Chart(trend_long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("Datum:T", title=None),
+            y=alt.Y("Personen:Q"),
+            color=alt.Color(
+                "Reihe:N", scale=fixed_scale({"angemeldet": "#0072B2", "teilgenommen": "#009E73"})
+            ),
+            tooltip=["Treffen", "Reihe", "Personen"],
+        ),
+    ),
+    trend,
+    key="teilnahme-verlauf",
+    caption="No-Show-Quote: bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
+    min_rows=2,
+)
+if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
+    st.altair_chart(
+        alt.Chart(trend.dropna(subset=["No-Show-Quote"]))
+        .mark_line(point=True, color="#D55E00")
+        .encode(
+            x=alt.X("Datum:T", title=None),
+            y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
+            tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
+        )
+        .properties(height=160),
+        width="stretch",
+    )
+
+novelty = stats[["Treffen", "Termin", "new", "returning"]].rename(
+    columns={"new": "neu", "returning": "wiederkehrend"}
+)
+novelty_long = novelty.melt(id_vars=["Treffen", "Termin"], var_name="Art", value_name="Personen")
+block(
+    "Neue und wiederkehrende Teilnehmende",
+    alt.Chart(novelty_long)
+    .mark_bar()
+    .encode(
+        x=alt.X("Termin:N", sort=None, title=None),
+        y="Personen:Q",
+        color=alt.Color("Art:N", scale=fixed_scale({"neu": "#E69F00", "wiederkehrend": "#0072B2"})),
+        tooltip=["Treffen", "Art", "Personen"],
+    ),
+    novelty,
+    key="neu-wiederkehrend",
+    caption="Gezählt über eine pseudonyme Kennung – stimmt auch nach der Anonymisierung.",
+)
+
+reach = stats[["Treffen", "Termin", *STATE_COLOURS]]
+reach_long = reach.melt(id_vars=["Treffen", "Termin"], var_name="Bundesland", value_name="Personen")
+block(
+    "Reichweite in den drei Ländern",
+    alt.Chart(reach_long)
+    .mark_bar()
+    .encode(
+        x=alt.X("Termin:N", sort=None, title=None),
+        y=alt.Y("Personen:Q", stack="normalize", axis=alt.Axis(format="%"), title="Anteil"),
+        color=alt.Color("Bundesland:N", scale=fixed_scale(STATE_COLOURS)),
+        tooltip=["Treffen", "Bundesland", "Personen"],
+    ),
+    reach,
+    key="reichweite",
+    caption="Bestätigte Anmeldungen nach Bundesland (freiwillige Angabe).",
+)
+
+demand = stats[stats["capacity"].notna()][
+    ["Treffen", "Termin", "demand", "capacity", "waitlisted"]
+].rename(columns={"demand": "Nachfrage", "capacity": "Plätze", "waitlisted": "Warteliste"})
+block(
+    "Nachfrage und Plätze",
+    alt.layer(
+        alt.Chart(demand)
+        .mark_bar(color="#56B4E9")
+        .encode(
+            x=alt.X("Termin:N", sort=None, title=None),
+            y=alt.Y("Nachfrage:Q", title="Personen"),
+            tooltip=["Treffen", "Nachfrage", "Plätze", "Warteliste"],
+        ),
+        alt.Chart(demand)
+        .mark_tick(color="#D55E00", thickness=3, size=30)
+        .encode(x=alt.X("Termin:N", sort=None), y="Plätze:Q"),
+    ),
+    demand,
+    key="nachfrage-plaetze",
+    caption="Balken: bestätigt + Warteliste; Strich: Zahl der Plätze. Nur Treffen mit Platzgrenze.",
+)
+
+inflow = _inflow(url, start, end).rename(
+    columns={"month": "Monat", "kind": "Art", "count": "Anzahl"}
+)
+block(
+    "Eingänge je Monat",
+    alt.Chart(inflow)
+    .mark_bar()
+    .encode(
+        x=alt.X("Monat:O", title=None),
+        y="Anzahl:Q",
+        color=alt.Color(
+            "Art:N", scale=fixed_scale({"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"})
+        ),
+        xOffset="Art:N",
+        tooltip=["Monat", "Art", "Anzahl"],
+    ),
+    inflow,
+    key="eingaenge",
+)

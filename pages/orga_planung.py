@@ -1,0 +1,167 @@
+"""Themenplanung: topic-field coverage, a ranked "what next", and a draft in one click."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from stammtisch import analytics, meeting_admin, planning, suggestions, topics
+from stammtisch.clock import BERLIN
+from stammtisch.formatting import format_day, format_meeting_time
+from stammtisch.meetings import MeetingInput
+from stammtisch.models import RegistrationState
+from ui import auth, core
+from ui.charts import block, topic_scale
+from ui.forms import FormState
+from ui.render import form_error, literal
+
+actor = auth.require_organizer()
+now = core.now()
+st.title("Themenplanung")
+
+with core.session() as s:
+    meetings = meeting_admin.list_meetings(session=s, actor=actor)
+    fields = topics.list_topic_fields(session=s)
+    coverage = analytics.coverage(session=s, now=now)
+    heat = analytics.coverage_by_quarter(session=s, now=now)
+    wanted = suggestions.list_public_suggestions(session=s, order="votes")[:10]
+field_names = [tf.name for tf in fields]
+
+st.header("Abdeckung der Themenfelder", anchor=False)
+block(
+    "Treffen je Themenfeld und Quartal",
+    alt.Chart(heat)
+    .mark_rect()
+    .encode(
+        x=alt.X("quarter:O", title=None),
+        y=alt.Y("topic_field:N", sort=field_names, title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color(
+            "meetings:Q",
+            scale=alt.Scale(scheme="blues"),
+            title="Treffen",
+            legend=alt.Legend(format="d", tickMinStep=1),
+        ),
+        tooltip=[
+            alt.Tooltip("topic_field:N", title="Themenfeld"),
+            alt.Tooltip("quarter:O", title="Quartal"),
+            alt.Tooltip("meetings:Q", title="Treffen"),
+        ],
+    ),
+    heat.rename(columns={"topic_field": "Themenfeld", "quarter": "Quartal", "meetings": "Treffen"}),
+    key="abdeckung",
+)
+table = pd.DataFrame(
+    {
+        "Themenfeld": coverage["topic_field"],
+        "Treffen bisher": coverage["meetings_held"],
+        "zuletzt": [format_day(t) if pd.notna(t) else "noch nie" for t in coverage["last_covered"]],
+        "Vorschläge": coverage["suggestions"],
+        "Stimmen": coverage["votes"],
+        "offene Impuls-Angebote": coverage["open_offers"],
+        "Ø Anmeldungen": coverage["avg_registrations"].round(1),
+        "Ø Teilnahme": coverage["avg_attendance"].round(1),
+    }
+)
+st.dataframe(table, hide_index=True, width="stretch")
+unassigned = coverage.attrs.get("unassigned_suggestions", 0)
+if unassigned:
+    st.caption(f"{unassigned} veröffentlichte Vorschläge haben noch kein Themenfeld.")
+
+st.header("Was als Nächstes?", anchor=False)
+st.caption(
+    "Jedes Signal wird auf 0 bis 1 skaliert (1 = höchster Wert aller Themenfelder) und "
+    "gewichtet; „lange nicht dran“ zählt die Tage seit dem letzten Treffen im Feld "
+    "(nie behandelt = längste Lücke + ein Jahr). Die Gewichte können Sie hier ändern."
+)
+with st.expander("Gewichte", expanded=False):
+    c1, c2, c3 = st.columns(3)
+    weights = analytics.Weights(
+        suggestions=c1.slider("Vorschläge", 0.0, 3.0, 1.0, 0.25, key="w.sugg"),
+        votes=c2.slider("Stimmen", 0.0, 3.0, 1.0, 0.25, key="w.votes"),
+        offers=c3.slider("Impuls-Angebote", 0.0, 3.0, 1.0, 0.25, key="w.offers"),
+        attendance=c1.slider("bisherige Teilnahme", 0.0, 3.0, 0.5, 0.25, key="w.att"),
+        time_since=c2.slider("lange nicht dran", 0.0, 3.0, 1.5, 0.25, key="w.time"),
+    )
+ranked = analytics.rank_topic_fields(coverage, weights)
+if ranked.empty:
+    st.info("Noch keine Themenfelder.", icon=":material/category:")
+else:
+    chart_data = ranked[["topic_field", "score"]].rename(
+        columns={"topic_field": "Themenfeld", "score": "Punkte"}
+    )
+    st.altair_chart(
+        alt.Chart(chart_data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("Punkte:Q", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("Themenfeld:N", scale=topic_scale(field_names), legend=None),
+            tooltip=["Themenfeld", "Punkte"],
+        ),
+        width="stretch",
+    )
+    for rank, row in enumerate(ranked.itertuples(), start=1):
+        st.markdown(f"**{rank}. {row.topic_field}** – {row.score:.0f} Punkte")
+        st.caption(row.reason)
+
+st.header("Nächstes Treffen entwerfen", anchor=False)
+form = FormState("draft")
+last_start = max((m.starts_at for m in meetings if m.status != "cancelled"), default=None)
+taken = {m.starts_at.astimezone(BERLIN).date() for m in meetings}
+proposals = planning.next_dates(
+    last_start=last_start, today=now.astimezone(BERLIN).date(), taken=taken
+)
+sources = {
+    f"field:{row.topic_field_id}": f"Themenfeld: {row.topic_field}" for row in ranked.itertuples()
+}
+sources.update({f"sugg:{v.id}": f"Vorschlag ({v.votes} Stimmen): {v.text[:70]}" for v in wanted})
+if not sources:
+    st.info("Noch keine Themenfelder oder Vorschläge als Ausgangspunkt.")
+    st.stop()
+choice = st.selectbox(
+    "Ausgangspunkt", options=list(sources), format_func=sources.get, key="draft.source"
+)
+picked = st.radio(
+    "Datum",
+    options=range(len(proposals)),
+    format_func=lambda i: (
+        format_meeting_time(proposals[i].starts_at, proposals[i].ends_at)
+        + (f" ({proposals[i].note})" if proposals[i].note else "")
+    ),
+    key="draft.date",
+)
+if choice.startswith("sugg:"):
+    suggestion = next(v for v in wanted if v.id == int(choice[5:]))
+    st.caption("Vorschlag im Wortlaut:")
+    literal(suggestion.text)
+    theme = suggestion.text[:200]
+    field_id = suggestion.topic_field_id or (fields[0].id if fields else None)
+else:
+    field_id = int(choice[6:])
+    theme = next(tf.name for tf in fields if tf.id == field_id)
+
+
+def create_draft() -> None:
+    proposal = proposals[st.session_state.get("draft.date", 0)]
+    data = MeetingInput(
+        theme=theme,
+        description="Entwurf aus der Themenplanung – Beschreibung folgt.",
+        starts_at=proposal.starts_at,
+        ends_at=proposal.ends_at,
+        primary_topic_field_id=field_id,
+        registration_state=RegistrationState.NOT_OPEN,
+    )
+    form.call(meeting_admin.create_meeting, actor=actor, data=data)
+
+
+st.button("Entwurf anlegen", type="primary", on_click=create_draft, key="draft.create")
+form_error(form.errors)
+for message in form.errors.values():
+    if message not in form.errors.get("_form", ""):
+        st.error(message, icon=":material/error:")
+if form.result and not form.errors:
+    st.success(
+        "Entwurf angelegt (Anmeldung noch nicht geöffnet). Feinschliff unter „Termine verwalten“.",
+        icon=":material/check_circle:",
+    )
