@@ -17,6 +17,7 @@ st.set_page_config(
 )
 
 core.engine()  # migrate and seed an empty database before any page reads from it
+core.begin_run()  # one data-version read per run keys every cached read
 
 public = [
     st.Page("pages/termine.py", title="Termine", icon=":material/event:", default=True),

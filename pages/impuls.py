@@ -13,12 +13,12 @@ from ui.forms import FormState
 from ui.render import field_error, form_error, literal
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _upcoming(url: str, now_key: str) -> list[MeetingView]:
     return core.read(meetings.list_upcoming, now=datetime.fromisoformat(now_key))
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _topic_fields(url: str) -> list[topics.TopicFieldView]:
     return core.read(topics.list_topic_fields)
 
@@ -41,7 +41,7 @@ def _submit(form: FormState) -> None:
         form.clear_inputs("title", "description")
 
 
-url = core.settings().database_url
+url = core.cache_key()
 texts = layout.texts()
 fields = {tf.id: tf.name for tf in _topic_fields(url)}
 upcoming = {m.id: m for m in _upcoming(url, core.now_key()) if not m.is_cancelled}

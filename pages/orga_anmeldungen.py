@@ -7,8 +7,8 @@ import streamlit as st
 
 from stammtisch import exports, imports, meeting_admin, registration_admin
 from stammtisch.errors import ValidationError
-from stammtisch.exports import ATTENDANCE_LABELS, STATUS_LABELS
 from stammtisch.models import FEDERAL_STATE_LABELS, RegistrationStatus
+from stammtisch.registration_admin import ATTENDANCE_LABELS, STATUS_LABELS
 from ui import auth, core
 from ui.forms import FormState
 from ui.render import field_error, form_error, literal
@@ -37,12 +37,12 @@ form = FormState("regadmin")
 with core.session() as s:
     counts = registration_admin.counts(session=s, actor=actor, meeting_id=meeting_id)
 c = st.columns(4)
-c[0].metric("Bestätigt", counts["confirmed"], help=None)
-c[1].metric("Warteliste", counts["waitlisted"])
-c[2].metric("Storniert", counts["cancelled"])
-c[3].metric("Teilgenommen", counts["attended"] + counts["unregistered_attendees"])
-if counts["unregistered_attendees"]:
-    st.caption(f"Davon {counts['unregistered_attendees']} ohne Anmeldung (aus dem Zoom-Bericht).")
+c[0].metric("Bestätigt", counts.confirmed)
+c[1].metric("Warteliste", counts.waitlisted)
+c[2].metric("Storniert", counts.cancelled)
+c[3].metric("Teilgenommen", counts.attended_total)
+if counts.unregistered_attendees:
+    st.caption(f"Davon {counts.unregistered_attendees} ohne Anmeldung (aus dem Zoom-Bericht).")
 if meeting.capacity:
     st.caption(f"{meeting.capacity} Plätze")
 
@@ -55,7 +55,7 @@ status = right.selectbox(
     key="reg.status",
 )
 with core.session() as s:
-    rows, total = registration_admin.list_registrations(
+    listing = registration_admin.list_registrations(
         session=s,
         actor=actor,
         meeting_id=meeting_id,
@@ -63,8 +63,10 @@ with core.session() as s:
         status=status,
         limit=PAGE_SIZE,
     )
+rows, total = listing.rows, listing.total
 st.caption(
-    f"{total} Anmeldungen" + (f", die ersten {PAGE_SIZE} angezeigt" if total > PAGE_SIZE else "")
+    ("1 Anmeldung" if total == 1 else f"{total} Anmeldungen")
+    + (f", die ersten {PAGE_SIZE} angezeigt" if total > PAGE_SIZE else "")
 )
 
 
@@ -158,13 +160,13 @@ else:
 st.subheader("Export", anchor=False)
 with core.session() as s:
     frame = exports.registrations_frame(session=s, actor=actor, meeting_id=meeting_id)
-    stem = exports.export_file_stem(s, meeting_id)
+stem = exports.export_file_stem(meeting.starts_at)
 c1, c2 = st.columns(2)
 c1.download_button(
     "CSV herunterladen",
     data=exports.to_csv(frame),
     file_name=f"{stem}.csv",
-    mime="text/csv",
+    mime=exports.CSV_MIME,
     icon=":material/download:",
     on_click="ignore",
     key="reg.csv",
@@ -173,7 +175,7 @@ c2.download_button(
     "Excel herunterladen",
     data=exports.to_xlsx(frame),
     file_name=f"{stem}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=exports.XLSX_MIME,
     icon=":material/download:",
     on_click="ignore",
     key="reg.xlsx",
@@ -187,37 +189,77 @@ st.caption(
 upload = st.file_uploader("Teilnahmebericht (CSV)", type=["csv"], key=f"reg.upload.{meeting_id}")
 import_form = FormState("zoom")
 if upload is not None:
-    data = upload.getvalue()
+    preview = None
     try:
+        report = imports.parse_zoom_report(upload.getvalue())
         with core.session() as s:
             preview = imports.preview_import(
-                session=s, actor=actor, meeting_id=meeting_id, data=data
+                session=s, actor=actor, meeting_id=meeting_id, report=report, now=core.now()
             )
     except ValidationError as exc:
         st.error(exc.errors.get("_form", exc.message), icon=":material/error:")
-        preview = None
     if preview is not None:
-        st.markdown(
-            f"**{len(preview.participants)} Personen** im Bericht ({preview.rows_read} Zeilen, "
-            f"{preview.duplicates_merged} Mehrfach-Einwahlen zusammengefasst): "
-            f"{len(preview.matched)} zugeordnet, {len(preview.unmatched)} ohne Anmeldung, "
-            f"{len(preview.absent)} Angemeldete nicht dabei."
+        people = len(preview.participants)
+        summary = (
+            f"**{people} {'Person' if people == 1 else 'Personen'}** im Bericht "
+            f"({preview.rows_read} Zeilen, {preview.duplicates_merged} Mehrfach-Einwahlen "
+            f"zusammengefasst, {imports.ENCODING_LABELS.get(report.encoding, report.encoding)}): "
+            f"{len(preview.matched)} zugeordnet, {len(preview.unmatched)} ohne Anmeldung"
         )
+        if preview.meeting_over:
+            summary += f", {len(preview.absent)} Angemeldete nicht dabei"
+        if preview.team:
+            summary += f", {len(preview.team)} aus dem Team (nicht gezählt)"
+        st.markdown(summary + ".")
+        for warning in preview.warnings:
+            st.warning(warning, icon=":material/warning:")
+        if preview.waitlisted_matched:
+            st.caption(
+                f"{preview.waitlisted_matched} Teilnehmende standen noch auf der Warteliste; "
+                "sie zählen als Teilnahme ohne Anmeldung."
+            )
+        if preview.matched:
+            with st.expander(f"Zugeordnet ({len(preview.matched)})"):
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {
+                                "Im Bericht": m.participant,
+                                "Anmeldung": m.registration_name or "(anonymisiert)",
+                                "über": "E-Mail" if m.by == "email" else "Name",
+                            }
+                            for m in preview.matched
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
         if preview.unmatched:
             with st.expander(f"Ohne Anmeldung ({len(preview.unmatched)})"):
                 for name in preview.unmatched:
                     literal(name)
+        if preview.absent_names:
+            with st.expander(f"Angemeldet, aber nicht dabei ({len(preview.absent_names)})"):
+                for name in preview.absent_names:
+                    literal(name)
+        if preview.blocked:
+            st.info(preview.blocked, icon=":material/block:")
+        else:
 
-        def apply() -> None:
-            def action():
-                with core.session() as s:
-                    return imports.apply_import(
-                        session=s, actor=actor, meeting_id=meeting_id, data=data, now=core.now()
-                    )
+            def apply() -> None:
+                def action():
+                    with core.session() as s:
+                        return imports.apply_import(
+                            session=s,
+                            actor=actor,
+                            meeting_id=meeting_id,
+                            report=report,
+                            now=core.now(),
+                        )
 
-            import_form.submit(action)
+                import_form.submit(action)
 
-        st.button("Teilnahme übernehmen", type="primary", on_click=apply, key="reg.import")
+            st.button("Teilnahme übernehmen", type="primary", on_click=apply, key="reg.import")
 form_error(import_form.errors)
 if import_form.result is not None and not import_form.errors:
     result = import_form.result

@@ -23,10 +23,10 @@ STATE_COLOURS = {
 }
 
 actor = auth.require_organizer()
-url = core.settings().database_url
+url = core.cache_key()
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _stats(url: str, start: str | None, end: str | None, field: int | None) -> pd.DataFrame:
     filters = analytics.Filters(
         start=datetime.fromisoformat(start) if start else None,
@@ -36,7 +36,7 @@ def _stats(url: str, start: str | None, end: str | None, field: int | None) -> p
     return core.read(analytics.meeting_stats, filters=filters)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _inflow(url: str, start: str | None, end: str | None) -> pd.DataFrame:
     return core.read(
         analytics.inflow_per_month,

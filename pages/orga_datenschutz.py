@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import timedelta
 
 import streamlit as st
 
 from stammtisch import privacy
-from stammtisch.formatting import format_day
+from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.privacy_text import RETENTION_DAYS
 from ui import auth, core
 from ui.forms import FormState
@@ -20,13 +20,12 @@ st.title("Datenschutz & Löschung")
 st.header("Löschfrist", anchor=False)
 now = core.now()
 with core.session() as s:
-    due = privacy.due_for_retention(session=s, now=now)
-cutoff = now - timedelta(days=RETENTION_DAYS)
+    due = privacy.retention_preview(session=s, actor=actor, now=now)
 st.markdown(
     f"Persönliche Angaben von Anmeldungen werden {RETENTION_DAYS} Tage nach dem Treffen "
-    f"anonymisiert (Treffen vor dem {format_day(cutoff)}). Status, Bundesland, Teilnahme und "
-    "eine pseudonyme Kennung bleiben für die Statistik. Auf dem Server läuft das auch mit "
-    "`python -m stammtisch retention`."
+    f"anonymisiert (Treffen, die vor dem {format_day(due.cutoff)} endeten). Status, "
+    "Bundesland, Teilnahme und eine pseudonyme Kennung bleiben für die Statistik. Auf dem "
+    "Server läuft das auch mit `python -m stammtisch retention`."
 )
 retention = FormState("retention")
 
@@ -39,12 +38,33 @@ def run_retention() -> None:
     retention.submit(action)
 
 
+def _registrations(n: int) -> str:
+    return "1 Anmeldung" if n == 1 else f"{n} Anmeldungen"
+
+
 if retention.result is not None:
+    done = retention.result
     st.success(
-        f"{retention.result.anonymised} Anmeldungen anonymisiert.", icon=":material/check_circle:"
+        f"{_registrations(done.anonymised)} aus {done.meetings} Treffen anonymisiert.",
+        icon=":material/check_circle:",
     )
-if due:
-    st.warning(f"{due} Anmeldungen sind über der Frist.", icon=":material/schedule:")
+if due.meetings:
+    st.warning(
+        f"{_registrations(due.registrations)} aus {len(due.meetings)} Treffen sind über der Frist.",
+        icon=":material/schedule:",
+    )
+    st.dataframe(
+        [
+            {
+                "Treffen": format_meeting_time(m.starts_at, m.ends_at),
+                "Thema": m.theme,
+                "Anmeldungen": m.registrations,
+            }
+            for m in due.meetings
+        ],
+        hide_index=True,
+        width="stretch",
+    )
     st.button("Jetzt anonymisieren", type="primary", on_click=run_retention, key="retention.go")
 else:
     st.info("Keine Anmeldung ist über der Frist.", icon=":material/verified:")
@@ -82,28 +102,55 @@ def erase() -> None:
     st.session_state.pop("person.confirm", None)
 
 
+def ask_erase() -> None:
+    """Show what would be erased, so nobody confirms blind."""
+    st.session_state.pop("person.erased", None)
+
+    def action():
+        with core.session() as s:
+            email = person.value("email", "")
+            found = privacy.person_summary(session=s, actor=actor, email=email, now=core.now())
+            return {"email": email.strip(), **dataclasses.asdict(found)}
+
+    if person.submit(action):
+        st.session_state["person.confirm"] = person.result
+    else:
+        st.session_state.pop("person.confirm", None)
+
+
 c1, c2 = st.columns(2)
 c1.button("Auskunft erstellen", on_click=export, key="person.export", icon=":material/description:")
 c2.button(
     "Daten löschen …",
     key="person.erase",
     icon=":material/delete:",
-    on_click=lambda: st.session_state.update({"person.confirm": True}),
+    on_click=ask_erase,
 )
-if st.session_state.get("person.confirm"):
+summary = st.session_state.get("person.confirm")
+if summary is not None:
     st.warning(
-        "Alle Anmeldungen dieser Adresse werden anonymisiert (künftige storniert, die Warteliste "
-        "rückt nach) und ihre Impuls-Angebote ohne Namen und Adresse gespeichert. Das lässt sich "
-        "nicht rückgängig machen.",
+        f"Zu **{summary['email']}** gespeichert: {summary['registrations']} Anmeldungen "
+        f"(davon {summary['future_active']} für kommende Treffen; sie werden storniert, die "
+        f"Warteliste rückt nach), {summary['offers']} Impuls-Angebote und "
+        f"{summary['impulses']} Impulse im Programm. Anmeldungen werden anonymisiert, "
+        "Impuls-Angebote und Impulse ohne Namen, Organisation und Adresse gespeichert. "
+        "Das lässt sich nicht rückgängig machen.",
         icon=":material/warning:",
     )
-    st.button("Ja, endgültig löschen", type="primary", on_click=erase, key="person.erase.yes")
+    b1, b2 = st.columns(2)
+    b1.button("Ja, endgültig löschen", type="primary", on_click=erase, key="person.erase.yes")
+    b2.button(
+        "Abbrechen",
+        on_click=lambda: st.session_state.pop("person.confirm", None),
+        key="person.erase.no",
+    )
 
 erased = st.session_state.get("person.erased")
 if erased:
     st.success(
-        f"Gelöscht: {erased['registrations']} Anmeldungen (davon {erased['cancelled']} storniert), "
-        f"{erased['offers']} Impuls-Angebote.",
+        f"Gelöscht: {erased.registrations} Anmeldungen (davon {erased.cancelled} storniert, "
+        f"{erased.promoted} von der Warteliste nachgerückt), {erased.offers} Impuls-Angebote, "
+        f"{erased.impulses} Impulse.",
         icon=":material/check_circle:",
     )
 elif isinstance(person.result, dict) and "anmeldungen" in person.result:

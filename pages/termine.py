@@ -18,17 +18,17 @@ from ui.render import escape_md, field_error, form_error, literal
 PAST_CARDS = 6
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _upcoming(url: str, now_key: str) -> list[MeetingView]:
     return core.read(meetings.list_upcoming, now=datetime.fromisoformat(now_key))
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _past(url: str, now_key: str) -> list[MeetingView]:
     return core.read(meetings.list_past, now=datetime.fromisoformat(now_key))
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _topic_fields(url: str) -> list[topics.TopicFieldView]:
     return core.read(topics.list_topic_fields)
 
@@ -175,7 +175,7 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
             _registration(meeting)
 
 
-url = core.settings().database_url
+url = core.cache_key()
 now = core.now()
 key = core.now_key(now)
 texts = layout.texts()

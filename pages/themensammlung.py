@@ -20,12 +20,12 @@ ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
 NO_FIELD = "Ohne Themenfeld"
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _public(url: str, order: str) -> list[SuggestionView]:
     return core.read(suggestions.list_public_suggestions, order=order)
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _topic_fields(url: str) -> list[topics.TopicFieldView]:
     return core.read(topics.list_topic_fields)
 
@@ -75,7 +75,7 @@ def _submit(form: FormState) -> None:
         form.clear_inputs("text")
 
 
-url = core.settings().database_url
+url = core.cache_key()
 texts = layout.texts()
 fields = _topic_fields(url)
 field_names = {tf.id: tf.name for tf in fields}

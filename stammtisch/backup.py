@@ -13,13 +13,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlmodel import SQLModel
 
 import stammtisch.models  # noqa: F401  (registers the tables)
-from stammtisch.db import current_revision
+from stammtisch.db import DATA_VERSION_KEY, current_revision
 from stammtisch.dbtypes import UTCDateTime
 from stammtisch.errors import DomainError
+from stammtisch.models import SiteSetting
 
 FORMAT = "stammtisch-backup"
 VERSION = 1
@@ -105,6 +106,7 @@ def restore(engine: Engine, data: dict[str, Any], *, force: bool = False) -> dic
                 "Die Datenbank ist nicht leer. Zum Überschreiben die Wiederherstellung "
                 "ausdrücklich erzwingen (--force)."
             )
+        version = _data_version(conn)
         for table in reversed(_tables()):
             conn.execute(delete(table))
         for table in _tables():
@@ -114,7 +116,22 @@ def restore(engine: Engine, data: dict[str, Any], *, force: bool = False) -> dic
             counts[table.name] = len(rows)
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
+        # Never go back to a version number a running process may have cached under.
+        settings = SiteSetting.__table__
+        conn.execute(
+            update(settings)
+            .where(settings.c.key == DATA_VERSION_KEY)
+            .values(value=str(max(version, _data_version(conn)) + 1))
+        )
     return counts
+
+
+def _data_version(conn) -> int:
+    settings = SiteSetting.__table__
+    value = conn.execute(
+        select(settings.c.value).where(settings.c.key == DATA_VERSION_KEY)
+    ).scalar_one_or_none()
+    return int(value or 0)
 
 
 def _reset_sequences(conn) -> None:

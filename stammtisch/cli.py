@@ -120,14 +120,28 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 def _cmd_retention(args: argparse.Namespace) -> int:
     engine, now = _engine()
-    with session_scope(engine) as session:
-        result = privacy.apply_retention(
-            session=session, actor=None, now=now, days=args.days, system=True
+    try:
+        with session_scope(engine) as session:
+            result = privacy.apply_retention_system(session=session, now=now, days=args.days)
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            print(f"Fehler: {message}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    cutoff = format_timestamp(result.cutoff)
+    if result.anonymised == 0:
+        print(
+            f"Löschfrist {result.days} Tage: keine Anmeldung zu Treffen, die vor dem "
+            f"{cutoff} endeten, war noch zu anonymisieren."
         )
-    print(
-        f"{result.anonymised} Anmeldungen zu Treffen vor dem {format_timestamp(result.cutoff)} "
-        "anonymisiert."
-    )
+    else:
+        print(
+            f"Löschfrist {result.days} Tage: {result.anonymised} "
+            f"{'Anmeldung' if result.anonymised == 1 else 'Anmeldungen'} aus "
+            f"{result.meetings} Treffen "
+            f"(beendet vor dem {cutoff}) anonymisiert."
+        )
     return 0
 
 

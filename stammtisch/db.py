@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -82,20 +82,52 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 
 
 @contextmanager
-def write_transaction(session: Session) -> Iterator[Session]:
+def write_transaction(session: Session, *, content: bool = True) -> Iterator[Session]:
     """One use case, one transaction: commit at the end, roll back on any error.
 
     Must be the session's first work, so that SQLite can begin with the write lock.
+    ``content=False`` for writes that change nothing any page shows (login counters),
+    so they do not invalidate every process's caches.
     """
     if session.in_transaction():
         raise RuntimeError("write_transaction must start on a fresh session")
     session.connection(execution_options={_IMMEDIATE: True})
     try:
         yield session
+        if content:
+            bump_data_version(session)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+DATA_VERSION_KEY = "data_version"
+
+
+def bump_data_version(session: Session) -> None:
+    """Mark that data changed (last statement before commit: the row lock is brief)."""
+    from stammtisch.models import SiteSetting
+
+    table = SiteSetting.__table__
+    session.execute(
+        update(table)
+        .where(table.c.key == DATA_VERSION_KEY)
+        .values(value=cast(cast(table.c.value, Integer) + 1, Text))
+    )
+
+
+def read_data_version(engine: Engine) -> int:
+    """The current data version (one primary-key lookup)."""
+    from stammtisch.models import SiteSetting
+
+    table = SiteSetting.__table__
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(table.c.value).where(table.c.key == DATA_VERSION_KEY)
+        ).scalar_one_or_none()
+        conn.rollback()
+    return int(value or 0)
 
 
 @contextmanager

@@ -1,25 +1,42 @@
 """Exports of a meeting's registrations as CSV and Excel, safe against formula injection.
 
 A spreadsheet treats a cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return as a formula. Visitors choose their own names and organisations, so
-every such text cell gets a leading apostrophe (OWASP's recommendation), in both formats.
+carriage return as a formula (or as the start of one). Visitors choose their own names
+and organisations, so every such text cell gets a leading apostrophe (OWASP's advice
+for CSV injection), in both formats. The frame itself keeps the real values; only the
+writers neutralise, so there is exactly one place that does it.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 from sqlmodel import Session, select
 
-from stammtisch.formatting import format_timestamp
+from stammtisch.errors import NotFound
+from stammtisch.formatting import berlin, format_timestamp
 from stammtisch.models import FEDERAL_STATE_LABELS, Meeting, Registration
 from stammtisch.organizers import OrganizerIdentity, require_organizer
+from stammtisch.registration_admin import ATTENDANCE_LABELS, STATUS_LABELS
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-STATUS_LABELS = {"confirmed": "angemeldet", "waitlisted": "Warteliste", "cancelled": "storniert"}
-ATTENDANCE_LABELS = {"yes": "ja", "no": "nein", "unknown": "unbekannt"}
+COLUMNS = (
+    "Nr.",
+    "Name",
+    "E-Mail",
+    "Organisation",
+    "Bundesland",
+    "Status",
+    "Teilnahme",
+    "Angemeldet am",
+)
+CSV_MIME = "text/csv"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise(value: object) -> object:
@@ -29,67 +46,81 @@ def neutralise(value: object) -> object:
     return value
 
 
+def _label(mapping: dict, value: str | None) -> str:
+    # The label dicts are keyed by StrEnum members, which hash like their string values.
+    return mapping.get(value, value) if value else ""
+
+
 def registrations_frame(
     *, session: Session, actor: OrganizerIdentity | None, meeting_id: int
 ) -> pd.DataFrame:
-    """The registrations of one meeting with German column names, already neutralised."""
+    """The registrations of one meeting in arrival order, with German column names.
+
+    Values are as stored (not yet neutralised): use :func:`to_csv` / :func:`to_xlsx`.
+    """
     require_organizer(session, actor)
+    if session.get(Meeting, meeting_id) is None:
+        raise NotFound("Diesen Termin gibt es nicht.")
     rows = session.exec(
         select(Registration).where(Registration.meeting_id == meeting_id).order_by(Registration.id)
     ).all()
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         [
-            {
-                "Nr.": r.id,
-                "Name": r.name or "",
-                "E-Mail": r.email or "",
-                "Organisation": r.organisation or "",
-                "Bundesland": FEDERAL_STATE_LABELS.get(r.federal_state, "")
-                if r.federal_state
-                else "",
-                "Status": STATUS_LABELS.get(r.status, r.status),
-                "Teilnahme": ATTENDANCE_LABELS.get(r.attendance, r.attendance),
-                "Angemeldet am": format_timestamp(r.created_at),
-            }
+            (
+                r.id,
+                r.name or ("(anonymisiert)" if r.anonymised_at else ""),
+                r.email or "",
+                r.organisation or "",
+                _label(FEDERAL_STATE_LABELS, r.federal_state),
+                _label(STATUS_LABELS, r.status),
+                _label(ATTENDANCE_LABELS, r.attendance),
+                format_timestamp(r.created_at),
+            )
             for r in rows
         ],
-        columns=[
-            "Nr.",
-            "Name",
-            "E-Mail",
-            "Organisation",
-            "Bundesland",
-            "Status",
-            "Teilnahme",
-            "Angemeldet am",
-        ],
+        columns=list(COLUMNS),
     )
-    return frame.map(neutralise)
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """CSV as German Excel opens it directly: semicolons, UTF-8 with BOM."""
-    return frame.map(neutralise).to_csv(index=False, sep=";").encode("utf-8-sig")
+    """CSV as German Excel opens it directly: semicolons, UTF-8 with BOM, CRLF lines."""
+    safe = frame.map(neutralise)
+    return safe.to_csv(index=False, sep=";", lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _cell(value: object) -> object:
+    value = neutralise(value)
+    if isinstance(value, str):
+        # openpyxl refuses control characters that XML cannot carry.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
 
 
 def to_xlsx(frame: pd.DataFrame, *, title: str = "Anmeldungen") -> bytes:
     """An Excel workbook; every text cell is stored as text, never as a formula."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(list(frame.columns))
+    sheet.title = ILLEGAL_CHARACTERS_RE.sub("", title)[:31] or "Anmeldungen"
+    sheet.append([str(c) for c in frame.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
     for values in frame.itertuples(index=False):
-        sheet.append([neutralise(v) for v in values])
+        sheet.append([_cell(v) for v in values])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str):
-                cell.data_type = "s"
+                cell.data_type = "s"  # text, whatever it looks like
+    sheet.freeze_panes = "A2"
+    for i, column in enumerate(frame.columns, start=1):
+        longest = max([len(str(column)), *(len(str(v)) for v in frame[column].head(500))])
+        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(
+            longest + 2, 50
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def export_file_stem(session: Session, meeting_id: int) -> str:
-    meeting = session.get(Meeting, meeting_id)
-    day = meeting.starts_at.date().isoformat() if meeting else "termin"
-    return f"anmeldungen-{day}"
+def export_file_stem(starts_at: datetime) -> str:
+    """'anmeldungen-2021-12-06' (the meeting's day in Berlin)."""
+    return f"anmeldungen-{berlin(starts_at).date().isoformat()}"

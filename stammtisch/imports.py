@@ -1,21 +1,41 @@
 """Import of the participant report that Zoom exports as CSV, to record attendance.
 
-What is supported (Zoom web portal, "Usage → Participants", English or German UI):
+What is supported (Zoom web portal → Berichte/Reports → Nutzung/Usage → Teilnehmer/
+Participants → Export, English or German interface):
 
-* an optional meeting block above the participant table (Zoom's "Export with meeting
-  data"): the table starts at the first row that has a name column and an e-mail column;
-* delimiters ``,`` or ``;`` (a report re-saved by German Excel), UTF-8 with or without
-  BOM, or Windows-1252 (what Excel on Windows writes);
-* the columns "Name (Original Name)", "User Email", "Join Time", "Leave Time",
-  "Duration (Minutes)" and "Guest", or their German counterparts; only name and e-mail
-  are needed.
+* the participant table with a name column and at least one of e-mail, duration or
+  join time. Names recognised (case and spacing ignored): "Name (Original Name)",
+  "Name (ursprünglicher Name)", "Name (Originalname)", "Name", "User Name",
+  "Benutzername"; e-mail: "User Email", "Email", "E-Mail", "Benutzer-E-Mail",
+  "E-Mail des Benutzers", "E-Mail-Adresse"; duration: "Duration (Minutes)",
+  "Total Duration (Minutes)" ("Show unique users"), "Dauer (Minuten)",
+  "Gesamtdauer (Minuten)"; join time: "Join Time", "Beitrittszeit". Other columns
+  ("Leave Time", "Guest", "Recording Consent", "In Waiting Room" …) are ignored;
+* an optional meeting block above the table ("Export with meeting data": Meeting ID,
+  Topic, Start Time …, then a blank line): the table starts at its header row;
+* ``,`` or ``;`` (a report re-saved by German Excel) or tab as separator;
+* UTF-8 with or without BOM; Windows-1252 or Latin-1, which Excel on Windows writes.
+  UTF-16, Excel workbooks (.xlsx/.xls) and other binary files are refused;
+* the "Name (Original Name)" cell: "Display Name (Original Name)" when someone renamed
+  themselves, else just the name; the original name is taken from the last brackets.
 
-A person who reconnects appears on several rows and counts once (by e-mail, else by
-name). Participants are matched to the meeting's active registrations by e-mail
-(case-insensitive), then by name (case, spacing and accents ignored). Matched people get
-attendance "yes"; confirmed people missing from the report get "no"; participants who
-matched nobody are counted on the meeting as attendees without registration.
-Parsing happens before any write; applying is one transaction.
+Counting and matching: a person who reconnects appears on several rows and counts once
+(grouped by e-mail, else by normalised name; minutes are added up). Participants are
+matched to the meeting's confirmed and waitlisted registrations by e-mail (case-
+insensitive), else by name (original name, then display name; case, spacing, word order,
+accents and umlaut spellings like "Mueller" ignored; a name that fits two registrations
+is not guessed). Applying the import sets attendance "ja" for matched registrations and,
+once the meeting is over, "nein" for confirmed registrations missing from the report; a
+new import replaces the previous one. Participants matching nobody are shown by name
+and counted on the meeting as attendees without registration, together with matched
+people who were still on the waitlist (the statistics count attendance among confirmed
+places only). Participants whose e-mail belongs to an organizer account are the team and
+not counted.
+
+Parsing (:func:`parse_zoom_report`) and matching (:func:`preview_import`) write nothing;
+:func:`apply_import` writes everything in one audited transaction. Any problem with the
+file raises :class:`~stammtisch.errors.ValidationError` with a German message before
+anything is written.
 """
 
 from __future__ import annotations
@@ -24,18 +44,20 @@ import csv
 import io
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
 from stammtisch.db import write_transaction
 from stammtisch.errors import FORM, NotFound, ValidationError
+from stammtisch.formatting import berlin, format_day
 from stammtisch.models import (
-    ACTIVE_REGISTRATION,
     Attendance,
     Meeting,
+    MeetingStatus,
+    Organizer,
     Registration,
     RegistrationStatus,
 )
@@ -43,15 +65,20 @@ from stammtisch.organizers import OrganizerIdentity, require_organizer
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+HEADER_SEARCH_ROWS = 100
+TOO_MANY_ROWS = f"Die Datei hat zu viele Zeilen (höchstens {MAX_ROWS:,} Teilnehmende).".replace(
+    ",", "."
+)
 
 NAME_HEADERS = (
     "name (original name)",
     "name (ursprünglicher name)",
     "name (originalname)",
+    "name (ursprunglicher name)",
     "name",
-    "teilnehmer",
-    "participant",
-    "display name",
+    "user name",
+    "benutzername",
+    "teilnehmername",
 )
 EMAIL_HEADERS = (
     "user email",
@@ -60,215 +87,473 @@ EMAIL_HEADERS = (
     "benutzer-e-mail",
     "e-mail des benutzers",
     "e-mail-adresse",
+    "e-mail-adresse des benutzers",
     "benutzer-e-mail-adresse",
 )
-DURATION_HEADERS = ("duration (minutes)", "dauer (minuten)", "duration")
+DURATION_HEADERS = (
+    "duration (minutes)",
+    "total duration (minutes)",
+    "dauer (minuten)",
+    "gesamtdauer (minuten)",
+)
+JOIN_HEADERS = ("join time", "beitrittszeit", "zeitpunkt des beitritts")
+# Date formats of the join time, date part only: Zoom (US English, German), ISO.
+_DATE_FORMATS = ("%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
+_DELIMITERS = (",", ";", "\t")
+
+ENCODING_LABELS = {
+    "utf-8-sig": "UTF-8",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1",
+}
 
 
 @dataclass(frozen=True)
 class Participant:
-    """One person in the report (reconnects merged)."""
+    """One person in the report, reconnects merged."""
 
-    name: str
+    raw_name: str  # the cell as Zoom wrote it
+    name: str  # the display name
     original_name: str | None
     email: str | None
     minutes: int
-    rows: int
+    sessions: int
 
 
 @dataclass(frozen=True)
-class ImportPreview:
-    meeting_id: int
-    rows_read: int
+class ZoomReport:
+    """A parsed participant report: the people in it, nothing matched yet."""
+
     participants: tuple[Participant, ...]
-    matched: tuple[tuple[int, str], ...]  # (registration id, participant name)
-    unmatched: tuple[str, ...]
-    absent: tuple[int, ...]  # confirmed registrations not in the report
+    rows_read: int
+    encoding: str
+    days: tuple[date, ...] = ()  # the days people joined, when the join time is readable
 
     @property
     def duplicates_merged(self) -> int:
         return self.rows_read - len(self.participants)
 
 
+@dataclass(frozen=True)
+class MatchedParticipant:
+    registration_id: int
+    registration_name: str | None
+    participant: str
+    by: str  # "email" or "name"
+    waitlisted: bool
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What applying the report to a meeting would do (or did)."""
+
+    meeting_id: int
+    report: ZoomReport
+    matched: tuple[MatchedParticipant, ...]
+    unmatched: tuple[str, ...]  # participants without registration, by name
+    team: tuple[str, ...]  # organizers in the report, not counted
+    absent: tuple[int, ...]  # confirmed registrations not in the report
+    absent_names: tuple[str, ...]
+    meeting_over: bool
+    blocked: str | None = None  # why it cannot be applied (yet), in German
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def rows_read(self) -> int:
+        return self.report.rows_read
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        return self.report.participants
+
+    @property
+    def duplicates_merged(self) -> int:
+        return self.report.duplicates_merged
+
+    @property
+    def waitlisted_matched(self) -> int:
+        return sum(1 for m in self.matched if m.waitlisted)
+
+    @property
+    def unregistered_attendees(self) -> int:
+        """What the meeting will count as attendance without a (confirmed) registration."""
+        return len(self.unmatched) + self.waitlisted_matched
+
+
 def _fail(message: str) -> ValidationError:
     return ValidationError.single(FORM, message)
 
 
-def _decode(data: bytes) -> str:
+# --- reading the file ---------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> tuple[str, str]:
     if not data or not data.strip():
         raise _fail("Die Datei ist leer.")
     if len(data) > MAX_BYTES:
         raise _fail(
-            f"Die Datei ist zu groß ({len(data) // 1024} KB). Ein Teilnahmebericht von Zoom ist "
-            "viel kleiner – bitte die richtige CSV-Datei wählen (höchstens 5 MB)."
+            f"Die Datei ist zu groß ({len(data) / 1024 / 1024:.1f} MB, höchstens 5 MB). "
+            "Ein Zoom-Teilnahmebericht ist viel kleiner – bitte die richtige Datei wählen."
         )
-    if b"\x00" in data[:4096]:
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise _fail(
-            "Das ist keine CSV-Datei (Binärdaten). Bitte den Teilnahmebericht als CSV exportieren."
+            "Das ist eine Excel-Datei, keine CSV-Datei. Bitte den Teilnahmebericht in Zoom "
+            "als CSV exportieren (oder in Excel „Speichern unter → CSV UTF-8“)."
         )
-    for encoding in ("utf-8-sig", "cp1252"):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(
+            "Die Datei ist als UTF-16 („Unicode-Text“) gespeichert. Bitte als CSV exportieren "
+            "(in Excel: „Speichern unter → CSV UTF-8“)."
+        )
+    if b"\x00" in data:
+        raise _fail(
+            "Das ist keine CSV-Datei (sie enthält Binärdaten). Bitte den Teilnahmebericht "
+            "in Zoom als CSV exportieren."
+        )
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _fail("Die Zeichenkodierung der Datei ist unbekannt. Bitte als CSV (UTF-8) exportieren.")
+        break
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    if controls > max(3, len(text) // 200):
+        raise _fail(
+            "Die Datei lässt sich nicht als Text lesen (falsche Zeichenkodierung oder keine "
+            "CSV-Datei). Bitte den Teilnahmebericht in Zoom als CSV exportieren."
+        )
+    return text, encoding
 
 
 def _header_key(cell: str) -> str:
-    return re.sub(r"\s+", " ", cell.replace("\ufeff", "")).strip().strip('"').lower()
+    return re.sub(r"\s+", " ", cell.replace("\ufeff", "")).strip().strip('"').casefold()
 
 
-def _find_column(header: list[str], names: tuple[str, ...]) -> int | None:
-    keys = [_header_key(c) for c in header]
+def _find_column(keys: list[str], names: tuple[str, ...]) -> int | None:
     for name in names:
         if name in keys:
             return keys.index(name)
     return None
 
 
-def normalise_name(name: str) -> str:
-    """Case, accents, punctuation and spacing do not matter when matching names."""
-    text = name.casefold()
-    # German spelling without umlauts ("Mueller") must meet "Müller".
-    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
-        text = text.replace(src, dst)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+@dataclass(frozen=True)
+class _Columns:
+    name: int
+    email: int | None
+    duration: int | None
+    join: int | None
 
 
-def _split_original(raw: str) -> tuple[str, str | None]:
-    """'Erika B (Erika Beispiel)' -> ('Erika B', 'Erika Beispiel')."""
-    match = re.fullmatch(r"\s*(.*?)\s*\(([^()]*)\)\s*", raw)
-    if match and match.group(1):
-        return match.group(1), match.group(2).strip() or None
-    return raw.strip(), None
+def _header_columns(row: list[str]) -> _Columns | None:
+    keys = [_header_key(c) for c in row]
+    name = _find_column(keys, NAME_HEADERS)
+    if name is None:
+        return None
+    columns = _Columns(
+        name=name,
+        email=_find_column(keys, EMAIL_HEADERS),
+        duration=_find_column(keys, DURATION_HEADERS),
+        join=_find_column(keys, JOIN_HEADERS),
+    )
+    if columns.email is None and columns.duration is None and columns.join is None:
+        return None
+    return columns
 
 
-def parse_zoom_report(data: bytes) -> tuple[list[Participant], int]:
-    """The unique participants of a report and the number of participant rows read."""
-    text = _decode(data)
-    lines = text.splitlines()
-    if len(lines) > MAX_ROWS + 50:
-        raise _fail(f"Die Datei hat zu viele Zeilen (mehr als {MAX_ROWS}).")
-    sample = "\n".join(lines[:20])
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+def _locate_table(text: str) -> tuple[str, int, _Columns]:
+    """The separator, the header's row index and its columns (tries , ; and tab)."""
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    for delimiter in _DELIMITERS:
+        try:
+            for index, row in enumerate(csv.reader(io.StringIO(head), delimiter=delimiter)):
+                columns = _header_columns(row)
+                if columns is not None:
+                    return delimiter, index, columns
+        except csv.Error:
+            continue  # a broken row before any header: try the next separator
+    raise _fail(
+        "In der Datei fehlt die Teilnehmertabelle (Spalten wie „Name (Original Name)“ und "
+        "„User Email“ bzw. „Name (ursprünglicher Name)“ und „E-Mail“). Bitte in Zoom unter "
+        "Berichte → Nutzung → Teilnehmer als CSV exportieren."
+    )
+
+
+def split_zoom_name(raw: str) -> tuple[str, str | None]:
+    """'Erika B (Erika Beispiel)' → ('Erika B', 'Erika Beispiel'); 'Jan' → ('Jan', None)."""
+    text = raw.strip()
+    match = re.fullmatch(r"(.*\S)\s*\(([^()]*)\)", text)
+    if match:
+        return match.group(1).strip(), match.group(2).strip() or None
+    return text, None
+
+
+def _minutes(value: str, line_no: int) -> int:
+    value = value.strip()
+    if not value:
+        return 0
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as exc:
-        raise _fail(f"Die CSV-Datei ist beschädigt ({exc}).") from exc
-    header_index = None
-    for i, row in enumerate(rows):
-        if (
-            _find_column(row, NAME_HEADERS) is not None
-            and _find_column(row, EMAIL_HEADERS) is not None
-        ):
-            header_index = i
-            break
-    if header_index is None:
+        minutes = float(value.replace(",", "."))
+    except ValueError as exc:
         raise _fail(
-            "In der Datei fehlt die Teilnehmertabelle mit den Spalten „Name (Original Name)“ "
-            "und „User Email“. Bitte in Zoom unter Berichte → Teilnehmer als CSV exportieren."
-        )
-    header = rows[header_index]
-    name_col = _find_column(header, NAME_HEADERS)
-    email_col = _find_column(header, EMAIL_HEADERS)
-    duration_col = _find_column(header, DURATION_HEADERS)
+            f"Zeile {line_no}: „{value[:30]}“ ist keine Dauer in Minuten – ist das ein "
+            "Teilnahmebericht von Zoom?"
+        ) from exc
+    if not 0 <= minutes < 100_000:
+        raise _fail(f"Zeile {line_no}: „{value[:30]}“ ist keine mögliche Dauer in Minuten.")
+    return int(minutes)
+
+
+def _day(value: str) -> date | None:
+    part = value.strip().split(" ")[0].split("T")[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(part, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _clean(cell: str, limit: int) -> str:
+    text = unicodedata.normalize("NFC", cell)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def parse_zoom_report(data: bytes) -> ZoomReport:
+    """Read a Zoom participant report (CSV bytes) into unique participants.
+
+    Raises :class:`ValidationError` (key ``FORM``) with a German message for an empty,
+    too large, binary, wrongly encoded or malformed file. Writes nothing.
+    """
+    text, encoding = _decode(data)
+    if text.count("\n") > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise _fail(TOO_MANY_ROWS)
+    delimiter, header_index, columns = _locate_table(text)
+    needed = max(c for c in (columns.name, columns.email) if c is not None)
     people: dict[str, dict] = {}
+    days: set[date] = set()
     read = 0
-    for line_no, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) <= max(name_col, email_col):
-            raise _fail(f"Zeile {line_no} hat zu wenige Spalten – ist die Datei vollständig?")
-        raw_name = row[name_col].strip()
-        email = row[email_col].strip().lower() or None
-        if not raw_name and not email:
-            continue
-        read += 1
-        name, original = _split_original(raw_name)
-        minutes = 0
-        if duration_col is not None and len(row) > duration_col:
-            try:
-                minutes = int(float(row[duration_col].replace(",", ".") or 0))
-            except ValueError as exc:
-                raise _fail(
-                    f"Zeile {line_no}: „{row[duration_col][:30]}“ ist keine Dauer in Minuten."
-                ) from exc
-        key = f"e:{email}" if email else f"n:{normalise_name(original or name)}"
-        person = people.setdefault(
-            key, {"name": name, "original": original, "email": email, "minutes": 0, "rows": 0}
-        )
-        person["minutes"] += max(minutes, 0)
-        person["rows"] += 1
+    try:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        for index, row in enumerate(reader):
+            if index <= header_index or not any(cell.strip() for cell in row):
+                continue
+            line_no = reader.line_num
+            if _header_columns(row) is not None:
+                continue  # a repeated header, e.g. two reports pasted together
+            if len(row) <= needed:
+                raise _fail(f"Zeile {line_no} hat zu wenige Spalten – ist die Datei vollständig?")
+            raw_name = _clean(row[columns.name], 200)
+            email = _clean(row[columns.email], 320).casefold() if columns.email is not None else ""
+            if "@" not in email:
+                email = ""
+            if not raw_name and not email:
+                continue
+            read += 1
+            if read > MAX_ROWS:
+                raise _fail(TOO_MANY_ROWS)
+            minutes = 0
+            if columns.duration is not None and len(row) > columns.duration:
+                minutes = _minutes(row[columns.duration], line_no)
+            if columns.join is not None and len(row) > columns.join:
+                day = _day(row[columns.join])
+                if day is not None:
+                    days.add(day)
+            name, original = split_zoom_name(raw_name or email)
+            key = f"e:{email}" if email else f"n:{_primary_key(raw_name)}"
+            person = people.setdefault(
+                key,
+                {
+                    "raw": raw_name or email,
+                    "name": name,
+                    "original": original,
+                    "email": email or None,
+                    "minutes": 0,
+                    "sessions": 0,
+                },
+            )
+            person["minutes"] += minutes
+            person["sessions"] += 1
+    except csv.Error as exc:
+        raise _fail(
+            f"Die CSV-Datei ist beschädigt (Zeile {reader.line_num}: {exc}). Bitte den "
+            "Bericht erneut aus Zoom exportieren."
+        ) from exc
     if read == 0:
         raise _fail("Die Teilnehmertabelle enthält keine Teilnehmenden.")
-    if read > MAX_ROWS:
-        raise _fail(f"Die Datei hat zu viele Zeilen (mehr als {MAX_ROWS}).")
-    participants = [
-        Participant(
-            name=p["name"],
-            original_name=p["original"],
-            email=p["email"],
-            minutes=p["minutes"],
-            rows=p["rows"],
-        )
-        for p in people.values()
-    ]
-    return participants, read
+    return ZoomReport(
+        participants=tuple(
+            Participant(
+                raw_name=p["raw"],
+                name=p["name"],
+                original_name=p["original"],
+                email=p["email"],
+                minutes=p["minutes"],
+                sessions=p["sessions"],
+            )
+            for p in people.values()
+        ),
+        rows_read=read,
+        encoding=encoding,
+        days=tuple(sorted(days)),
+    )
 
 
-def _match(
-    session: Session, meeting_id: int, participants: list[Participant]
-) -> tuple[list[tuple[int, str]], list[str], list[int]]:
-    regs = session.exec(
-        select(Registration).where(
-            Registration.meeting_id == meeting_id,
-            col(Registration.status).in_(ACTIVE_REGISTRATION),
+# --- matching -----------------------------------------------------------------------------
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"[^\w]+|_", " ", plain).strip()
+
+
+def name_keys(name: str | None) -> frozenset[str]:
+    """Comparison keys of a name: case, spacing, accents, word order and the umlaut
+    spelling ("Müller" = "Mueller" = "Muller") do not matter."""
+    if not name:
+        return frozenset()
+    folded = unicodedata.normalize("NFKC", name).casefold()  # also ß → ss
+    umlauts = folded.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+    keys = set()
+    for variant in (folded, umlauts):
+        words = _strip_marks(variant).split()
+        if words:
+            keys.add(" ".join(words))
+            keys.add(" ".join(sorted(words)))
+    return frozenset(keys)
+
+
+def _primary_key(name: str) -> str:
+    words = _strip_marks(unicodedata.normalize("NFKC", name).casefold()).split()
+    return " ".join(words)
+
+
+def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPreview:
+    registrations = session.exec(
+        select(Registration)
+        .where(
+            Registration.meeting_id == meeting.id,
+            col(Registration.status).in_(
+                (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+            ),
         )
+        .order_by(Registration.id)
     ).all()
-    by_email = {r.email_normalized: r for r in regs if r.email_normalized}
-    by_name: dict[str, list[Registration]] = {}
-    for r in regs:
-        if r.name:
-            by_name.setdefault(normalise_name(r.name), []).append(r)
-    matched: dict[int, str] = {}
+    by_email = {r.email_normalized: r for r in registrations if r.email_normalized}
+    by_name: dict[str, set[int]] = {}
+    by_id = {r.id: r for r in registrations}
+    for r in registrations:
+        for key in name_keys(r.name):
+            by_name.setdefault(key, set()).add(r.id)
+    team_emails = {
+        e.casefold()
+        for e in session.exec(
+            select(Organizer.email).where(
+                col(Organizer.email).is_not(None),
+                Organizer.active == True,  # noqa: E712
+            )
+        ).all()
+    }
+
+    matched: dict[int, MatchedParticipant] = {}
     unmatched: list[str] = []
-    for p in participants:
-        reg = by_email.get(p.email.casefold()) if p.email else None
-        if reg is None:
-            for candidate in (p.original_name, p.name):
-                options = by_name.get(normalise_name(candidate)) if candidate else None
-                # An ambiguous name (two registrations with it) is not guessed.
-                if options and len(options) == 1 and options[0].id not in matched:
-                    reg = options[0]
+    team: list[str] = []
+    for p in report.participants:
+        registration, by = (by_email.get(p.email), "email") if p.email else (None, "")
+        if registration is None:
+            for candidate in (p.original_name, p.name, p.raw_name):
+                ids = set().union(*(by_name.get(k, set()) for k in name_keys(candidate)))
+                if len(ids) == 1:
+                    registration, by = by_id[ids.pop()], "name"
                     break
-        if reg is None or reg.id in matched:
-            unmatched.append(p.original_name or p.name or (p.email or "?"))
+                if len(ids) > 1:
+                    break  # two registrations fit this name: do not guess
+        if registration is not None:
+            # The same person on a second device (or with and without e-mail) counts once.
+            matched.setdefault(
+                registration.id,
+                MatchedParticipant(
+                    registration_id=registration.id,
+                    registration_name=registration.name,
+                    participant=p.raw_name,
+                    by=by,
+                    waitlisted=registration.status == RegistrationStatus.WAITLISTED,
+                ),
+            )
+        elif p.email and p.email in team_emails:
+            team.append(p.raw_name)
         else:
-            matched[reg.id] = p.name
+            unmatched.append(p.raw_name)
     absent = [
-        r.id for r in regs if r.status == RegistrationStatus.CONFIRMED and r.id not in matched
+        r for r in registrations if r.status == RegistrationStatus.CONFIRMED and r.id not in matched
     ]
-    return sorted(matched.items()), unmatched, absent
+    return ImportPreview(
+        meeting_id=meeting.id,
+        report=report,
+        matched=tuple(sorted(matched.values(), key=lambda m: m.registration_id)),
+        unmatched=tuple(unmatched),
+        team=tuple(team),
+        absent=tuple(r.id for r in absent),
+        absent_names=tuple(r.name or "(anonymisiert)" for r in absent),
+        meeting_over=False,
+    )
+
+
+def _blocked(meeting: Meeting, now: datetime) -> str | None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return "Dieser Termin wurde abgesagt; für ihn lässt sich keine Teilnahme erfassen."
+    if meeting.starts_at > now:
+        return "Die Teilnahme lässt sich erst erfassen, wenn das Treffen begonnen hat."
+    return None
+
+
+def _is_over(meeting: Meeting, now: datetime) -> bool:
+    return meeting.status == MeetingStatus.HELD or meeting.ends_at <= now
+
+
+def _warnings(meeting: Meeting, report: ZoomReport, now: datetime) -> tuple[str, ...]:
+    warnings = []
+    day = berlin(meeting.starts_at).date()
+    if report.days and day not in report.days:
+        shown = ", ".join(d.strftime("%d.%m.%Y") for d in report.days[:3])
+        warnings.append(
+            f"Der Bericht stammt vom {shown}, der gewählte Termin ist am "
+            f"{format_day(meeting.starts_at)}. Ist das der richtige Termin?"
+        )
+    if not _is_over(meeting, now) and _blocked(meeting, now) is None:
+        warnings.append(
+            "Das Treffen läuft noch: Angemeldete, die im Bericht fehlen, bleiben „unbekannt“."
+        )
+    return tuple(warnings)
 
 
 def preview_import(
-    *, session: Session, actor: OrganizerIdentity | None, meeting_id: int, data: bytes
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    meeting_id: int,
+    report: ZoomReport,
+    now: datetime,
 ) -> ImportPreview:
-    """Parse and match without writing anything."""
+    """Match a parsed report against a meeting's registrations, without writing anything."""
     require_organizer(session, actor)
-    if session.get(Meeting, meeting_id) is None:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
         raise NotFound("Diesen Termin gibt es nicht.")
-    participants, read = parse_zoom_report(data)
-    matched, unmatched, absent = _match(session, meeting_id, participants)
-    return ImportPreview(
-        meeting_id=meeting_id,
-        rows_read=read,
-        participants=tuple(participants),
-        matched=tuple(matched),
-        unmatched=tuple(unmatched),
-        absent=tuple(absent),
+    preview = _match(session, meeting, report)
+    return _with_state(preview, meeting, now)
+
+
+def _with_state(preview: ImportPreview, meeting: Meeting, now: datetime) -> ImportPreview:
+    over = _is_over(meeting, now)
+    return replace(
+        preview,
+        meeting_over=over,
+        absent=preview.absent if over else (),
+        absent_names=preview.absent_names if over else (),
+        blocked=_blocked(meeting, now),
+        warnings=_warnings(meeting, preview.report, now),
     )
 
 
@@ -277,11 +562,14 @@ def apply_import(
     session: Session,
     actor: OrganizerIdentity | None,
     meeting_id: int,
-    data: bytes,
+    report: ZoomReport,
     now: datetime,
 ) -> ImportPreview:
-    """Record attendance from the report in one transaction (parsed again inside it)."""
-    participants, read = parse_zoom_report(data)
+    """Record attendance from a parsed report in one audited transaction.
+
+    Matching is done again inside the transaction (with the meeting locked), so what is
+    written fits the registrations as they are now, not as they were at the preview.
+    """
     with write_transaction(session):
         require_organizer(session, actor)
         meeting = session.exec(
@@ -289,37 +577,53 @@ def apply_import(
         ).first()
         if meeting is None:
             raise NotFound("Diesen Termin gibt es nicht.")
-        if meeting.starts_at > now:
-            raise _fail("Die Teilnahme lässt sich erst erfassen, wenn das Treffen begonnen hat.")
-        matched, unmatched, absent = _match(session, meeting_id, participants)
-        attended = {rid for rid, _ in matched}
-        for reg in session.exec(
-            select(Registration).where(col(Registration.id).in_(attended | set(absent)))
-        ).all():
-            reg.attendance = Attendance.YES if reg.id in attended else Attendance.NO
-            session.add(reg)
-        meeting.unregistered_attendees = len(unmatched)
+        blocked = _blocked(meeting, now)
+        if blocked:
+            raise _fail(blocked)
+        preview = _with_state(_match(session, meeting, report), meeting, now)
+        attended = [m.registration_id for m in preview.matched]
+        if attended:
+            _set_attendance(session, attended, Attendance.YES)
+        if preview.absent:
+            _set_attendance(session, list(preview.absent), Attendance.NO)
+        meeting.unregistered_attendees = preview.unregistered_attendees
         session.add(meeting)
         record(
             session,
             actor=actor,
             action="meeting.attendance_import",
-            obj=("meeting", meeting_id),
+            obj=("meeting", meeting.id),
             details={
-                "rows": read,
-                "participants": len(participants),
-                "matched": len(matched),
-                "unmatched": len(unmatched),
-                "absent": len(absent),
+                "rows": report.rows_read,
+                "participants": len(report.participants),
+                "matched": len(attended),
+                "waitlisted_matched": preview.waitlisted_matched,
+                "unmatched": len(preview.unmatched),
+                "team": len(preview.team),
+                "absent": len(preview.absent),
+                "unregistered_attendees": preview.unregistered_attendees,
             },
             now=now,
         )
-        preview = ImportPreview(
-            meeting_id=meeting_id,
-            rows_read=read,
-            participants=tuple(participants),
-            matched=tuple(matched),
-            unmatched=tuple(unmatched),
-            absent=tuple(absent),
-        )
     return preview
+
+
+def _set_attendance(session: Session, ids: list[int], value: Attendance) -> None:
+    for registration in session.exec(
+        select(Registration).where(col(Registration.id).in_(ids)).with_for_update()
+    ).all():
+        registration.attendance = value
+        session.add(registration)
+
+
+__all__ = [
+    "ImportPreview",
+    "MatchedParticipant",
+    "Participant",
+    "ZoomReport",
+    "apply_import",
+    "name_keys",
+    "parse_zoom_report",
+    "preview_import",
+    "split_zoom_name",
+]

@@ -30,7 +30,7 @@ from stammtisch.models import (
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.planning import DateProposal
-from stammtisch.registrations import fill_free_places
+from stammtisch.registrations import count_with_status, fill_free_places
 from stammtisch.validation import FieldChecker
 
 
@@ -168,14 +168,7 @@ def update_meeting(
             raise NotFound("Diesen Termin gibt es nicht.")
         values = validate_meeting(session, data)
         further = values.pop("further")
-        confirmed = session.exec(
-            select(func.count())
-            .select_from(Registration)
-            .where(
-                Registration.meeting_id == meeting_id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        ).one()
+        confirmed = count_with_status(session, meeting_id, RegistrationStatus.CONFIRMED)
         if values["capacity"] is not None and values["capacity"] < confirmed:
             raise ValidationError.single(
                 "capacity",

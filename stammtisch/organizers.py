@@ -195,7 +195,7 @@ def authenticate(*, session: Session, name: str, password: str, now: datetime) -
     key = login_key(name or "")[:120]
     if not key or not password:
         raise LoginFailed("Bitte geben Sie Anmeldename und Passwort ein.")
-    with write_transaction(session):
+    with write_transaction(session, content=False):
         throttle = session.exec(
             select(LoginThrottle).where(LoginThrottle.login_key == key).with_for_update()
         ).first()
@@ -248,7 +248,7 @@ def identity_for_email(*, session: Session, email: str, now: datetime) -> Organi
     """The organizer whose account carries this e-mail (for single sign-on via ``st.login``)."""
     if not email:
         return None
-    with write_transaction(session):
+    with write_transaction(session, content=False):
         row = session.exec(
             select(Organizer).where(
                 func.lower(Organizer.email) == email.strip().lower(),

@@ -1,13 +1,19 @@
-"""Data protection: the retention period and GDPR access (Art. 15) and erasure (Art. 17).
+"""Data protection: the retention period, GDPR access (Art. 15) and erasure (Art. 17).
 
-Anonymising a registration removes name, e-mail and organisation and makes its token
-useless; status, federal state, attendance and the pseudonymous participant key stay,
-so the statistics (including new vs. returning people) remain right.
+Anonymising a registration removes name, e-mail address (both forms) and organisation
+and replaces the token hash by a random value that no token can ever produce; status,
+federal state, attendance, the consent time and the pseudonymous participant key stay,
+so the statistics (including new vs. returning people) remain right. Anonymising is
+idempotent: rows with ``anonymised_at`` set are never touched again.
+
+The e-mail address of a person who asked for access or erasure is not written to the
+audit log in clear: the entry carries the same keyed hash (HMAC with the installation's
+secret) that the statistics use as participant key.
 """
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,8 +22,11 @@ from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
 from stammtisch.db import write_transaction
+from stammtisch.errors import ValidationError
 from stammtisch.formatting import format_meeting_time
 from stammtisch.models import (
+    ACTIVE_REGISTRATION,
+    Impulse,
     ImpulseOffer,
     Meeting,
     Registration,
@@ -25,38 +34,151 @@ from stammtisch.models import (
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.privacy_text import RETENTION_DAYS
-from stammtisch.registrations import fill_free_places
+from stammtisch.registrations import fill_free_places, participant_key
 from stammtisch.validation import FieldChecker, email_key
 
 ERASED = "(gelöscht)"
+MIN_DAYS, MAX_DAYS = 1, 3650
+
+
+@dataclass(frozen=True)
+class RetentionMeeting:
+    meeting_id: int
+    theme: str
+    starts_at: datetime
+    ends_at: datetime
+    registrations: int
+
+
+@dataclass(frozen=True)
+class RetentionPreview:
+    """What a retention run at ``now`` would anonymise."""
+
+    days: int
+    cutoff: datetime  # meetings that ended before this instant
+    meetings: tuple[RetentionMeeting, ...]
+
+    @property
+    def registrations(self) -> int:
+        return sum(m.registrations for m in self.meetings)
 
 
 @dataclass(frozen=True)
 class RetentionResult:
-    anonymised: int
+    days: int
     cutoff: datetime
+    anonymised: int  # registrations
+    meetings: int
 
 
-def _anonymise_values() -> dict:
-    # "anon:<id>" can never equal a SHA-256 hex digest, so no token matches any more.
+@dataclass(frozen=True)
+class PersonSummary:
+    """How much is stored about one e-mail address (for the erasure confirmation)."""
+
+    registrations: int
+    future_active: int  # confirmed/waitlisted for meetings not over yet: will be cancelled
+    offers: int
+    impulses: int
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    registrations: int
+    cancelled: int
+    promoted: int
+    offers: int
+    impulses: int
+
+
+def _check_days(days: int) -> int:
+    check = FieldChecker()
+    value = check.integer(
+        "days", days, label="die Löschfrist in Tagen", minimum=MIN_DAYS, maximum=MAX_DAYS
+    )
+    check.raise_if_any()
+    return value if value is not None else RETENTION_DAYS
+
+
+def _anonymise_values(now: datetime) -> dict:
+    # A random prefix per run plus the id: unique, unguessable, and never a SHA-256 hex
+    # digest (it contains "-" and ":"), so no token can match it any more.
+    nonce = secrets.token_hex(16)
     return {
         "name": None,
         "email": None,
         "email_normalized": None,
         "organisation": None,
-        "token_hash": literal("anon:") + cast(Registration.id, String),
+        "token_hash": literal(f"anon-{nonce}:") + cast(Registration.id, String),
+        "anonymised_at": now,
     }
 
 
-def due_for_retention(*, session: Session, now: datetime, days: int = RETENTION_DAYS) -> int:
-    """How many registrations the next retention run would anonymise."""
-    cutoff = now - timedelta(days=days)
+def _due(cutoff: datetime):
     ended = select(Meeting.id).where(Meeting.ends_at < cutoff)
-    return session.exec(
-        select(func.count())
-        .select_from(Registration)
-        .where(col(Registration.meeting_id).in_(ended), col(Registration.anonymised_at).is_(None))
+    return (
+        col(Registration.meeting_id).in_(ended),
+        col(Registration.anonymised_at).is_(None),
+    )
+
+
+def retention_preview(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    now: datetime,
+    days: int = RETENTION_DAYS,
+) -> RetentionPreview:
+    """The meetings whose registrations a retention run would anonymise, with counts."""
+    require_organizer(session, actor)
+    days = _check_days(days)
+    cutoff = now - timedelta(days=days)
+    rows = session.exec(
+        select(Meeting.id, Meeting.theme, Meeting.starts_at, Meeting.ends_at, func.count())
+        .join(Registration, Registration.meeting_id == Meeting.id)
+        .where(*_due(cutoff))
+        .group_by(Meeting.id, Meeting.theme, Meeting.starts_at, Meeting.ends_at)
+        .order_by(Meeting.starts_at)
+    ).all()
+    return RetentionPreview(
+        days=days,
+        cutoff=cutoff,
+        meetings=tuple(
+            RetentionMeeting(
+                meeting_id=mid, theme=theme, starts_at=start, ends_at=end, registrations=int(n)
+            )
+            for mid, theme, start, end, n in rows
+        ),
+    )
+
+
+def _retention(
+    session: Session, actor: OrganizerIdentity | None, now: datetime, days: int
+) -> RetentionResult:
+    cutoff = now - timedelta(days=days)
+    meetings = session.exec(
+        select(func.count(func.distinct(Registration.meeting_id))).where(*_due(cutoff))
     ).one()
+    result = session.exec(
+        update(Registration)
+        .where(*_due(cutoff))
+        .values(**_anonymise_values(now))
+        .execution_options(synchronize_session=False)
+    )
+    count = int(result.rowcount or 0)
+    record(
+        session,
+        actor=actor,
+        action="privacy.retention",
+        obj=None,
+        details={
+            "days": days,
+            "cutoff": cutoff.isoformat(),
+            "anonymised": count,
+            "meetings": int(meetings),
+        },
+        now=now,
+    )
+    return RetentionResult(days=days, cutoff=cutoff, anonymised=count, meetings=int(meetings))
 
 
 def apply_retention(
@@ -65,74 +187,112 @@ def apply_retention(
     actor: OrganizerIdentity | None,
     now: datetime,
     days: int = RETENTION_DAYS,
-    system: bool = False,
 ) -> RetentionResult:
-    """Anonymise registrations of meetings that ended more than ``days`` ago. Idempotent.
+    """Anonymise registrations of meetings that ended more than ``days`` ago (organizer).
 
-    ``system=True`` is the scheduled/CLI run (no organizer); otherwise an organizer acts.
+    Idempotent: a second run finds nothing left to do. Audited as "privacy.retention".
     """
-    cutoff = now - timedelta(days=days)
+    days = _check_days(days)
     with write_transaction(session):
-        if not system:
-            require_organizer(session, actor)
-        ended = select(Meeting.id).where(Meeting.ends_at < cutoff)
-        result = session.exec(
-            update(Registration)
-            .where(
-                col(Registration.meeting_id).in_(ended),
-                col(Registration.anonymised_at).is_(None),
-            )
-            .values(**_anonymise_values(), anonymised_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        count = result.rowcount or 0
-        record(
-            session,
-            actor=None if system else actor,
-            action="privacy.retention",
-            obj=None,
-            details={"days": days, "anonymised": count, "cutoff": cutoff.isoformat()},
-            now=now,
-        )
-    return RetentionResult(anonymised=count, cutoff=cutoff)
+        require_organizer(session, actor)
+        result = _retention(session, actor, now, days)
+    return result
 
 
-def _clean_email(email: str) -> str:
+def apply_retention_system(
+    *, session: Session, now: datetime, days: int = RETENTION_DAYS
+) -> RetentionResult:
+    """The same as :func:`apply_retention`, run by the system (CLI, cron): no organizer,
+    audited with the actor "system"."""
+    days = _check_days(days)
+    with write_transaction(session):
+        result = _retention(session, None, now, days)
+    return result
+
+
+# --- one person ---------------------------------------------------------------------------
+
+
+def _email_key(email: str) -> str:
     check = FieldChecker()
     clean = check.email("email", email)
     check.raise_if_any()
+    if clean is None:  # pragma: no cover - FieldChecker raised already
+        raise ValidationError.single("email", "Bitte geben Sie eine E-Mail-Adresse an.")
     return email_key(clean)
 
 
-def _email_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+def _offers(session: Session, key: str) -> list[ImpulseOffer]:
+    # Offers keep the address as typed (domain lower-cased); compare case-insensitively.
+    return list(
+        session.exec(
+            select(ImpulseOffer)
+            .where(func.lower(ImpulseOffer.email) == key)
+            .order_by(ImpulseOffer.id)
+        ).all()
+    )
+
+
+def _impulses(session: Session, offer_ids: list[int]) -> list[Impulse]:
+    if not offer_ids:
+        return []
+    return list(
+        session.exec(
+            select(Impulse).where(col(Impulse.offer_id).in_(offer_ids)).order_by(Impulse.id)
+        ).all()
+    )
+
+
+def person_summary(
+    *, session: Session, actor: OrganizerIdentity | None, email: str, now: datetime
+) -> PersonSummary:
+    """How much is stored about an e-mail address (read only, not audited)."""
+    require_organizer(session, actor)
+    key = _email_key(email)
+    rows = session.exec(
+        select(Registration.status, Meeting.ends_at)
+        .join(Meeting, Meeting.id == Registration.meeting_id)
+        .where(Registration.email_normalized == key)
+    ).all()
+    offers = _offers(session, key)
+    return PersonSummary(
+        registrations=len(rows),
+        future_active=sum(
+            1 for status, ends in rows if status in ACTIVE_REGISTRATION and ends > now
+        ),
+        offers=len(offers),
+        impulses=len(_impulses(session, [o.id for o in offers])),
+    )
 
 
 def export_person(
     *, session: Session, actor: OrganizerIdentity | None, email: str, now: datetime
 ) -> dict:
-    """Everything stored about one e-mail address (GDPR Art. 15), JSON-ready."""
-    key = _clean_email(email)
+    """Everything stored about one e-mail address (GDPR Art. 15), JSON-serialisable.
+
+    Audited as "privacy.export" (with a keyed hash of the address, never the address).
+    """
+    key = _email_key(email)
     with write_transaction(session):
         require_organizer(session, actor)
         regs = session.exec(
             select(Registration, Meeting)
             .join(Meeting, Meeting.id == Registration.meeting_id)
             .where(Registration.email_normalized == key)
-            .order_by(Meeting.starts_at)
+            .order_by(Meeting.starts_at, Registration.id)
         ).all()
-        offers = session.exec(
-            select(ImpulseOffer).where(func.lower(ImpulseOffer.email) == key)
-        ).all()
+        offers = _offers(session, key)
+        impulses = _impulses(session, [o.id for o in offers])
         record(
             session,
             actor=actor,
             action="privacy.export",
             obj=None,
             details={
-                "email_sha256": _email_hash(key),
+                "email_hmac": participant_key(session, key),
                 "registrations": len(regs),
                 "offers": len(offers),
+                "impulses": len(impulses),
             },
             now=now,
         )
@@ -142,6 +302,7 @@ def export_person(
             "anmeldungen": [
                 {
                     "termin": format_meeting_time(m.starts_at, m.ends_at),
+                    "termin_beginn": m.starts_at.isoformat(),
                     "thema": m.theme,
                     "name": r.name,
                     "email": r.email,
@@ -151,6 +312,7 @@ def export_person(
                     "teilnahme": r.attendance,
                     "einwilligung_am": r.consent_at.isoformat(),
                     "angemeldet_am": r.created_at.isoformat(),
+                    "storniert_am": r.cancelled_at.isoformat() if r.cancelled_at else None,
                 }
                 for r, m in regs
             ],
@@ -166,9 +328,19 @@ def export_person(
                 }
                 for o in offers
             ],
+            "impulse_im_programm": [
+                {
+                    "titel": i.title,
+                    "vortragende_person": i.presenter,
+                    "organisation": i.organisation,
+                }
+                for i in impulses
+            ],
             "hinweis": (
                 "Vorschläge der Themensammlung speichern wir ohne E-Mail-Adresse; sie lassen "
-                "sich einer Person nur über den freiwillig angegebenen Namen zuordnen."
+                "sich einer Person nur über den freiwillig angegebenen Namen zuordnen. Nach "
+                f"Ablauf der Löschfrist ({RETENTION_DAYS} Tage nach dem Treffen) sind "
+                "Anmeldungen anonymisiert und hier nicht mehr enthalten."
             ),
         }
     return data
@@ -176,59 +348,85 @@ def export_person(
 
 def erase_person(
     *, session: Session, actor: OrganizerIdentity | None, email: str, now: datetime
-) -> dict[str, int]:
-    """Erase one person's data (GDPR Art. 17): registrations anonymised (future ones
-    cancelled first, so the waitlist moves up), impulse offers' personal fields blanked."""
-    key = _clean_email(email)
+) -> ErasureResult:
+    """Erase one person's data (GDPR Art. 17).
+
+    Registrations are anonymised like at the end of the retention period; those for
+    meetings not over yet are cancelled first, so the waitlist moves up. Impulse offers
+    keep title and description but lose name, e-mail and organisation, and so do the
+    impulses in the programme that came from them. Audited as "privacy.erase".
+    """
+    key = _email_key(email)
     with write_transaction(session):
         require_organizer(session, actor)
-        regs = session.exec(select(Registration).where(Registration.email_normalized == key)).all()
-        cancelled = 0
-        for reg in regs:
+        pseudonym = participant_key(session, key)
+        meeting_ids = sorted(
+            set(
+                session.exec(
+                    select(Registration.meeting_id).where(Registration.email_normalized == key)
+                ).all()
+            )
+        )
+        cancelled = promoted = 0
+        ids: list[int] = []
+        for meeting_id in meeting_ids:  # in id order: the same lock order as other writers
             meeting = session.exec(
-                select(Meeting).where(Meeting.id == reg.meeting_id).with_for_update()
+                select(Meeting).where(Meeting.id == meeting_id).with_for_update()
             ).one()
-            if reg.status != RegistrationStatus.CANCELLED and meeting.ends_at > now:
-                was = reg.status
-                reg.status = RegistrationStatus.CANCELLED
-                reg.cancelled_at = now
-                session.add(reg)
-                session.flush()
-                cancelled += 1
-                if was == RegistrationStatus.CONFIRMED:
-                    fill_free_places(session, meeting)
-        ids = [r.id for r in regs]
+            for reg in session.exec(
+                select(Registration)
+                .where(Registration.meeting_id == meeting_id, Registration.email_normalized == key)
+                .with_for_update()
+            ).all():
+                ids.append(reg.id)
+                if reg.status in ACTIVE_REGISTRATION and meeting.ends_at > now:
+                    was = reg.status
+                    reg.status = RegistrationStatus.CANCELLED
+                    reg.cancelled_at = now
+                    session.add(reg)
+                    session.flush()
+                    cancelled += 1
+                    if was == RegistrationStatus.CONFIRMED:
+                        promoted += len(fill_free_places(session, meeting))
         if ids:
             session.exec(
                 update(Registration)
                 .where(col(Registration.id).in_(ids))
-                .values(**_anonymise_values(), anonymised_at=now)
+                .values(**_anonymise_values(now))
                 .execution_options(synchronize_session=False)
             )
-        offers = session.exec(
-            select(ImpulseOffer).where(func.lower(ImpulseOffer.email) == key)
-        ).all()
+        offers = _offers(session, key)
         for offer in offers:
             offer.name = ERASED
             offer.email = ""
             offer.organisation = None
             offer.updated_at = now
             session.add(offer)
+        impulses = _impulses(session, [o.id for o in offers])
+        for impulse in impulses:
+            impulse.presenter = ERASED
+            impulse.organisation = None
+            session.add(impulse)
+        result = ErasureResult(
+            registrations=len(ids),
+            cancelled=cancelled,
+            promoted=promoted,
+            offers=len(offers),
+            impulses=len(impulses),
+        )
         record(
             session,
             actor=actor,
             action="privacy.erase",
             obj=None,
             details={
-                "email_sha256": _email_hash(key),
-                "registrations": len(ids),
-                "cancelled": cancelled,
-                "offers": len(offers),
+                "email_hmac": pseudonym,
+                "registrations": result.registrations,
+                "cancelled": result.cancelled,
+                "promoted": result.promoted,
+                "offers": result.offers,
+                "impulses": result.impulses,
             },
             now=now,
         )
-        result = {"registrations": len(ids), "cancelled": cancelled, "offers": len(offers)}
     return result
-
-
-__all__ = ["apply_retention", "due_for_retention", "erase_person", "export_person"]

@@ -1,31 +1,57 @@
-"""Organizer services for the registrations of a meeting: list, promote, cancel, attendance."""
+"""Organizer services for the registrations of a meeting: list, promote, cancel, attendance.
+
+Reading: one page of registrations with search (name, e-mail, organisation; case-
+insensitive, in SQL) and a status filter, and the counts per status. Writing: move one
+person from the waitlist (past the capacity only when asked to), cancel on someone's
+behalf (the first person waiting moves up) and record attendance by hand. Every write
+locks the meeting row first, like :mod:`stammtisch.registrations`, so two organizers
+(or an organizer and a visitor) never decide on the same stale numbers.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import write_transaction
-from stammtisch.errors import NotFound, ValidationError
+from stammtisch.db import is_sqlite, write_transaction
+from stammtisch.errors import InvalidTransition, NotFound, ValidationError
 from stammtisch.models import (
     Attendance,
     Meeting,
+    MeetingStatus,
     Registration,
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.registrations import fill_free_places, status_counts
+from stammtisch.registrations import count_with_status, fill_free_places
 
-MAX_PAGE = 1000
+MAX_PAGE = 500
+MAX_SEARCH = 100
+MAX_BULK = 5000
+
+STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: "angemeldet",
+    RegistrationStatus.WAITLISTED: "Warteliste",
+    RegistrationStatus.CANCELLED: "storniert",
+}
+ATTENDANCE_LABELS = {
+    Attendance.YES: "ja",
+    Attendance.NO: "nein",
+    Attendance.UNKNOWN: "unbekannt",
+}
 
 
 @dataclass(frozen=True)
 class RegistrationRow:
+    """A registration as organizers see it in the table."""
+
     id: int
     name: str | None
     email: str | None
@@ -37,8 +63,75 @@ class RegistrationRow:
     anonymised: bool
 
 
+@dataclass(frozen=True)
+class RegistrationPage:
+    """One page of a filtered list and how many registrations match in total."""
+
+    rows: tuple[RegistrationRow, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class RegistrationCounts:
+    """Registrations of one meeting per status, and attendance (aggregated in SQL)."""
+
+    confirmed: int
+    waitlisted: int
+    cancelled: int
+    attended: int  # registrations with attendance "yes"
+    absent: int  # confirmed registrations with attendance "no"
+    unregistered_attendees: int  # from the Zoom report: attended without a registration
+
+    @property
+    def total(self) -> int:
+        return self.confirmed + self.waitlisted + self.cancelled
+
+    @property
+    def attended_total(self) -> int:
+        return self.attended + self.unregistered_attendees
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _folded(session: Session, column) -> ColumnElement:
+    """``column`` case-folded in SQL.
+
+    SQLite's ``lower()`` only knows ASCII ("ÖZTÜRK" stays "Öztürk"), so on SQLite a
+    Python function is registered on the connection; PostgreSQL's ``lower()`` folds
+    all of Unicode under the UTF-8 locale.
+    """
+    if is_sqlite(session):
+        raw = session.connection().connection.driver_connection
+        raw.create_function(
+            "st_casefold",
+            1,
+            lambda value: None if value is None else _fold(value),
+            deterministic=True,
+        )
+        return func.st_casefold(column)
+    return func.lower(column)
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _row(r: Registration) -> RegistrationRow:
+    return RegistrationRow(
+        id=r.id,
+        name=r.name,
+        email=r.email,
+        organisation=r.organisation,
+        federal_state=r.federal_state,
+        status=r.status,
+        attendance=r.attendance,
+        created_at=r.created_at,
+        anonymised=r.anonymised_at is not None,
+    )
 
 
 def list_registrations(
@@ -48,71 +141,105 @@ def list_registrations(
     meeting_id: int,
     search: str | None = None,
     status: str | None = None,
-    limit: int = 200,
+    limit: int = 100,
     offset: int = 0,
-) -> tuple[list[RegistrationRow], int]:
-    """One page of a meeting's registrations in arrival order, and the total that match."""
+) -> RegistrationPage:
+    """One page of a meeting's registrations in arrival order, and the total that match.
+
+    ``search`` finds a part of the name, e-mail address or organisation regardless of
+    case (``%`` and ``_`` are taken literally); ``status`` limits to one status.
+    """
     require_organizer(session, actor)
     conditions = [Registration.meeting_id == meeting_id]
     if status:
-        conditions.append(Registration.status == status)
-    if search and search.strip():
-        pattern = f"%{_escape_like(search.strip().lower())}%"
+        try:
+            conditions.append(Registration.status == RegistrationStatus(status))
+        except ValueError as exc:
+            raise ValidationError.single("status", "Bitte wählen Sie einen Status.") from exc
+    term = _fold(search or "").strip()[:MAX_SEARCH]
+    if term:
+        pattern = f"%{_escape_like(term)}%"
         conditions.append(
             or_(
-                func.lower(Registration.name).like(pattern, escape="\\"),
-                func.lower(Registration.email).like(pattern, escape="\\"),
-                func.lower(Registration.organisation).like(pattern, escape="\\"),
+                *(
+                    _folded(session, column).like(pattern, escape="\\")
+                    for column in (
+                        Registration.name,
+                        Registration.email,
+                        Registration.organisation,
+                    )
+                )
             )
         )
     total = session.exec(select(func.count()).select_from(Registration).where(*conditions)).one()
+    limit = min(max(int(limit), 1), MAX_PAGE)
+    offset = max(int(offset), 0)
     rows = session.exec(
         select(Registration)
         .where(*conditions)
         .order_by(Registration.id)
-        .offset(max(offset, 0))
-        .limit(min(max(limit, 1), MAX_PAGE))
+        .offset(offset)
+        .limit(limit)
     ).all()
-    return [
-        RegistrationRow(
-            id=r.id,
-            name=r.name,
-            email=r.email,
-            organisation=r.organisation,
-            federal_state=r.federal_state,
-            status=r.status,
-            attendance=r.attendance,
-            created_at=r.created_at,
-            anonymised=r.anonymised_at is not None,
-        )
-        for r in rows
-    ], total
+    return RegistrationPage(
+        rows=tuple(_row(r) for r in rows), total=int(total), offset=offset, limit=limit
+    )
 
 
-def counts(*, session: Session, actor: OrganizerIdentity | None, meeting_id: int) -> dict:
-    """Registrations per status plus attendance figures for one meeting."""
+def counts(
+    *, session: Session, actor: OrganizerIdentity | None, meeting_id: int
+) -> RegistrationCounts:
+    """Registrations per status and attendance figures for one meeting (one SQL query)."""
     require_organizer(session, actor)
-    result = status_counts(session=session, meeting_id=meeting_id)
-    attended = session.exec(
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.meeting_id == meeting_id, Registration.attendance == Attendance.YES)
-    ).one()
     meeting = session.get(Meeting, meeting_id)
-    result["attended"] = attended
-    result["unregistered_attendees"] = meeting.unregistered_attendees if meeting else 0
-    return result
+    if meeting is None:
+        raise NotFound("Diesen Termin gibt es nicht.")
 
+    def count_if(*conditions) -> ColumnElement:
+        return func.count().filter(*conditions)
 
-def _locked(session: Session, registration_id: int) -> tuple[Registration, Meeting]:
-    registration = session.get(Registration, registration_id)
-    if registration is None:
-        raise NotFound("Diese Anmeldung gibt es nicht.")
-    meeting = session.exec(
-        select(Meeting).where(Meeting.id == registration.meeting_id).with_for_update()
+    row = session.exec(
+        select(
+            count_if(Registration.status == RegistrationStatus.CONFIRMED),
+            count_if(Registration.status == RegistrationStatus.WAITLISTED),
+            count_if(Registration.status == RegistrationStatus.CANCELLED),
+            count_if(Registration.attendance == Attendance.YES),
+            count_if(
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.attendance == Attendance.NO,
+            ),
+        ).where(Registration.meeting_id == meeting_id)
     ).one()
-    session.refresh(registration, with_for_update=True)
+    return RegistrationCounts(
+        confirmed=int(row[0]),
+        waitlisted=int(row[1]),
+        cancelled=int(row[2]),
+        attended=int(row[3]),
+        absent=int(row[4]),
+        unregistered_attendees=meeting.unregistered_attendees,
+    )
+
+
+def _lock(session: Session, registration_id: int) -> tuple[Registration, Meeting]:
+    """The registration and its meeting, meeting locked first (the order every writer uses)."""
+    meeting_id = session.exec(
+        select(Registration.meeting_id).where(Registration.id == registration_id)
+    ).first()
+    if meeting_id is None:
+        raise NotFound("Diese Anmeldung gibt es nicht.")
+    meeting = session.exec(select(Meeting).where(Meeting.id == meeting_id).with_for_update()).one()
+    registration = session.exec(
+        select(Registration).where(Registration.id == registration_id).with_for_update()
+    ).one()
+    session.refresh(registration)  # the state after the lock, not a cached one
     return registration, meeting
+
+
+def _refuse_cancelled_meeting(meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvalidTransition(
+            "Dieser Termin wurde abgesagt; seine Anmeldungen lassen sich nicht mehr ändern."
+        )
 
 
 def promote(
@@ -123,27 +250,27 @@ def promote(
     now: datetime,
     over_capacity: bool = False,
 ) -> None:
-    """Move one person from the waitlist to a confirmed place (past others if chosen)."""
+    """Confirm one person from the waitlist, also ahead of others who wait longer.
+
+    When all places are taken this is refused unless ``over_capacity`` is True: then
+    the meeting has one confirmed person more than places, deliberately.
+    """
     with write_transaction(session):
         require_organizer(session, actor)
-        registration, meeting = _locked(session, registration_id)
+        registration, meeting = _lock(session, registration_id)
+        _refuse_cancelled_meeting(meeting)
         if registration.status != RegistrationStatus.WAITLISTED:
-            raise ValidationError.single(
-                "registration", "Nur Personen auf der Warteliste können nachrücken."
+            raise InvalidTransition(
+                f"Diese Anmeldung ist „{STATUS_LABELS[RegistrationStatus(registration.status)]}“; "
+                "nachrücken kann nur, wer auf der Warteliste steht."
             )
-        confirmed = session.exec(
-            select(func.count())
-            .select_from(Registration)
-            .where(
-                Registration.meeting_id == meeting.id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        ).one()
-        if meeting.capacity is not None and confirmed >= meeting.capacity and not over_capacity:
+        confirmed = count_with_status(session, meeting.id, RegistrationStatus.CONFIRMED)
+        full = meeting.capacity is not None and confirmed >= meeting.capacity
+        if full and not over_capacity:
             raise ValidationError.single(
                 "over_capacity",
-                f"Alle {meeting.capacity} Plätze sind vergeben. Zum Nachrücken über die "
-                "Platzzahl hinaus bitte „auch wenn voll“ bestätigen.",
+                f"Alle {meeting.capacity} Plätze sind vergeben. Wenn die Person trotzdem "
+                "nachrücken soll, bestätigen Sie bitte „auch wenn alle Plätze vergeben sind“.",
             )
         registration.status = RegistrationStatus.CONFIRMED
         session.add(registration)
@@ -152,7 +279,12 @@ def promote(
             actor=actor,
             action="registration.promote",
             obj=("registration", registration.id),
-            details={"meeting_id": meeting.id, "over_capacity": over_capacity},
+            details={
+                "meeting_id": meeting.id,
+                "over_capacity": full,
+                "confirmed_after": confirmed + 1,
+                "capacity": meeting.capacity,
+            },
             now=now,
         )
 
@@ -160,12 +292,24 @@ def promote(
 def cancel_for(
     *, session: Session, actor: OrganizerIdentity | None, registration_id: int, now: datetime
 ) -> tuple[int, ...]:
-    """Cancel a registration on someone's behalf; the first waiting person moves up."""
+    """Cancel a registration on someone's behalf; returns who moved up from the waitlist.
+
+    Refused for a registration that is already cancelled and for a meeting that is
+    over (then attendance "nein" is what to record, so the statistics stay right).
+    """
     with write_transaction(session):
         require_organizer(session, actor)
-        registration, meeting = _locked(session, registration_id)
+        registration, meeting = _lock(session, registration_id)
+        _refuse_cancelled_meeting(meeting)
         if registration.status == RegistrationStatus.CANCELLED:
-            return ()
+            raise InvalidTransition(
+                "Diese Anmeldung ist bereits storniert (stornieren lässt sich nur aus: "
+                "angemeldet, Warteliste)."
+            )
+        if meeting.status == MeetingStatus.HELD or meeting.ends_at <= now:
+            raise InvalidTransition(
+                "Das Treffen ist vorbei. Tragen Sie stattdessen die Teilnahme „nein“ ein."
+            )
         was = registration.status
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
@@ -177,7 +321,7 @@ def cancel_for(
             actor=actor,
             action="registration.cancel",
             obj=("registration", registration.id),
-            details={"meeting_id": meeting.id, "promoted": promoted},
+            details={"meeting_id": meeting.id, "was": was, "promoted": promoted},
             now=now,
         )
         result = tuple(promoted)
@@ -192,27 +336,49 @@ def set_attendance(
     attendance: str,
     now: datetime,
 ) -> int:
-    """Record attendance (yes / no / unknown) by hand for one or many registrations."""
+    """Record attendance (yes / no / unknown) by hand for one or many registrations.
+
+    "ja" and "nein" only once the meeting has begun; "unbekannt" resets at any time.
+    Returns how many registrations were set.
+    """
     try:
         value = Attendance(attendance)
     except ValueError as exc:
         raise ValidationError.single(
-            "attendance", "Bitte wählen Sie ja, nein oder unbekannt."
+            "attendance", "Bitte wählen Sie „ja“, „nein“ oder „unbekannt“."
         ) from exc
-    ids = sorted({int(i) for i in registration_ids})
+    try:
+        ids = sorted({int(i) for i in registration_ids})
+    except (TypeError, ValueError) as exc:
+        raise ValidationError.single("registration_ids", "Ungültige Auswahl.") from exc
+    if not ids:
+        raise ValidationError.single("registration_ids", "Bitte wählen Sie Anmeldungen aus.")
+    if len(ids) > MAX_BULK:
+        raise ValidationError.single(
+            "registration_ids", f"Höchstens {MAX_BULK} Anmeldungen auf einmal."
+        )
     with write_transaction(session):
         require_organizer(session, actor)
-        rows = session.exec(select(Registration).where(col(Registration.id).in_(ids))).all()
+        rows = session.exec(
+            select(Registration, Meeting)
+            .join(Meeting, Meeting.id == Registration.meeting_id)
+            .where(col(Registration.id).in_(ids))
+            .with_for_update(of=Registration)
+        ).all()
         if len(rows) != len(ids):
-            raise NotFound("Mindestens eine dieser Anmeldungen gibt es nicht.")
-        for row in rows:
-            row.attendance = value
-            session.add(row)
+            raise NotFound("Mindestens eine dieser Anmeldungen gibt es nicht (mehr).")
+        if value != Attendance.UNKNOWN and any(m.starts_at > now for _r, m in rows):
+            raise ValidationError.single(
+                "attendance", "Die Teilnahme lässt sich erst ab Beginn des Treffens eintragen."
+            )
+        for registration, _meeting in rows:
+            registration.attendance = value
+            session.add(registration)
         record(
             session,
             actor=actor,
             action="registration.attendance",
-            obj=None,
+            obj=("meeting", rows[0][1].id) if len({m.id for _r, m in rows}) == 1 else None,
             details={"ids": ids, "attendance": value.value},
             now=now,
         )

@@ -144,7 +144,8 @@ def _lock_meeting(session: Session, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _count(session: Session, meeting_id: int, status: str) -> int:
+def count_with_status(session: Session, meeting_id: int, status: str) -> int:
+    """How many registrations of a meeting have ``status`` (one SQL count)."""
     return session.exec(
         select(func.count())
         .select_from(Registration)
@@ -193,7 +194,9 @@ def fill_free_places(session: Session, meeting: Meeting) -> list[int]:
         .order_by(Registration.id)
     )
     if meeting.capacity is not None:
-        free = meeting.capacity - _count(session, meeting.id, RegistrationStatus.CONFIRMED)
+        free = meeting.capacity - count_with_status(
+            session, meeting.id, RegistrationStatus.CONFIRMED
+        )
         if free <= 0:
             return []
         query = query.limit(free)
@@ -232,8 +235,8 @@ def register(
             ).first()
             if existing is not None:
                 raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
-            waiting = _count(session, meeting_id, RegistrationStatus.WAITLISTED)
-            confirmed = _count(session, meeting_id, RegistrationStatus.CONFIRMED)
+            waiting = count_with_status(session, meeting_id, RegistrationStatus.WAITLISTED)
+            confirmed = count_with_status(session, meeting_id, RegistrationStatus.CONFIRMED)
             has_place = meeting.capacity is None or confirmed < meeting.capacity
             status = (
                 RegistrationStatus.CONFIRMED

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import Settings, load_settings
-from stammtisch.db import make_engine, session_scope
+from stammtisch.db import make_engine, read_data_version, session_scope
 
 log = logging.getLogger("stammtisch.ui")
 
@@ -70,9 +70,30 @@ def read(fn: Callable[..., Any], **kwargs: Any) -> Any:
         return fn(session=s, **kwargs)
 
 
+_VERSION = "_data_version"
+
+
+def begin_run() -> None:
+    """Read the data version once per page run (app.py calls this first)."""
+    st.session_state[_VERSION] = read_data_version(engine())
+
+
+def cache_key() -> str:
+    """Key for cached reads: the database plus its data version.
+
+    Every write anywhere (any server process) bumps the version, so cached reads of
+    all processes turn stale at once and are recomputed on their next run.
+    """
+    version = st.session_state.get(_VERSION)
+    if version is None:
+        begin_run()
+        version = st.session_state[_VERSION]
+    return f"{settings().database_url}#{version}"
+
+
 def data_changed() -> None:
-    """Forget cached reads after a write, so every page shows the new state."""
-    st.cache_data.clear()
+    """After a write in this session: pick up the new version for this run's reads."""
+    begin_run()
 
 
 def base_url() -> str:

@@ -12,13 +12,13 @@ from stammtisch.suggestions import count_pending
 from ui import core
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _texts(url: str) -> dict[str, str]:
     return core.read(site_texts)
 
 
 def texts() -> dict[str, str]:
-    return _texts(core.settings().database_url)
+    return _texts(core.cache_key())
 
 
 ORGANIZER_PAGES = (
@@ -49,19 +49,19 @@ ORGANIZER_PAGES = (
 )
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _is_demo(url: str) -> bool:
     return demo.is_demo(core.engine())
 
 
-@st.cache_data(ttl=30, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _pending(url: str) -> int:
     return core.read(count_pending)
 
 
 def organizer_pages() -> list:
     """The organizer section of the navigation; the moderation entry shows what waits."""
-    pending = _pending(core.settings().database_url)
+    pending = _pending(core.cache_key())
     pages = []
     for path, title, icon, url_path in ORGANIZER_PAGES:
         if path.endswith("orga_moderation.py") and pending:
@@ -76,7 +76,7 @@ def sidebar(organizer: OrganizerIdentity | None = None) -> None:
         if organizer is not None:
             st.caption(f"Angemeldet als {organizer.display_name}")
         st.caption(t["organisation"])
-        if _is_demo(core.settings().database_url):
+        if _is_demo(core.cache_key()):
             st.warning(
                 "Demo-Daten: Diese Instanz zeigt eine erfundene Geschichte der Reihe, "
                 "keine echten Anmeldungen.",

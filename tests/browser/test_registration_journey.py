@@ -41,6 +41,15 @@ def test_register_download_ics_and_cancel(seed_app, page, tmp_path):
     assert "BEGIN:VEVENT" in ics and "TZID=Europe/Berlin:20211206T170000" in ics
     assert ZOOM in ics
 
+    # Another visitor, in another session at the same moment, sees no link anywhere.
+    other = page.context.browser.new_context()
+    other_page = other.new_page()
+    other_page.goto(seed_app + "/")
+    other_page.get_by_text("Nächste Termine").wait_for(timeout=30_000)
+    wait_idle(other_page)
+    assert ZOOM not in other_page.content()
+    other.close()
+
     personal = re.search(r"http://[^\s]+/meine-anmeldung\?token=[\w-]+", page.inner_text("body"))
     assert personal, "personal link shown"
     page.goto(personal.group(0))

@@ -110,9 +110,11 @@ def test_team_journey(tmp_path, browser):
         page.get_by_text("Teilnahme aus Zoom übernehmen").wait_for(timeout=30_000)
         wait_idle(page)
         _choose(page, "Termin", "Mo, 29.11.2021, 17:00–18:30 Uhr – Wasser im Revier")
+        # The uploader belongs to the chosen meeting: wait until the page shows it.
+        page.get_by_text("1 Anmeldung", exact=True).wait_for(timeout=60_000)
         wait_idle(page)
         page.locator("input[type=file]").set_input_files(str(report))
-        page.get_by_text("1 zugeordnet, 1 ohne Anmeldung").wait_for(timeout=30_000)
+        page.get_by_text("1 zugeordnet, 1 ohne Anmeldung").wait_for(timeout=60_000)
         page.get_by_role("button", name="Teilnahme übernehmen").click()
         page.get_by_text("Übernommen: 1 Teilnehmende mit Anmeldung, 1 ohne Anmeldung.").wait_for(
             timeout=30_000

@@ -31,7 +31,11 @@ def _fill(engine, now):
 
 
 def _without_meta(data):
-    return {k: v for k, v in data.items() if k != "created_at"}
+    """Compare content: the backup's own time and the cache data version may differ
+    (a restore always moves the data version forward)."""
+    tables = dict(data["tables"])
+    tables["site_setting"] = [r for r in tables["site_setting"] if r["key"] != "data_version"]
+    return {**{k: v for k, v in data.items() if k != "created_at"}, "tables": tables}
 
 
 def test_backup_restore_round_trips_exactly(engine, now, tmp_path):

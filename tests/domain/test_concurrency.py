@@ -13,8 +13,8 @@ from stammtisch.errors import AlreadyRegistered
 from stammtisch.models import Registration
 from tests import factories as f
 
-THREADS = 60
-CAPACITY = 20
+THREADS = 200
+CAPACITY = 50
 
 
 def _race(engine, meeting_id, people, now):

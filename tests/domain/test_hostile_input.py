@@ -154,3 +154,137 @@ def test_topic_field_any_input(prop_engine, name, description):
 def test_any_token_finds_nothing(prop_engine, token):
     with session_scope(prop_engine) as s:
         assert registrations.find_by_token(session=s, token=token) is None
+
+
+@pytest.fixture(scope="module")
+def prop_actor(prop_engine):
+    from stammtisch.organizers import OrganizerIdentity, add_organizer
+
+    with session_scope(prop_engine) as s:
+        view = add_organizer(session=s, name="prop", password="ein-langes-passwort", now=SEED_NOW)
+    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+
+
+@PROPERTY
+@given(
+    theme=text,
+    description=text,
+    minutes=st.integers(min_value=-10_000, max_value=10_000),
+    capacity=st.one_of(st.none(), st.integers(min_value=-5, max_value=20_000), st.text(max_size=5)),
+    link=st.one_of(
+        st.none(),
+        st.sampled_from(["javascript:alert(1)", "https://zoom.us/j/1", "ftp://x", " "]),
+        st.text(max_size=50),
+    ),
+    field=st.integers(min_value=-1, max_value=9),
+    state=st.sampled_from(["open", "closed", "not_open", "bogus", ""]),
+)
+def test_create_meeting_any_input(
+    prop_engine, prop_actor, theme, description, minutes, capacity, link, field, state
+):
+    from datetime import timedelta
+
+    from stammtisch import meeting_admin
+    from stammtisch.meetings import MeetingInput
+    from stammtisch.models import Meeting
+
+    before = _count(prop_engine, Meeting)
+    start = SEED_NOW + timedelta(days=10)
+    data = MeetingInput(
+        theme=theme,
+        description=description,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        primary_topic_field_id=field,
+        capacity=capacity,
+        online_link=link,
+        registration_state=state,
+    )
+    try:
+        with session_scope(prop_engine) as s:
+            meeting_admin.create_meeting(session=s, actor=prop_actor, data=data, now=SEED_NOW)
+    except ValidationError as err:
+        _german(err)
+        assert _count(prop_engine, Meeting) == before
+    else:
+        assert _count(prop_engine, Meeting) == before + 1
+
+
+@PROPERTY
+@given(title=text, presenter=text, organisation=text, description=text)
+def test_add_impulse_any_input(
+    prop_engine, prop_actor, title, presenter, organisation, description
+):
+    from stammtisch import meeting_admin
+    from stammtisch.meetings import ImpulseInput
+    from stammtisch.models import Impulse
+
+    before = _count(prop_engine, Impulse)
+    data = ImpulseInput(
+        title=title, presenter=presenter, organisation=organisation, description=description
+    )
+    try:
+        with session_scope(prop_engine) as s:
+            meeting_admin.add_impulse(
+                session=s, actor=prop_actor, meeting_id=OPEN_MEETING, data=data, now=SEED_NOW
+            )
+    except ValidationError as err:
+        _german(err)
+        assert _count(prop_engine, Impulse) == before
+    else:
+        assert _count(prop_engine, Impulse) == before + 1
+
+
+@PROPERTY
+@given(data=st.one_of(st.binary(max_size=2000), st.text(max_size=500).map(str.encode)))
+def test_zoom_report_any_bytes(data):
+    """Any file gives a parsed report or a German message, never another exception."""
+    from stammtisch import imports
+
+    try:
+        report = imports.parse_zoom_report(data)
+    except ValidationError as err:
+        _german(err)
+    else:
+        assert report.rows_read >= len(report.participants)
+
+
+@PROPERTY
+@given(search=text, status=st.one_of(st.none(), st.sampled_from(["confirmed", "x", "%", ""])))
+def test_registration_search_any_input(prop_engine, prop_actor, search, status):
+    from stammtisch import registration_admin
+
+    try:
+        with session_scope(prop_engine) as s:
+            page = registration_admin.list_registrations(
+                session=s, actor=prop_actor, meeting_id=OPEN_MEETING, search=search, status=status
+            )
+    except ValidationError as err:
+        _german(err)
+    else:
+        assert page.total >= len(page.rows)
+
+
+@PROPERTY
+@given(name=text, password=text)
+def test_login_any_input(prop_engine, name, password):
+    from stammtisch.errors import DomainError
+    from stammtisch.organizers import authenticate
+
+    with pytest.raises(DomainError) as caught, session_scope(prop_engine) as s:
+        authenticate(session=s, name=name or "", password=password or "", now=SEED_NOW)
+    assert caught.value.message[0].isupper()
+
+
+@PROPERTY
+@given(email=emails)
+def test_privacy_lookup_any_address(prop_engine, prop_actor, email):
+    from stammtisch import privacy
+
+    try:
+        with session_scope(prop_engine) as s:
+            found = privacy.person_summary(session=s, actor=prop_actor, email=email, now=SEED_NOW)
+    except ValidationError as err:
+        _german(err)
+    else:
+        assert found.registrations >= 0

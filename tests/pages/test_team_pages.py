@@ -151,3 +151,50 @@ def test_privacy_page_export_and_retention(make_organizer_app, app_db):
     at.button(key="person.export").click().run()
     assert any("gültige E-Mail-Adresse" in e.value for e in at.error)
     assert "Keine Anmeldung ist über der Frist." in texts(at)
+
+
+def test_privacy_page_retention_lists_due_meetings_and_anonymises(
+    make_organizer_app, app_db, monkeypatch
+):
+    make_organizer_app()
+    engine = _engine(app_db)
+    f.register(engine, 2, "alt", now=NOW, name="Alt Anmeldung")
+    engine.dispose()
+    # 06.12.2021 + 180 days lies before 01.07.2022: the registration is due.
+    monkeypatch.setenv("STAMMTISCH_NOW", "2022-07-01T12:00:00+02:00")
+    at = make_organizer_app("pages/orga_datenschutz.py")
+    assert any("1 Anmeldung aus 1 Treffen" in w.value for w in at.warning)
+    [table] = at.dataframe
+    assert table.value["Anmeldungen"].tolist() == [1]
+    at.button(key="retention.go").click().run()
+    assert any("1 Anmeldung aus 1 Treffen anonymisiert" in s.value for s in at.success)
+    assert "Keine Anmeldung ist über der Frist." in texts(at)
+    [reg] = _rows(app_db, Registration)
+    assert reg.name is None and reg.email is None and reg.anonymised_at is not None
+
+
+def test_privacy_page_erasure_shows_what_it_erases_and_can_be_cancelled(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    f.register(engine, 2, "eva", now=NOW, email="eva@example.org", name="Eva")
+    engine.dispose()
+    at = make_organizer_app("pages/orga_datenschutz.py")
+    at.text_input(key="person.email").input("Eva@Example.org")
+    at.button(key="person.erase").click().run()
+    assert any("1 Anmeldungen (davon 1 für kommende Treffen" in w.value for w in at.warning)
+    at.button(key="person.erase.no").click().run()
+    assert not at.warning
+    assert _rows(app_db, Registration)[0].name == "Eva"
+    at.button(key="person.erase").click().run()
+    at.button(key="person.erase.yes").click().run()
+    assert any("Gelöscht: 1 Anmeldungen (davon 1 storniert" in s.value for s in at.success)
+    [reg] = _rows(app_db, Registration)
+    assert reg.status == "cancelled" and reg.name is None
+
+
+def test_privacy_page_erasure_refuses_an_invalid_address(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_datenschutz.py")
+    at.text_input(key="person.email").input("nicht-gültig")
+    at.button(key="person.erase").click().run()
+    assert any("gültige E-Mail-Adresse" in e.value for e in at.error)
+    assert not any(b.key == "person.erase.yes" for b in at.button)
