@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import sys
+import time
 from pathlib import Path
 
 from stammtisch import backup, demo, organizers, privacy
@@ -147,14 +149,13 @@ def _cmd_retention(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     engine, now = _engine()
-    scale = demo.DemoScale(
-        meetings=args.meetings,
-        people=args.people,
-        registrations=args.registrations,
-        suggestions=args.suggestions,
-        votes=args.votes,
-        offers=args.offers,
-    )
+    overrides = {
+        name: getattr(args, name)
+        for name in ("meetings", "people", "registrations", "suggestions", "votes", "offers")
+        if getattr(args, name) is not None
+    }
+    scale = dataclasses.replace(demo.SCALES[args.scale], **overrides)
+    started = time.perf_counter()
     try:
         report = demo.generate(engine, now=now, seed=args.seed, scale=scale, force=args.force)
     except demo.DemoRefused as exc:
@@ -162,7 +163,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 2
     print(
         f"Demo-Daten angelegt: {report.meetings} Termine, {report.registrations} Anmeldungen, "
-        f"{report.suggestions} Vorschläge, {report.votes} Stimmen, {report.offers} Impuls-Angebote."
+        f"{report.suggestions} Vorschläge, {report.votes} Stimmen, {report.offers} Impuls-Angebote "
+        f"({time.perf_counter() - started:.1f} s)."
     )
     return 0
 
@@ -183,14 +185,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     dem = sub.add_parser("demo", help="synthetische Demo-Historie erzeugen (nie in echte Daten)")
     dem.add_argument("--seed", type=int, default=2021, help="gleicher Seed, gleiche Daten")
-    dem.add_argument("--meetings", type=int, default=20)
-    dem.add_argument("--people", type=int, default=350)
     dem.add_argument(
-        "--registrations", type=int, default=None, help="insgesamt (Standard: 15–60 je Termin)"
+        "--scale",
+        choices=sorted(demo.SCALES),
+        default="standard",
+        help="standard: eine Reihe (20 Termine); netzwerk: 300 Termine in 6 Regionalgruppen, "
+        "200.000 Anmeldungen, 20.000 Vorschläge, 50.000 Stimmen",
     )
-    dem.add_argument("--suggestions", type=int, default=120)
-    dem.add_argument("--votes", type=int, default=600)
-    dem.add_argument("--offers", type=int, default=30)
+    dem.add_argument("--meetings", type=int, help="Anzahl Termine (überschreibt --scale)")
+    dem.add_argument("--people", type=int, help="Personen, aus denen Anmeldungen kommen")
+    dem.add_argument(
+        "--registrations", type=int, help="Anmeldungen insgesamt (Standard: 15–60 je Termin)"
+    )
+    dem.add_argument("--suggestions", type=int)
+    dem.add_argument("--votes", type=int)
+    dem.add_argument("--offers", type=int)
     dem.add_argument("--force", action="store_true", help="auch in eine Datenbank mit Aktivität")
     dem.set_defaults(func=_cmd_demo)
 

@@ -131,6 +131,27 @@ class DemoScale:
     suggestions: int = 120
     votes: int = 600
     offers: int = 30
+    # Regional series running side by side (same Mondays), so that hundreds of meetings
+    # span a few years instead of decades.
+    series: int = 1
+
+
+REGIONS = ["Leipzig", "Lausitz", "Mitteldeutsches Revier", "Halle", "Altenburger Land", "Zeitz"]
+
+SCALES = {
+    # One series as it runs today: a few years of meetings, dozens of people each.
+    "standard": DemoScale(),
+    # A network of regional series on one installation (the benchmark's large case).
+    "netzwerk": DemoScale(
+        meetings=300,
+        people=60_000,
+        registrations=200_000,
+        suggestions=20_000,
+        votes=50_000,
+        offers=1_500,
+        series=6,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -160,6 +181,13 @@ def _weighted(rng: random.Random, pairs):
     return rng.choices(values, weights=weights)[0]
 
 
+def _bulk(session, model, rows: list[dict], chunk: int = 10_000) -> None:
+    """Core executemany (batched into multi-row INSERTs), much faster than ORM bulk."""
+    connection = session.connection()
+    for start in range(0, len(rows), chunk):
+        connection.execute(insert(model.__table__), rows[start : start + chunk])
+
+
 def generate(
     engine: Engine,
     *,
@@ -185,20 +213,33 @@ def generate(
         fields = session.exec(select(TopicField.id, TopicField.slug)).all()
         field_ids = [fid for fid, _ in fields]
         slug_of = dict(fields)
-        # Meetings every six weeks on Monday 17:00, ending a little after "now".
-        weeks = 6 * scale.meetings
+        # Meetings every six weeks on Monday 17:00, ending a little after "now"; with
+        # several regional series, each Monday has one meeting per series.
+        series = max(1, min(scale.series, scale.meetings))
+        rounds = -(-scale.meetings // series)
+        weeks = 6 * rounds
         first_day = (now - timedelta(weeks=weeks - 8)).astimezone(BERLIN).date()
-        dates = propose_series(first_day=first_day, count=scale.meetings, every_weeks=6)
+        rounds_dates = propose_series(first_day=first_day, count=rounds, every_weeks=6)
+        dates = [p for p in rounds_dates for _ in range(series)][: scale.meetings]
         meeting_rows = []
         for i, proposal in enumerate(dates):
             field_id = field_ids[(i * 3 + rng.randrange(2)) % len(field_ids)]
             theme = rng.choice(THEMES.get(slug_of[field_id], ["Austausch"]))
             past = proposal.ends_at < now
             capacity = rng.choice([None, None, 40, 60])
+            if scale.registrations and capacity:
+                # Large variants: room for most people, so there are waitlists, not only.
+                share = scale.registrations // scale.meetings
+                capacity = max(capacity, int(share * rng.uniform(0.7, 1.2)))
             meeting_rows.append(
                 {
                     "theme": theme,
-                    "description": f"Demo-Treffen {i + 1}: Austausch zu „{theme}“.",
+                    "description": f"Demo-Treffen {i + 1}: Austausch zu „{theme}“."
+                    + (
+                        f" Regionalgruppe {REGIONS[i % series % len(REGIONS)]}."
+                        if series > 1
+                        else ""
+                    ),
                     "starts_at": proposal.starts_at,
                     "ends_at": proposal.ends_at,
                     "primary_topic_field_id": field_id,
@@ -238,7 +279,7 @@ def generate(
             if others and rng.random() < 0.3:
                 further.append({"meeting_id": meeting_id, "topic_field_id": rng.choice(others)})
         if further:
-            session.exec(insert(MeetingTopicField), params=further)
+            _bulk(session, MeetingTopicField, further)
         # People: a pool; some come often, most once or twice.
         people = []
         for n in range(scale.people):
@@ -258,8 +299,9 @@ def generate(
         per_meeting = None
         if scale.registrations is not None:
             per_meeting = max(1, scale.registrations // max(1, len(demo_meetings)))
-        for meeting_id, starts_at, capacity, status, _ends_at in demo_meetings:
-            wanted = per_meeting or rng.randint(15, 60)
+        extra = (scale.registrations or 0) - (per_meeting or 0) * len(demo_meetings)
+        for index, (meeting_id, starts_at, capacity, status, _ends_at) in enumerate(demo_meetings):
+            wanted = (per_meeting + (index < extra)) if per_meeting else rng.randint(15, 60)
             chosen = set()
             attempts = 0
             while len(chosen) < min(wanted, len(people)) and attempts < wanted * 20:
@@ -304,8 +346,7 @@ def generate(
                         "anonymised_at": None,
                     }
                 )
-        for start in range(0, len(registrations), 5000):
-            session.exec(insert(Registration), params=registrations[start : start + 5000])
+        _bulk(session, Registration, registrations)
         # Suggestions with votes, offers in every state.
         span = max((now - dates[0].starts_at).days, 30)
         suggestion_rows = []
@@ -335,14 +376,16 @@ def generate(
                 }
             )
         if suggestion_rows:
-            session.exec(insert(Suggestion), params=suggestion_rows)
+            _bulk(session, Suggestion, suggestion_rows)
         approved = session.exec(
             select(Suggestion.id, Suggestion.created_at).where(
                 Suggestion.state == ModerationState.APPROVED
             )
         ).all()
         votes, seen = [], set()
-        for _ in range(scale.votes if approved else 0):
+        attempts = 0
+        while approved and len(votes) < scale.votes and attempts < scale.votes * 5:
+            attempts += 1
             sid, created = (
                 approved[min(int(rng.paretovariate(1.2)) - 1, len(approved) - 1)]
                 if rng.random() < 0.6
@@ -359,8 +402,7 @@ def generate(
                     "created_at": created + timedelta(days=2),
                 }
             )
-        for start in range(0, len(votes), 5000):
-            session.exec(insert(SuggestionVote), params=votes[start : start + 5000])
+        _bulk(session, SuggestionVote, votes)
         # The vote counter is derived from the vote rows, in SQL.
         vote_count = (
             select(func.count())
@@ -397,7 +439,7 @@ def generate(
                 }
             )
         if offers:
-            session.exec(insert(ImpulseOffer), params=offers)
+            _bulk(session, ImpulseOffer, offers)
         if session.get(SiteSetting, DEMO_KEY) is None:
             session.add(SiteSetting(key=DEMO_KEY, value=f"seed={seed}"))
         report = DemoReport(

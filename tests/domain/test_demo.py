@@ -75,3 +75,37 @@ def test_demo_twice_needs_force(engine, now):
     )
     with pytest.raises(demo.DemoRefused, match="schon Demo-Daten"):
         demo.generate(engine, now=TODAY)
+
+
+def test_scaled_demo_hits_the_exact_figures_with_parallel_series(engine, now):
+    from stammtisch.models import Meeting
+
+    init_database(engine, now=now)
+    scale = demo.DemoScale(
+        meetings=30, people=2_000, registrations=3_001, suggestions=200, votes=500, series=3
+    )
+    report = demo.generate(engine, now=TODAY, seed=7, scale=scale)
+    assert (report.meetings, report.registrations, report.votes) == (30, 3_001, 500)
+    with session_scope(engine) as s:
+        rows = s.exec(select(Meeting.starts_at).where(Meeting.description.like("Demo-%"))).all()
+        duplicates = s.exec(
+            select(func.count())
+            .select_from(Registration)
+            .group_by(Registration.meeting_id, Registration.email_normalized)
+            .having(func.count() > 1)
+        ).all()
+    assert len(rows) == 30 and len(set(rows)) == 10  # three regional series per Monday
+    assert not duplicates  # one registration per person and meeting, as the app enforces
+
+
+def test_cli_scale_preset_with_overrides(tmp_path, monkeypatch, capsys):
+    from stammtisch import cli
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    monkeypatch.setenv("STAMMTISCH_NOW", "2026-11-25T12:00:00+01:00")
+    assert cli.main(["init"]) == 0
+    argv = ["demo", "--scale", "netzwerk", "--meetings", "12", "--registrations", "600"]
+    argv += ["--people", "400", "--suggestions", "40", "--votes", "60", "--offers", "3"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "12 Termine, 600 Anmeldungen, 40 Vorschläge, 60 Stimmen, 3 Impuls-Angebote" in out
