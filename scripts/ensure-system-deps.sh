@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need from Debian's packages when it is missing:
-# Chromium (browser tests) and the PostgreSQL server (the domain tests run on it too).
+# Chromium (browser tests), the PostgreSQL server (the domain tests run on it too) and
+# nginx (the multi-process test runs the app behind deploy/nginx-stammtisch.conf).
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -8,11 +8,13 @@ deleted seed meetings, changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from stammtisch.clock import BERLIN
@@ -88,13 +90,42 @@ def load_seed(session: Session, *, now: datetime, seed_file: Path = SEED_FILE) -
     return report
 
 
+# Any fixed number: the PostgreSQL advisory lock that serialises database preparation.
+INIT_LOCK_ID = 0x5374_616D  # "Stam"
+
+
+@contextmanager
+def _exclusive_init(engine: Engine) -> Iterator[None]:
+    """Only one process prepares the database at a time.
+
+    Several app processes starting together on one PostgreSQL would otherwise run the
+    same migration twice or load the seed twice. SQLite serialises writers itself, and
+    several processes on one SQLite file are meant for one machine only.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": INIT_LOCK_ID})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": INIT_LOCK_ID})
+            conn.commit()
+
+
 def init_database(engine: Engine, *, now: datetime, seed: bool = True) -> InitReport:
-    """Migrate to the newest schema, then load the seed content if never loaded."""
-    migrate(engine)
-    if not seed:
-        return InitReport(seeded=False, topic_fields=0, meetings=0)
-    with session_scope(engine) as session:
-        return load_seed(session, now=now)
+    """Migrate to the newest schema, then load the seed content if never loaded.
+
+    Safe to call from several processes at once (each app process does at start).
+    """
+    with _exclusive_init(engine):
+        migrate(engine)
+        if not seed:
+            return InitReport(seeded=False, topic_fields=0, meetings=0)
+        with session_scope(engine) as session:
+            return load_seed(session, now=now)
 
 
 def is_seeded(engine: Engine) -> bool:

@@ -138,3 +138,46 @@ def test_cli_init_creates_and_seeds_once(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "5 Themenfelder, 5 Termine" in first.stdout
     assert second.returncode == 0 and "nichts geändert" in second.stdout
+
+
+def test_app_processes_starting_together_on_postgresql_prepare_the_database_once(pg_server):
+    """Every app process runs init_database at start; on one PostgreSQL they queue up."""
+    import threading
+    import uuid
+
+    from sqlalchemy import create_engine, func, text
+    from sqlmodel import select
+
+    from stammtisch.db import make_engine, session_scope
+    from stammtisch.models import Meeting, TopicField
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))  # empty: not even migrated
+    engines = [make_engine(pg_server.url(name)) for _ in range(4)]
+    barrier = threading.Barrier(len(engines))
+    results, errors = [], []
+
+    def start(engine):
+        barrier.wait()
+        try:
+            results.append(init_database(engine, now=SEED_NOW))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r.seeded for r in results) == [False, False, False, True]
+    with session_scope(engines[0]) as s:
+        assert s.exec(select(func.count()).select_from(TopicField)).one() == 5
+        assert s.exec(select(func.count()).select_from(Meeting)).one() == 5
+    for e in engines:
+        e.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()

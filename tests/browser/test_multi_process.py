@@ -1,0 +1,165 @@
+"""Two app processes on one PostgreSQL behind nginx (deploy/nginx-stammtisch.conf).
+
+A registration made through one process is visible in the other on the next page load:
+the cached read paths are keyed by the data version that every write moves forward.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlmodel import select
+
+from stammtisch.db import make_engine, session_scope, write_transaction
+from stammtisch.models import Meeting
+from tests.browser.conftest import ROOT, SEED_NOW, start_app, stop_app, wait_idle
+from tests.pgserver import free_port
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+UPSTREAM_HEADER = "x-stammtisch-upstream"
+
+
+def _nginx_config(tmp: Path, listen: int, backends: list[str]) -> Path:
+    """The deployment file with this test's ports, inside a minimal nginx.conf."""
+    site = (ROOT / "deploy" / "nginx-stammtisch.conf").read_text(encoding="utf-8")
+    site = site.replace("server 127.0.0.1:8501;", f"server {backends[0]};")
+    site = site.replace("server 127.0.0.1:8502;", f"server {backends[1]};")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{listen};")
+    # Only for the test: tell which process answered.
+    site = site.replace(
+        "proxy_pass http://stammtisch;",
+        f"proxy_pass http://stammtisch;\n        add_header {UPSTREAM_HEADER} $upstream_addr always;",
+    )
+    assert site.count(UPSTREAM_HEADER) == 1 and str(listen) in site
+    (tmp / "stammtisch.conf").write_text(site, encoding="utf-8")
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/stammtisch.conf;
+}}
+""",
+        encoding="utf-8",
+    )
+    return conf
+
+
+@pytest.fixture
+def pg_app_url(pg_server):
+    """An empty PostgreSQL database: the app processes migrate and seed it at start."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield pg_server.url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def cluster(tmp_path, pg_app_url):
+    """Two app processes started together on one database, nginx in front of them."""
+    if not Path(NGINX).exists():
+        pytest.fail(f"nginx not found at {NGINX} (make test installs it)")
+    env = {"DATABASE_URL": pg_app_url, "STAMMTISCH_NOW": SEED_NOW}
+    apps = [start_app(env), start_app(env)]
+    listen = free_port()
+    backends = [base.removeprefix("http://") for _, base in apps]
+    conf = _nginx_config(tmp_path, listen, backends)
+    nginx = subprocess.Popen(
+        [NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    proxy = f"http://127.0.0.1:{listen}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{proxy}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            if nginx.poll() is not None or time.monotonic() > deadline:
+                nginx.kill()
+                raise RuntimeError(f"nginx did not start:\n{nginx.stdout.read()}") from None
+            time.sleep(0.2)
+    try:
+        yield proxy, backends, pg_app_url
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        for proc, _ in apps:
+            stop_app(proc)
+
+
+def _card(page):
+    return page.locator("[class*='st-key-meeting-']").filter(has_text="Mo, 06.12.2021").first
+
+
+def _open(page, url: str) -> str:
+    response = page.goto(url)
+    page.get_by_text("Nächste Termine").wait_for(timeout=30_000)
+    wait_idle(page)
+    return response.headers[UPSTREAM_HEADER]
+
+
+def test_a_change_through_one_process_shows_in_the_other_at_once(cluster, browser):
+    proxy, backends, db_url = cluster
+    engine = make_engine(db_url)
+    with session_scope(engine) as s, write_transaction(s):
+        meeting = s.exec(select(Meeting).where(Meeting.id == 2)).one()
+        meeting.capacity = 1
+        s.add(meeting)
+    engine.dispose()
+
+    # Browsers until each process has one (the proxy picks at random, then sticks).
+    pages: dict[str, object] = {}
+    contexts = []
+    for _ in range(16):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+        contexts.append(context)
+        page = context.new_page()
+        upstream = _open(page, proxy + "/")
+        pages.setdefault(upstream, page)
+        if len(pages) == 2:
+            break
+    assert sorted(pages) == sorted(backends), "the proxy spreads browsers over both processes"
+    first, second = pages[backends[0]], pages[backends[1]]
+
+    # The second process has rendered (and cached) the start page: one place left.
+    assert "Ausgebucht" not in _card(second).inner_text()
+
+    card = _card(first)
+    card.get_by_text("Anmelden", exact=True).click()
+    card.get_by_role("textbox", name="Name").fill("Erika Beispiel")
+    card.get_by_role("textbox", name="E-Mail-Adresse").fill("erika@example.org")
+    card.get_by_text("Ich bin einverstanden", exact=False).click()
+    card.get_by_role("button", name="Verbindlich anmelden").click()
+    first.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
+
+    # Sticky: the same browser keeps reaching its own process.
+    assert _open(first, proxy + "/") == backends[0]
+    # The other process shows the change on its very next run, no cache expiry needed.
+    assert _open(second, proxy + "/") == backends[1]
+    _card(second).get_by_text("Ausgebucht – Warteliste offen").wait_for(timeout=5_000)
+    for context in contexts:
+        context.close()
