@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from stammtisch import exports, imports, meeting_admin, registration_admin
+from stammtisch import exports, imports, registration_admin
 from stammtisch.errors import ValidationError
 from stammtisch.models import FEDERAL_STATE_LABELS, RegistrationStatus
 from stammtisch.registration_admin import ATTENDANCE_LABELS, STATUS_LABELS
@@ -19,8 +19,7 @@ ATTENDANCE_BY_LABEL = {label: value for value, label in ATTENDANCE_LABELS.items(
 actor = auth.require_organizer()
 st.title("Anmeldungen & Teilnahme")
 
-with core.session() as s:
-    all_meetings = meeting_admin.list_meetings(session=s, actor=actor)
+all_meetings = core.admin_meetings(actor)
 if not all_meetings:
     st.info("Noch keine Termine.", icon=":material/event:")
     st.stop()
@@ -158,13 +157,20 @@ else:
     st.caption("Keine Anmeldungen für diese Auswahl.")
 
 st.subheader("Export", anchor=False)
-with core.session() as s:
-    frame = exports.registrations_frame(session=s, actor=actor, meeting_id=meeting_id)
+
+
+def _export(kind: str) -> bytes:
+    """Built when the button is clicked, not on every run of the page."""
+    with core.session() as s:
+        frame = exports.registrations_frame(session=s, actor=actor, meeting_id=meeting_id)
+    return exports.to_csv(frame) if kind == "csv" else exports.to_xlsx(frame)
+
+
 stem = exports.export_file_stem(meeting.starts_at)
 c1, c2 = st.columns(2)
 c1.download_button(
     "CSV herunterladen",
-    data=exports.to_csv(frame),
+    data=lambda: _export("csv"),
     file_name=f"{stem}.csv",
     mime=exports.CSV_MIME,
     icon=":material/download:",
@@ -173,7 +179,7 @@ c1.download_button(
 )
 c2.download_button(
     "Excel herunterladen",
-    data=exports.to_xlsx(frame),
+    data=lambda: _export("xlsx"),
     file_name=f"{stem}.xlsx",
     mime=exports.XLSX_MIME,
     icon=":material/download:",

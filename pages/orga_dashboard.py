@@ -12,7 +12,7 @@ from stammtisch import analytics, organizers, topics
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day
 from ui import auth, core
-from ui.charts import STATUS_COLOURS, block, fixed_scale, topic_scale
+from ui.charts import STATUS_COLOURS, block, chart, fixed_scale, topic_scale
 
 STATE_COLOURS = {
     "Sachsen": "#0072B2",
@@ -74,6 +74,8 @@ elif (isinstance(period, tuple) and len(period) == 1) or isinstance(period, date
     st.caption("Bitte auch das Ende des Zeitraums wählen.")
 
 stats = _stats(url, start, end, field)
+# Cached chart specs depend on the data, the filters and (past/future) the minute.
+charts_version = f"{url}|{start}|{end}|{field}|{core.now_key()}"
 if stats.empty:
     st.info(
         "Für diese Auswahl gibt es noch keine Treffen. Sobald Treffen stattgefunden haben, "
@@ -123,16 +125,19 @@ status_long = stats.melt(
 )
 block(
     "Anmeldungen je Treffen",
-    alt.Chart(status_long)
-    .mark_bar()
-    .encode(
-        x=alt.X("Termin:N", sort=None, title=None),
-        y=alt.Y("Anmeldungen:Q"),
-        color=alt.Color("Status:N", scale=fixed_scale(STATUS_COLOURS)),
-        tooltip=["Treffen", "Status", "Anmeldungen"],
+    lambda: (
+        alt.Chart(status_long)
+        .mark_bar()
+        .encode(
+            x=alt.X("Termin:N", sort=None, title=None),
+            y=alt.Y("Anmeldungen:Q"),
+            color=alt.Color("Status:N", scale=fixed_scale(STATUS_COLOURS)),
+            tooltip=["Treffen", "Status", "Anmeldungen"],
+        )
     ),
     status_long,
     key="anmeldungen-je-treffen",
+    version=charts_version,
 )
 
 by_field = analytics.registrations_by_topic_field(stats).rename(
@@ -146,16 +151,19 @@ by_field = analytics.registrations_by_topic_field(stats).rename(
 )
 block(
     "Anmeldungen je Themenfeld",
-    alt.Chart(by_field)
-    .mark_bar()
-    .encode(
-        y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X("Bestätigt:Q", title="bestätigte Anmeldungen"),
-        color=alt.Color("Themenfeld:N", scale=colour, legend=None),
-        tooltip=list(by_field.columns),
+    lambda: (
+        alt.Chart(by_field)
+        .mark_bar()
+        .encode(
+            y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("Bestätigt:Q", title="bestätigte Anmeldungen"),
+            color=alt.Color("Themenfeld:N", scale=colour, legend=None),
+            tooltip=list(by_field.columns),
+        )
     ),
     by_field,
     key="anmeldungen-je-themenfeld",
+    version=charts_version,
 )
 
 past = stats[stats["starts_at"] <= pd.Timestamp(core.now())]
@@ -174,7 +182,7 @@ trend_long = trend.melt(
 )
 block(
     "Teilnahme im Verlauf",
-    alt.layer(
+    lambda: alt.layer(
         alt.Chart(trend_long)
         .mark_line(point=True)
         .encode(
@@ -188,20 +196,25 @@ block(
     ),
     trend,
     key="teilnahme-verlauf",
+    version=charts_version,
     caption="No-Show-Quote: bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
     min_rows=2,
 )
 if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
-    st.altair_chart(
-        alt.Chart(trend.dropna(subset=["No-Show-Quote"]))
-        .mark_line(point=True, color="#D55E00")
-        .encode(
-            x=alt.X("Datum:T", title=None),
-            y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
-            tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
-        )
-        .properties(height=160),
-        width="stretch",
+    no_show = trend.dropna(subset=["No-Show-Quote"])
+    chart(
+        "no-show",
+        lambda: (
+            alt.Chart(no_show)
+            .mark_line(point=True, color="#D55E00")
+            .encode(
+                x=alt.X("Datum:T", title=None),
+                y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
+                tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
+            )
+            .properties(height=160)
+        ),
+        charts_version,
     )
 
 novelty = stats[["Treffen", "Termin", "new", "returning"]].rename(
@@ -210,16 +223,21 @@ novelty = stats[["Treffen", "Termin", "new", "returning"]].rename(
 novelty_long = novelty.melt(id_vars=["Treffen", "Termin"], var_name="Art", value_name="Personen")
 block(
     "Neue und wiederkehrende Teilnehmende",
-    alt.Chart(novelty_long)
-    .mark_bar()
-    .encode(
-        x=alt.X("Termin:N", sort=None, title=None),
-        y="Personen:Q",
-        color=alt.Color("Art:N", scale=fixed_scale({"neu": "#E69F00", "wiederkehrend": "#0072B2"})),
-        tooltip=["Treffen", "Art", "Personen"],
+    lambda: (
+        alt.Chart(novelty_long)
+        .mark_bar()
+        .encode(
+            x=alt.X("Termin:N", sort=None, title=None),
+            y="Personen:Q",
+            color=alt.Color(
+                "Art:N", scale=fixed_scale({"neu": "#E69F00", "wiederkehrend": "#0072B2"})
+            ),
+            tooltip=["Treffen", "Art", "Personen"],
+        )
     ),
     novelty,
     key="neu-wiederkehrend",
+    version=charts_version,
     caption="Gezählt über eine pseudonyme Kennung – stimmt auch nach der Anonymisierung.",
 )
 
@@ -227,16 +245,19 @@ reach = stats[["Treffen", "Termin", *STATE_COLOURS]]
 reach_long = reach.melt(id_vars=["Treffen", "Termin"], var_name="Bundesland", value_name="Personen")
 block(
     "Reichweite in den drei Ländern",
-    alt.Chart(reach_long)
-    .mark_bar()
-    .encode(
-        x=alt.X("Termin:N", sort=None, title=None),
-        y=alt.Y("Personen:Q", stack="normalize", axis=alt.Axis(format="%"), title="Anteil"),
-        color=alt.Color("Bundesland:N", scale=fixed_scale(STATE_COLOURS)),
-        tooltip=["Treffen", "Bundesland", "Personen"],
+    lambda: (
+        alt.Chart(reach_long)
+        .mark_bar()
+        .encode(
+            x=alt.X("Termin:N", sort=None, title=None),
+            y=alt.Y("Personen:Q", stack="normalize", axis=alt.Axis(format="%"), title="Anteil"),
+            color=alt.Color("Bundesland:N", scale=fixed_scale(STATE_COLOURS)),
+            tooltip=["Treffen", "Bundesland", "Personen"],
+        )
     ),
     reach,
     key="reichweite",
+    version=charts_version,
     caption="Bestätigte Anmeldungen nach Bundesland (freiwillige Angabe).",
 )
 
@@ -245,7 +266,7 @@ demand = stats[stats["capacity"].notna()][
 ].rename(columns={"demand": "Nachfrage", "capacity": "Plätze", "waitlisted": "Warteliste"})
 block(
     "Nachfrage und Plätze",
-    alt.layer(
+    lambda: alt.layer(
         alt.Chart(demand)
         .mark_bar(color="#56B4E9")
         .encode(
@@ -259,6 +280,7 @@ block(
     ),
     demand,
     key="nachfrage-plaetze",
+    version=charts_version,
     caption="Balken: bestätigt + Warteliste; Strich: Zahl der Plätze. Nur Treffen mit Platzgrenze.",
 )
 
@@ -267,17 +289,20 @@ inflow = _inflow(url, start, end).rename(
 )
 block(
     "Eingänge je Monat",
-    alt.Chart(inflow)
-    .mark_bar()
-    .encode(
-        x=alt.X("Monat:O", title=None),
-        y="Anzahl:Q",
-        color=alt.Color(
-            "Art:N", scale=fixed_scale({"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"})
-        ),
-        xOffset="Art:N",
-        tooltip=["Monat", "Art", "Anzahl"],
+    lambda: (
+        alt.Chart(inflow)
+        .mark_bar()
+        .encode(
+            x=alt.X("Monat:O", title=None),
+            y="Anzahl:Q",
+            color=alt.Color(
+                "Art:N", scale=fixed_scale({"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"})
+            ),
+            xOffset="Art:N",
+            tooltip=["Monat", "Art", "Anzahl"],
+        )
     ),
     inflow,
     key="eingaenge",
+    version=charts_version,
 )

@@ -10,6 +10,7 @@ from stammtisch.models import OfferState
 from stammtisch.offer_review import OFFER_STATE_LABELS, AcceptInput
 from ui import auth, core
 from ui.forms import FormState
+from ui.paging import pager
 from ui.render import field_error, form_error, literal
 
 actor = auth.require_organizer()
@@ -28,8 +29,14 @@ state = (
     or OfferState.SUBMITTED.value
 )
 
+PAGE_SIZE = 20
 with core.session() as s:
-    offers = offer_review.list_offers(session=s, actor=actor, state=state)
+    total = offer_review.count_offers(session=s, actor=actor, state=state)
+offset = pager(total, PAGE_SIZE, key=f"offers.{state}")
+with core.session() as s:
+    offers = offer_review.list_offers(
+        session=s, actor=actor, state=state, limit=PAGE_SIZE, offset=offset
+    )
     upcoming = {
         m.id: m for m in meetings.list_upcoming(session=s, now=core.now()) if not m.is_cancelled
     }

@@ -10,6 +10,7 @@ from stammtisch.models import SUGGESTION_KIND_LABELS, ModerationState
 from stammtisch.suggestions import STATE_LABELS
 from ui import auth, core
 from ui.forms import FormState
+from ui.paging import pager
 from ui.render import form_error, literal
 
 actor = auth.require_organizer()
@@ -21,13 +22,19 @@ def run(fn, **kwargs) -> None:
     form.call(fn, actor=actor, **kwargs)
 
 
-with core.session() as s:
-    pending = moderation.list_suggestions(session=s, actor=actor)
-    approved = moderation.list_suggestions(session=s, actor=actor, state=ModerationState.APPROVED)
-    fields = {tf.id: tf.name for tf in topics.list_topic_fields(session=s)}
+PENDING_PAGE = 10
+LIST_PAGE = 20
 
 form_error(form.errors)
-st.header(f"Wartet auf Prüfung ({len(pending)})", anchor=False)
+with core.session() as s:
+    waiting = moderation.count_suggestions(session=s, actor=actor, state=ModerationState.PENDING)
+st.header(f"Wartet auf Prüfung ({waiting})", anchor=False)
+offset = pager(waiting, PENDING_PAGE, key="mod.pending")
+with core.session() as s:
+    pending = moderation.list_suggestions(session=s, actor=actor, limit=PENDING_PAGE, offset=offset)
+    # Merge targets: the published suggestions (newest first) and the others waiting.
+    approved = moderation.list_suggestions(session=s, actor=actor, state=ModerationState.APPROVED)
+    fields = {tf.id: tf.name for tf in topics.list_topic_fields(session=s)}
 if not pending:
     st.success("Alles geprüft – nichts wartet.", icon=":material/done_all:")
 targets = {item.id: item for item in [*approved, *pending]}
@@ -102,7 +109,12 @@ state = (
     or ModerationState.APPROVED.value
 )
 with core.session() as s:
-    listed = moderation.list_suggestions(session=s, actor=actor, state=state)
+    in_state = moderation.count_suggestions(session=s, actor=actor, state=state)
+list_offset = pager(in_state, LIST_PAGE, key=f"mod.list.{state}")
+with core.session() as s:
+    listed = moderation.list_suggestions(
+        session=s, actor=actor, state=state, limit=LIST_PAGE, offset=list_offset
+    )
 if not listed:
     st.caption("Keine Vorschläge in diesem Zustand.")
 for item in listed:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import analytics, meeting_admin, planning, suggestions, topics
+from stammtisch import analytics, meeting_admin, organizers, planning, suggestions, topics
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
@@ -20,36 +22,56 @@ actor = auth.require_organizer()
 now = core.now()
 st.title("Themenplanung")
 
+
+@st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
+def _planning_data(url: str, now_key: str, _actor) -> tuple:
+    """Everything this page reads, cached until the data changes (or the minute does)."""
+    moment = datetime.fromisoformat(now_key)
+    with core.session() as s:
+        dates = [
+            (m.starts_at, m.status) for m in meeting_admin.list_meetings(session=s, actor=_actor)
+        ]
+        return (
+            dates,
+            topics.list_topic_fields(session=s),
+            analytics.coverage(session=s, now=moment),
+            analytics.coverage_by_quarter(session=s, now=moment),
+            suggestions.list_public_suggestions(session=s, order="votes", limit=10),
+        )
+
+
 with core.session() as s:
-    meetings = meeting_admin.list_meetings(session=s, actor=actor)
-    fields = topics.list_topic_fields(session=s)
-    coverage = analytics.coverage(session=s, now=now)
-    heat = analytics.coverage_by_quarter(session=s, now=now)
-    wanted = suggestions.list_public_suggestions(session=s, order="votes")[:10]
+    organizers.require_organizer(s, actor)
+meeting_dates, fields, coverage, heat, wanted = _planning_data(
+    core.cache_key(), core.now_key(now), actor
+)
 field_names = [tf.name for tf in fields]
 
 st.header("Abdeckung der Themenfelder", anchor=False)
 block(
     "Treffen je Themenfeld und Quartal",
-    alt.Chart(heat)
-    .mark_rect()
-    .encode(
-        x=alt.X("quarter:O", title=None),
-        y=alt.Y("topic_field:N", sort=field_names, title=None, axis=alt.Axis(labelLimit=260)),
-        color=alt.Color(
-            "meetings:Q",
-            scale=alt.Scale(scheme="blues"),
-            title="Treffen",
-            legend=alt.Legend(format="d", tickMinStep=1),
-        ),
-        tooltip=[
-            alt.Tooltip("topic_field:N", title="Themenfeld"),
-            alt.Tooltip("quarter:O", title="Quartal"),
-            alt.Tooltip("meetings:Q", title="Treffen"),
-        ],
+    lambda: (
+        alt.Chart(heat)
+        .mark_rect()
+        .encode(
+            x=alt.X("quarter:O", title=None),
+            y=alt.Y("topic_field:N", sort=field_names, title=None, axis=alt.Axis(labelLimit=260)),
+            color=alt.Color(
+                "meetings:Q",
+                scale=alt.Scale(scheme="blues"),
+                title="Treffen",
+                legend=alt.Legend(format="d", tickMinStep=1),
+            ),
+            tooltip=[
+                alt.Tooltip("topic_field:N", title="Themenfeld"),
+                alt.Tooltip("quarter:O", title="Quartal"),
+                alt.Tooltip("meetings:Q", title="Treffen"),
+            ],
+        )
     ),
     heat.rename(columns={"topic_field": "Themenfeld", "quarter": "Quartal", "meetings": "Treffen"}),
     key="abdeckung",
+    version=f"{core.cache_key()}|{core.now_key(now)}",
 )
 table = pd.DataFrame(
     {
@@ -107,8 +129,8 @@ else:
 
 st.header("Nächstes Treffen entwerfen", anchor=False)
 form = FormState("draft")
-last_start = max((m.starts_at for m in meetings if m.status != "cancelled"), default=None)
-taken = {m.starts_at.astimezone(BERLIN).date() for m in meetings}
+last_start = max((start for start, status in meeting_dates if status != "cancelled"), default=None)
+taken = {start.astimezone(BERLIN).date() for start, _ in meeting_dates}
 proposals = planning.next_dates(
     last_start=last_start, today=now.astimezone(BERLIN).date(), taken=taken
 )

@@ -31,8 +31,8 @@ actor = auth.require_organizer()
 now = core.now()
 st.title("Termine verwalten")
 
+all_meetings = core.admin_meetings(actor)
 with core.session() as s:
-    all_meetings = meeting_admin.list_meetings(session=s, actor=actor)
     fields = {tf.id: tf.name for tf in topics.list_topic_fields(session=s)}
 by_id = {m.id: m for m in all_meetings}
 

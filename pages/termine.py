@@ -12,10 +12,12 @@ from stammtisch.meetings import MeetingView
 from stammtisch.models import FEDERAL_STATE_LABELS, FederalState, RegistrationState
 from ui import core, layout
 from ui.forms import FormState
+from ui.paging import pager
 from ui.registration import show_access
 from ui.render import escape_md, field_error, form_error, literal
 
-PAST_CARDS = 6
+PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
+OLDER_PAGE = 20
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -24,8 +26,15 @@ def _upcoming(url: str, now_key: str) -> list[MeetingView]:
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _past(url: str, now_key: str) -> list[MeetingView]:
-    return core.read(meetings.list_past, now=datetime.fromisoformat(now_key))
+def _past(url: str, now_key: str, offset: int, limit: int) -> list[MeetingView]:
+    return core.read(
+        meetings.list_past, now=datetime.fromisoformat(now_key), offset=offset, limit=limit
+    )
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _past_count(url: str, now_key: str) -> int:
+    return core.read(meetings.count_past, now=datetime.fromisoformat(now_key))
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -224,14 +233,15 @@ if texts["topic_fields_more"]:
         )
 
 st.header("Vergangene Termine", anchor=False)
-past_meetings = _past(url, key)
-if not past_meetings:
+past_total = _past_count(url, key)
+if not past_total:
     st.caption("Noch keine vergangenen Termine.")
-for m in past_meetings[:PAST_CARDS]:
+for m in _past(url, key, 0, PAST_CARDS):
     _meeting_card(m, now=now, past=True)
-if len(past_meetings) > PAST_CARDS:
-    with st.expander(f"Ältere Termine ({len(past_meetings) - PAST_CARDS})"):
-        for m in past_meetings[PAST_CARDS:]:
+if past_total > PAST_CARDS:
+    with st.expander(f"Ältere Termine ({past_total - PAST_CARDS})"):
+        older = pager(past_total - PAST_CARDS, OLDER_PAGE, key="past")
+        for m in _past(url, key, PAST_CARDS + older, OLDER_PAGE):
             st.markdown(f"**{escape_md(m.time_label)}** – {escape_md(m.theme)}")
             if m.documentation_url:
                 st.link_button("Dokumentation", m.documentation_url, key=f"doc{m.id}")

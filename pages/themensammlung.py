@@ -17,12 +17,31 @@ from ui.forms import FormState
 from ui.render import field_error, form_error, literal
 
 ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
+PER_FIELD = 5  # shown per topic field at first
+MORE = 20  # added by "Weitere anzeigen"
 NO_FIELD = "Ohne Themenfeld"
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _public(url: str, order: str) -> list[SuggestionView]:
-    return core.read(suggestions.list_public_suggestions, order=order)
+def _public(
+    url: str, order: str, limits: tuple[tuple[int | None, int], ...]
+) -> list[SuggestionView]:
+    return core.read(
+        suggestions.list_public_suggestions,
+        order=order,
+        per_field=PER_FIELD,
+        field_limits=dict(limits),
+    )
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _counts(url: str) -> dict[int | None, int]:
+    return core.read(suggestions.public_suggestion_counts)
+
+
+def _show_more(field_id: int | None) -> None:
+    limits = st.session_state.setdefault("suggest.limits", {})
+    limits[field_id] = limits.get(field_id, PER_FIELD) + MORE
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -135,21 +154,26 @@ note = st.session_state.pop("vote.note", None)
 if note:
     st.info(note, icon=":material/info:")
 
-public = _public(url, order)
+limits = st.session_state.get("suggest.limits", {})
+public = _public(url, order, tuple(sorted(limits.items(), key=lambda kv: kv[0] or 0)))
+counts = _counts(url)
 if not public:
     st.info(
         "Noch keine veröffentlichten Vorschläge. Machen Sie den Anfang!",
         icon=":material/lightbulb:",
     )
-groups: dict[str, list[SuggestionView]] = defaultdict(list)
+groups: dict[int | None, list[SuggestionView]] = defaultdict(list)
 for item in public:
-    groups[item.topic_field_name or NO_FIELD].append(item)
-ordered_groups = [tf.name for tf in fields if tf.name in groups]
-if NO_FIELD in groups:
-    ordered_groups.append(NO_FIELD)
+    groups[item.topic_field_id].append(item)
+ordered_groups = [tf.id for tf in fields if tf.id in groups]
+ordered_groups += [g for g in groups if g is not None and g not in ordered_groups]
+if None in groups:
+    ordered_groups.append(None)
 voted = _voted()
 for group in ordered_groups:
-    st.subheader(group, anchor=False)
+    total = counts.get(group, len(groups[group]))
+    name = groups[group][0].topic_field_name or NO_FIELD
+    st.subheader(f"{name} ({total})", anchor=False)
     for item in groups[group]:
         with st.container(border=True, key=f"suggestion-{item.id}"):
             kind = SUGGESTION_KIND_LABELS.get(item.kind, item.kind)
@@ -167,3 +191,12 @@ for group in ordered_groups:
                 disabled=already,
                 icon=":material/thumb_up:",
             )
+    hidden = total - len(groups[group])
+    if hidden > 0:
+        st.button(
+            f"Weitere anzeigen ({hidden} mehr)",
+            key=f"more-{group}",
+            on_click=_show_more,
+            args=(group,),
+            icon=":material/expand_more:",
+        )

@@ -328,19 +328,30 @@ def list_upcoming(*, session: Session, now: datetime) -> list[MeetingView]:
     return _views(session, rows)
 
 
-def list_past(*, session: Session, now: datetime, limit: int | None = None) -> list[MeetingView]:
+def _is_past(now: datetime):
+    return (
+        (Meeting.ends_at <= now) | (Meeting.status == MeetingStatus.HELD),
+        Meeting.status != MeetingStatus.CANCELLED,
+    )
+
+
+def list_past(
+    *, session: Session, now: datetime, limit: int | None = None, offset: int = 0
+) -> list[MeetingView]:
     """Meetings that are over (or marked held), newest first; cancelled ones left out."""
     query = (
         select(Meeting)
-        .where(
-            (Meeting.ends_at <= now) | (Meeting.status == MeetingStatus.HELD),
-            Meeting.status != MeetingStatus.CANCELLED,
-        )
+        .where(*_is_past(now))
         .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
     )
     if limit is not None:
-        query = query.limit(limit)
+        query = query.offset(max(offset, 0)).limit(limit)
     return _views(session, session.exec(query).all())
+
+
+def count_past(*, session: Session, now: datetime) -> int:
+    """How many meetings :func:`list_past` would list."""
+    return int(session.exec(select(func.count()).select_from(Meeting).where(*_is_past(now))).one())
 
 
 def get_meeting(*, session: Session, meeting_id: int) -> MeetingView:

@@ -36,6 +36,7 @@ def list_suggestions(
     actor: OrganizerIdentity | None,
     state: str | None = ModerationState.PENDING,
     limit: int = 200,
+    offset: int = 0,
 ) -> list[ModerationItem]:
     """Suggestions in a state (default: the pending queue, oldest first)."""
     require_organizer(session, actor)
@@ -61,8 +62,19 @@ def list_suggestions(
             created_at=s.created_at,
             merged_into_id=s.merged_into_id,
         )
-        for s, name in session.exec(query.limit(limit)).all()
+        for s, name in session.exec(query.offset(max(offset, 0)).limit(limit)).all()
     ]
+
+
+def count_suggestions(
+    *, session: Session, actor: OrganizerIdentity | None, state: str | None = None
+) -> int:
+    """How many suggestions are in ``state`` (all when ``None``)."""
+    require_organizer(session, actor)
+    query = select(func.count()).select_from(Suggestion)
+    if state:
+        query = query.where(Suggestion.state == state)
+    return int(session.exec(query).one())
 
 
 def _locked(session: Session, suggestion_id: int) -> Suggestion:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -42,7 +43,12 @@ class OfferView:
 
 
 def list_offers(
-    *, session: Session, actor: OrganizerIdentity | None, state: str | None = None
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    state: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[OfferView]:
     """Offers (optionally in one state), newest first, with field and meeting names."""
     require_organizer(session, actor)
@@ -55,6 +61,8 @@ def list_offers(
     )
     if state:
         query = query.where(ImpulseOffer.state == state)
+    if limit is not None:
+        query = query.offset(max(offset, 0)).limit(limit)
     return [
         OfferView(
             id=o.id,
@@ -72,6 +80,17 @@ def list_offers(
         )
         for o, field, theme in session.exec(query).all()
     ]
+
+
+def count_offers(
+    *, session: Session, actor: OrganizerIdentity | None, state: str | None = None
+) -> int:
+    """How many offers are in ``state`` (all when ``None``)."""
+    require_organizer(session, actor)
+    query = select(func.count()).select_from(ImpulseOffer)
+    if state:
+        query = query.where(ImpulseOffer.state == state)
+    return int(session.exec(query).one())
 
 
 def _locked(session: Session, offer_id: int) -> ImpulseOffer:

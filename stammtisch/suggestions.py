@@ -6,11 +6,12 @@ transition the table below does not allow.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -105,23 +106,61 @@ def submit_suggestion(*, session: Session, data: SuggestionInput, now: datetime)
     return suggestion_id
 
 
-def list_public_suggestions(
-    *, session: Session, order: Literal["votes", "newest"] = "votes"
-) -> list[SuggestionView]:
-    """Approved suggestions, by votes (ties: newest first) or newest first."""
-    query = (
-        select(Suggestion, TopicField.name)
-        .join(TopicField, TopicField.id == Suggestion.topic_field_id, isouter=True)
-        .where(Suggestion.state == ModerationState.APPROVED)
-    )
+def _public_order(order: str) -> list:
     if order == "votes":
-        query = query.order_by(
+        return [
             col(Suggestion.votes).desc(),
             col(Suggestion.created_at).desc(),
             col(Suggestion.id).desc(),
+        ]
+    return [col(Suggestion.created_at).desc(), col(Suggestion.id).desc()]
+
+
+def list_public_suggestions(
+    *,
+    session: Session,
+    order: Literal["votes", "newest"] = "votes",
+    limit: int | None = None,
+    per_field: int | None = None,
+    field_limits: Mapping[int | None, int] | None = None,
+) -> list[SuggestionView]:
+    """Approved suggestions, by votes (ties: newest first) or newest first.
+
+    ``limit`` caps the whole list; ``per_field`` caps each topic field's share (the
+    first ones in the chosen order; ``field_limits`` raises it for single fields, key
+    ``None`` for "no topic field"), so a page never loads thousands of rows.
+    """
+    ordering = _public_order(order)
+    approved = Suggestion.state == ModerationState.APPROVED
+    if per_field is None:
+        query = (
+            select(Suggestion, TopicField.name)
+            .join(TopicField, TopicField.id == Suggestion.topic_field_id, isouter=True)
+            .where(approved)
+            .order_by(*ordering)
         )
     else:
-        query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
+        field_key = func.coalesce(Suggestion.topic_field_id, 0)
+        ranked = (
+            select(
+                Suggestion.id.label("sid"),
+                func.row_number().over(partition_by=field_key, order_by=ordering).label("rank"),
+                field_key.label("field_key"),
+            )
+            .where(approved)
+            .subquery()
+        )
+        limits = {(0 if k is None else k): int(v) for k, v in (field_limits or {}).items()}
+        allowed = case(limits, value=ranked.c.field_key, else_=per_field) if limits else per_field
+        query = (
+            select(Suggestion, TopicField.name)
+            .join(ranked, ranked.c.sid == Suggestion.id)
+            .join(TopicField, TopicField.id == Suggestion.topic_field_id, isouter=True)
+            .where(ranked.c.rank <= allowed)
+            .order_by(*ordering)
+        )
+    if limit is not None:
+        query = query.limit(limit)
     return [
         SuggestionView(
             id=s.id,
@@ -135,6 +174,16 @@ def list_public_suggestions(
         )
         for s, name in session.exec(query).all()
     ]
+
+
+def public_suggestion_counts(*, session: Session) -> dict[int | None, int]:
+    """How many approved suggestions each topic field has (``None``: no field)."""
+    rows = session.exec(
+        select(Suggestion.topic_field_id, func.count())
+        .where(Suggestion.state == ModerationState.APPROVED)
+        .group_by(Suggestion.topic_field_id)
+    ).all()
+    return {field_id: int(n) for field_id, n in rows}
 
 
 def vote(*, session: Session, suggestion_id: int, voter_key: str, now: datetime) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import altair as alt
 import pandas as pd
@@ -24,12 +24,29 @@ def fixed_scale(colours: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(colours), range=list(colours.values()))
 
 
+@st.cache_data(ttl=3600, max_entries=300, show_spinner=False)
+def _spec(key: str, version: str, _build: Callable[[], alt.TopLevelMixin]):
+    """The finished Vega-Lite spec of a chart, data inlined.
+
+    Building an Altair chart validates every channel against the schema, which costs far
+    more than the query behind it; the spec only changes when the data does. ``version``
+    must name everything the chart depends on: the data version and the page's filters.
+    """
+    return _build().to_dict()
+
+
+def chart(key: str, build: Callable[[], alt.TopLevelMixin], version: str) -> None:
+    """Render the chart ``build`` makes, cached as a spec per ``key`` and ``version``."""
+    st.vega_lite_chart(spec=_spec(key, version, build), width="stretch")
+
+
 def block(
     title: str,
-    chart: alt.Chart | None,
+    build: Callable[[], alt.TopLevelMixin] | None,
     table: pd.DataFrame,
     *,
     key: str,
+    version: str,
     caption: str | None = None,
     min_rows: int = 1,
 ) -> None:
@@ -42,8 +59,8 @@ def block(
             "Dafür gibt es in dieser Auswahl noch zu wenige Daten.", icon=":material/bar_chart:"
         )
         return
-    if chart is not None:
-        st.altair_chart(chart, width="stretch")
+    if build is not None:
+        chart(key, build, version)
     with st.expander("Zahlen als Tabelle"):
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,10 @@ from stammtisch.db import make_engine, read_data_version, session_scope
 log = logging.getLogger("stammtisch.ui")
 
 
+@functools.cache
 def _secrets() -> dict[str, Any]:
+    """``st.secrets`` once per process (re-parsing it on every call is slow); a changed
+    secrets.toml takes effect on restart, as with any server configuration."""
     try:
         return dict(st.secrets)
     except Exception:  # no secrets.toml: configuration comes from the environment only
@@ -111,3 +115,22 @@ def base_url() -> str:
     except Exception:  # AppTest and bare mode have no browser URL
         log.debug("no browser URL available", exc_info=True)
     return "http://localhost:8501"
+
+
+@st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
+def _admin_meetings(version: str, _actor: Any) -> list:
+    from stammtisch import meeting_admin
+
+    return read(meeting_admin.list_meetings, actor=_actor)
+
+
+def admin_meetings(actor: Any) -> list:
+    """All meetings with their counts for organizer pages, cached until data changes.
+
+    The organizer check runs on every call, cached or not.
+    """
+    from stammtisch.organizers import require_organizer
+
+    with session() as s:
+        require_organizer(s, actor)
+    return _admin_meetings(cache_key(), actor)

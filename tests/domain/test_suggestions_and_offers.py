@@ -141,3 +141,33 @@ def test_impulse_offer_validation_and_past_meeting(engine, now):
             now=now,
         )
     assert "preferred_meeting_id" in err.value.errors
+
+
+def test_public_list_is_capped_per_topic_field_in_sql(engine, now):
+    first = f.topic_field(engine, now=now, name="Erstes Feld")
+    second = f.topic_field(engine, now=now, name="Zweites Feld")
+    made = {first: [], second: [], None: []}
+    for field, n in [(first, 4), (second, 2), (None, 3)]:
+        for i in range(n):
+            sid = _submit(engine, now, text=f"Vorschlag {field} Nummer {i}", topic_field_id=field)
+            _approve(engine, now, sid)
+            made[field].append(sid)
+    pending = _submit(engine, now, text="Noch nicht geprüft", topic_field_id=first)
+    with session_scope(engine) as s:
+        for voter in ("a", "b"):
+            suggestions.vote(session=s, suggestion_id=made[first][0], voter_key=voter, now=now)
+    with session_scope(engine) as s:
+        capped = suggestions.list_public_suggestions(session=s, order="newest", per_field=2)
+        raised = suggestions.list_public_suggestions(
+            session=s, order="votes", per_field=1, field_limits={first: 3, None: 2}
+        )
+        top = suggestions.list_public_suggestions(session=s, order="votes", limit=1)
+        counts = suggestions.public_suggestion_counts(session=s)
+    by_field = {k: [v.id for v in capped if v.topic_field_id == k] for k in made}
+    assert by_field == {k: sorted(ids, reverse=True)[:2] for k, ids in made.items()}
+    raised_by_field = {k: [v.id for v in raised if v.topic_field_id == k] for k in made}
+    assert raised_by_field[first][0] == made[first][0]  # most votes first
+    assert [len(raised_by_field[k]) for k in (first, second, None)] == [3, 1, 2]
+    assert [v.id for v in top] == [made[first][0]]
+    assert counts == {first: 4, second: 2, None: 3}
+    assert pending not in {v.id for v in capped}

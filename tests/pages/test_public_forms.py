@@ -143,3 +143,18 @@ def test_privacy_and_imprint_pages(make_app):
     at = make_app("pages/impressum.py")
     assert not at.exception
     assert "01067 Dresden" in texts(at) and "Sächsische Staatsministerium" in texts(at)
+
+
+def test_long_topic_lists_show_five_then_more_on_request(make_app, app_db):
+    make_app()
+    ids = _approved(app_db, *[f"Vorschlag Nummer {n:02d}" for n in range(8)])
+    at = make_app(THEMEN)
+    shown = [b for b in at.button if b.key and b.key.startswith("vote-")]
+    assert len(shown) == 5
+    assert any(h.value.endswith("(8)") for h in at.subheader)
+    more = at.button(key="more-1")
+    assert more.label == "Weitere anzeigen (3 mehr)"
+    more.click().run()
+    shown = [b for b in at.button if b.key and b.key.startswith("vote-")]
+    assert len(shown) == 8 and not [b for b in at.button if b.key == "more-1"]
+    assert len(ids) == 8

@@ -198,3 +198,27 @@ def test_privacy_page_erasure_refuses_an_invalid_address(make_organizer_app, app
     at.button(key="person.erase").click().run()
     assert any("gültige E-Mail-Adresse" in e.value for e in at.error)
     assert not any(b.key == "person.erase.yes" for b in at.button)
+
+
+def test_moderation_queue_pages_through_long_lists(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    for n in range(12):
+        with session_scope(engine) as s:
+            suggestions.submit_suggestion(
+                session=s,
+                data=suggestions.SuggestionInput(text=f"Wartender Vorschlag Nummer {n:02d}"),
+                now=NOW,
+            )
+    engine.dispose()
+    at = make_organizer_app("pages/orga_moderation.py")
+    assert "Wartet auf Prüfung (12)" in [h.value for h in at.header]
+    approve = [b for b in at.button if b.key and b.key.startswith("mod.approve.")]
+    assert len(approve) == 10
+    assert any("Seite 1 von 2 · 1–10 von 12" in c.value for c in at.caption)
+    assert at.button(key="mod.pending.prev").disabled
+    at.button(key="mod.pending.next").click().run()
+    approve = [b for b in at.button if b.key and b.key.startswith("mod.approve.")]
+    assert len(approve) == 2
+    assert "Wartender Vorschlag Nummer 11" in texts(at)
+    assert at.button(key="mod.pending.next").disabled
