@@ -235,8 +235,12 @@ def register(
             ).first()
             if existing is not None:
                 raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
-            waiting = count_with_status(session, meeting_id, RegistrationStatus.WAITLISTED)
-            confirmed = count_with_status(session, meeting_id, RegistrationStatus.CONFIRMED)
+            confirmed, waiting = session.exec(
+                select(
+                    func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
+                    func.count().filter(Registration.status == RegistrationStatus.WAITLISTED),
+                ).where(Registration.meeting_id == meeting_id)
+            ).one()
             has_place = meeting.capacity is None or confirmed < meeting.capacity
             status = (
                 RegistrationStatus.CONFIRMED
@@ -264,7 +268,8 @@ def register(
                 meeting_id=meeting_id,
                 token=token,
                 status=status,
-                waitlist_position=_waitlist_position(session, registration),
+                # Newest on the list: everybody waiting so far is ahead.
+                waitlist_position=waiting + 1 if status == RegistrationStatus.WAITLISTED else None,
                 online_link=meeting.online_link if status == RegistrationStatus.CONFIRMED else None,
             )
     except IntegrityError as exc:
