@@ -9,7 +9,7 @@ PIP := $(PY) -m pip
 PORT ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev system-deps lint format init clean
+.PHONY: run test bench install install-dev system-deps lint format init clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ format: install-dev
 
 test: install-dev system-deps init lint
 	STAMMTISCH_REQUIRE_PG=1 $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# Figures, not a test: see README "Leistung" (BENCH_ARGS=--quick for a shorter run).
+bench: install-dev system-deps
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from stammtisch import privacy
-from stammtisch.formatting import format_day, format_meeting_time
+from stammtisch.formatting import format_count, format_day, format_meeting_time
 from stammtisch.privacy_text import RETENTION_DAYS
 from ui import auth, core
 from ui.forms import FormState
@@ -39,7 +39,7 @@ def run_retention() -> None:
 
 
 def _registrations(n: int) -> str:
-    return "1 Anmeldung" if n == 1 else f"{n} Anmeldungen"
+    return "1 Anmeldung" if n == 1 else f"{format_count(n)} Anmeldungen"
 
 
 if retention.result is not None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from stammtisch import spam, suggestions, topics
 from stammtisch.errors import AlreadyVoted, NotFound
-from stammtisch.formatting import format_day
+from stammtisch.formatting import format_count, format_day
 from stammtisch.models import SUGGESTION_KIND_LABELS, SuggestionKind
 from stammtisch.suggestions import SuggestionView
 from ui import core, layout
@@ -173,7 +173,7 @@ voted = _voted()
 for group in ordered_groups:
     total = counts.get(group, len(groups[group]))
     name = groups[group][0].topic_field_name or NO_FIELD
-    st.subheader(f"{name} ({total})", anchor=False)
+    st.subheader(f"{name} ({format_count(total)})", anchor=False)
     for item in groups[group]:
         with st.container(border=True, key=f"suggestion-{item.id}"):
             kind = SUGGESTION_KIND_LABELS.get(item.kind, item.kind)
@@ -194,7 +194,7 @@ for group in ordered_groups:
     hidden = total - len(groups[group])
     if hidden > 0:
         st.button(
-            f"Weitere anzeigen ({hidden} mehr)",
+            f"Weitere anzeigen ({format_count(hidden)} mehr)",
             key=f"more-{group}",
             on_click=_show_more,
             args=(group,),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_datetime
+from babel.numbers import format_decimal
 
 from stammtisch.clock import BERLIN
 
@@ -47,3 +48,8 @@ def format_timestamp(instant: datetime) -> str:
     return (
         format_datetime(berlin(instant), "dd.MM.yyyy, HH:mm", tzinfo=BERLIN, locale=LOCALE) + " Uhr"
     )
+
+
+def format_count(value: int) -> str:
+    """'180.020' (German grouping, via Babel)."""
+    return format_decimal(value, locale=LOCALE)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from stammtisch.formatting import format_count
+
 
 def pager(total: int, page_size: int, key: str) -> int:
     """Render the navigation for ``total`` items (only when needed); return the offset."""
@@ -24,7 +26,10 @@ def pager(total: int, page_size: int, key: str) -> int:
         )
         first = (page - 1) * page_size + 1
         last = min(page * page_size, total)
-        middle.caption(f"Seite {page} von {pages} · {first}–{last} von {total}")
+        middle.caption(
+            f"Seite {page} von {format_count(pages)} · "
+            f"{format_count(first)}–{format_count(last)} von {format_count(total)}"
+        )
         right.button(
             "Weiter",
             key=f"{key}.next",
