@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import datetime
 
 import streamlit as st
 
@@ -19,8 +20,15 @@ st.title("Datenschutz & Löschung")
 
 st.header("Löschfrist", anchor=False)
 now = core.now()
-with core.session() as s:
-    due = privacy.retention_preview(session=s, actor=actor, now=now)
+
+
+@st.cache_data(ttl=3600, max_entries=20, show_spinner=False)
+def _due(version: str, now_key: str, _actor) -> privacy.RetentionPreview:
+    """A grouped count over every registration that is due: cached until data changes."""
+    return core.read(privacy.retention_preview, actor=_actor, now=datetime.fromisoformat(now_key))
+
+
+due = _due(core.cache_key(), core.now_key(now), actor)
 st.markdown(
     f"Persönliche Angaben von Anmeldungen werden {RETENTION_DAYS} Tage nach dem Treffen "
     f"anonymisiert (Treffen, die vor dem {format_day(due.cutoff)} endeten). Status, "

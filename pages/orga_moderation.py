@@ -23,6 +23,13 @@ def run(fn, **kwargs) -> None:
 
 
 PENDING_PAGE = 10
+
+
+@st.cache_data(ttl=3600, max_entries=20, show_spinner=False)
+def _merge_targets(version: str, _actor) -> list:
+    return core.read(moderation.list_suggestions, actor=_actor, state=ModerationState.APPROVED)
+
+
 LIST_PAGE = 20
 
 form_error(form.errors)
@@ -33,7 +40,7 @@ offset = pager(waiting, PENDING_PAGE, key="mod.pending")
 with core.session() as s:
     pending = moderation.list_suggestions(session=s, actor=actor, limit=PENDING_PAGE, offset=offset)
     # Merge targets: the published suggestions (newest first) and the others waiting.
-    approved = moderation.list_suggestions(session=s, actor=actor, state=ModerationState.APPROVED)
+    approved = _merge_targets(core.cache_key(), actor)
     fields = {tf.id: tf.name for tf in topics.list_topic_fields(session=s)}
 if not pending:
     st.success("Alles geprüft – nichts wartet.", icon=":material/done_all:")
