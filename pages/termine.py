@@ -106,7 +106,18 @@ def _registration(meeting: MeetingView) -> None:
         return
     errors = form.errors
     label = "Auf die Warteliste" if meeting.is_full else "Anmelden"
-    with st.expander(label, expanded=bool(errors), icon=":material/how_to_reg:"):
+    # Lazy: the form (and the browser code for its fields) only once someone opens it,
+    # so the start page appears sooner; with errors it stays open.
+    opener = st.expander(
+        label,
+        expanded=bool(errors),
+        icon=":material/how_to_reg:",
+        key=f"reg{meeting.id}.open",
+        on_change="rerun",
+    )
+    if not (opener.open or errors):
+        return
+    with opener:
         if meeting.is_full:
             st.info(
                 f"Alle {meeting.capacity} Plätze sind vergeben. Sie können sich auf die "

@@ -18,6 +18,12 @@ ZOOM = "https://zoom.us/j/00000000000"
 OPEN_MEETING = 2  # Mo, 06.12.2021 in the seed
 
 
+def _open(at, meeting_id=OPEN_MEETING):
+    """Open the meeting's registration expander (its form is only sent once open)."""
+    at.session_state[f"reg{meeting_id}.open"] = True
+    at.run()
+
+
 def _fill(
     at,
     meeting_id=OPEN_MEETING,
@@ -28,6 +34,8 @@ def _fill(
     state=None,
     consent=True,
 ):
+    if f"reg{meeting_id}.name" not in {t.key for t in at.text_input}:
+        _open(at, meeting_id)
     at.text_input(key=f"reg{meeting_id}.name").input(name)
     at.text_input(key=f"reg{meeting_id}.email").input(email)
     at.text_input(key=f"reg{meeting_id}.organisation").input(organisation)
@@ -121,6 +129,9 @@ def test_full_meeting_offers_the_waitlist_with_position(make_app, app_db):
     engine.dispose()
     st.cache_data.clear()  # the change came from outside this app process
     at = make_app()
+    assert any("Ausgebucht – Warteliste offen" in m.value for m in at.markdown)  # st.badge
+    assert not any("Position" in i.value for i in at.info)  # details come with the form
+    _open(at)
     assert any("Position 2" not in i.value and "Position 1" in i.value for i in at.info)
     _fill(at)
     _submit(at, "Auf die Warteliste setzen")
@@ -130,6 +141,10 @@ def test_full_meeting_offers_the_waitlist_with_position(make_app, app_db):
 
 def test_registration_form_only_for_open_meetings(make_app):
     at = make_app()
+    assert not at.text_input  # lazy: no form is sent before someone opens it
+    for meeting_id in range(1, 6):
+        at.session_state[f"reg{meeting_id}.open"] = True
+    at.run()
     keys = {t.key for t in at.text_input}
     assert f"reg{OPEN_MEETING}.name" in keys
     assert not any(k.startswith(("reg3.", "reg4.", "reg5.", "reg1.")) for k in keys if k)
