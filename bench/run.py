@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 import traceback
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -41,23 +40,14 @@ BENCH = ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+
 PYTHON = sys.executable
 NOW = "2026-11-25T12:00:00+01:00"
 RACE_NOW = "2021-11-20T12:00:00+01:00"  # the seed's meeting 2 takes registrations then
 ORGANIZER = "bench"
 PASSWORD = "bench-passwort-123"
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 BROWSER_RUNS = 5
 BROWSER_TIMEOUT_MS = 180_000
@@ -294,14 +284,6 @@ def part_apptest(report: Report, urls: dict[str, str], timeout: float) -> None:
 # --- servers for parts 2 and 4 ------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     proc: subprocess.Popen
@@ -310,53 +292,13 @@ class Server:
 
 
 def start_server(script: str, env: dict[str, str], logfile: Path) -> Server:
-    port = free_port()
-    with logfile.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "streamlit",
-                "run",
-                script,
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(proc, f"http://127.0.0.1:{port}", logfile)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{script} exited early:\n{logfile.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{server.base}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"{script} did not become healthy in time")
+    proc, base = start_app(env, script, log=logfile, timeout=120)
+    return Server(proc, base, logfile)
 
 
 def stop_server(server: Server | None) -> None:
-    if server is None or server.proc.poll() is not None:
-        return
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait(timeout=15)
+    if server is not None:
+        stop_app(server.proc)
 
 
 def memory_mb(pid: int) -> dict[str, float]:

@@ -10,7 +10,7 @@ from stammtisch import impulses, meetings, topics
 from stammtisch.meetings import MeetingView
 from ui import core, layout
 from ui.forms import FormState
-from ui.render import field_error, form_error, literal
+from ui.render import form_error, literal
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -64,47 +64,45 @@ if form.result is not None and not errors:
         icon=":material/check_circle:",
     )
 with st.form("offer.form"):
-    st.text_input("Titel Ihres Impulses", key=form.widget_key("title"), max_chars=200)
-    field_error(errors, "title")
-    st.text_area(
+    form.field(st.text_input, "title", "Titel Ihres Impulses", max_chars=200)
+    form.field(
+        st.text_area,
+        "description",
         "Kurze Beschreibung",
-        key=form.widget_key("description"),
         max_chars=2000,
         placeholder="Worum geht es in Ihrem Projekt, und was möchten Sie vorstellen?",
     )
-    field_error(errors, "description")
-    st.text_input("Ihr Name", key=form.widget_key("name"), max_chars=120, autocomplete="name")
-    field_error(errors, "name")
-    st.text_input(
+    form.field(st.text_input, "name", "Ihr Name", max_chars=120, autocomplete="name")
+    form.field(
+        st.text_input,
+        "organisation",
         "Organisation oder Initiative (freiwillig)",
-        key=form.widget_key("organisation"),
         max_chars=200,
         autocomplete="organization",
     )
-    field_error(errors, "organisation")
-    st.text_input(
+    form.field(
+        st.text_input,
+        "email",
         "E-Mail-Adresse (für die Abstimmung mit dem Team)",
-        key=form.widget_key("email"),
         max_chars=254,
         autocomplete="email",
     )
-    field_error(errors, "email")
-    st.selectbox(
+    form.field(
+        st.selectbox,
+        "topic_field_id",
         "Passendes Themenfeld",
         options=[None, *fields],
         format_func=lambda i: "weiß nicht" if i is None else fields[i],
-        key=form.widget_key("topic_field_id"),
     )
-    field_error(errors, "topic_field_id")
-    st.selectbox(
+    form.field(
+        st.selectbox,
+        "preferred_meeting_id",
         "Wunschtermin (freiwillig)",
         options=[None, *upcoming],
         format_func=lambda i: (
             "egal / weiß nicht" if i is None else f"{upcoming[i].time_label} – {upcoming[i].theme}"
         ),
-        key=form.widget_key("preferred_meeting_id"),
     )
-    field_error(errors, "preferred_meeting_id")
     st.caption(
         "Ihre Angaben sehen nur die Organisator:innen ([Datenschutzhinweise](/datenschutz))."
     )

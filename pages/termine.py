@@ -14,7 +14,7 @@ from ui import core, layout
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import show_access
-from ui.render import escape_md, field_error, form_error, literal
+from ui.render import escape_md, form_error, literal
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
 OLDER_PAGE = 20
@@ -125,35 +125,30 @@ def _registration(meeting: MeetingView) -> None:
                 icon=":material/hourglass_top:",
             )
         with st.form(key=f"reg{meeting.id}.form", border=False):
-            st.text_input("Name", key=form.widget_key("name"), max_chars=120, autocomplete="name")
-            field_error(errors, "name")
-            st.text_input(
-                "E-Mail-Adresse",
-                key=form.widget_key("email"),
-                max_chars=254,
-                autocomplete="email",
+            form.field(st.text_input, "name", "Name", max_chars=120, autocomplete="name")
+            form.field(
+                st.text_input, "email", "E-Mail-Adresse", max_chars=254, autocomplete="email"
             )
-            field_error(errors, "email")
-            st.text_input(
+            form.field(
+                st.text_input,
+                "organisation",
                 "Organisation oder Initiative (freiwillig)",
-                key=form.widget_key("organisation"),
                 max_chars=200,
                 autocomplete="organization",
             )
-            field_error(errors, "organisation")
-            st.selectbox(
+            form.field(
+                st.selectbox,
+                "federal_state",
                 "Bundesland (freiwillig)",
                 options=[None, *FederalState],
                 format_func=lambda v: "keine Angabe" if v is None else FEDERAL_STATE_LABELS[v],
-                key=form.widget_key("federal_state"),
             )
-            field_error(errors, "federal_state")
-            st.checkbox(
+            form.field(
+                st.checkbox,
+                "consent",
                 "Ich bin einverstanden, dass meine Angaben zur Organisation dieses Treffens "
                 "gespeichert werden ([Datenschutzhinweise](/datenschutz)).",
-                key=form.widget_key("consent"),
             )
-            field_error(errors, "consent")
             form_error(errors)
             st.form_submit_button(
                 "Auf die Warteliste setzen" if meeting.is_full else "Verbindlich anmelden",

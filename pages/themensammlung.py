@@ -14,7 +14,7 @@ from stammtisch.models import SUGGESTION_KIND_LABELS, SuggestionKind
 from stammtisch.suggestions import SuggestionView
 from ui import core, layout
 from ui.forms import FormState
-from ui.render import field_error, form_error, literal
+from ui.render import form_error, literal
 
 ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
 PER_FIELD = 5  # shown per topic field at first
@@ -110,30 +110,29 @@ if form.result is not None and not errors:
 # The honeypot is hidden from people (and screen readers skip it: it has no visible label).
 st.html("<style>.st-key-suggest-website{position:absolute;left:-10000px;height:0;}</style>")
 with st.form("suggest.form"):
-    st.text_area(
+    form.field(
+        st.text_area,
+        "text",
         "Ihr Vorschlag",
-        key=form.widget_key("text"),
         max_chars=suggestions.TEXT_MAX,
         placeholder="Was sollte beim Stammtisch zur Sprache kommen?",
     )
-    field_error(errors, "text")
-    st.radio(
+    form.field(
+        st.radio,
+        "kind",
         "Art",
         options=list(SuggestionKind),
         format_func=lambda k: SUGGESTION_KIND_LABELS[k],
         horizontal=True,
-        key=form.widget_key("kind"),
     )
-    field_error(errors, "kind")
-    st.selectbox(
+    form.field(
+        st.selectbox,
+        "topic_field_id",
         "Themenfeld",
         options=[None, *field_names],
         format_func=lambda i: "weiß nicht" if i is None else field_names[i],
-        key=form.widget_key("topic_field_id"),
     )
-    field_error(errors, "topic_field_id")
-    st.text_input("Ihr Name (freiwillig)", key=form.widget_key("author_name"), max_chars=120)
-    field_error(errors, "author_name")
+    form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
     with st.container(key="suggest-website"):
         st.text_input("Website", key=form.widget_key("website"), label_visibility="collapsed")
     form_error(errors)

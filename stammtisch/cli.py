@@ -14,7 +14,7 @@ from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import load_settings
 from stammtisch.db import make_engine, migrate, session_scope
-from stammtisch.errors import NotFound, ValidationError
+from stammtisch.errors import DomainError, ValidationError
 from stammtisch.formatting import format_timestamp
 from stammtisch.privacy_text import RETENTION_DAYS
 
@@ -55,20 +55,15 @@ def _read_password(args: argparse.Namespace) -> str:
 def _cmd_organizer_add(args: argparse.Namespace) -> int:
     engine, now = _engine()
     password = _read_password(args)
-    try:
-        with session_scope(engine) as session:
-            view = organizers.add_organizer(
-                session=session,
-                name=args.name,
-                password=password,
-                now=now,
-                display_name=args.display_name,
-                email=args.email,
-            )
-    except ValidationError as exc:
-        for message in exc.errors.values():
-            print(f"Fehler: {message}", file=sys.stderr)
-        return 2
+    with session_scope(engine) as session:
+        view = organizers.add_organizer(
+            session=session,
+            name=args.name,
+            password=password,
+            now=now,
+            display_name=args.display_name,
+            email=args.email,
+        )
     print(f"Organisator-Konto „{view.name}“ angelegt.")
     return 0
 
@@ -87,12 +82,8 @@ def _cmd_organizer_list(args: argparse.Namespace) -> int:
 
 def _cmd_organizer_remove(args: argparse.Namespace) -> int:
     engine, now = _engine()
-    try:
-        with session_scope(engine) as session:
-            organizers.remove_organizer(session=session, name=args.name, now=now)
-    except NotFound as exc:
-        print(f"Fehler: {exc.message}", file=sys.stderr)
-        return 2
+    with session_scope(engine) as session:
+        organizers.remove_organizer(session=session, name=args.name, now=now)
     print(f"Organisator-Konto „{args.name}“ entfernt.")
     return 0
 
@@ -111,11 +102,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = make_engine(settings.database_url)
     migrate(engine)  # an empty database gets the schema first, but no seed content
-    try:
-        counts = backup.restore(engine, backup.read_backup(Path(args.file)), force=args.force)
-    except backup.BackupError as exc:
-        print(f"Fehler: {exc.message}", file=sys.stderr)
-        return 2
+    counts = backup.restore(engine, backup.read_backup(Path(args.file)), force=args.force)
     print(f"Wiederhergestellt: {sum(counts.values())} Zeilen in {len(counts)} Tabellen.")
     return 0
 
@@ -125,10 +112,6 @@ def _cmd_retention(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine) as session:
             result = privacy.apply_retention_system(session=session, now=now, days=args.days)
-    except ValidationError as exc:
-        for message in exc.errors.values():
-            print(f"Fehler: {message}", file=sys.stderr)
-        return 2
     finally:
         engine.dispose()
     cutoff = format_timestamp(result.cutoff)
@@ -156,11 +139,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     }
     scale = dataclasses.replace(demo.SCALES[args.scale], **overrides)
     started = time.perf_counter()
-    try:
-        report = demo.generate(engine, now=now, seed=args.seed, scale=scale, force=args.force)
-    except demo.DemoRefused as exc:
-        print(f"Fehler: {exc.message}", file=sys.stderr)
-        return 2
+    report = demo.generate(engine, now=now, seed=args.seed, scale=scale, force=args.force)
     print(
         f"Demo-Daten angelegt: {report.meetings} Termine, {report.registrations} Anmeldungen, "
         f"{report.suggestions} Vorschläge, {report.votes} Stimmen, {report.offers} Impuls-Angebote "
@@ -226,7 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ValidationError as exc:  # every message, one per field
+        for message in exc.errors.values():
+            print(f"Fehler: {message}", file=sys.stderr)
+    except DomainError as exc:  # refused with a German reason (not found, backup, demo …)
+        print(f"Fehler: {exc.message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

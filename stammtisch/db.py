@@ -9,11 +9,23 @@ writers queue behind the busy timeout instead of deciding on the same stale snap
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, inspect, select, update
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Text,
+    cast,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -65,11 +77,38 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's lower() only folds ASCII; searches use this instead (see casefold()).
+        dbapi_connection.create_function(
+            CASEFOLD_FUNCTION, 1, _casefold_or_none, deterministic=True
+        )
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         immediate = conn.get_execution_options().get(_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+CASEFOLD_FUNCTION = "st_casefold"
+
+
+def fold_text(text: str) -> str:
+    """Unicode case folding as searches compare text ("ÖZTÜRK" → "öztürk")."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def _casefold_or_none(value: str | None) -> str | None:
+    return None if value is None else fold_text(value)
+
+
+def casefold(session: Session, column):
+    """``column`` case-folded in SQL, for case-insensitive search.
+
+    PostgreSQL's ``lower()`` folds all of Unicode under a UTF-8 locale; on SQLite the
+    connection carries a Python function registered at connect.
+    """
+    if is_sqlite(session):
+        return getattr(func, CASEFOLD_FUNCTION)(column)
+    return func.lower(column)
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:

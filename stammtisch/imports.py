@@ -62,6 +62,7 @@ from stammtisch.models import (
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
+from stammtisch.registrations import lock_meeting
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -572,11 +573,7 @@ def apply_import(
     """
     with write_transaction(session):
         require_organizer(session, actor)
-        meeting = session.exec(
-            select(Meeting).where(Meeting.id == meeting_id).with_for_update()
-        ).first()
-        if meeting is None:
-            raise NotFound("Diesen Termin gibt es nicht.")
+        meeting = lock_meeting(session, meeting_id)
         blocked = _blocked(meeting, now)
         if blocked:
             raise _fail(blocked)

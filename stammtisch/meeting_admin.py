@@ -30,7 +30,7 @@ from stammtisch.models import (
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.planning import DateProposal
-from stammtisch.registrations import count_with_status, fill_free_places
+from stammtisch.registrations import count_with_status, fill_free_places, lock_meeting
 from stammtisch.validation import FieldChecker
 
 
@@ -161,11 +161,7 @@ def update_meeting(
     places is refused. Returns the ids of promoted registrations."""
     with write_transaction(session):
         require_organizer(session, actor)
-        meeting = session.exec(
-            select(Meeting).where(Meeting.id == meeting_id).with_for_update()
-        ).first()
-        if meeting is None:
-            raise NotFound("Diesen Termin gibt es nicht.")
+        meeting = lock_meeting(session, meeting_id)
         values = validate_meeting(session, data)
         further = values.pop("further")
         confirmed = count_with_status(session, meeting_id, RegistrationStatus.CONFIRMED)
@@ -227,11 +223,7 @@ def set_status(
     check.raise_if_any()
     with write_transaction(session):
         require_organizer(session, actor)
-        meeting = session.exec(
-            select(Meeting).where(Meeting.id == meeting_id).with_for_update()
-        ).first()
-        if meeting is None:
-            raise NotFound("Diesen Termin gibt es nicht.")
+        meeting = lock_meeting(session, meeting_id)
         if meeting.status not in STATUS_CHANGES[status]:
             raise ValidationError.single(
                 "status",
@@ -302,7 +294,7 @@ def add_impulse(
     values = validate_impulse(data)
     with write_transaction(session):
         require_organizer(session, actor)
-        _lock_meeting(session, meeting_id)
+        lock_meeting(session, meeting_id)
         impulse = append_impulse(session, meeting_id, values)
         record(
             session,
@@ -314,15 +306,6 @@ def add_impulse(
         )
         impulse_id = impulse.id
     return impulse_id
-
-
-def _lock_meeting(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.exec(
-        select(Meeting).where(Meeting.id == meeting_id).with_for_update()
-    ).first()
-    if meeting is None:
-        raise NotFound("Diesen Termin gibt es nicht.")
-    return meeting
 
 
 def _impulse(session: Session, impulse_id: int) -> Impulse:
@@ -359,9 +342,7 @@ def move_impulse(
         impulse = session.get(Impulse, impulse_id)
         if impulse is None:
             raise NotFound("Diesen Impuls gibt es nicht.")
-        session.exec(
-            select(Meeting).where(Meeting.id == impulse.meeting_id).with_for_update()
-        ).one()
+        lock_meeting(session, impulse.meeting_id)
         order = session.exec(
             select(Impulse)
             .where(Impulse.meeting_id == impulse.meeting_id)

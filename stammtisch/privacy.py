@@ -34,7 +34,7 @@ from stammtisch.models import (
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.privacy_text import RETENTION_DAYS
-from stammtisch.registrations import fill_free_places, participant_key
+from stammtisch.registrations import fill_free_places, lock_meeting, participant_key
 from stammtisch.validation import FieldChecker, email_key
 
 ERASED = "(gelöscht)"
@@ -370,9 +370,7 @@ def erase_person(
         cancelled = promoted = 0
         ids: list[int] = []
         for meeting_id in meeting_ids:  # in id order: the same lock order as other writers
-            meeting = session.exec(
-                select(Meeting).where(Meeting.id == meeting_id).with_for_update()
-            ).one()
+            meeting = lock_meeting(session, meeting_id)
             for reg in session.exec(
                 select(Registration)
                 .where(Registration.meeting_id == meeting_id, Registration.email_normalized == key)

@@ -10,7 +10,6 @@ locks the meeting row first, like :mod:`stammtisch.registrations`, so two organi
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import is_sqlite, write_transaction
+from stammtisch.db import casefold, fold_text, write_transaction
 from stammtisch.errors import InvalidTransition, NotFound, ValidationError
 from stammtisch.models import (
     Attendance,
@@ -30,7 +29,7 @@ from stammtisch.models import (
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.registrations import count_with_status, fill_free_places
+from stammtisch.registrations import count_with_status, fill_free_places, lock_meeting
 
 MAX_PAGE = 500
 MAX_SEARCH = 100
@@ -93,29 +92,6 @@ class RegistrationCounts:
         return self.attended + self.unregistered_attendees
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
-
-
-def _folded(session: Session, column) -> ColumnElement:
-    """``column`` case-folded in SQL.
-
-    SQLite's ``lower()`` only knows ASCII ("ÖZTÜRK" stays "Öztürk"), so on SQLite a
-    Python function is registered on the connection; PostgreSQL's ``lower()`` folds
-    all of Unicode under the UTF-8 locale.
-    """
-    if is_sqlite(session):
-        raw = session.connection().connection.driver_connection
-        raw.create_function(
-            "st_casefold",
-            1,
-            lambda value: None if value is None else _fold(value),
-            deterministic=True,
-        )
-        return func.st_casefold(column)
-    return func.lower(column)
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -156,13 +132,13 @@ def list_registrations(
             conditions.append(Registration.status == RegistrationStatus(status))
         except ValueError as exc:
             raise ValidationError.single("status", "Bitte wählen Sie einen Status.") from exc
-    term = _fold(search or "").strip()[:MAX_SEARCH]
+    term = fold_text(search or "").strip()[:MAX_SEARCH]
     if term:
         pattern = f"%{_escape_like(term)}%"
         conditions.append(
             or_(
                 *(
-                    _folded(session, column).like(pattern, escape="\\")
+                    casefold(session, column).like(pattern, escape="\\")
                     for column in (
                         Registration.name,
                         Registration.email,
@@ -227,7 +203,7 @@ def _lock(session: Session, registration_id: int) -> tuple[Registration, Meeting
     ).first()
     if meeting_id is None:
         raise NotFound("Diese Anmeldung gibt es nicht.")
-    meeting = session.exec(select(Meeting).where(Meeting.id == meeting_id).with_for_update()).one()
+    meeting = lock_meeting(session, meeting_id)
     registration = session.exec(
         select(Registration).where(Registration.id == registration_id).with_for_update()
     ).one()

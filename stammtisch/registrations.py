@@ -135,7 +135,11 @@ def validate_registration(data: RegistrationInput) -> dict:
     return {"name": name, "email": email, "organisation": organisation, "federal_state": state}
 
 
-def _lock_meeting(session: Session, meeting_id: int) -> Meeting:
+def lock_meeting(session: Session, meeting_id: int) -> Meeting:
+    """The meeting row, locked for this transaction (every writer locks it first).
+
+    Raises :class:`NotFound` if there is no such meeting.
+    """
     meeting = session.exec(
         select(Meeting).where(Meeting.id == meeting_id).with_for_update()
     ).first()
@@ -221,7 +225,7 @@ def register(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     try:
         with write_transaction(session):
-            meeting = _lock_meeting(session, meeting_id)
+            meeting = lock_meeting(session, meeting_id)
             reason = _registration_closed_reason(meeting, now)
             if reason:
                 raise ValidationError.single(FORM, reason)
@@ -321,7 +325,7 @@ def cancel(*, session: Session, token: str, now: datetime) -> CancellationResult
         found = _by_token(session, token)
         if found is None:
             raise NotFound(UNKNOWN_TOKEN_MESSAGE)
-        meeting = _lock_meeting(session, found.meeting_id)
+        meeting = lock_meeting(session, found.meeting_id)
         registration = _by_token(session, token, lock=True)
         was = registration.status
         promoted: list[int] = []

@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,30 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+@contextmanager
+def _pg_database(server: PostgresServer, template: str | None = None) -> Iterator[str]:
+    """A throwaway database on the test server (a copy of ``template``, or empty)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(
+            text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        )
+    try:
+        yield server.url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def empty_pg_url(pg_server) -> Iterator[str]:
+    """An empty PostgreSQL database, not even migrated (as a new installation finds it)."""
+    with _pg_database(pg_server) as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> Iterator[str]:
     """A freshly migrated, empty database (not seeded)."""
@@ -66,15 +91,8 @@ def db_url(request, tmp_path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), target)
         yield f"sqlite:///{target}"
         return
-    server: PostgresServer = request.getfixturevalue("pg_server")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DB}"))
-    yield server.url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with _pg_database(request.getfixturevalue("pg_server"), TEMPLATE_DB) as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import streamlit as st
 
 from stammtisch.errors import FORM, DomainError, ValidationError
 from ui import core
+from ui.render import field_error
 
 
 class FormState:
@@ -36,6 +37,17 @@ class FormState:
 
     def widget_key(self, field: str) -> str:
         return f"{self.key}.{field}"
+
+    def field(self, widget: Callable[..., Any], field: str, label: str, **kwargs: Any) -> Any:
+        """One input and, right below it, its German error message if it has one.
+
+        ``widget`` is ``st.text_input`` or any other input (also ``column.text_input``);
+        the widget's key is :meth:`widget_key` of ``field``, so the service's error for
+        ``field`` lands next to it.
+        """
+        value = widget(label, key=self.widget_key(field), **kwargs)
+        field_error(self.errors, field)
+        return value
 
     def reset(self) -> None:
         st.session_state.pop(f"{self.key}::errors", None)

@@ -10,16 +10,15 @@ import shutil
 import subprocess
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from stammtisch.db import make_engine, session_scope, write_transaction
 from stammtisch.models import Meeting
-from tests.browser.conftest import ROOT, SEED_NOW, start_app, stop_app, wait_idle
+from tests.appserver import ROOT, start_app, stop_app
+from tests.browser.conftest import SEED_NOW, wait_idle
 from tests.pgserver import free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -62,24 +61,11 @@ http {{
 
 
 @pytest.fixture
-def pg_app_url(pg_server):
-    """An empty PostgreSQL database: the app processes migrate and seed it at start."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield pg_server.url(name)
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
-
-
-@pytest.fixture
-def cluster(tmp_path, pg_app_url):
+def cluster(tmp_path, empty_pg_url):
     """Two app processes started together on one database, nginx in front of them."""
     if not Path(NGINX).exists():
         pytest.fail(f"nginx not found at {NGINX} (make test installs it)")
-    env = {"DATABASE_URL": pg_app_url, "STAMMTISCH_NOW": SEED_NOW}
+    env = {"DATABASE_URL": empty_pg_url, "STAMMTISCH_NOW": SEED_NOW}
     apps = [start_app(env), start_app(env)]
     listen = free_port()
     backends = [base.removeprefix("http://") for _, base in apps]
@@ -103,7 +89,7 @@ def cluster(tmp_path, pg_app_url):
                 raise RuntimeError(f"nginx did not start:\n{nginx.stdout.read()}") from None
             time.sleep(0.2)
     try:
-        yield proxy, backends, pg_app_url
+        yield proxy, backends, empty_pg_url
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import ROOT, start_app, stop_app, wait_idle
+from tests.appserver import ROOT, start_app, stop_app
+from tests.browser.conftest import wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -140,22 +140,17 @@ def test_cli_init_creates_and_seeds_once(tmp_path):
     assert second.returncode == 0 and "nichts geändert" in second.stdout
 
 
-def test_app_processes_starting_together_on_postgresql_prepare_the_database_once(pg_server):
+def test_app_processes_starting_together_on_postgresql_prepare_the_database_once(empty_pg_url):
     """Every app process runs init_database at start; on one PostgreSQL they queue up."""
     import threading
-    import uuid
 
-    from sqlalchemy import create_engine, func, text
+    from sqlalchemy import func
     from sqlmodel import select
 
     from stammtisch.db import make_engine, session_scope
     from stammtisch.models import Meeting, TopicField
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))  # empty: not even migrated
-    engines = [make_engine(pg_server.url(name)) for _ in range(4)]
+    engines = [make_engine(empty_pg_url) for _ in range(4)]
     barrier = threading.Barrier(len(engines))
     results, errors = [], []
 
@@ -178,6 +173,3 @@ def test_app_processes_starting_together_on_postgresql_prepare_the_database_once
         assert s.exec(select(func.count()).select_from(Meeting)).one() == 5
     for e in engines:
         e.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()

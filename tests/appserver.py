@@ -1,0 +1,92 @@
+"""``streamlit run`` on a free local port, for browser tests and the benchmark."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.pgserver import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("STAMMTISCH_CHROMIUM", "/usr/bin/chromium")
+# Headless Debian Chromium as root, without calls to Google's services (no network here).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def start_app(
+    env_overrides: dict[str, str],
+    script: str = "serve.py",
+    *,
+    log: Path | None = None,
+    timeout: float = 60,
+) -> tuple[subprocess.Popen, str]:
+    """Start the script, wait until it is healthy; (process, base URL).
+
+    The server's output goes to ``log`` (a temporary file when not given), never to a
+    pipe nobody reads, which would block a chatty server.
+    """
+    port = free_port()
+    if log is None:
+        handle, name = tempfile.mkstemp(prefix="streamlit-", suffix=".log")
+        os.close(handle)
+        log = Path(name)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                script,
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env_overrides},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{script} exited early:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, base
+        except OSError:
+            time.sleep(0.2)
+    stop_app(proc)
+    raise RuntimeError(f"{script} did not become healthy in time:\n{log.read_text()[-2000:]}")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)

@@ -1,0 +1,35 @@
+"""The command line: refusals end with exit code 2 and the German reason on stderr."""
+
+from __future__ import annotations
+
+import pytest
+
+from stammtisch import cli
+
+
+@pytest.fixture
+def cli_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("STAMMTISCH_NOW", "2026-11-25T12:00:00+01:00")
+    assert cli.main(["init"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["organizer", "remove", "niemand"], "Kein Organisator-Konto"),
+        (["retention", "--days", "0"], "Löschfrist"),
+        (["restore", "gibt-es-nicht.json"], ""),
+    ],
+)
+def test_refusals_exit_2_with_a_german_reason(cli_db, capsys, argv, reason):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Fehler: ") and reason in err
+
+
+def test_every_field_message_is_printed(cli_db, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("kurz\n"))
+    assert cli.main(["organizer", "add", "x", "--password-stdin", "--email", "kaputt"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) >= 2 and all(line.startswith("Fehler: ") for line in lines)
