@@ -74,7 +74,8 @@ nav = st.navigation(pages, expanded=True)
 # Long German page titles ("Themensammlung") must not break mid-word on a phone.
 st.html(
     "<style>@media (max-width: 640px) {"
-    " h1 { font-size: 2rem !important; } h2 { font-size: 1.5rem !important; } }</style>"
+    " h1 { font-size: 2rem !important; } h2 { font-size: 1.5rem !important; }"
+    " h3 { font-size: 1.25rem !important; } }</style>"
 )
 layout.sidebar(organizer)
 nav.run()

@@ -11,12 +11,11 @@ from stammtisch.offer_review import OFFER_STATE_LABELS, AcceptInput
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
-from ui.render import field_error, form_error, literal
+from ui.render import escape_md, field_error, form_error, lazy_expander, literal
 
 actor = auth.require_organizer()
 st.title("Impuls-Angebote")
 st.caption("Angebote sind intern, bis sie angenommen und einem Termin zugeordnet sind.")
-form = FormState("offers")
 
 state = (
     st.segmented_control(
@@ -30,6 +29,7 @@ state = (
 )
 
 PAGE_SIZE = 20
+ACCEPT_FIELDS = ("meeting_id", "title", "presenter", "organisation", "description")
 with core.session() as s:
     total = offer_review.count_offers(session=s, actor=actor, state=state)
 offset = pager(total, PAGE_SIZE, key=f"offers.{state}")
@@ -37,20 +37,33 @@ with core.session() as s:
     offers = offer_review.list_offers(
         session=s, actor=actor, state=state, limit=PAGE_SIZE, offset=offset
     )
-    upcoming = {
-        m.id: m for m in meetings.list_upcoming(session=s, now=core.now()) if not m.is_cancelled
-    }
 
 
-def run(fn, **kwargs) -> None:
-    form.call(fn, actor=actor, **kwargs)
+def _upcoming() -> dict[int, meetings.MeetingView]:
+    """Open meetings an offer can be put on (read only once an accept form is open)."""
+    with core.session() as s:
+        return {
+            m.id: m for m in meetings.list_upcoming(session=s, now=core.now()) if not m.is_cancelled
+        }
+
+
+def _offer_form(offer_id: int) -> FormState:
+    return FormState(f"offer.{offer_id}")
+
+
+def run(offer_id: int, fn, **kwargs) -> None:
+    _offer_form(offer_id).call(fn, actor=actor, offer_id=offer_id, **kwargs)
+
+
+def save_note(offer_id: int) -> None:
+    run(offer_id, offer_review.set_note, note=st.session_state.get(f"note.{offer_id}", ""))
 
 
 def accept(offer_id: int) -> None:
     key = f"accept.{offer_id}"
     run(
+        offer_id,
         offer_review.accept,
-        offer_id=offer_id,
         data=AcceptInput(
             meeting_id=st.session_state.get(f"{key}.meeting"),
             title=st.session_state.get(f"{key}.title", ""),
@@ -59,17 +72,17 @@ def accept(offer_id: int) -> None:
             description=st.session_state.get(f"{key}.description", ""),
         ),
     )
-    if not form.errors:
+    if not _offer_form(offer_id).errors:
         st.session_state["offers.accepted"] = offer_id
 
 
 if st.session_state.pop("offers.accepted", None):
     st.success("Angenommen – der Impuls steht jetzt beim Termin.", icon=":material/check_circle:")
-errors = form.errors
-form_error(errors)
 if not offers:
     st.info("Keine Angebote in diesem Zustand.", icon=":material/inbox:")
 for offer in offers:
+    offer_form = _offer_form(offer.id)
+    errors = offer_form.errors
     with st.container(border=True, key=f"offer-{offer.id}"):
         st.caption(
             f"Eingegangen am {format_day(offer.created_at)} · "
@@ -86,15 +99,9 @@ for offer in offers:
             wishes.append(f"Wunschtermin: {offer.preferred_meeting_theme}")
         if wishes:
             st.caption(" · ".join(wishes))
-        note_key = f"note.{offer.id}"
-        st.text_area("Interne Notiz", value=offer.internal_note, key=note_key, max_chars=5000)
-        st.button(
-            "Notiz speichern",
-            key=f"note.save.{offer.id}",
-            on_click=lambda o=offer.id: run(
-                offer_review.set_note, offer_id=o, note=st.session_state.get(f"note.{o}", "")
-            ),
-        )
+        if offer.internal_note:
+            st.caption("Interne Notiz: " + escape_md(offer.internal_note))
+        form_error(errors)
         current = OfferState(offer.state)
         cols = st.columns(2)
         if current in (OfferState.SUBMITTED, OfferState.DECLINED):
@@ -102,48 +109,72 @@ for offer in offers:
                 "In Abstimmung",
                 key=f"offer.discuss.{offer.id}",
                 on_click=run,
-                args=(offer_review.move,),
-                kwargs={"offer_id": offer.id, "to_state": OfferState.IN_DISCUSSION},
+                args=(offer.id, offer_review.move),
+                kwargs={"to_state": OfferState.IN_DISCUSSION},
             )
         if current in (OfferState.SUBMITTED, OfferState.IN_DISCUSSION):
             cols[1].button(
                 "Ablehnen",
                 key=f"offer.decline.{offer.id}",
                 on_click=run,
-                args=(offer_review.move,),
-                kwargs={"offer_id": offer.id, "to_state": OfferState.DECLINED},
+                args=(offer.id, offer_review.move),
+                kwargs={"to_state": OfferState.DECLINED},
             )
-            with st.expander("Annehmen und einem Termin zuordnen"):
-                key = f"accept.{offer.id}"
-                if not upcoming:
-                    st.caption("Es gibt keinen kommenden Termin. Legen Sie zuerst einen an.")
-                else:
-                    options = list(upcoming)
-                    preferred = offer.preferred_meeting_id
-                    st.selectbox(
-                        "Termin",
-                        options=options,
-                        index=options.index(preferred) if preferred in options else 0,
-                        format_func=lambda i: f"{upcoming[i].time_label} – {upcoming[i].theme}",
-                        key=f"{key}.meeting",
-                    )
-                    field_error(errors, "meeting_id")
-                    st.text_input("Titel", value=offer.title, key=f"{key}.title")
-                    field_error(errors, "title")
-                    st.text_input("Vortragende Person", value=offer.name, key=f"{key}.presenter")
-                    field_error(errors, "presenter")
-                    st.text_input(
-                        "Organisation", value=offer.organisation or "", key=f"{key}.organisation"
-                    )
-                    st.text_area(
-                        "Kurzbeschreibung (öffentlich)",
-                        value=offer.description,
-                        key=f"{key}.description",
-                    )
-                    st.button(
-                        "Annehmen",
-                        key=f"{key}.go",
-                        type="primary",
-                        on_click=accept,
-                        args=(offer.id,),
-                    )
+        note_box = lazy_expander(
+            "Notiz bearbeiten" if offer.internal_note else "Notiz hinzufügen",
+            f"note.{offer.id}.open",
+            open_anyway="internal_note" in errors,
+        )
+        if note_box is not None:
+            with note_box:
+                st.text_area(
+                    "Interne Notiz",
+                    value=offer.internal_note,
+                    key=f"note.{offer.id}",
+                    max_chars=5000,
+                )
+                field_error(errors, "internal_note")
+                st.button(
+                    "Notiz speichern",
+                    key=f"note.save.{offer.id}",
+                    on_click=save_note,
+                    args=(offer.id,),
+                )
+        if current not in (OfferState.SUBMITTED, OfferState.IN_DISCUSSION):
+            continue
+        key = f"accept.{offer.id}"
+        accept_box = lazy_expander(
+            "Annehmen und einem Termin zuordnen",
+            f"{key}.open",
+            open_anyway=any(f in errors for f in ACCEPT_FIELDS),
+        )
+        if accept_box is None:
+            continue
+        with accept_box:
+            upcoming = _upcoming()
+            if not upcoming:
+                st.caption("Es gibt keinen kommenden Termin. Legen Sie zuerst einen an.")
+                continue
+            options = list(upcoming)
+            preferred = offer.preferred_meeting_id
+            st.selectbox(
+                "Termin",
+                options=options,
+                index=options.index(preferred) if preferred in options else 0,
+                format_func=lambda i, u=upcoming: f"{u[i].time_label} – {u[i].theme}",
+                key=f"{key}.meeting",
+            )
+            field_error(errors, "meeting_id")
+            st.text_input("Titel", value=offer.title, key=f"{key}.title")
+            field_error(errors, "title")
+            st.text_input("Vortragende Person", value=offer.name, key=f"{key}.presenter")
+            field_error(errors, "presenter")
+            st.text_input("Organisation", value=offer.organisation or "", key=f"{key}.organisation")
+            field_error(errors, "organisation")
+            st.text_area(
+                "Kurzbeschreibung (öffentlich)", value=offer.description, key=f"{key}.description"
+            )
+            field_error(errors, "description")
+            st.button(
+                "Annehmen", key=f"{key}.go", type="primary", on_click=accept, args=(offer.id,)
+            )

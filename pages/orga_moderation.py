@@ -11,7 +11,7 @@ from stammtisch.suggestions import STATE_LABELS
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
-from ui.render import form_error, literal
+from ui.render import form_error, lazy_expander, literal
 
 actor = auth.require_organizer()
 st.title("Vorschläge prüfen")
@@ -48,11 +48,10 @@ targets = {item.id: item for item in [*approved, *pending]}
 for item in pending:
     with st.container(border=True, key=f"mod-{item.id}"):
         st.caption(
-            f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · {format_day(item.created_at)}"
+            f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
+            f"{item.topic_field_name or 'ohne Themenfeld'} · {format_day(item.created_at)}"
         )
-        literal(item.text)
-        if item.author_name:
-            literal(f"von {item.author_name}")
+        literal(item.text + (f"\n\nvon {item.author_name}" if item.author_name else ""))
         c1, c2 = st.columns(2)
         c1.button(
             "Veröffentlichen",
@@ -71,38 +70,45 @@ for item in pending:
             args=(moderation.decide,),
             kwargs={"suggestion_id": item.id, "to_state": ModerationState.REJECTED},
         )
-        current = item.topic_field_id
-        choice = st.selectbox(
-            "Themenfeld",
-            options=[None, *fields],
-            index=[None, *fields].index(current) if current in fields or current is None else 0,
-            format_func=lambda i: "ohne Themenfeld" if i is None else fields[i],
-            key=f"mod.field.{item.id}",
+        tools = lazy_expander(
+            "Themenfeld ändern oder mit einem anderen zusammenführen",
+            f"mod.tools.{item.id}.open",
         )
-        if choice != current:
-            st.button(
-                "Themenfeld übernehmen",
-                key=f"mod.setfield.{item.id}",
-                on_click=run,
-                args=(moderation.set_topic_field,),
-                kwargs={"suggestion_id": item.id, "topic_field_id": choice},
+        if tools is None:
+            continue
+        with tools:
+            current = item.topic_field_id
+            choice = st.selectbox(
+                "Themenfeld",
+                options=[None, *fields],
+                index=[None, *fields].index(current) if current in fields or current is None else 0,
+                format_func=lambda i: "ohne Themenfeld" if i is None else fields[i],
+                key=f"mod.field.{item.id}",
             )
-        others = [t for t in targets if t != item.id]
-        if others:
-            target = st.selectbox(
-                "Doppelt? Zusammenführen mit …",
-                options=[None, *others],
-                format_func=lambda i: "—" if i is None else targets[i].text[:80],
-                key=f"mod.merge.{item.id}",
-            )
-            if target is not None:
+            if choice != current:
                 st.button(
-                    "Zusammenführen (Stimmen werden addiert)",
-                    key=f"mod.domerge.{item.id}",
+                    "Themenfeld übernehmen",
+                    key=f"mod.setfield.{item.id}",
                     on_click=run,
-                    args=(moderation.merge,),
-                    kwargs={"duplicate_id": item.id, "target_id": target},
+                    args=(moderation.set_topic_field,),
+                    kwargs={"suggestion_id": item.id, "topic_field_id": choice},
                 )
+            others = [t for t in targets if t != item.id]
+            if others:
+                target = st.selectbox(
+                    "Doppelt? Zusammenführen mit …",
+                    options=[None, *others],
+                    format_func=lambda i: "—" if i is None else targets[i].text[:80],
+                    key=f"mod.merge.{item.id}",
+                )
+                if target is not None:
+                    st.button(
+                        "Zusammenführen (Stimmen werden addiert)",
+                        key=f"mod.domerge.{item.id}",
+                        on_click=run,
+                        args=(moderation.merge,),
+                        kwargs={"duplicate_id": item.id, "target_id": target},
+                    )
 
 st.header("Alle Vorschläge", anchor=False)
 state = (

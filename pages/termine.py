@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 import streamlit as st
 
 from stammtisch import meetings, registrations, topics
 from stammtisch.errors import AlreadyRegistered, ValidationError
+from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
 from stammtisch.models import FEDERAL_STATE_LABELS, FederalState, RegistrationState
 from ui import core, layout
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import show_access
-from ui.render import escape_md, form_error, literal
+from ui.render import escape_md, form_error, lazy_expander, literal, md_literal
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
 OLDER_PAGE = 20
+URL_SAFE = ":/?#@!$&'*+,;=%~"  # everything else (spaces, brackets) is percent-encoded
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -42,20 +45,17 @@ def _topic_fields(url: str) -> list[topics.TopicFieldView]:
     return core.read(topics.list_topic_fields)
 
 
-def _status_badge(meeting: MeetingView, now: datetime) -> None:
+def _status_badge(meeting: MeetingView, now: datetime) -> str:
+    """The meeting's registration state as a Markdown badge."""
     if meeting.is_cancelled:
-        st.badge("Abgesagt", icon=":material/event_busy:", color="red")
-    elif meeting.accepts_registrations(now):
+        return ":red-badge[:material/event_busy: Abgesagt]"
+    if meeting.accepts_registrations(now):
         if meeting.is_full:
-            st.badge(
-                "Ausgebucht – Warteliste offen", icon=":material/hourglass_top:", color="orange"
-            )
-        else:
-            st.badge("Anmeldung offen", icon=":material/how_to_reg:", color="green")
-    elif meeting.registration_state == RegistrationState.NOT_OPEN:
-        st.badge("Anmeldung bald möglich", icon=":material/schedule:", color="gray")
-    else:
-        st.badge("Anmeldung geschlossen", icon=":material/lock:", color="gray")
+            return ":orange-badge[:material/hourglass_top: Ausgebucht – Warteliste offen]"
+        return ":green-badge[:material/how_to_reg: Anmeldung offen]"
+    if meeting.registration_state == RegistrationState.NOT_OPEN:
+        return ":gray-badge[:material/schedule: Anmeldung bald möglich]"
+    return ":gray-badge[:material/lock: Anmeldung geschlossen]"
 
 
 def _submit_registration(meeting_id: int, form: FormState) -> None:
@@ -159,33 +159,39 @@ def _registration(meeting: MeetingView) -> None:
 
 
 def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
+    # One Markdown block for everything below the heading: a card is then four elements
+    # instead of a dozen, which keeps the page quick with many meetings.
+    label = "Themenfelder" if len(meeting.topic_fields) > 1 else "Themenfeld"
+    body = [f":small[:gray[{label}: {md_literal(' · '.join(meeting.topic_fields))}]]"]
+    if not past:
+        body.append(_status_badge(meeting, now))
+    if meeting.description:
+        body.append(md_literal(meeting.description))
+    if meeting.impulses:
+        items = []
+        for impulse in meeting.impulses:
+            who = impulse.presenter + (f" ({impulse.organisation})" if impulse.organisation else "")
+            items.append(f"- {md_literal(impulse.title)} – {md_literal(who)}")
+        body.append("**Impulse**\n\n" + "\n".join(items))
+    elif not past and not meeting.is_cancelled:
+        body.append(":small[:gray[Impulse werden noch gesammelt – bei Interesse gerne melden!]]")
+    if past and (meeting.documentation_url or meeting.documentation_text):
+        docs = "**Dokumentation**"
+        if meeting.documentation_text:
+            docs += "  \n" + md_literal(meeting.documentation_text)
+        body.append(docs)
     with st.container(border=True, key=f"meeting-{meeting.id}"):
         st.markdown(f"**{escape_md(meeting.time_label)}**")
         st.subheader(f"Thema: {escape_md(meeting.theme)}", anchor=False)
-        label = "Themenfelder" if len(meeting.topic_fields) > 1 else "Themenfeld"
-        st.caption(f"{label}: " + escape_md(" · ".join(meeting.topic_fields)))
-        if not past:
-            _status_badge(meeting, now)
-        literal(meeting.description)
-        if meeting.impulses:
-            st.markdown("**Impulse**")
-            for impulse in meeting.impulses:
-                who = impulse.presenter + (
-                    f" ({impulse.organisation})" if impulse.organisation else ""
-                )
-                literal(f"• {impulse.title} – {who}")
-        elif not past and not meeting.is_cancelled:
-            st.caption("Impulse werden noch gesammelt – bei Interesse gerne melden!")
+        st.markdown("\n\n".join(body))
+        if not meeting.impulses and not past and not meeting.is_cancelled:
             st.page_link(
                 "pages/impuls.py", label="Selbst einen Impuls anbieten", icon=":material/campaign:"
             )
-        if past and (meeting.documentation_url or meeting.documentation_text):
-            st.markdown("**Dokumentation**")
-            literal(meeting.documentation_text)
-            if meeting.documentation_url:
-                st.link_button(
-                    "Dokumentation öffnen", meeting.documentation_url, icon=":material/description:"
-                )
+        if past and meeting.documentation_url:
+            st.link_button(
+                "Dokumentation öffnen", meeting.documentation_url, icon=":material/description:"
+            )
         if not past and meeting.accepts_registrations(now):
             _registration(meeting)
 
@@ -245,9 +251,16 @@ if not past_total:
 for m in _past(url, key, 0, PAST_CARDS):
     _meeting_card(m, now=now, past=True)
 if past_total > PAST_CARDS:
-    with st.expander(f"Ältere Termine ({past_total - PAST_CARDS})"):
-        older = pager(past_total - PAST_CARDS, OLDER_PAGE, key="past")
-        for m in _past(url, key, PAST_CARDS + older, OLDER_PAGE):
-            st.markdown(f"**{escape_md(m.time_label)}** – {escape_md(m.theme)}")
-            if m.documentation_url:
-                st.link_button("Dokumentation", m.documentation_url, key=f"doc{m.id}")
+    older_box = lazy_expander(
+        f"Ältere Termine ({format_count(past_total - PAST_CARDS)})", "past.open"
+    )
+    if older_box is not None:
+        with older_box:
+            older = pager(past_total - PAST_CARDS, OLDER_PAGE, key="past")
+            lines = []
+            for m in _past(url, key, PAST_CARDS + older, OLDER_PAGE):
+                line = f"- **{escape_md(m.time_label)}** – {md_literal(m.theme)}"
+                if m.documentation_url:
+                    line += f" · [Dokumentation](<{quote(m.documentation_url, safe=URL_SAFE)}>)"
+                lines.append(line)
+            st.markdown("\n".join(lines))

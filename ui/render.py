@@ -15,6 +15,17 @@ def literal(text: str | None, *, muted: bool = False) -> None:
         st.text(text, width="stretch")
 
 
+def lazy_expander(label: str, key: str, *, open_anyway: bool = False, **kwargs):
+    """An expander whose content is built only while it is open (``None`` while closed).
+
+    Streamlit sends a closed expander's content too, and every input costs time on each
+    rerun; lists with a form per item (offers, the moderation queue) build the form only
+    for the item someone opens. ``open_anyway`` keeps it open, e.g. to show an error.
+    """
+    box = st.expander(label, expanded=open_anyway, key=key, on_change="rerun", **kwargs)
+    return box if (box.open or open_anyway) else None
+
+
 def field_error(errors: Mapping[str, str] | None, field: str) -> None:
     """The German message for ``field`` right below its input, if there is one."""
     if errors and field in errors:
@@ -31,3 +42,13 @@ _MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>:$&=\"'")
 def escape_md(text: str) -> str:
     """Backslash-escape Markdown (and Streamlit's :directives:) in our own headings."""
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def md_literal(text: str) -> str:
+    """Text as written, for a Markdown block: escaped, with its line breaks kept.
+
+    Lets one ``st.markdown`` show several pieces (heading, badge, description, list),
+    which Streamlit renders much faster than one element per piece.
+    """
+    lines = (line.strip() for line in text.replace("\r\n", "\n").split("\n"))
+    return "  \n".join(escape_md(line) for line in lines)

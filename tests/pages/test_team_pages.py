@@ -6,10 +6,17 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from stammtisch import impulses, suggestions
+from stammtisch import impulses, suggestions, topics
 from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope
-from stammtisch.models import Impulse, Meeting, ModerationState, Registration, Suggestion
+from stammtisch.models import (
+    Impulse,
+    ImpulseOffer,
+    Meeting,
+    ModerationState,
+    Registration,
+    Suggestion,
+)
 from tests import factories as f
 from tests.pages.conftest import SEED_NOW, texts
 
@@ -107,11 +114,49 @@ def test_accept_offer_on_page(make_organizer_app, app_db):
         )
     engine.dispose()
     at = make_organizer_app("pages/orga_impulse.py")
+    # The accept form is sent only once its expander is opened.
+    assert not at.text_input
+    at.session_state[f"accept.{oid}.open"] = True
+    at.run()
+    at.text_input(key=f"accept.{oid}.title").set_value("x")
+    at.button(key=f"accept.{oid}.go").click().run()
+    assert not at.exception
+    # The error stays next to the title, the form stays open with what was typed.
+    assert any("Titel" in e.value for e in at.error)
+    assert at.text_input(key=f"accept.{oid}.title").value == "x"
+    assert not _rows(app_db, Impulse)
+    at.text_input(key=f"accept.{oid}.title").set_value("Dorfladen Plus")
     at.button(key=f"accept.{oid}.go").click().run()
     assert not at.exception
     assert any("Angenommen" in s.value for s in at.success)
     [impulse] = _rows(app_db, Impulse)
     assert (impulse.meeting_id, impulse.title, impulse.offer_id) == (3, "Dorfladen Plus", oid)
+
+
+def test_offer_note_is_saved_and_shown(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    with session_scope(engine) as s:
+        oid = impulses.submit_impulse_offer(
+            session=s,
+            data=impulses.ImpulseOfferInput(
+                title="Dorfladen Plus",
+                description="Wie ein Dorfladen zum Treffpunkt wurde.",
+                name="Kim Beispiel",
+                email="kim@example.org",
+            ),
+            now=NOW,
+        )
+    engine.dispose()
+    at = make_organizer_app("pages/orga_impulse.py")
+    at.session_state[f"note.{oid}.open"] = True
+    at.run()
+    at.text_area(key=f"note.{oid}").input("Passt gut zum Termin im Frühjahr")
+    at.button(key=f"note.save.{oid}").click().run()
+    assert not at.exception
+    assert any("Interne Notiz: Passt gut" in c.value for c in at.caption)
+    [offer] = _rows(app_db, ImpulseOffer)
+    assert offer.internal_note == "Passt gut zum Termin im Frühjahr"
 
 
 def test_registrations_page_counts_promote_and_exports(make_organizer_app, app_db):
@@ -222,3 +267,37 @@ def test_moderation_queue_pages_through_long_lists(make_organizer_app, app_db):
     assert len(approve) == 2
     assert "Wartender Vorschlag Nummer 11" in texts(at)
     assert at.button(key="mod.pending.next").disabled
+
+
+def test_moderation_sets_topic_field_and_merges_from_the_opened_tools(make_organizer_app, app_db):
+    make_organizer_app()
+    engine = _engine(app_db)
+    with session_scope(engine) as s:
+        first = suggestions.submit_suggestion(
+            session=s, data=suggestions.SuggestionInput(text="Radwege im Revier"), now=NOW
+        )
+        second = suggestions.submit_suggestion(
+            session=s, data=suggestions.SuggestionInput(text="Radwege im Revier!"), now=NOW
+        )
+    engine.dispose()
+    at = make_organizer_app("pages/orga_moderation.py")
+    # The tools (two select boxes per suggestion) are built only once opened.
+    assert not at.selectbox
+    at.session_state[f"mod.tools.{first}.open"] = True
+    at.run()
+    with session_scope(_engine(app_db)) as s:
+        topic_id = topics.list_topic_fields(session=s)[1].id
+    at.selectbox(key=f"mod.field.{first}").set_value(topic_id).run()
+    at.button(key=f"mod.setfield.{first}").click().run()
+    assert not at.exception
+    engine = _engine(app_db)
+    with session_scope(engine) as s:
+        assert s.get(Suggestion, first).topic_field_id == topic_id
+    engine.dispose()
+    at.session_state[f"mod.tools.{second}.open"] = True
+    at.run()
+    at.selectbox(key=f"mod.merge.{second}").set_value(first).run()
+    at.button(key=f"mod.domerge.{second}").click().run()
+    assert not at.exception
+    rows = {r.id: r for r in _rows(app_db, Suggestion)}
+    assert rows[second].merged_into_id == first
