@@ -45,6 +45,79 @@ def _inflow(url: str, start: str | None, end: str | None) -> pd.DataFrame:
     )
 
 
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _frames(
+    url: str, start: str | None, end: str | None, field: int | None, now_key: str
+) -> dict[str, object]:
+    """Every table the page shows, shaped once per data version, filter and minute."""
+    stats = _stats(url, start, end, field)
+    frames: dict[str, object] = {"stats": stats}
+    if stats.empty:
+        return frames
+    stats = stats.assign(
+        Treffen=[
+            f"{format_day(t)} {th}"
+            for t, th in zip(stats["starts_at"], stats["theme"], strict=True)
+        ],
+        Termin=stats["starts_at"].dt.strftime("%d.%m.%y"),
+        Datum=stats["starts_at"].dt.tz_localize(None),
+    )
+    now = datetime.fromisoformat(now_key)
+    frames["stats"] = stats
+    frames["key_figures"] = analytics.key_figures(stats, now=now)
+    frames["status_long"] = stats.melt(
+        id_vars=["Treffen", "Termin", "Datum"],
+        value_vars=["confirmed", "waitlisted", "cancelled"],
+        var_name="Status",
+        value_name="Anmeldungen",
+    ).replace(
+        {"Status": {"confirmed": "bestätigt", "waitlisted": "Warteliste", "cancelled": "storniert"}}
+    )
+    frames["by_field"] = analytics.registrations_by_topic_field(stats).rename(
+        columns={
+            "topic_field": "Themenfeld",
+            "meetings": "Treffen",
+            "confirmed": "Bestätigt",
+            "waitlisted": "Warteliste",
+            "attended_total": "Teilgenommen",
+        }
+    )
+    past = stats[stats["starts_at"] <= pd.Timestamp(now)]
+    trend = past[["Treffen", "Datum", "confirmed", "attended_total", "no_show_rate"]].rename(
+        columns={
+            "confirmed": "angemeldet",
+            "attended_total": "teilgenommen",
+            "no_show_rate": "No-Show-Quote",
+        }
+    )
+    frames["trend"] = trend
+    frames["trend_long"] = trend.melt(
+        id_vars=["Treffen", "Datum"],
+        value_vars=["angemeldet", "teilgenommen"],
+        var_name="Reihe",
+        value_name="Personen",
+    )
+    novelty = stats[["Treffen", "Termin", "new", "returning"]].rename(
+        columns={"new": "neu", "returning": "wiederkehrend"}
+    )
+    frames["novelty"] = novelty
+    frames["novelty_long"] = novelty.melt(
+        id_vars=["Treffen", "Termin"], var_name="Art", value_name="Personen"
+    )
+    reach = stats[["Treffen", "Termin", *STATE_COLOURS]]
+    frames["reach"] = reach
+    frames["reach_long"] = reach.melt(
+        id_vars=["Treffen", "Termin"], var_name="Bundesland", value_name="Personen"
+    )
+    frames["demand"] = stats[stats["capacity"].notna()][
+        ["Treffen", "Termin", "demand", "capacity", "waitlisted"]
+    ].rename(columns={"demand": "Nachfrage", "capacity": "Plätze", "waitlisted": "Warteliste"})
+    frames["inflow"] = _inflow(url, start, end).rename(
+        columns={"month": "Monat", "kind": "Art", "count": "Anzahl"}
+    )
+    return frames
+
+
 with core.session() as s:
     organizers.require_organizer(s, actor)
     fields = topics.list_topic_fields(session=s)
@@ -73,9 +146,11 @@ if isinstance(period, tuple) and len(period) == 2:
 elif (isinstance(period, tuple) and len(period) == 1) or isinstance(period, date):
     st.caption("Bitte auch das Ende des Zeitraums wählen.")
 
-stats = _stats(url, start, end, field)
+now_key = core.now_key()
+frames = _frames(url, start, end, field, now_key)
+stats = frames["stats"]
 # Cached chart specs depend on the data, the filters and (past/future) the minute.
-charts_version = f"{url}|{start}|{end}|{field}|{core.now_key()}"
+charts_version = f"{url}|{start}|{end}|{field}|{now_key}"
 if stats.empty:
     st.info(
         "Für diese Auswahl gibt es noch keine Treffen. Sobald Treffen stattgefunden haben, "
@@ -84,15 +159,7 @@ if stats.empty:
     )
     st.stop()
 
-stats = stats.assign(
-    Treffen=[
-        f"{format_day(t)} {th}" for t, th in zip(stats["starts_at"], stats["theme"], strict=True)
-    ],
-    Termin=stats["starts_at"].dt.strftime("%d.%m.%y"),
-    Datum=stats["starts_at"].dt.tz_localize(None),
-)
-
-latest, figures = analytics.key_figures(stats, now=core.now())
+latest, figures = frames["key_figures"]
 if latest is None:
     st.info("Noch hat keines der ausgewählten Treffen stattgefunden.", icon=":material/schedule:")
 else:
@@ -115,14 +182,7 @@ else:
             help="Veränderung gegenüber dem Treffen davor",
         )
 
-status_long = stats.melt(
-    id_vars=["Treffen", "Termin", "Datum"],
-    value_vars=["confirmed", "waitlisted", "cancelled"],
-    var_name="Status",
-    value_name="Anmeldungen",
-).replace(
-    {"Status": {"confirmed": "bestätigt", "waitlisted": "Warteliste", "cancelled": "storniert"}}
-)
+status_long = frames["status_long"]
 block(
     "Anmeldungen je Treffen",
     lambda: (
@@ -140,15 +200,7 @@ block(
     version=charts_version,
 )
 
-by_field = analytics.registrations_by_topic_field(stats).rename(
-    columns={
-        "topic_field": "Themenfeld",
-        "meetings": "Treffen",
-        "confirmed": "Bestätigt",
-        "waitlisted": "Warteliste",
-        "attended_total": "Teilgenommen",
-    }
-)
+by_field = frames["by_field"]
 block(
     "Anmeldungen je Themenfeld",
     lambda: (
@@ -166,20 +218,7 @@ block(
     version=charts_version,
 )
 
-past = stats[stats["starts_at"] <= pd.Timestamp(core.now())]
-trend = past[["Treffen", "Datum", "confirmed", "attended_total", "no_show_rate"]].rename(
-    columns={
-        "confirmed": "angemeldet",
-        "attended_total": "teilgenommen",
-        "no_show_rate": "No-Show-Quote",
-    }
-)
-trend_long = trend.melt(
-    id_vars=["Treffen", "Datum"],
-    value_vars=["angemeldet", "teilgenommen"],
-    var_name="Reihe",
-    value_name="Personen",
-)
+trend, trend_long = frames["trend"], frames["trend_long"]
 block(
     "Teilnahme im Verlauf",
     lambda: alt.layer(
@@ -206,7 +245,7 @@ if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
         "no-show",
         lambda: (
             alt.Chart(no_show)
-            .mark_line(point=True, color="#D55E00")
+            .mark_line(point=alt.OverlayMarkDef(color="#D55E00"), color="#D55E00")
             .encode(
                 x=alt.X("Datum:T", title=None),
                 y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
@@ -217,10 +256,7 @@ if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
         charts_version,
     )
 
-novelty = stats[["Treffen", "Termin", "new", "returning"]].rename(
-    columns={"new": "neu", "returning": "wiederkehrend"}
-)
-novelty_long = novelty.melt(id_vars=["Treffen", "Termin"], var_name="Art", value_name="Personen")
+novelty, novelty_long = frames["novelty"], frames["novelty_long"]
 block(
     "Neue und wiederkehrende Teilnehmende",
     lambda: (
@@ -241,8 +277,7 @@ block(
     caption="Gezählt über eine pseudonyme Kennung – stimmt auch nach der Anonymisierung.",
 )
 
-reach = stats[["Treffen", "Termin", *STATE_COLOURS]]
-reach_long = reach.melt(id_vars=["Treffen", "Termin"], var_name="Bundesland", value_name="Personen")
+reach, reach_long = frames["reach"], frames["reach_long"]
 block(
     "Reichweite in den drei Ländern",
     lambda: (
@@ -261,9 +296,7 @@ block(
     caption="Bestätigte Anmeldungen nach Bundesland (freiwillige Angabe).",
 )
 
-demand = stats[stats["capacity"].notna()][
-    ["Treffen", "Termin", "demand", "capacity", "waitlisted"]
-].rename(columns={"demand": "Nachfrage", "capacity": "Plätze", "waitlisted": "Warteliste"})
+demand = frames["demand"]
 block(
     "Nachfrage und Plätze",
     lambda: alt.layer(
@@ -284,9 +317,7 @@ block(
     caption="Balken: bestätigt + Warteliste; Strich: Zahl der Plätze. Nur Treffen mit Platzgrenze.",
 )
 
-inflow = _inflow(url, start, end).rename(
-    columns={"month": "Monat", "kind": "Art", "count": "Anzahl"}
-)
+inflow = frames["inflow"]
 block(
     "Eingänge je Monat",
     lambda: (

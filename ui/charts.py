@@ -7,10 +7,55 @@ from collections.abc import Callable, Sequence
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+from ui.render import lazy_expander
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 STATUS_COLOURS = {"bestätigt": "#0072B2", "Warteliste": "#E69F00", "storniert": "#999999"}
+
+
+# German month and day names and number format on the axes ("Juli 2022", "1.000").
+GERMAN_LOCALE = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " €"]},
+    "time": {
+        "dateTime": "%A, der %e. %B %Y, %X",
+        "date": "%d.%m.%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+        "shortDays": ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
+        "months": [
+            "Januar",
+            "Februar",
+            "März",
+            "April",
+            "Mai",
+            "Juni",
+            "Juli",
+            "August",
+            "September",
+            "Oktober",
+            "November",
+            "Dezember",
+        ],
+        "shortMonths": [
+            "Jan",
+            "Feb",
+            "Mär",
+            "Apr",
+            "Mai",
+            "Jun",
+            "Jul",
+            "Aug",
+            "Sep",
+            "Okt",
+            "Nov",
+            "Dez",
+        ],
+    },
+}
 
 
 def topic_scale(names: Sequence[str]) -> alt.Scale:
@@ -32,7 +77,15 @@ def _spec(key: str, version: str, _build: Callable[[], alt.TopLevelMixin]):
     more than the query behind it; the spec only changes when the data does. ``version``
     must name everything the chart depends on: the data version and the page's filters.
     """
-    return _build().to_dict()
+    spec = _build().to_dict()
+    spec.setdefault("config", {})["locale"] = GERMAN_LOCALE
+    # Streamlit turns inline datasets into Arrow on every run unless they already are;
+    # converting once here keeps a warm dashboard run cheap.
+    spec["datasets"] = {
+        name: values if isinstance(values, bytes) else convert_anything_to_arrow_bytes(values)
+        for name, values in spec.get("datasets", {}).items()
+    }
+    return spec
 
 
 def chart(key: str, build: Callable[[], alt.TopLevelMixin], version: str) -> None:
@@ -61,7 +114,10 @@ def block(
         return
     if build is not None:
         chart(key, build, version)
-    with st.expander("Zahlen als Tabelle"):
+    numbers = lazy_expander("Zahlen als Tabelle", f"table.{key}.open")
+    if numbers is None:
+        return  # table and CSV are built only for someone who opens them
+    with numbers:
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button(
             "CSV herunterladen",

@@ -62,6 +62,14 @@ def test_dashboard_with_demo_data(make_organizer_app, app_db, monkeypatch):
     ):
         assert title in shown
     assert any("Demo-Daten" in w.value for w in at.sidebar.warning)
+    # Tables and CSV downloads are built only for the expander someone opens.
+    assert not at.dataframe and not at.get("download_button")
+    at.session_state["table.reichweite.open"] = True
+    at.run()
+    [table] = at.dataframe
+    assert list(table.value.columns)[:2] == ["Treffen", "Termin"] and len(table.value) > 3
+    [download] = at.get("download_button")
+    assert download.label == "CSV herunterladen"
     at.selectbox(key="dash.field").set_value(1).run()
     assert not at.exception
 
