@@ -33,8 +33,27 @@ meeting_id = st.selectbox(
 meeting = by_id[meeting_id]
 form = FormState("regadmin")
 
-with core.session() as s:
-    counts = registration_admin.counts(session=s, actor=actor, meeting_id=meeting_id)
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _counts(version: str, meeting_id: int, _actor) -> registration_admin.RegistrationCounts:
+    return core.read(registration_admin.counts, actor=_actor, meeting_id=meeting_id)
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _listing(
+    version: str, meeting_id: int, search: str, status: str | None, _actor
+) -> registration_admin.RegistrationPage:
+    return core.read(
+        registration_admin.list_registrations,
+        actor=_actor,
+        meeting_id=meeting_id,
+        search=search,
+        status=status,
+        limit=PAGE_SIZE,
+    )
+
+
+counts = _counts(core.cache_key(), meeting_id, actor)
 c = st.columns(4)
 c[0].metric("Bestätigt", counts.confirmed)
 c[1].metric("Warteliste", counts.waitlisted)
@@ -53,15 +72,7 @@ status = right.selectbox(
     format_func=lambda v: "alle" if v is None else STATUS_LABELS[v],
     key="reg.status",
 )
-with core.session() as s:
-    listing = registration_admin.list_registrations(
-        session=s,
-        actor=actor,
-        meeting_id=meeting_id,
-        search=search,
-        status=status,
-        limit=PAGE_SIZE,
-    )
+listing = _listing(core.cache_key(), meeting_id, search, status, actor)
 rows, total = listing.rows, listing.total
 st.caption(
     ("1 Anmeldung" if total == 1 else f"{total} Anmeldungen")

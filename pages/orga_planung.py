@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import datetime
 
 import altair as alt
@@ -14,9 +15,9 @@ from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
 from stammtisch.models import RegistrationState
 from ui import auth, core
-from ui.charts import block, topic_scale
+from ui.charts import block, chart, topic_scale
 from ui.forms import FormState
-from ui.render import form_error, literal
+from ui.render import escape_md, form_error, literal, md_literal
 
 actor = auth.require_organizer()
 now = core.now()
@@ -38,6 +39,12 @@ def _planning_data(url: str, now_key: str, _actor) -> tuple:
             analytics.coverage_by_quarter(session=s, now=moment),
             suggestions.list_public_suggestions(session=s, order="votes", limit=10),
         )
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _ranked(url: str, now_key: str, weights: tuple[float, ...], _actor) -> pd.DataFrame:
+    coverage = _planning_data(url, now_key, _actor)[2]
+    return analytics.rank_topic_fields(coverage, analytics.Weights(*weights))
 
 
 with core.session() as s:
@@ -105,27 +112,34 @@ with st.expander("Gewichte", expanded=False):
         attendance=c1.slider("bisherige Teilnahme", 0.0, 3.0, 0.5, 0.25, key="w.att"),
         time_since=c2.slider("lange nicht dran", 0.0, 3.0, 1.5, 0.25, key="w.time"),
     )
-ranked = analytics.rank_topic_fields(coverage, weights)
+ranked = _ranked(core.cache_key(), core.now_key(now), astuple(weights), actor)
 if ranked.empty:
     st.info("Noch keine Themenfelder.", icon=":material/category:")
 else:
     chart_data = ranked[["topic_field", "score"]].rename(
         columns={"topic_field": "Themenfeld", "score": "Punkte"}
     )
-    st.altair_chart(
-        alt.Chart(chart_data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-            x=alt.X("Punkte:Q", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("Themenfeld:N", scale=topic_scale(field_names), legend=None),
-            tooltip=["Themenfeld", "Punkte"],
+    chart(
+        "ranking",
+        lambda: (
+            alt.Chart(chart_data)
+            .mark_bar()
+            .encode(
+                y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+                x=alt.X("Punkte:Q", scale=alt.Scale(domain=[0, 100])),
+                color=alt.Color("Themenfeld:N", scale=topic_scale(field_names), legend=None),
+                tooltip=["Themenfeld", "Punkte"],
+            )
         ),
-        width="stretch",
+        version=f"{core.cache_key()}|{core.now_key(now)}|{astuple(weights)}",
     )
-    for rank, row in enumerate(ranked.itertuples(), start=1):
-        st.markdown(f"**{rank}. {row.topic_field}** – {row.score:.0f} Punkte")
-        st.caption(row.reason)
+    st.markdown(
+        "\n\n".join(
+            f"**{rank}. {escape_md(row.topic_field)}** – {row.score:.0f} Punkte  \n"
+            f":small[:gray[{md_literal(row.reason)}]]"
+            for rank, row in enumerate(ranked.itertuples(), start=1)
+        )
+    )
 
 st.header("Nächstes Treffen entwerfen", anchor=False)
 form = FormState("draft")
