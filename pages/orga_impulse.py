@@ -11,7 +11,7 @@ from stammtisch.offer_review import OFFER_STATE_LABELS, AcceptInput
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
-from ui.render import escape_md, field_error, form_error, lazy_expander, literal
+from ui.render import field_error, form_error, lazy_expander, text_block
 
 actor = auth.require_organizer()
 st.title("Impuls-Angebote")
@@ -84,23 +84,22 @@ for offer in offers:
     offer_form = _offer_form(offer.id)
     errors = offer_form.errors
     with st.container(border=True, key=f"offer-{offer.id}"):
-        st.caption(
-            f"Eingegangen am {format_day(offer.created_at)} · "
-            f"{OFFER_STATE_LABELS[OfferState(offer.state)]}"
-        )
-        literal(offer.title)
-        literal(offer.description)
-        person = offer.name + (f", {offer.organisation}" if offer.organisation else "")
-        literal(f"{person} – {offer.email}")
         wishes = []
         if offer.topic_field_name:
             wishes.append(f"Themenfeld: {offer.topic_field_name}")
         if offer.preferred_meeting_theme:
             wishes.append(f"Wunschtermin: {offer.preferred_meeting_theme}")
-        if wishes:
-            st.caption(" · ".join(wishes))
         if offer.internal_note:
-            st.caption("Interne Notiz: " + escape_md(offer.internal_note))
+            wishes.append(f"Interne Notiz: {offer.internal_note}")
+        person = offer.name + (f", {offer.organisation}" if offer.organisation else "")
+        text_block(
+            offer.title,
+            offer.description,
+            f"{person} – {offer.email}",
+            meta=f"Eingegangen am {format_day(offer.created_at)} · "
+            f"{OFFER_STATE_LABELS[OfferState(offer.state)]}",
+            note=" · ".join(wishes) or None,
+        )
         form_error(errors)
         current = OfferState(offer.state)
         cols = st.columns(2)

@@ -11,7 +11,7 @@ from stammtisch.suggestions import STATE_LABELS
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
-from ui.render import form_error, lazy_expander, literal
+from ui.render import form_error, lazy_expander, text_block
 
 actor = auth.require_organizer()
 st.title("Vorschläge prüfen")
@@ -47,11 +47,12 @@ if not pending:
 targets = {item.id: item for item in [*approved, *pending]}
 for item in pending:
     with st.container(border=True, key=f"mod-{item.id}"):
-        st.caption(
-            f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
-            f"{item.topic_field_name or 'ohne Themenfeld'} · {format_day(item.created_at)}"
+        text_block(
+            item.text,
+            meta=f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
+            f"{item.topic_field_name or 'ohne Themenfeld'} · {format_day(item.created_at)}",
+            note=f"von {item.author_name}" if item.author_name else None,
         )
-        literal(item.text + (f"\n\nvon {item.author_name}" if item.author_name else ""))
         c1, c2 = st.columns(2)
         c1.button(
             "Veröffentlichen",
@@ -132,12 +133,12 @@ if not listed:
     st.caption("Keine Vorschläge in diesem Zustand.")
 for item in listed:
     with st.container(border=True):
-        st.caption(
-            f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
+        text_block(
+            item.text,
+            meta=f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
             f"{item.topic_field_name or 'ohne Themenfeld'} · {item.votes} Stimmen · "
-            f"{format_day(item.created_at)}"
+            f"{format_day(item.created_at)}",
         )
-        literal(item.text)
         if item.state == ModerationState.APPROVED:
             st.button(
                 "Zurückziehen (ablehnen)",

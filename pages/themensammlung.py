@@ -14,7 +14,7 @@ from stammtisch.models import SUGGESTION_KIND_LABELS, SuggestionKind
 from stammtisch.suggestions import SuggestionView
 from ui import core, layout
 from ui.forms import FormState
-from ui.render import form_error, literal
+from ui.render import form_error, literal, text_block
 
 ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
 PER_FIELD = 5  # shown per topic field at first
@@ -176,14 +176,16 @@ for group in ordered_groups:
     for item in groups[group]:
         with st.container(border=True, key=f"suggestion-{item.id}"):
             kind = SUGGESTION_KIND_LABELS.get(item.kind, item.kind)
-            st.caption(f"{kind} · {format_day(item.created_at)}")
-            literal(item.text)
-            if item.author_name:
-                st.caption("Eingereicht von")
-                literal(item.author_name)
+            text_block(
+                item.text,
+                meta=f"{kind} · {format_day(item.created_at)}",
+                note=f"Eingereicht von {item.author_name}" if item.author_name else None,
+            )
             already = item.id in voted
             st.button(
-                f"+1 ({item.votes})" if not already else f"Unterstützt ({item.votes})",
+                f"+1 ({format_count(item.votes)})"
+                if not already
+                else f"Unterstützt ({format_count(item.votes)})",
                 key=f"vote-{item.id}",
                 on_click=_vote,
                 args=(item.id,),

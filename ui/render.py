@@ -52,3 +52,21 @@ def md_literal(text: str) -> str:
     """
     lines = (line.strip() for line in text.replace("\r\n", "\n").split("\n"))
     return "  \n".join(escape_md(line) for line in lines)
+
+
+def md_small(text: str) -> str:
+    """Muted small print inside a Markdown block (like ``st.caption``)."""
+    return f":small[:gray[{md_literal(' '.join(text.split()))}]]"
+
+
+def text_block(*parts: str | None, meta: str | None = None, note: str | None = None) -> None:
+    """Visitor text as one Markdown element: a muted line above, the text, a muted note.
+
+    The text is shown exactly as written (escaped, line breaks kept). One element instead
+    of three or four keeps long lists quick.
+    """
+    lines = [md_small(meta)] if meta else []
+    lines += [md_literal(part) for part in parts if part]
+    if note:
+        lines.append(md_small(note))
+    st.markdown("\n\n".join(lines))

@@ -91,14 +91,16 @@ def test_approved_suggestions_listed_literally_and_sortable(make_app, app_db):
         app_db, "**fett** <b>x</b> [link](javascript:alert(1))", "Zweiter Vorschlag"
     )
     at = make_app(THEMEN)
-    assert "**fett** <b>x</b> [link](javascript:alert(1))" in [t.value for t in at.text]
-    assert all("fett" not in m.value for m in at.markdown)
+    # Shown as written: every Markdown character escaped, so no bold, HTML or link.
+    escaped = r"\*\*fett\*\* \<b\>x\</b\> \[link\]\(javascript\:alert\(1\)\)"
+    assert any(escaped in m.value for m in at.markdown)
+    assert "**fett** <b>x</b> [link](javascript:alert(1))" in texts(at)
     at.button(key=f"vote-{first}").click().run()
     assert at.button(key=f"vote-{first}").label == "Unterstützt (1)"
     assert at.button(key=f"vote-{first}").disabled
     at.segmented_control(key="suggest.order").set_value("newest").run()
-    order = [t.value for t in at.text if t.value in ("Zweiter Vorschlag",) or "fett" in t.value]
-    assert order[0] == "Zweiter Vorschlag"
+    order = [m.value for m in at.markdown if "Zweiter Vorschlag" in m.value or "fett" in m.value]
+    assert "Zweiter Vorschlag" in order[0] and "fett" in order[1]
     assert [r.votes for r in _rows(app_db, Suggestion) if r.id == first] == [1]
     assert second
 

@@ -90,7 +90,7 @@ def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
         )
     engine.dispose()
     at = make_organizer_app("pages/orga_moderation.py")
-    assert "**fett** <b>x</b> Seen im Revier" in [t.value for t in at.text]
+    assert any(r"\*\*fett\*\* \<b\>x\</b\> Seen im Revier" in m.value for m in at.markdown)
     at.button(key=f"mod.approve.{sid}").click().run()
     assert not at.exception
     assert [s.state for s in _rows(app_db, Suggestion)] == [ModerationState.APPROVED]
@@ -154,7 +154,7 @@ def test_offer_note_is_saved_and_shown(make_organizer_app, app_db):
     at.text_area(key=f"note.{oid}").input("Passt gut zum Termin im Frühjahr")
     at.button(key=f"note.save.{oid}").click().run()
     assert not at.exception
-    assert any("Interne Notiz: Passt gut" in c.value for c in at.caption)
+    assert "Interne Notiz: Passt gut zum Termin im Frühjahr" in texts(at)
     [offer] = _rows(app_db, ImpulseOffer)
     assert offer.internal_note == "Passt gut zum Termin im Frühjahr"
 
