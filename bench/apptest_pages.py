@@ -40,7 +40,7 @@ ORGANIZER = [
     "pages/orga_protokoll.py",
 ]
 BARE = "import streamlit as st\nst.write('Hallo')\n"
-WARM_RUNS = 5
+WARM_RUNS = 9
 
 
 def _timed(at: AppTest) -> float:

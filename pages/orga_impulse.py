@@ -30,13 +30,24 @@ state = (
 
 PAGE_SIZE = 20
 ACCEPT_FIELDS = ("meeting_id", "title", "presenter", "organisation", "description")
-with core.session() as s:
-    total = offer_review.count_offers(session=s, actor=actor, state=state)
-offset = pager(total, PAGE_SIZE, key=f"offers.{state}")
-with core.session() as s:
-    offers = offer_review.list_offers(
-        session=s, actor=actor, state=state, limit=PAGE_SIZE, offset=offset
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _count(version: str, state: str, _actor) -> int:
+    return core.read(offer_review.count_offers, actor=_actor, state=state)
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _offers(version: str, state: str, offset: int, _actor) -> list:
+    return core.read(
+        offer_review.list_offers, actor=_actor, state=state, limit=PAGE_SIZE, offset=offset
     )
+
+
+version = core.cache_key()
+total = _count(version, state, actor)
+offset = pager(total, PAGE_SIZE, key=f"offers.{state}")
+offers = _offers(version, state, offset, actor)
 
 
 def _upcoming() -> dict[int, meetings.MeetingView]:

@@ -33,15 +33,33 @@ def _merge_targets(version: str, _actor) -> list:
 LIST_PAGE = 20
 
 form_error(form.errors)
-with core.session() as s:
-    waiting = moderation.count_suggestions(session=s, actor=actor, state=ModerationState.PENDING)
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _count(version: str, state: str, _actor) -> int:
+    return core.read(moderation.count_suggestions, actor=_actor, state=state)
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _list(version: str, state: str, limit: int, offset: int, _actor) -> list:
+    return core.read(
+        moderation.list_suggestions, actor=_actor, state=state, limit=limit, offset=offset
+    )
+
+
+@st.cache_data(ttl=3600, max_entries=20, show_spinner=False)
+def _fields(version: str) -> dict[int, str]:
+    return {tf.id: tf.name for tf in core.read(topics.list_topic_fields)}
+
+
+version = core.cache_key()
+waiting = _count(version, ModerationState.PENDING, actor)
 st.header(f"Wartet auf Prüfung ({waiting})", anchor=False)
 offset = pager(waiting, PENDING_PAGE, key="mod.pending")
-with core.session() as s:
-    pending = moderation.list_suggestions(session=s, actor=actor, limit=PENDING_PAGE, offset=offset)
-    # Merge targets: the published suggestions (newest first) and the others waiting.
-    approved = _merge_targets(core.cache_key(), actor)
-    fields = {tf.id: tf.name for tf in topics.list_topic_fields(session=s)}
+pending = _list(version, ModerationState.PENDING, PENDING_PAGE, offset, actor)
+# Merge targets: the published suggestions (newest first) and the others waiting.
+approved = _merge_targets(version, actor)
+fields = _fields(version)
 if not pending:
     st.success("Alles geprüft – nichts wartet.", icon=":material/done_all:")
 targets = {item.id: item for item in [*approved, *pending]}
@@ -122,13 +140,9 @@ state = (
     )
     or ModerationState.APPROVED.value
 )
-with core.session() as s:
-    in_state = moderation.count_suggestions(session=s, actor=actor, state=state)
+in_state = _count(version, state, actor)
 list_offset = pager(in_state, LIST_PAGE, key=f"mod.list.{state}")
-with core.session() as s:
-    listed = moderation.list_suggestions(
-        session=s, actor=actor, state=state, limit=LIST_PAGE, offset=list_offset
-    )
+listed = _list(version, state, LIST_PAGE, list_offset, actor)
 if not listed:
     st.caption("Keine Vorschläge in diesem Zustand.")
 for item in listed:
