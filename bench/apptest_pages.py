@@ -89,6 +89,7 @@ def main() -> None:
     # The bare page again at the end: the machine may have changed speed meanwhile.
     again = _measure(bare)
     results["bare"]["warm_ms"] = statistics.median([results["bare"]["warm_ms"], again["warm_ms"]])
+    results["bare"]["warm_runs"] = WARM_RUNS
     json.dump(results, sys.stdout)
 
 

@@ -257,9 +257,10 @@ def part_apptest(report: Report, urls: dict[str, str], timeout: float) -> None:
         )
     if not large or not small:
         report.check("AppTest worker completed on both databases", False)
+    runs = (large.get("bare") or {}).get("warm_runs", "several")
     text = (
         "## 1. Page script runs (AppTest)\n\n"
-        "Warm run = median of 5 reruns of the page with data caches filled; cold = first run "
+        f"Warm run = median of {runs} reruns of the page with data caches filled; cold = first run "
         "after `st.cache_data.clear()`. Ratios against the bare one-line page measured in "
         "the large run.\n\n"
         + table(

@@ -8,6 +8,7 @@ writers queue behind the busy timeout instead of deciding on the same stale snap
 
 from __future__ import annotations
 
+import functools
 import logging
 import unicodedata
 from collections.abc import Iterator
@@ -146,10 +147,15 @@ DATA_VERSION_KEY = "data_version"
 
 def bump_data_version(session: Session) -> None:
     """Mark that data changed (last statement before commit: the row lock is brief)."""
+    session.connection().execute(_bump_statement())
+
+
+@functools.cache
+def _bump_statement():
     from stammtisch.models import SiteSetting
 
     table = SiteSetting.__table__
-    session.execute(
+    return (
         update(table)
         .where(table.c.key == DATA_VERSION_KEY)
         .values(value=cast(cast(table.c.value, Integer) + 1, Text))

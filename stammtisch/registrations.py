@@ -19,14 +19,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, exists, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from stammtisch.db import write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.models import (
-    ACTIVE_REGISTRATION,
     Attendance,
     FederalState,
     Meeting,
@@ -105,9 +104,11 @@ def participant_key(session: Session, normalized_email: str) -> str:
     salt = session.get(SiteSetting, "participant_salt")
     if salt is None:
         raise RuntimeError("participant_salt missing: run the migrations")
-    return hmac.new(
-        salt.value.encode(), email_key(normalized_email).encode(), hashlib.sha256
-    ).hexdigest()
+    return _pseudonym(salt.value, email_key(normalized_email))
+
+
+def _pseudonym(salt: str, key: str) -> str:
+    return hmac.new(salt.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
 def validate_registration(data: RegistrationInput) -> dict:
@@ -172,7 +173,8 @@ def _waitlist_position(session: Session, registration: Registration) -> int | No
     return ahead + 1
 
 
-def _registration_closed_reason(meeting: Meeting, now: datetime) -> str | None:
+def _registration_closed_reason(meeting, now: datetime) -> str | None:
+    """Why ``meeting`` (a :class:`Meeting` or a row with its columns) takes no one now."""
     if meeting.status == MeetingStatus.CANCELLED:
         return "Dieser Termin wurde abgesagt."
     if meeting.status == MeetingStatus.HELD or meeting.ends_at <= now:
@@ -213,6 +215,37 @@ def fill_free_places(session: Session, meeting: Meeting) -> list[int]:
     return promoted
 
 
+# The statements of ``register``, built once: the hot path of a popular meeting runs
+# them under the meeting's lock, so they skip per-call statement building and the ORM.
+_REG = Registration.__table__
+_MEETING = Meeting.__table__
+_SETTING = SiteSetting.__table__
+_LOCK_FOR_REGISTER = (
+    select(
+        _MEETING.c.status,
+        _MEETING.c.ends_at,
+        _MEETING.c.registration_state,
+        _MEETING.c.capacity,
+        _MEETING.c.online_link,
+    )
+    .where(_MEETING.c.id == bindparam("meeting_id"))
+    .with_for_update()
+)
+# After the lock (a fresh snapshot on PostgreSQL): places taken, people waiting, whether
+# this address is already active (the partial unique index answers), and the salt.
+_PLACES_FOR_REGISTER = select(
+    func.count().filter(_REG.c.status == RegistrationStatus.CONFIRMED.value),
+    func.count().filter(_REG.c.status == RegistrationStatus.WAITLISTED.value),
+    exists().where(
+        _REG.c.meeting_id == bindparam("meeting_id"),
+        _REG.c.email_normalized == bindparam("key"),
+        _REG.c.status != RegistrationStatus.CANCELLED.value,
+    ),
+    select(_SETTING.c.value).where(_SETTING.c.key == "participant_salt").scalar_subquery(),
+).where(_REG.c.meeting_id == bindparam("meeting_id"))
+_INSERT_REGISTRATION = insert(_REG).returning(_REG.c.id)
+
+
 def register(
     *, session: Session, meeting_id: int, data: RegistrationInput, now: datetime
 ) -> RegistrationReceipt:
@@ -223,63 +256,57 @@ def register(
     """
     values = validate_registration(data)
     token = secrets.token_urlsafe(TOKEN_BYTES)
+    key = email_key(values["email"])
+    row = {
+        "meeting_id": meeting_id,
+        "name": values["name"],
+        "email": values["email"],
+        "email_normalized": key,
+        "organisation": values["organisation"],
+        "federal_state": values["federal_state"],
+        "consent_at": now,
+        "token_hash": hash_token(token),
+        "attendance": Attendance.UNKNOWN.value,
+        "created_at": now,
+    }
     try:
         with write_transaction(session):
-            meeting = lock_meeting(session, meeting_id)
+            conn = session.connection()
+            meeting = conn.execute(_LOCK_FOR_REGISTER, {"meeting_id": meeting_id}).first()
+            if meeting is None:
+                raise NotFound("Diesen Termin gibt es nicht.")
             reason = _registration_closed_reason(meeting, now)
             if reason:
                 raise ValidationError.single(FORM, reason)
-            key = email_key(values["email"])
-            existing = session.exec(
-                select(Registration.id).where(
-                    Registration.meeting_id == meeting_id,
-                    Registration.email_normalized == key,
-                    col(Registration.status).in_(ACTIVE_REGISTRATION),
-                )
-            ).first()
-            if existing is not None:
-                raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
-            confirmed, waiting = session.exec(
-                select(
-                    func.count().filter(Registration.status == RegistrationStatus.CONFIRMED),
-                    func.count().filter(Registration.status == RegistrationStatus.WAITLISTED),
-                ).where(Registration.meeting_id == meeting_id)
+            confirmed, waiting, exists_, salt = conn.execute(
+                _PLACES_FOR_REGISTER, {"meeting_id": meeting_id, "key": key}
             ).one()
+            if exists_:
+                raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
+            if salt is None:
+                raise RuntimeError("participant_salt missing: run the migrations")
             has_place = meeting.capacity is None or confirmed < meeting.capacity
             status = (
                 RegistrationStatus.CONFIRMED
                 if has_place and waiting == 0
                 else RegistrationStatus.WAITLISTED
             )
-            registration = Registration(
-                meeting_id=meeting_id,
-                name=values["name"],
-                email=values["email"],
-                email_normalized=key,
-                organisation=values["organisation"],
-                federal_state=values["federal_state"],
-                consent_at=now,
-                status=status,
-                token_hash=hash_token(token),
-                attendance=Attendance.UNKNOWN,
-                participant_key=participant_key(session, values["email"]),
-                created_at=now,
-            )
-            session.add(registration)
-            session.flush()
-            receipt = RegistrationReceipt(
-                registration_id=registration.id,
-                meeting_id=meeting_id,
-                token=token,
-                status=status,
-                # Newest on the list: everybody waiting so far is ahead.
-                waitlist_position=waiting + 1 if status == RegistrationStatus.WAITLISTED else None,
-                online_link=meeting.online_link if status == RegistrationStatus.CONFIRMED else None,
-            )
+            registration_id = conn.execute(
+                _INSERT_REGISTRATION,
+                {**row, "status": status.value, "participant_key": _pseudonym(salt, key)},
+            ).scalar_one()
     except IntegrityError as exc:
         # The partial unique index is the last line of defence for the duplicate rule.
         raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE) from exc
-    return receipt
+    return RegistrationReceipt(
+        registration_id=registration_id,
+        meeting_id=meeting_id,
+        token=token,
+        status=status,
+        # Newest on the list: everybody waiting so far is ahead.
+        waitlist_position=waiting + 1 if status == RegistrationStatus.WAITLISTED else None,
+        online_link=meeting.online_link if status == RegistrationStatus.CONFIRMED else None,
+    )
 
 
 def _by_token(session: Session, token: str, *, lock: bool = False) -> Registration | None:
