@@ -221,10 +221,17 @@ if not upcoming:
     st.page_link("pages/themensammlung.py", label="Zur Themensammlung", icon=":material/lightbulb:")
 for m in upcoming:
     _meeting_card(m, now=now, past=False)
-if upcoming:
-    with st.expander(
-        "Alle Termine im eigenen Kalender abonnieren", icon=":material/calendar_month:"
-    ):
+calendar_box = (
+    lazy_expander(
+        "Alle Termine im eigenen Kalender abonnieren",
+        "calendar.open",
+        icon=":material/calendar_month:",
+    )
+    if upcoming
+    else None
+)
+if calendar_box is not None:
+    with calendar_box:
         st.caption(
             "Diese Adresse in Outlook, Thunderbird oder im Kalender des Telefons als "
             "Internetkalender (Abonnement) hinzufügen. Neue Termine erscheinen dann von selbst; "

@@ -30,9 +30,23 @@ def test_dashboard_without_any_meeting_in_range(make_organizer_app, monkeypatch,
     from datetime import date
 
     at = make_organizer_app("pages/orga_dashboard.py")
+    assert at.selectbox(key="dash.span").value == "year"
+    at.selectbox(key="dash.span").set_value("custom").run()
+    assert "Bitte Anfang und Ende des Zeitraums wählen" in texts(at)
     at.date_input(key="dash.period").set_value((date(2030, 1, 1), date(2030, 12, 31))).run()
     assert not at.exception
     assert "Für diese Auswahl gibt es noch keine Treffen" in texts(at)
+
+
+def test_dashboard_shows_everything_when_the_last_year_had_no_meeting(
+    make_organizer_app, monkeypatch
+):
+    monkeypatch.setenv("STAMMTISCH_NOW", "2026-11-25T12:00:00+01:00")
+    at = make_organizer_app("pages/orga_dashboard.py")
+    assert not at.exception, at.exception
+    # The seed's meetings are years old: the page starts with all of them.
+    assert at.selectbox(key="dash.span").value == "all"
+    assert "Letztes Treffen" in texts(at)
 
 
 def test_dashboard_with_demo_data(make_organizer_app, app_db, monkeypatch):
@@ -52,19 +66,30 @@ def test_dashboard_with_demo_data(make_organizer_app, app_db, monkeypatch):
         "Neu dabei",
         "Nicht aus Sachsen",
     ]
-    shown = texts(at)
-    for title in (
-        "Anmeldungen je Treffen",
-        "Teilnahme im Verlauf",
-        "Reichweite in den drei Ländern",
-        "Eingänge je Monat",
-        "Neue und wiederkehrende Teilnehmende",
-    ):
-        assert title in shown
+    # A year of meetings by default; the charts of the open tab only.
+    assert at.selectbox(key="dash.span").value == "year"
+    assert "Treffen ab 25.11.2025, geplante eingeschlossen." in texts(at)
+    charts = {
+        "Anmeldungen": ["Anmeldungen je Treffen", "Anmeldungen je Themenfeld"],
+        "Teilnahme": ["Teilnahme im Verlauf", "Neue und wiederkehrende Teilnehmende"],
+        "Reichweite": ["Reichweite in den drei Ländern"],
+        "Eingänge": ["Eingänge je Monat"],
+    }
+    for tab, titles in charts.items():
+        if tab != "Anmeldungen":
+            at.session_state["dash.tab"] = tab
+            at.run()
+        assert not at.exception, at.exception
+        shown = [h.value for h in at.subheader]
+        for other, other_titles in charts.items():
+            for title in other_titles:
+                assert (title in shown) == (other == tab), (tab, title)
+        assert len(at.get("vega_lite_chart")) >= len(titles)
     assert any("Demo-Daten" in w.value for w in at.sidebar.warning)
     # Tables and CSV downloads are built only for the expander someone opens.
     assert not at.dataframe and not at.get("download_button")
     at.session_state["table.reichweite.open"] = True
+    at.session_state["dash.tab"] = "Reichweite"
     at.run()
     [table] = at.dataframe
     assert list(table.value.columns)[:2] == ["Treffen", "Termin"] and len(table.value) > 3
@@ -72,6 +97,11 @@ def test_dashboard_with_demo_data(make_organizer_app, app_db, monkeypatch):
     assert download.label == "CSV herunterladen"
     at.selectbox(key="dash.field").set_value(1).run()
     assert not at.exception
+    [table] = at.dataframe
+    year = len(table.value)
+    at.selectbox(key="dash.span").set_value("all").run()
+    [table] = at.dataframe
+    assert not at.exception and len(table.value) > year
 
 
 def test_planning_ranks_and_drafts_a_meeting(make_organizer_app, app_db, monkeypatch):

@@ -71,3 +71,15 @@ def test_older_past_meetings_are_built_only_when_opened_and_page_through(make_ap
     at.button(key="past.next").click().run()
     lines = [m.value for m in at.markdown if "Altes Treffen 01" in m.value]
     assert lines and "[Dokumentation](<https://example.org/doku%20%282021%29>)" in lines[0]
+
+
+def test_calendar_subscription_address_once_opened(make_app):
+    at = make_app()
+    # The address block (and the browser code for it) is built only on request.
+    assert not at.code
+    at.session_state["calendar.open"] = True
+    at.run()
+    assert not at.exception, at.exception
+    [address] = at.code
+    assert address.value.endswith("/kalender.ics")
+    assert "Internetkalender (Abonnement)" in texts(at)
