@@ -5,13 +5,18 @@ are neither listed nor reachable by URL for anyone else; each page and every org
 service checks the login again.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import auth, core, layout
 
+FAVICON = Path(__file__).parent / "ui" / "favicon.png"
+
 st.set_page_config(
     page_title="Strukturwandel-Stammtisch",
-    page_icon=":material/forum:",
+    # A local file: a Material icon here would make every browser fetch it from Google.
+    page_icon=str(FAVICON),
     layout="centered",
     menu_items={"Get help": None, "Report a bug": None, "About": None},
 )
