@@ -76,11 +76,13 @@ else:
 pages[""] = hidden
 
 nav = st.navigation(pages, expanded=True)
-# Long German page titles ("Themensammlung") must not break mid-word on a phone.
+# Long German page titles ("Themensammlung") must not break mid-word on a phone; the
+# suggestion form's honeypot field stays out of sight (people never fill it in).
 st.html(
     "<style>@media (max-width: 640px) {"
     " h1 { font-size: 2rem !important; } h2 { font-size: 1.5rem !important; }"
-    " h3 { font-size: 1.25rem !important; } }</style>"
+    " h3 { font-size: 1.25rem !important; } }"
+    " .st-key-suggest-website { position: absolute; left: -10000px; height: 0; }</style>"
 )
 layout.sidebar(organizer)
 nav.run()

@@ -107,8 +107,6 @@ form = FormState("suggest")
 errors = form.errors
 if form.result is not None and not errors:
     st.success("Danke – wird nach kurzer Prüfung veröffentlicht.", icon=":material/check_circle:")
-# The honeypot is hidden from people (and screen readers skip it: it has no visible label).
-st.html("<style>.st-key-suggest-website{position:absolute;left:-10000px;height:0;}</style>")
 with st.form("suggest.form"):
     form.field(
         st.text_area,
@@ -133,6 +131,7 @@ with st.form("suggest.form"):
         format_func=lambda i: "weiß nicht" if i is None else field_names[i],
     )
     form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
+    # The honeypot: app.py's style moves it out of sight (no visible label either).
     with st.container(key="suggest-website"):
         st.text_input("Website", key=form.widget_key("website"), label_visibility="collapsed")
     form_error(errors)

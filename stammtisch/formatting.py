@@ -61,6 +61,7 @@ def format_timestamp(instant: datetime) -> str:
     )
 
 
+@_memo
 def format_count(value: int) -> str:
     """'180.020' (German grouping, via Babel)."""
     return format_decimal(value, locale=LOCALE)

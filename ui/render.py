@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 import streamlit as st
 
@@ -36,12 +38,12 @@ def form_error(errors: Mapping[str, str] | None) -> None:
     field_error(errors, FORM)
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>:$&=\"'")
+_MD_SPECIAL = re.compile(r"""([\\`*_{}\[\]()#+\-.!|~<>:$&="'])""")
 
 
 def escape_md(text: str) -> str:
     """Backslash-escape Markdown (and Streamlit's :directives:) in our own headings."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def md_literal(text: str) -> str:
@@ -65,8 +67,14 @@ def text_block(*parts: str | None, meta: str | None = None, note: str | None = N
     The text is shown exactly as written (escaped, line breaks kept). One element instead
     of three or four keeps long lists quick.
     """
+    st.markdown(_text_block_markdown(tuple(part for part in parts if part), meta, note))
+
+
+@lru_cache(maxsize=2048)
+def _text_block_markdown(parts: tuple[str, ...], meta: str | None, note: str | None) -> str:
+    # Long lists show the same texts on every rerun: escape each one once.
     lines = [md_small(meta)] if meta else []
-    lines += [md_literal(part) for part in parts if part]
+    lines += [md_literal(part) for part in parts]
     if note:
         lines.append(md_small(note))
-    st.markdown("\n\n".join(lines))
+    return "\n\n".join(lines)

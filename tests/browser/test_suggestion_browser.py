@@ -19,6 +19,9 @@ def test_send_a_suggestion(seed_app, page):
     page.goto(seed_app + "/themensammlung")
     page.get_by_text("Vorschlag einreichen").wait_for(timeout=30_000)
     wait_idle(page)
+    # The honeypot field is in the form but out of sight, left of the page.
+    trap = page.locator(".st-key-suggest-website input").bounding_box()
+    assert trap is not None and trap["x"] + trap["width"] < 0
     page.get_by_role("textbox", name="Ihr Vorschlag").fill(
         "Wie gelingt Jugendbeteiligung auf dem Dorf?"
     )
