@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, insert
+from sqlalchemy import and_, bindparam, case, func, insert, literal_column
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -216,7 +216,8 @@ def fill_free_places(session: Session, meeting: Meeting) -> list[int]:
 
 
 # The statements of ``register``, built once: the hot path of a popular meeting runs
-# them under the meeting's lock, so they skip per-call statement building and the ORM.
+# them under the meeting's lock, so they skip per-call statement building and the ORM,
+# and the lock is held for two statements and the commit.
 _REG = Registration.__table__
 _MEETING = Meeting.__table__
 _SETTING = SiteSetting.__table__
@@ -227,23 +228,55 @@ _LOCK_FOR_REGISTER = (
         _MEETING.c.registration_state,
         _MEETING.c.capacity,
         _MEETING.c.online_link,
+        select(_SETTING.c.value)
+        .where(_SETTING.c.key == "participant_salt")
+        .scalar_subquery()
+        .label("salt"),
     )
     .where(_MEETING.c.id == bindparam("meeting_id"))
-    .with_for_update()
+    .with_for_update(of=_MEETING)
 )
-# After the lock (a fresh snapshot on PostgreSQL): places taken, people waiting, whether
-# this address is already active (the partial unique index answers), and the salt.
-_PLACES_FOR_REGISTER = select(
-    func.count().filter(_REG.c.status == RegistrationStatus.CONFIRMED.value),
-    func.count().filter(_REG.c.status == RegistrationStatus.WAITLISTED.value),
-    exists().where(
-        _REG.c.meeting_id == bindparam("meeting_id"),
-        _REG.c.email_normalized == bindparam("key"),
-        _REG.c.status != RegistrationStatus.CANCELLED.value,
-    ),
-    select(_SETTING.c.value).where(_SETTING.c.key == "participant_salt").scalar_subquery(),
-).where(_REG.c.meeting_id == bindparam("meeting_id"))
-_INSERT_REGISTRATION = insert(_REG).returning(_REG.c.id)
+
+
+def _status_on_arrival(capped: bool):
+    """SQL for the newcomer's status, decided by the rows as they are under the lock.
+
+    Confirmed while places are free and nobody waits, otherwise the waitlist. Evaluated
+    inside the INSERT (a fresh snapshot on PostgreSQL, after the lock was granted).
+    """
+    waiting = func.count().filter(_REG.c.status == RegistrationStatus.WAITLISTED.value)
+    free = waiting == 0
+    if capped:
+        confirmed = func.count().filter(_REG.c.status == RegistrationStatus.CONFIRMED.value)
+        free = and_(confirmed < bindparam("capacity"), free)
+    return (
+        select(
+            case(
+                (free, RegistrationStatus.CONFIRMED.value),
+                else_=RegistrationStatus.WAITLISTED.value,
+            )
+        )
+        .where(_REG.c.meeting_id == bindparam("for_meeting"))
+        .scalar_subquery()
+    )
+
+
+# Everybody already waiting for the same meeting, counted as the row goes in: a
+# correlated subquery in RETURNING (written out, since SQLAlchemy renders RETURNING
+# columns unqualified); ``ahead.id <`` leaves the new row out on every database.
+_WAITING_AHEAD = literal_column(
+    "(SELECT count(*) FROM registration AS ahead"
+    " WHERE ahead.meeting_id = registration.meeting_id"
+    " AND ahead.status = 'waitlisted'"
+    " AND ahead.id < registration.id)"
+)
+# A second active registration of the same address fails on the partial unique index.
+_INSERT_REGISTRATION = {
+    capped: insert(_REG)
+    .values(status=_status_on_arrival(capped))
+    .returning(_REG.c.id, _REG.c.status, _WAITING_AHEAD)
+    for capped in (False, True)
+}
 
 
 def register(
@@ -259,6 +292,7 @@ def register(
     key = email_key(values["email"])
     row = {
         "meeting_id": meeting_id,
+        "for_meeting": meeting_id,
         "name": values["name"],
         "email": values["email"],
         "email_normalized": key,
@@ -278,33 +312,22 @@ def register(
             reason = _registration_closed_reason(meeting, now)
             if reason:
                 raise ValidationError.single(FORM, reason)
-            confirmed, waiting, exists_, salt = conn.execute(
-                _PLACES_FOR_REGISTER, {"meeting_id": meeting_id, "key": key}
-            ).one()
-            if exists_:
-                raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
-            if salt is None:
+            if meeting.salt is None:
                 raise RuntimeError("participant_salt missing: run the migrations")
-            has_place = meeting.capacity is None or confirmed < meeting.capacity
-            status = (
-                RegistrationStatus.CONFIRMED
-                if has_place and waiting == 0
-                else RegistrationStatus.WAITLISTED
-            )
-            registration_id = conn.execute(
-                _INSERT_REGISTRATION,
-                {**row, "status": status.value, "participant_key": _pseudonym(salt, key)},
-            ).scalar_one()
+            row["participant_key"] = _pseudonym(meeting.salt, key)
+            capped = meeting.capacity is not None
+            if capped:
+                row["capacity"] = meeting.capacity
+            registration_id, status, ahead = conn.execute(_INSERT_REGISTRATION[capped], row).one()
     except IntegrityError as exc:
-        # The partial unique index is the last line of defence for the duplicate rule.
+        # The partial unique index keeps one active registration per address and meeting.
         raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE) from exc
     return RegistrationReceipt(
         registration_id=registration_id,
         meeting_id=meeting_id,
         token=token,
-        status=status,
-        # Newest on the list: everybody waiting so far is ahead.
-        waitlist_position=waiting + 1 if status == RegistrationStatus.WAITLISTED else None,
+        status=RegistrationStatus(status),
+        waitlist_position=ahead + 1 if status == RegistrationStatus.WAITLISTED else None,
         online_link=meeting.online_link if status == RegistrationStatus.CONFIRMED else None,
     )
 
