@@ -131,7 +131,9 @@ st.title("Auswertung")
 # (one bar per meeting). A series without a meeting in the last year sees everything.
 today = core.now().astimezone(BERLIN).date()
 year_ago = datetime.combine(today - timedelta(days=365), time.min, BERLIN).isoformat()
-recent = not _stats(url, year_ago, None, None).empty
+# Held meetings count, not planned ones: a series back after a long pause keeps its history.
+until_today = datetime.combine(today, time.max, BERLIN).isoformat()
+recent = not _stats(url, year_ago, until_today, None).empty
 c1, c2 = st.columns([2, 1])
 span = c1.selectbox(
     "Zeitraum",

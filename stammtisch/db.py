@@ -147,6 +147,7 @@ DATA_VERSION_KEY = "data_version"
 
 def bump_data_version(session: Session) -> None:
     """Mark that data changed (last statement before commit: the row lock is brief)."""
+    session.flush()  # pending ORM changes first, so the version row is locked last
     session.connection().execute(_bump_statement())
 
 

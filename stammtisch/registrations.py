@@ -13,13 +13,15 @@ SQLite), so concurrent registrations for one meeting are decided one after the o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, func, insert, literal_column
+from sqlalchemy import and_, bindparam, case, func, literal_column, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -270,13 +272,23 @@ _WAITING_AHEAD = literal_column(
     " AND ahead.status = 'waitlisted'"
     " AND ahead.id < registration.id)"
 )
-# A second active registration of the same address fails on the partial unique index.
-_INSERT_REGISTRATION = {
-    capped: insert(_REG)
-    .values(status=_status_on_arrival(capped))
-    .returning(_REG.c.id, _REG.c.status, _WAITING_AHEAD)
-    for capped in (False, True)
-}
+
+
+@functools.cache
+def _insert_registration(dialect: str, capped: bool):
+    """The INSERT for ``dialect``; a second active registration of the same address
+    inserts nothing (``ON CONFLICT DO NOTHING`` on the partial unique index), so the
+    database neither raises nor logs the address."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert_(_REG)
+        .values(status=_status_on_arrival(capped))
+        .on_conflict_do_nothing(
+            index_elements=[_REG.c.meeting_id, _REG.c.email_normalized],
+            index_where=text("status <> 'cancelled'"),
+        )
+        .returning(_REG.c.id, _REG.c.status, _WAITING_AHEAD)
+    )
 
 
 def register(
@@ -318,9 +330,12 @@ def register(
             capped = meeting.capacity is not None
             if capped:
                 row["capacity"] = meeting.capacity
-            registration_id, status, ahead = conn.execute(_INSERT_REGISTRATION[capped], row).one()
+            inserted = conn.execute(_insert_registration(conn.dialect.name, capped), row).first()
+            if inserted is None:
+                raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
+            registration_id, status, ahead = inserted
     except IntegrityError as exc:
-        # The partial unique index keeps one active registration per address and meeting.
+        # Last line of defence (say, a token that already exists): nothing is half-written.
         raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE) from exc
     return RegistrationReceipt(
         registration_id=registration_id,

@@ -17,6 +17,7 @@ from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import Settings, load_settings
 from stammtisch.db import make_engine, read_data_version, session_scope
+from ui.render import forget_texts
 
 log = logging.getLogger("stammtisch.ui")
 
@@ -79,7 +80,9 @@ _VERSION = "_data_version"
 
 def begin_run() -> None:
     """Read the data version once per page run (app.py calls this first)."""
-    st.session_state[_VERSION] = read_data_version(engine())
+    version = read_data_version(engine())
+    st.session_state[_VERSION] = version
+    forget_texts(version)
 
 
 def cache_key() -> str:

@@ -70,7 +70,18 @@ def text_block(*parts: str | None, meta: str | None = None, note: str | None = N
     st.markdown(_text_block_markdown(tuple(part for part in parts if part), meta, note))
 
 
-@lru_cache(maxsize=2048)
+def forget_texts(version: int) -> None:
+    """Drop memoised visitor texts once the data changed (deleted or anonymised text
+    must not linger in the server's memory); ``ui.core`` calls this on every run."""
+    if _texts_version[0] != version:
+        _text_block_markdown.cache_clear()
+        _texts_version[0] = version
+
+
+_texts_version: list[int | None] = [None]
+
+
+@lru_cache(maxsize=1024)
 def _text_block_markdown(parts: tuple[str, ...], meta: str | None, note: str | None) -> str:
     # Long lists show the same texts on every rerun: escape each one once.
     lines = [md_small(meta)] if meta else []

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import func, select
 
 from stammtisch import registrations
-from stammtisch.db import session_scope
+from stammtisch.db import make_engine, session_scope
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.models import Registration, RegistrationStatus
 from tests import factories as f
@@ -214,3 +214,20 @@ def test_participant_key_is_stable_per_person_and_not_the_email(engine, now):
         # The privacy tools find a person's rows by the same pseudonym.
         looked_up = registrations.participant_key(s, "EVA@example.org")
     assert k1 == k2 == looked_up and "eva" not in k1
+
+
+def test_duplicate_leaves_no_address_in_the_postgresql_log(request, now):
+    """A refused second registration is no database error: the server logs nothing."""
+    from tests.conftest import TEMPLATE_DB, _pg_database
+
+    server = request.getfixturevalue("pg_server")
+    with _pg_database(server, TEMPLATE_DB) as url:
+        engine = make_engine(url)
+        try:
+            meeting = f.meeting(engine, now=now)
+            f.register(engine, meeting, 1, now=now, email="nicht.ins.log@example.org")
+            with pytest.raises(AlreadyRegistered):
+                f.register(engine, meeting, 2, now=now, email="Nicht.Ins.Log@example.org")
+        finally:
+            engine.dispose()
+    assert "nicht.ins.log" not in (server.root / "server.log").read_text(errors="replace")

@@ -39,9 +39,16 @@ def test_dashboard_without_any_meeting_in_range(make_organizer_app, monkeypatch,
 
 
 def test_dashboard_shows_everything_when_the_last_year_had_no_meeting(
-    make_organizer_app, monkeypatch
+    make_organizer_app, monkeypatch, app_db
 ):
+    from tests import factories as f
+
     monkeypatch.setenv("STAMMTISCH_NOW", "2026-11-25T12:00:00+01:00")
+    make_organizer_app()
+    # Back after a long pause: only a planned meeting in the last twelve months.
+    engine = make_engine(app_db)
+    f.meeting(engine, now=parse_instant("2026-11-25T12:00:00+01:00"), days_ahead=12)
+    engine.dispose()
     at = make_organizer_app("pages/orga_dashboard.py")
     assert not at.exception, at.exception
     # The seed's meetings are years old: the page starts with all of them.
