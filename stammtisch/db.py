@@ -148,11 +148,12 @@ DATA_VERSION_KEY = "data_version"
 def bump_data_version(session: Session) -> None:
     """Mark that data changed (last statement before commit: the row lock is brief)."""
     session.flush()  # pending ORM changes first, so the version row is locked last
-    session.connection().execute(_bump_statement())
+    session.connection().execute(data_version_bump())
 
 
 @functools.cache
-def _bump_statement():
+def data_version_bump():
+    """The UPDATE that bumps the data version (also usable as a CTE on PostgreSQL)."""
     from stammtisch.models import SiteSetting
 
     table = SiteSetting.__table__

@@ -231,3 +231,15 @@ def test_duplicate_leaves_no_address_in_the_postgresql_log(request, now):
         finally:
             engine.dispose()
     assert "nicht.ins.log" not in (server.root / "server.log").read_text(errors="replace")
+
+
+def test_registering_bumps_the_data_version_once_and_a_refusal_not_at_all(engine, now):
+    from stammtisch.db import read_data_version
+
+    meeting = f.meeting(engine, now=now)
+    before = read_data_version(engine)
+    f.register(engine, meeting, 1, now=now, email="eva@example.org")
+    assert read_data_version(engine) == before + 1  # other processes' caches turn stale
+    with pytest.raises(AlreadyRegistered):
+        f.register(engine, meeting, 2, now=now, email="eva@example.org")
+    assert read_data_version(engine) == before + 1
