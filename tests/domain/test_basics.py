@@ -56,3 +56,25 @@ def test_day_and_timestamp_in_berlin():
     assert format_day(moment) == "Mo, 01.11.2021"
     assert format_timestamp(moment) == "01.11.2021, 00:30 Uhr"
     assert moment.astimezone(BERLIN).day == 1
+
+
+def test_data_version_row_is_written_last_in_a_write(engine):
+    """Pending ORM changes go out before the version bump: the app-wide version row is
+    locked only for the moment before the commit."""
+    from sqlalchemy import event
+
+    from stammtisch.db import session_scope, write_transaction
+    from stammtisch.models import SiteSetting
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with session_scope(engine) as s, write_transaction(s):
+            s.add(SiteSetting(key="test_marker", value="1"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements[-2:] == ["INSERT", "UPDATE"]
