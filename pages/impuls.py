@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
-from stammtisch import impulses, meetings, topics
-from stammtisch.meetings import MeetingView
+from stammtisch import impulses
 from ui import core, layout
 from ui.forms import FormState
 from ui.render import form_error, literal
-
-
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _upcoming(url: str, now_key: str) -> list[MeetingView]:
-    return core.read(meetings.list_upcoming, now=datetime.fromisoformat(now_key))
-
-
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _topic_fields(url: str) -> list[topics.TopicFieldView]:
-    return core.read(topics.list_topic_fields)
 
 
 def _submit(form: FormState) -> None:
@@ -43,8 +30,8 @@ def _submit(form: FormState) -> None:
 
 url = core.cache_key()
 texts = layout.texts()
-fields = {tf.id: tf.name for tf in _topic_fields(url)}
-upcoming = {m.id: m for m in _upcoming(url, core.now_key()) if not m.is_cancelled}
+fields = {tf.id: tf.name for tf in core.topic_fields()}
+upcoming = {m.id: m for m in core.upcoming() if not m.is_cancelled}
 
 st.title("Selbst etwas vorstellen")
 literal(texts["impulse_intro"])

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import analytics, organizers, topics
+from stammtisch import analytics
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day
 from ui import auth, core
@@ -25,11 +25,11 @@ STATE_COLOURS = {
 SPANS = {"year": "Letzte 12 Monate", "all": "Alle Treffen", "custom": "Eigener Zeitraum"}
 
 actor = auth.require_organizer()
-url = core.cache_key()
+version = core.cache_key()
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _stats(url: str, start: str | None, end: str | None, field: int | None) -> pd.DataFrame:
+def _stats(version: str, start: str | None, end: str | None, field: int | None) -> pd.DataFrame:
     filters = analytics.Filters(
         start=datetime.fromisoformat(start) if start else None,
         end=datetime.fromisoformat(end) if end else None,
@@ -39,7 +39,7 @@ def _stats(url: str, start: str | None, end: str | None, field: int | None) -> p
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _inflow(url: str, start: str | None, end: str | None) -> pd.DataFrame:
+def _inflow(version: str, start: str | None, end: str | None) -> pd.DataFrame:
     return core.read(
         analytics.inflow_per_month,
         start=datetime.fromisoformat(start) if start else None,
@@ -48,11 +48,20 @@ def _inflow(url: str, start: str | None, end: str | None) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _held(version: str, start: str | None, end: str | None, field: int | None, minute: str) -> int:
+    """How many of the selected meetings have started: what "now" changes on this page."""
+    stats = _stats(version, start, end, field)
+    return int((stats["starts_at"] <= pd.Timestamp(minute)).sum()) if not stats.empty else 0
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _frames(
-    url: str, start: str | None, end: str | None, field: int | None, now_key: str
+    version: str, start: str | None, end: str | None, field: int | None, held: int, _now: str
 ) -> dict[str, object]:
-    """Every table the page shows, shaped once per data version, filter and minute."""
-    stats = _stats(url, start, end, field)
+    """Every table the page shows, shaped once per data version, filter and number of
+    meetings held (``_now`` is not part of the key: within one ``held`` it changes nothing).
+    """
+    stats = _stats(version, start, end, field)
     frames: dict[str, object] = {"stats": stats}
     if stats.empty:
         return frames
@@ -64,7 +73,7 @@ def _frames(
         Termin=stats["starts_at"].dt.strftime("%d.%m.%y"),
         Datum=stats["starts_at"].dt.tz_localize(None),
     )
-    now = datetime.fromisoformat(now_key)
+    now = datetime.fromisoformat(_now)
     frames["stats"] = stats
     frames["key_figures"] = analytics.key_figures(stats, now=now)
     frames["status_long"] = stats.melt(
@@ -114,15 +123,13 @@ def _frames(
     frames["demand"] = stats[stats["capacity"].notna()][
         ["Treffen", "Termin", "demand", "capacity", "waitlisted"]
     ].rename(columns={"demand": "Nachfrage", "capacity": "Plätze", "waitlisted": "Warteliste"})
-    frames["inflow"] = _inflow(url, start, end).rename(
+    frames["inflow"] = _inflow(version, start, end).rename(
         columns={"month": "Monat", "kind": "Art", "count": "Anzahl"}
     )
     return frames
 
 
-with core.session() as s:
-    organizers.require_organizer(s, actor)
-    fields = topics.list_topic_fields(session=s)
+fields = core.topic_fields()
 field_names = [tf.name for tf in fields]
 colour = topic_scale(field_names)
 
@@ -133,7 +140,8 @@ today = core.now().astimezone(BERLIN).date()
 year_ago = datetime.combine(today - timedelta(days=365), time.min, BERLIN).isoformat()
 # Held meetings count, not planned ones: a series back after a long pause keeps its history.
 until_today = datetime.combine(today, time.max, BERLIN).isoformat()
-recent = not _stats(url, year_ago, until_today, None).empty
+minute = core.now_key()
+recent = _held(version, year_ago, until_today, None, minute) > 0
 c1, c2 = st.columns([2, 1])
 span = c1.selectbox(
     "Zeitraum",
@@ -165,11 +173,11 @@ elif span == "custom":
     else:
         st.caption("Bitte Anfang und Ende des Zeitraums wählen – bis dahin zählen alle Treffen.")
 
-now_key = core.now_key()
-frames = _frames(url, start, end, field, now_key)
+held = _held(version, start, end, field, minute)
+frames = _frames(version, start, end, field, held, minute)
 stats = frames["stats"]
-# Cached chart specs depend on the data, the filters and (past/future) the minute.
-charts_version = f"{url}|{start}|{end}|{field}|{now_key}"
+# Cached chart specs depend on the data, the filters and which meetings have taken place.
+charts_version = f"{version}|{start}|{end}|{field}|{held}"
 if stats.empty:
     st.info(
         "Für diese Auswahl gibt es noch keine Treffen. Sobald Treffen stattgefunden haben, "
@@ -202,7 +210,7 @@ else:
         )
 
 
-def _registrations() -> None:
+def _registrations_tab() -> None:
     """Registrations per meeting and topic field, demand against places."""
     status_long = frames["status_long"]
     block(
@@ -264,7 +272,7 @@ def _registrations() -> None:
     )
 
 
-def _attendance() -> None:
+def _attendance_tab() -> None:
     """Who came: attendance and no-shows over time, new and returning people."""
     trend, trend_long = frames["trend"], frames["trend_long"]
     block(
@@ -327,7 +335,7 @@ def _attendance() -> None:
     )
 
 
-def _reach() -> None:
+def _reach_tab() -> None:
     """Where people come from."""
     reach, reach_long = frames["reach"], frames["reach_long"]
     block(
@@ -349,7 +357,7 @@ def _reach() -> None:
     )
 
 
-def _inflow() -> None:
+def _inflow_tab() -> None:
     """Suggestions and impulse offers per month."""
     inflow = frames["inflow"]
     block(
@@ -376,10 +384,10 @@ def _inflow() -> None:
 
 # Charts draw in the browser, so only the chosen tab's charts are built and sent.
 TABS = {
-    "Anmeldungen": _registrations,
-    "Teilnahme": _attendance,
-    "Reichweite": _reach,
-    "Eingänge": _inflow,
+    "Anmeldungen": _registrations_tab,
+    "Teilnahme": _attendance_tab,
+    "Reichweite": _reach_tab,
+    "Eingänge": _inflow_tab,
 }
 for tab, draw in zip(
     st.tabs(list(TABS), key="dash.tab", on_change="rerun"), TABS.values(), strict=True

@@ -52,10 +52,7 @@ offers = _offers(version, state, offset, actor)
 
 def _upcoming() -> dict[int, meetings.MeetingView]:
     """Open meetings an offer can be put on (read only once an accept form is open)."""
-    with core.session() as s:
-        return {
-            m.id: m for m in meetings.list_upcoming(session=s, now=core.now()) if not m.is_cancelled
-        }
+    return {m.id: m for m in core.upcoming() if not m.is_cancelled}
 
 
 def _offer_form(offer_id: int) -> FormState:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import moderation, topics
+from stammtisch import moderation
 from stammtisch.formatting import format_day
 from stammtisch.models import SUGGESTION_KIND_LABELS, ModerationState
 from stammtisch.suggestions import STATE_LABELS
@@ -47,11 +47,6 @@ def _list(version: str, state: str, limit: int, offset: int, _actor) -> list:
     )
 
 
-@st.cache_data(ttl=3600, max_entries=20, show_spinner=False)
-def _fields(version: str) -> dict[int, str]:
-    return {tf.id: tf.name for tf in core.read(topics.list_topic_fields)}
-
-
 version = core.cache_key()
 waiting = _count(version, ModerationState.PENDING, actor)
 st.header(f"Wartet auf Prüfung ({waiting})", anchor=False)
@@ -59,7 +54,7 @@ offset = pager(waiting, PENDING_PAGE, key="mod.pending")
 pending = _list(version, ModerationState.PENDING, PENDING_PAGE, offset, actor)
 # Merge targets: the published suggestions (newest first) and the others waiting.
 approved = _merge_targets(version, actor)
-fields = _fields(version)
+fields = {tf.id: tf.name for tf in core.topic_fields()}
 if not pending:
     st.success("Alles geprüft – nichts wartet.", icon=":material/done_all:")
 targets = {item.id: item for item in [*approved, *pending]}

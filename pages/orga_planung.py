@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import analytics, meeting_admin, organizers, planning, suggestions, topics
+from stammtisch import analytics, meeting_admin, planning, suggestions
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
@@ -25,16 +25,14 @@ st.title("Themenplanung")
 
 
 @st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
-def _planning_data(url: str, now_key: str, _actor) -> tuple:
+def _planning_data(version: str, now_key: str, _actor) -> tuple:
     """Everything this page reads, cached until the data changes (or the minute does)."""
     moment = datetime.fromisoformat(now_key)
+    dates = [(m.starts_at, m.status) for m in core.admin_meetings(_actor)]
     with core.session() as s:
-        dates = [
-            (m.starts_at, m.status) for m in meeting_admin.list_meetings(session=s, actor=_actor)
-        ]
         return (
             dates,
-            topics.list_topic_fields(session=s),
+            core.topic_fields(),
             analytics.coverage(session=s, now=moment),
             analytics.coverage_by_quarter(session=s, now=moment),
             suggestions.list_public_suggestions(session=s, order="votes", limit=10),
@@ -42,16 +40,13 @@ def _planning_data(url: str, now_key: str, _actor) -> tuple:
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _ranked(url: str, now_key: str, weights: tuple[float, ...], _actor) -> pd.DataFrame:
-    coverage = _planning_data(url, now_key, _actor)[2]
+def _ranked(version: str, now_key: str, weights: tuple[float, ...], _actor) -> pd.DataFrame:
+    coverage = _planning_data(version, now_key, _actor)[2]
     return analytics.rank_topic_fields(coverage, analytics.Weights(*weights))
 
 
-with core.session() as s:
-    organizers.require_organizer(s, actor)
-meeting_dates, fields, coverage, heat, wanted = _planning_data(
-    core.cache_key(), core.now_key(now), actor
-)
+version, minute = core.cache_key(), core.now_key(now)
+meeting_dates, fields, coverage, heat, wanted = _planning_data(version, minute, actor)
 field_names = [tf.name for tf in fields]
 
 st.header("Abdeckung der Themenfelder", anchor=False)
@@ -78,7 +73,7 @@ block(
     ),
     heat.rename(columns={"topic_field": "Themenfeld", "quarter": "Quartal", "meetings": "Treffen"}),
     key="abdeckung",
-    version=f"{core.cache_key()}|{core.now_key(now)}",
+    version=f"{version}|{minute}",
 )
 table = pd.DataFrame(
     {
@@ -112,7 +107,7 @@ with st.expander("Gewichte", expanded=False):
         attendance=c1.slider("bisherige Teilnahme", 0.0, 3.0, 0.5, 0.25, key="w.att"),
         time_since=c2.slider("lange nicht dran", 0.0, 3.0, 1.5, 0.25, key="w.time"),
     )
-ranked = _ranked(core.cache_key(), core.now_key(now), astuple(weights), actor)
+ranked = _ranked(version, minute, astuple(weights), actor)
 if ranked.empty:
     st.info("Noch keine Themenfelder.", icon=":material/category:")
 else:
@@ -131,7 +126,7 @@ else:
                 tooltip=["Themenfeld", "Punkte"],
             )
         ),
-        version=f"{core.cache_key()}|{core.now_key(now)}|{astuple(weights)}",
+        version=f"{version}|{minute}|{astuple(weights)}",
     )
     st.markdown(
         "\n\n".join(

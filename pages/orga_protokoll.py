@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from stammtisch import audit, organizers
+from stammtisch import audit
 from stammtisch.formatting import format_timestamp
 from ui import auth, core
 
@@ -23,7 +23,6 @@ prefix = st.text_input(
 page_no = st.number_input("Seite", min_value=1, value=1, step=1, key="audit.page")
 
 with core.session() as s:
-    organizers.require_organizer(s, actor)
     entries = audit.list_entries(
         session=s,
         limit=PAGE_SIZE,

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from stammtisch import meeting_admin, planning, topics
+from stammtisch import meeting_admin, planning
 from stammtisch.clock import BERLIN
 from stammtisch.meetings import ImpulseInput, MeetingInput, get_meeting
 from stammtisch.models import MeetingStatus, RegistrationState
@@ -32,8 +32,7 @@ now = core.now()
 st.title("Termine verwalten")
 
 all_meetings = core.admin_meetings(actor)
-with core.session() as s:
-    fields = {tf.id: tf.name for tf in topics.list_topic_fields(session=s)}
+fields = {tf.id: tf.name for tf in core.topic_fields()}
 by_id = {m.id: m for m in all_meetings}
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from stammtisch import meetings, registrations, topics
+from stammtisch import meetings, registrations
 from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
@@ -24,11 +24,6 @@ URL_SAFE = ":/?#@!$&'*+,;=%~"  # everything else (spaces, brackets) is percent-e
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _upcoming(url: str, now_key: str) -> list[MeetingView]:
-    return core.read(meetings.list_upcoming, now=datetime.fromisoformat(now_key))
-
-
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _past(url: str, now_key: str, offset: int, limit: int) -> list[MeetingView]:
     return core.read(
         meetings.list_past, now=datetime.fromisoformat(now_key), offset=offset, limit=limit
@@ -38,11 +33,6 @@ def _past(url: str, now_key: str, offset: int, limit: int) -> list[MeetingView]:
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _past_count(url: str, now_key: str) -> int:
     return core.read(meetings.count_past, now=datetime.fromisoformat(now_key))
-
-
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _topic_fields(url: str) -> list[topics.TopicFieldView]:
-    return core.read(topics.list_topic_fields)
 
 
 def _status_badge(meeting: MeetingView, now: datetime) -> str:
@@ -210,7 +200,7 @@ if len(about) > 1:
         literal("\n\n".join(about[1:]))
 
 st.header("Nächste Termine", anchor=False)
-upcoming = _upcoming(url, key)
+upcoming = core.upcoming()
 if not upcoming:
     st.info(
         "Zurzeit ist kein Treffen geplant. Die nächsten Termine stehen hier, sobald sie "
@@ -241,7 +231,7 @@ if calendar_box is not None:
 
 st.header("Themenfelder", anchor=False)
 literal(texts["topic_fields_intro"])
-for tf in _topic_fields(url):
+for tf in core.topic_fields():
     with st.expander(tf.name):
         literal(tf.description)
 if texts["topic_fields_more"]:

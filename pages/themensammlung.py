@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import streamlit as st
 
-from stammtisch import spam, suggestions, topics
+from stammtisch import spam, suggestions
 from stammtisch.errors import AlreadyVoted, NotFound
 from stammtisch.formatting import format_count, format_day
 from stammtisch.models import SUGGESTION_KIND_LABELS, SuggestionKind
@@ -42,11 +42,6 @@ def _counts(url: str) -> dict[int | None, int]:
 def _show_more(field_id: int | None) -> None:
     limits = st.session_state.setdefault("suggest.limits", {})
     limits[field_id] = limits.get(field_id, PER_FIELD) + MORE
-
-
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _topic_fields(url: str) -> list[topics.TopicFieldView]:
-    return core.read(topics.list_topic_fields)
 
 
 def _voter_key() -> str:
@@ -96,7 +91,7 @@ def _submit(form: FormState) -> None:
 
 url = core.cache_key()
 texts = layout.texts()
-fields = _topic_fields(url)
+fields = core.topic_fields()
 field_names = {tf.id: tf.name for tf in fields}
 
 st.title("Themensammlung")

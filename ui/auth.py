@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from stammtisch import organizers
+from stammtisch.errors import PermissionDenied
 from stammtisch.organizers import OrganizerIdentity
 from ui import core
 
@@ -69,8 +70,24 @@ def current_organizer() -> OrganizerIdentity | None:
         log_out()
         st.session_state[_EXPIRED] = True
         return None
+    if not _still_active(core.cache_key(), identity):
+        log_out()  # removed or renamed meanwhile: the team pages close at once
+        return None
     st.session_state[_LAST_SEEN] = now
     return identity
+
+
+@st.cache_data(ttl=600, max_entries=500, show_spinner=False)
+def _still_active(version: str, identity: OrganizerIdentity) -> bool:
+    """The account behind ``identity`` still exists and is active, checked against the
+    database once per data version: removing an organizer is a write, so every process
+    sees it on its next run, and cached reads on the pages need no check of their own."""
+    with core.session() as s:
+        try:
+            organizers.require_organizer(s, identity)
+        except PermissionDenied:
+            return False
+    return True
 
 
 def session_just_expired() -> bool:
@@ -78,7 +95,8 @@ def session_just_expired() -> bool:
 
 
 def require_organizer() -> OrganizerIdentity:
-    """For organizer pages: the identity, or a refusal that stops the page."""
+    """For organizer pages: the identity (checked against the database in this run), or a
+    refusal that stops the page."""
     identity = current_organizer()
     if identity is None:
         st.error(

@@ -130,10 +130,30 @@ def _admin_meetings(version: str, _actor: Any) -> list:
 def admin_meetings(actor: Any) -> list:
     """All meetings with their counts for organizer pages, cached until data changes.
 
-    The organizer check runs on every call, cached or not.
+    ``ui.auth`` has checked the organizer against the database in this run.
     """
-    from stammtisch.organizers import require_organizer
-
-    with session() as s:
-        require_organizer(s, actor)
     return _admin_meetings(cache_key(), actor)
+
+
+@st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
+def _topic_fields(version: str) -> list:
+    from stammtisch import topics
+
+    return read(topics.list_topic_fields)
+
+
+def topic_fields() -> list:
+    """The topic fields in their order, cached until data changes."""
+    return _topic_fields(cache_key())
+
+
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _upcoming(version: str, minute: str) -> list:
+    from stammtisch import meetings
+
+    return read(meetings.list_upcoming, now=datetime.fromisoformat(minute))
+
+
+def upcoming() -> list:
+    """Meetings that have not ended yet, soonest first; cached per data version and minute."""
+    return _upcoming(cache_key(), now_key())

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stammtisch import organizers
 from tests.pages.conftest import ORGANIZER_PASSWORD, texts
 
 ORGANIZER_PAGES = [
@@ -94,4 +95,33 @@ def test_idle_session_expires(make_organizer_app):
     at.session_state["organizer.last_seen"] = datetime.now(UTC) - timedelta(hours=1)
     at.run()
     assert "nach längerer Inaktivität abgemeldet" in texts(at)
+    assert_refused(at, "pages/orga_protokoll.py")
+
+
+@pytest.mark.parametrize(
+    ("page", "title"),
+    [
+        ("pages/orga_moderation.py", "Vorschläge prüfen"),
+        ("pages/orga_impulse.py", "Impuls-Angebote"),
+    ],
+)
+def test_removed_account_loses_cached_team_pages_at_once(make_organizer_app, app_db, page, title):
+    """Cached reads skip the services' own check: the session check must catch it."""
+    from stammtisch.clock import parse_instant
+    from stammtisch.db import make_engine, session_scope
+
+    at = make_organizer_app(page)
+    assert not at.exception, at.exception
+    assert title in [t.value for t in at.title]
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        organizers.remove_organizer(
+            session=s,
+            name=at.session_state["organizer.identity"].name,
+            now=parse_instant("2021-11-20T12:00:00+01:00"),
+        )
+    engine.dispose()
+    at.run()
+    # The team section is gone from the navigation; the start page shows instead.
+    assert title not in [t.value for t in at.title] and "Nächste Termine" in texts(at)
     assert_refused(at, "pages/orga_protokoll.py")
