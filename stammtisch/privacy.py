@@ -30,11 +30,10 @@ from stammtisch.models import (
     ImpulseOffer,
     Meeting,
     Registration,
-    RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.privacy_text import RETENTION_DAYS
-from stammtisch.registrations import fill_free_places, lock_meeting, participant_key
+from stammtisch.registrations import cancel_locked, lock_meeting, participant_key
 from stammtisch.validation import FieldChecker, email_key
 
 ERASED = "(gelöscht)"
@@ -378,14 +377,8 @@ def erase_person(
             ).all():
                 ids.append(reg.id)
                 if reg.status in ACTIVE_REGISTRATION and meeting.ends_at > now:
-                    was = reg.status
-                    reg.status = RegistrationStatus.CANCELLED
-                    reg.cancelled_at = now
-                    session.add(reg)
-                    session.flush()
                     cancelled += 1
-                    if was == RegistrationStatus.CONFIRMED:
-                        promoted += len(fill_free_places(session, meeting))
+                    promoted += len(cancel_locked(session, reg, meeting, now))
         if ids:
             session.exec(
                 update(Registration)

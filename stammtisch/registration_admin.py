@@ -29,7 +29,12 @@ from stammtisch.models import (
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.registrations import count_with_status, fill_free_places, lock_meeting
+from stammtisch.registrations import (
+    cancel_locked,
+    count_with_status,
+    lock_meeting,
+    lock_registration,
+)
 
 MAX_PAGE = 500
 MAX_SEARCH = 100
@@ -204,11 +209,7 @@ def _lock(session: Session, registration_id: int) -> tuple[Registration, Meeting
     if meeting_id is None:
         raise NotFound("Diese Anmeldung gibt es nicht.")
     meeting = lock_meeting(session, meeting_id)
-    registration = session.exec(
-        select(Registration).where(Registration.id == registration_id).with_for_update()
-    ).one()
-    session.refresh(registration)  # the state after the lock, not a cached one
-    return registration, meeting
+    return lock_registration(session, registration_id), meeting
 
 
 def _refuse_cancelled_meeting(meeting: Meeting) -> None:
@@ -287,11 +288,7 @@ def cancel_for(
                 "Das Treffen ist vorbei. Tragen Sie stattdessen die Teilnahme „nein“ ein."
             )
         was = registration.status
-        registration.status = RegistrationStatus.CANCELLED
-        registration.cancelled_at = now
-        session.add(registration)
-        session.flush()
-        promoted = fill_free_places(session, meeting) if was == RegistrationStatus.CONFIRMED else []
+        promoted = cancel_locked(session, registration, meeting, now)
         record(
             session,
             actor=actor,

@@ -353,13 +353,37 @@ def register(
     )
 
 
+def _locked(query):
+    """``query`` with row locks, reloading rows the session already holds: what another
+    transaction committed while we waited for the lock must not be hidden by a stale copy."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
+def lock_registration(session: Session, registration_id: int) -> Registration:
+    """The registration row, locked and fresh; lock its meeting first (:func:`lock_meeting`)."""
+    return session.exec(
+        _locked(select(Registration).where(Registration.id == registration_id))
+    ).one()
+
+
+def cancel_locked(
+    session: Session, registration: Registration, meeting: Meeting, now: datetime
+) -> list[int]:
+    """Cancel an active ``registration`` whose meeting and row this transaction has locked;
+    a freed confirmed place goes to the first waiting. Returns who moved up."""
+    was = registration.status
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    session.add(registration)
+    session.flush()
+    return fill_free_places(session, meeting) if was == RegistrationStatus.CONFIRMED else []
+
+
 def _by_token(session: Session, token: str, *, lock: bool = False) -> Registration | None:
     if not token or len(token) > 200:
         return None
     query = select(Registration).where(Registration.token_hash == hash_token(token))
-    if lock:
-        query = query.with_for_update()
-    return session.exec(query).first()
+    return session.exec(_locked(query) if lock else query).first()
 
 
 def find_by_token(*, session: Session, token: str) -> RegistrationDetails | None:
@@ -401,12 +425,7 @@ def cancel(*, session: Session, token: str, now: datetime) -> CancellationResult
         was = registration.status
         promoted: list[int] = []
         if was != RegistrationStatus.CANCELLED:
-            registration.status = RegistrationStatus.CANCELLED
-            registration.cancelled_at = now
-            session.add(registration)
-            session.flush()
-            if was == RegistrationStatus.CONFIRMED:
-                promoted = fill_free_places(session, meeting)
+            promoted = cancel_locked(session, registration, meeting, now)
         result = CancellationResult(
             registration_id=registration.id,
             meeting_id=registration.meeting_id,

@@ -100,3 +100,36 @@ def test_cancellations_racing_with_registrations_keep_the_rules(engine, now):
     assert {r.name for r in rows[10:15]} <= {r.name for r in confirmed}
     # In arrival order, every active confirmed place comes before anyone still waiting.
     assert [r.status for r in active] == ["confirmed"] * 10 + ["waitlisted"] * 5
+
+
+def test_the_same_cancellation_sent_many_times_at_once_counts_once(engine, now):
+    """Each attempt decides on the row as it is after the lock, not on a copy read before."""
+    from datetime import timedelta
+
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    first = f.register(engine, meeting_id, "first", now=now)
+    for n in range(3):
+        f.register(engine, meeting_id, f"waiting{n}", now=now)
+    barrier = threading.Barrier(12)
+
+    def cancel(n):
+        barrier.wait()
+        with session_scope(engine) as s:
+            return registrations.cancel(
+                session=s, token=first.token, now=now + timedelta(seconds=n)
+            )
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(cancel, range(12)))
+    assert sorted(r.was_status for r in results) == ["cancelled"] * 11 + ["confirmed"]
+    assert sum(len(r.promoted_registration_ids) for r in results) == 1
+    with session_scope(engine) as s:
+        statuses = [
+            r.status
+            for r in s.exec(
+                select(Registration)
+                .where(Registration.meeting_id == meeting_id)
+                .order_by(Registration.id)
+            ).all()
+        ]
+    assert statuses == ["cancelled", "confirmed", "waitlisted", "waitlisted"]
