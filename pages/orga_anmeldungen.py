@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -198,6 +200,21 @@ c2.download_button(
     key="reg.xlsx",
 )
 
+
+@st.cache_data(ttl=3600, max_entries=20, show_spinner=False)
+def _preview(version: str, meeting_id: int, file_id: str, minute: str, _data: bytes, _actor):
+    """The parsed report and its matching, once per upload (not again on every click while
+    the preview is open); a bad file raises every time, which Streamlit does not cache."""
+    report = imports.parse_zoom_report(_data)
+    return report, core.read(
+        imports.preview_import,
+        actor=_actor,
+        meeting_id=meeting_id,
+        report=report,
+        now=datetime.fromisoformat(minute),
+    )
+
+
 st.subheader("Teilnahme aus Zoom übernehmen", anchor=False)
 st.caption(
     "Zoom → Berichte → Nutzungsberichte → Teilnehmer → als CSV exportieren. Wer sich neu "
@@ -208,11 +225,9 @@ import_form = FormState("zoom")
 if upload is not None:
     preview = None
     try:
-        report = imports.parse_zoom_report(upload.getvalue())
-        with core.session() as s:
-            preview = imports.preview_import(
-                session=s, actor=actor, meeting_id=meeting_id, report=report, now=core.now()
-            )
+        report, preview = _preview(
+            core.cache_key(), meeting_id, upload.file_id, core.now_key(), upload.getvalue(), actor
+        )
     except ValidationError as exc:
         st.error(exc.errors.get("_form", exc.message), icon=":material/error:")
     if preview is not None:
@@ -262,21 +277,14 @@ if upload is not None:
         if preview.blocked:
             st.info(preview.blocked, icon=":material/block:")
         else:
-
-            def apply() -> None:
-                def action():
-                    with core.session() as s:
-                        return imports.apply_import(
-                            session=s,
-                            actor=actor,
-                            meeting_id=meeting_id,
-                            report=report,
-                            now=core.now(),
-                        )
-
-                import_form.submit(action)
-
-            st.button("Teilnahme übernehmen", type="primary", on_click=apply, key="reg.import")
+            st.button(
+                "Teilnahme übernehmen",
+                type="primary",
+                on_click=import_form.call,
+                args=(imports.apply_import,),
+                kwargs={"actor": actor, "meeting_id": meeting_id, "report": report},
+                key="reg.import",
+            )
 form_error(import_form.errors)
 if import_form.result is not None and not import_form.errors:
     result = import_form.result

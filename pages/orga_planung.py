@@ -17,7 +17,7 @@ from stammtisch.models import RegistrationState
 from ui import auth, core
 from ui.charts import block, chart, topic_scale
 from ui.forms import FormState
-from ui.render import escape_md, form_error, literal, md_literal
+from ui.render import escape_md, form_error, literal, md_small
 
 actor = auth.require_organizer()
 now = core.now()
@@ -131,7 +131,7 @@ else:
     st.markdown(
         "\n\n".join(
             f"**{rank}. {escape_md(row.topic_field)}** – {row.score:.0f} Punkte  \n"
-            f":small[:gray[{md_literal(row.reason)}]]"
+            + md_small(row.reason)
             for rank, row in enumerate(ranked.itertuples(), start=1)
         )
     )

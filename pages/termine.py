@@ -16,7 +16,7 @@ from ui import core, layout
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import show_access
-from ui.render import escape_md, form_error, lazy_expander, literal, md_literal
+from ui.render import escape_md, form_error, lazy_expander, literal, md_literal, md_small
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
 OLDER_PAGE = 20
@@ -98,14 +98,10 @@ def _registration(meeting: MeetingView) -> None:
     label = "Auf die Warteliste" if meeting.is_full else "Anmelden"
     # Lazy: the form (and the browser code for its fields) only once someone opens it,
     # so the start page appears sooner; with errors it stays open.
-    opener = st.expander(
-        label,
-        expanded=bool(errors),
-        icon=":material/how_to_reg:",
-        key=f"reg{meeting.id}.open",
-        on_change="rerun",
+    opener = lazy_expander(
+        label, f"reg{meeting.id}.open", open_anyway=bool(errors), icon=":material/how_to_reg:"
     )
-    if not (opener.open or errors):
+    if opener is None:
         return
     with opener:
         if meeting.is_full:
@@ -152,7 +148,7 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
     # One Markdown block for everything below the heading: a card is then four elements
     # instead of a dozen, which keeps the page quick with many meetings.
     label = "Themenfelder" if len(meeting.topic_fields) > 1 else "Themenfeld"
-    body = [f":small[:gray[{label}: {md_literal(' · '.join(meeting.topic_fields))}]]"]
+    body = [md_small(f"{label}: {' · '.join(meeting.topic_fields)}")]
     if not past:
         body.append(_status_badge(meeting, now))
     if meeting.description:
@@ -164,7 +160,7 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
             items.append(f"- {md_literal(impulse.title)} – {md_literal(who)}")
         body.append("**Impulse**\n\n" + "\n".join(items))
     elif not past and not meeting.is_cancelled:
-        body.append(":small[:gray[Impulse werden noch gesammelt – bei Interesse gerne melden!]]")
+        body.append(md_small("Impulse werden noch gesammelt – bei Interesse gerne melden!"))
     if past and (meeting.documentation_url or meeting.documentation_text):
         docs = "**Dokumentation**"
         if meeting.documentation_text:

@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, text
+from sqlalchemy import and_, bindparam, case, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -274,6 +274,10 @@ _WAITING_AHEAD = literal_column(
 )
 
 
+# The partial unique index of models.Registration: one active registration per address.
+_ACTIVE_EMAIL = next(i for i in _REG.indexes if i.name == "uq_registration_active_email")
+
+
 @functools.cache
 def _insert_registration(dialect: str, capped: bool):
     """The INSERT for ``dialect``; a second active registration of the same address
@@ -284,8 +288,8 @@ def _insert_registration(dialect: str, capped: bool):
         insert_(_REG)
         .values(status=_status_on_arrival(capped))
         .on_conflict_do_nothing(
-            index_elements=[_REG.c.meeting_id, _REG.c.email_normalized],
-            index_where=text("status <> 'cancelled'"),
+            index_elements=list(_ACTIVE_EMAIL.columns),
+            index_where=_ACTIVE_EMAIL.dialect_options[dialect]["where"],
         )
         .returning(_REG.c.id, _REG.c.status, _WAITING_AHEAD)
     )
