@@ -290,12 +290,11 @@ def part_apptest(report: Report, urls: dict[str, str], timeout: float) -> None:
 class Server:
     proc: subprocess.Popen
     base: str
-    logfile: Path
 
 
 def start_server(script: str, env: dict[str, str], logfile: Path) -> Server:
     proc, base = start_app(env, script, log=logfile, timeout=120)
-    return Server(proc, base, logfile)
+    return Server(proc, base)
 
 
 def stop_server(server: Server | None) -> None:
@@ -379,9 +378,9 @@ def _log_in(page, base: str) -> None:
 
 def dashboard_title() -> str:
     """The dashboard's navigation title, as ui/layout.py names it."""
-    source = (ROOT / "ui" / "layout.py").read_text(encoding="utf-8")
-    found = re.search(r'"pages/orga_dashboard\.py",\s*"([^"]+)"', source)
-    return found.group(1) if found else "Auswertung"
+    from ui.layout import ORGANIZER_PAGES
+
+    return next(title for page, title, *_ in ORGANIZER_PAGES if page == "pages/orga_dashboard.py")
 
 
 def part_browser(report: Report, browser, app: Server, bare: Server) -> None:
@@ -457,8 +456,8 @@ def part_browser(report: Report, browser, app: Server, bare: Server) -> None:
         )
     report.add(
         "## 2. Time to visible content in Chromium\n\n"
-        "Median of 5 after one warm-up; until the content is visible and the script has "
-        "finished. App on the large database; bare = `bench/bare_app.py`.\n\n"
+        f"Median of {BROWSER_RUNS} after one warm-up; until the content is visible and the "
+        "script has finished. App on the large database; bare = `bench/bare_app.py`.\n\n"
         + table(
             [
                 "measurement",
@@ -583,10 +582,11 @@ def _race(threads: int, work: Callable[[int], object]) -> tuple[float, list[obje
 def _race_database(engine) -> dict[str, object]:
     from sqlalchemy import func, insert, select, update
 
-    from stammtisch import db, registrations
+    from stammtisch import db
     from stammtisch.bootstrap import init_database
     from stammtisch.clock import parse_instant
     from stammtisch.models import Attendance, Meeting, Registration, RegistrationStatus
+    from tests import factories
 
     now = parse_instant(RACE_NOW)
     init_database(engine, now=now)
@@ -624,19 +624,7 @@ def _race_database(engine) -> dict[str, object]:
         return work
 
     def register(n: int) -> object:
-        with db.session_scope(engine) as s:
-            return registrations.register(
-                session=s,
-                meeting_id=RACE_MEETING,
-                data=registrations.RegistrationInput(
-                    name=f"Person {n}",
-                    email=f"person{n}@example.org",
-                    organisation=None,
-                    federal_state="sachsen",
-                    consent=True,
-                ),
-                now=now,
-            )
+        return factories.register(engine, RACE_MEETING, n, now=now)
 
     def clear() -> None:
         with engine.begin() as conn:

@@ -7,7 +7,7 @@ from itertools import count
 
 from sqlalchemy import Engine
 
-from stammtisch import meetings, registrations, topics
+from stammtisch import meetings, organizers, registrations, topics
 from stammtisch.clock import BERLIN
 from stammtisch.db import session_scope
 from stammtisch.models import RegistrationState
@@ -76,3 +76,12 @@ def register(engine: Engine, meeting_id: int, n: int | str, *, now: datetime, **
         return registrations.register(
             session=s, meeting_id=meeting_id, data=registration_input(n, **overrides), now=now
         )
+
+
+def organizer(engine: Engine, *, now: datetime, name: str = "orga", **kw):
+    """A new organizer account; the identity a logged-in session would carry."""
+    with session_scope(engine) as s:
+        view = organizers.add_organizer(
+            session=s, name=name, password="ein-langes-passwort", now=now, **kw
+        )
+    return organizers.OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)

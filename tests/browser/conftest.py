@@ -54,6 +54,19 @@ def page(browser):
     context.close()
 
 
+def register_in_card(card, name: str, email: str, organisation: str | None = None) -> None:
+    """Fill in and send the registration form of one meeting card on the start page."""
+    card.get_by_text("Anmelden", exact=True).click()
+    card.get_by_role("textbox", name="Name").fill(name)
+    card.get_by_role("textbox", name="E-Mail-Adresse").fill(email)
+    if organisation:
+        card.get_by_role("textbox", name="Organisation oder Initiative (freiwillig)").fill(
+            organisation
+        )
+    card.get_by_text("Ich bin einverstanden", exact=False).click()
+    card.get_by_role("button", name="Verbindlich anmelden").click()
+
+
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector(

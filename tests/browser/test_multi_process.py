@@ -18,8 +18,10 @@ from sqlmodel import select
 from stammtisch.db import make_engine, session_scope, write_transaction
 from stammtisch.models import Meeting
 from tests.appserver import ROOT, start_app, stop_app
-from tests.browser.conftest import SEED_NOW, wait_idle
+from tests.browser.conftest import SEED_NOW, register_in_card, wait_idle
 from tests.pgserver import free_port
+
+pytestmark = pytest.mark.browser
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 UPSTREAM_HEADER = "x-stammtisch-upstream"
@@ -66,33 +68,37 @@ def cluster(tmp_path, empty_pg_url):
     if not Path(NGINX).exists():
         pytest.fail(f"nginx not found at {NGINX} (make test installs it)")
     env = {"DATABASE_URL": empty_pg_url, "STAMMTISCH_NOW": SEED_NOW}
-    apps = [start_app(env), start_app(env)]
-    listen = free_port()
-    backends = [base.removeprefix("http://") for _, base in apps]
-    conf = _nginx_config(tmp_path, listen, backends)
-    nginx = subprocess.Popen(
-        [NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    proxy = f"http://127.0.0.1:{listen}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{proxy}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            if nginx.poll() is not None or time.monotonic() > deadline:
-                nginx.kill()
-                raise RuntimeError(f"nginx did not start:\n{nginx.stdout.read()}") from None
-            time.sleep(0.2)
-    try:
+    apps: list = []
+    nginx = None
+    try:  # whatever starts is stopped again, also when a later start fails
+        apps.append(start_app(env))
+        apps.append(start_app(env))
+        listen = free_port()
+        backends = [base.removeprefix("http://") for _, base in apps]
+        conf = _nginx_config(tmp_path, listen, backends)
+        nginx = subprocess.Popen(
+            [NGINX, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        proxy = f"http://127.0.0.1:{listen}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{proxy}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                if nginx.poll() is not None or time.monotonic() > deadline:
+                    nginx.kill()
+                    raise RuntimeError(f"nginx did not start:\n{nginx.stdout.read()}") from None
+                time.sleep(0.2)
         yield proxy, backends, empty_pg_url
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
+        if nginx is not None and nginx.poll() is None:
+            nginx.terminate()
+            nginx.wait(timeout=10)
         for proc, _ in apps:
             stop_app(proc)
 
@@ -117,9 +123,17 @@ def test_a_change_through_one_process_shows_in_the_other_at_once(cluster, browse
         s.add(meeting)
     engine.dispose()
 
+    contexts: list = []
+    try:
+        _register_through_one_see_in_other(browser, proxy, backends, contexts)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def _register_through_one_see_in_other(browser, proxy, backends, contexts: list) -> None:
     # Browsers until each process has one (the proxy picks at random, then sticks).
     pages: dict[str, object] = {}
-    contexts = []
     for _ in range(16):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
         contexts.append(context)
@@ -134,12 +148,7 @@ def test_a_change_through_one_process_shows_in_the_other_at_once(cluster, browse
     # The second process has rendered (and cached) the start page: one place left.
     assert "Ausgebucht" not in _card(second).inner_text()
 
-    card = _card(first)
-    card.get_by_text("Anmelden", exact=True).click()
-    card.get_by_role("textbox", name="Name").fill("Erika Beispiel")
-    card.get_by_role("textbox", name="E-Mail-Adresse").fill("erika@example.org")
-    card.get_by_text("Ich bin einverstanden", exact=False).click()
-    card.get_by_role("button", name="Verbindlich anmelden").click()
+    register_in_card(_card(first), "Erika Beispiel", "erika@example.org")
     first.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
 
     # Sticky: the same browser keeps reaching its own process.
@@ -147,5 +156,3 @@ def test_a_change_through_one_process_shows_in_the_other_at_once(cluster, browse
     # The other process shows the change on its very next run, no cache expiry needed.
     assert _open(second, proxy + "/") == backends[1]
     _card(second).get_by_text("Ausgebucht – Warteliste offen").wait_for(timeout=5_000)
-    for context in contexts:
-        context.close()

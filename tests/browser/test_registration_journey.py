@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import wait_idle
+from tests.browser.conftest import register_in_card, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +21,7 @@ def test_register_download_ics_and_cancel(seed_app, page, tmp_path):
     assert ZOOM not in page.content()
 
     card = page.locator("[class*='st-key-meeting-']").filter(has_text="Mo, 06.12.2021").first
-    card.get_by_text("Anmelden", exact=True).click()
-    card.get_by_role("textbox", name="Name").fill("Erika Beispiel")
-    card.get_by_role("textbox", name="E-Mail-Adresse").fill("Erika@Example.org")
-    organisation = card.get_by_role("textbox", name="Organisation oder Initiative (freiwillig)")
-    organisation.fill("Dorfverein Kitzscher")
-    card.get_by_text("Ich bin einverstanden", exact=False).click()
-    card.get_by_role("button", name="Verbindlich anmelden").click()
+    register_in_card(card, "Erika Beispiel", "Erika@Example.org", "Dorfverein Kitzscher")
     page.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
     wait_idle(page)
     # The link's code block (with its copy button) renders a moment after the notice.

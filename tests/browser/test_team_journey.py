@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.appserver import ROOT, start_app, stop_app
-from tests.browser.conftest import wait_idle
+from tests.browser.conftest import register_in_card, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -81,11 +81,7 @@ def test_team_journey(tmp_path, browser):
         card = vpage.locator("[class*='st-key-meeting-']").filter(has_text="Wasser im Revier").first
         card.wait_for(timeout=30_000)
         wait_idle(vpage)
-        card.get_by_text("Anmelden", exact=True).click()
-        card.get_by_role("textbox", name="Name").fill("Erika Beispiel")
-        card.get_by_role("textbox", name="E-Mail-Adresse").fill("erika@example.org")
-        card.get_by_text("Ich bin einverstanden", exact=False).click()
-        card.get_by_role("button", name="Verbindlich anmelden").click()
+        register_in_card(card, "Erika Beispiel", "erika@example.org")
         vpage.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
         vpage.get_by_text("https://zoom.us/j/555").first.wait_for(timeout=30_000)
         visitor.close()

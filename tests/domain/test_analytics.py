@@ -11,7 +11,6 @@ from sqlmodel import select
 from stammtisch import analytics, impulses, privacy, suggestions
 from stammtisch.db import session_scope
 from stammtisch.models import Attendance, Meeting, ModerationState, Registration
-from stammtisch.organizers import OrganizerIdentity, add_organizer
 from tests import factories as f
 
 
@@ -114,9 +113,7 @@ def test_key_figures_latest_against_previous(engine, data, now):
 
 def test_figures_survive_anonymisation(engine, data, now):
     before = _stats(engine)
-    with session_scope(engine) as s:
-        view = add_organizer(session=s, name="orga", password="ein-langes-passwort", now=now)
-    actor = OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+    actor = f.organizer(engine, now=now)
     with session_scope(engine) as s:
         result = privacy.apply_retention(session=s, actor=actor, now=now + timedelta(days=400))
     assert result.anonymised == 8

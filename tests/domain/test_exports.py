@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from stammtisch import exports
 from stammtisch.db import session_scope
 from stammtisch.errors import NotFound, PermissionDenied
-from stammtisch.organizers import OrganizerIdentity, add_organizer
+from stammtisch.organizers import OrganizerIdentity
 from tests import factories as f
 
 EVIL = ["=1+1", "+49 341 1234", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", '=HYPERLINK("http://x")']
@@ -22,9 +22,7 @@ EVIL = ["=1+1", "+49 341 1234", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", '=HYPERLINK
 
 @pytest.fixture
 def actor(engine, now) -> OrganizerIdentity:
-    with session_scope(engine) as s:
-        view = add_organizer(session=s, name="orga", password="ein-langes-passwort", now=now)
-    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+    return f.organizer(engine, now=now)
 
 
 def _frame(engine, actor, meeting_id) -> pd.DataFrame:

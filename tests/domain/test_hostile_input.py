@@ -15,6 +15,7 @@ from stammtisch.bootstrap import init_database
 from stammtisch.db import make_engine, session_scope
 from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.models import ImpulseOffer, Registration, Suggestion
+from tests import factories as f
 from tests.conftest import SEED_NOW
 
 OPEN_MEETING = 2
@@ -158,11 +159,7 @@ def test_any_token_finds_nothing(prop_engine, token):
 
 @pytest.fixture(scope="module")
 def prop_actor(prop_engine):
-    from stammtisch.organizers import OrganizerIdentity, add_organizer
-
-    with session_scope(prop_engine) as s:
-        view = add_organizer(session=s, name="prop", password="ein-langes-passwort", now=SEED_NOW)
-    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+    return f.organizer(prop_engine, now=SEED_NOW, name="prop")
 
 
 @PROPERTY

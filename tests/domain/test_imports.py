@@ -13,7 +13,7 @@ from stammtisch import imports
 from stammtisch.db import session_scope
 from stammtisch.errors import FORM, NotFound, PermissionDenied, ValidationError
 from stammtisch.models import AuditEntry, Meeting, Registration
-from stammtisch.organizers import OrganizerIdentity, add_organizer
+from stammtisch.organizers import OrganizerIdentity
 from tests import factories as f
 
 ZOOM = Path(__file__).resolve().parents[1] / "data" / "zoom"
@@ -25,15 +25,7 @@ def report(name: str) -> imports.ZoomReport:
 
 @pytest.fixture
 def actor(engine, now) -> OrganizerIdentity:
-    with session_scope(engine) as s:
-        view = add_organizer(
-            session=s,
-            name="orga",
-            password="ein-langes-passwort",
-            now=now,
-            email="Team@Example.org",
-        )
-    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+    return f.organizer(engine, now=now, email="Team@Example.org")
 
 
 def _past_meeting(engine, now, *, capacity: int | None = None) -> int:
@@ -150,11 +142,15 @@ def test_parse_bad_file_gets_clear_german_message(data, fragment):
     assert fragment in err.value.errors[FORM]
 
 
-def test_parse_refuses_more_than_max_rows_even_with_few_lines():
-    # 20,001 participant rows: the row count is checked, not only the line count.
-    data = b"Name,User Email\n" + b"A,\n" * (imports.MAX_ROWS + 1)
-    with pytest.raises(ValidationError):
+def test_parse_refuses_too_many_lines_before_reading_rows():
+    # A few participants, then more empty lines than any real report has: refused by the
+    # cheap line count up front (the row count catches 20,001 real rows, see above).
+    data = b"Name,User Email\nA,a@b.de\n" + b"\n" * (
+        imports.MAX_ROWS + imports.HEADER_SEARCH_ROWS + 1
+    )
+    with pytest.raises(ValidationError) as err:
         imports.parse_zoom_report(data)
+    assert err.value.errors[FORM] == imports.TOO_MANY_ROWS
 
 
 @pytest.mark.parametrize(

@@ -20,9 +20,7 @@ from tests import factories as f
 @pytest.fixture
 def actor(engine, now) -> OrganizerIdentity:
     """An organizer in the fresh, unseeded database (so ids start at 1)."""
-    with session_scope(engine) as s:
-        view = add_organizer(session=s, name="orga", password="ein-langes-passwort", now=now)
-    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+    return f.organizer(engine, now=now)
 
 
 def _past_meeting(engine, now) -> int:

@@ -23,7 +23,7 @@ from stammtisch.models import (
     OfferState,
     Suggestion,
 )
-from stammtisch.organizers import OrganizerIdentity, add_organizer
+from stammtisch.organizers import OrganizerIdentity
 from stammtisch.planning import propose_series
 from tests import factories as f
 
@@ -31,9 +31,7 @@ from tests import factories as f
 @pytest.fixture
 def actor(engine, now):
     init_database(engine, now=now)
-    with session_scope(engine) as s:
-        view = add_organizer(session=s, name="orga", password="ein-langes-passwort", now=now)
-    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+    return f.organizer(engine, now=now)
 
 
 def _input(now, **kw):

@@ -8,17 +8,9 @@ import pytest
 
 from stammtisch import organizers
 from tests.pages.conftest import ORGANIZER_PASSWORD, texts
+from ui import layout
 
-ORGANIZER_PAGES = [
-    "pages/orga_dashboard.py",
-    "pages/orga_planung.py",
-    "pages/orga_termine.py",
-    "pages/orga_moderation.py",
-    "pages/orga_impulse.py",
-    "pages/orga_anmeldungen.py",
-    "pages/orga_datenschutz.py",
-    "pages/orga_protokoll.py",
-]
+ORGANIZER_PAGES = [page for page, *_ in layout.ORGANIZER_PAGES if page != "pages/login.py"]
 
 
 def _titles(at) -> list[str]:
