@@ -62,7 +62,7 @@ from stammtisch.models import (
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.registrations import lock_meeting
+from stammtisch.registrations import lock_meeting, write_attendance
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -579,10 +579,8 @@ def apply_import(
             raise _fail(blocked)
         preview = _with_state(_match(session, meeting, report), meeting, now)
         attended = [m.registration_id for m in preview.matched]
-        if attended:
-            _set_attendance(session, attended, Attendance.YES)
-        if preview.absent:
-            _set_attendance(session, list(preview.absent), Attendance.NO)
+        write_attendance(session, attended, Attendance.YES)
+        write_attendance(session, list(preview.absent), Attendance.NO)
         meeting.unregistered_attendees = preview.unregistered_attendees
         session.add(meeting)
         record(
@@ -603,14 +601,6 @@ def apply_import(
             now=now,
         )
     return preview
-
-
-def _set_attendance(session: Session, ids: list[int], value: Attendance) -> None:
-    for registration in session.exec(
-        select(Registration).where(col(Registration.id).in_(ids)).with_for_update()
-    ).all():
-        registration.attendance = value
-        session.add(registration)
 
 
 __all__ = [

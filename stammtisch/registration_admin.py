@@ -34,6 +34,7 @@ from stammtisch.registrations import (
     count_with_status,
     lock_meeting,
     lock_registration,
+    write_attendance,
 )
 
 MAX_PAGE = 500
@@ -344,9 +345,7 @@ def set_attendance(
             raise ValidationError.single(
                 "attendance", "Die Teilnahme lässt sich erst ab Beginn des Treffens eintragen."
             )
-        for registration, _meeting in rows:
-            registration.attendance = value
-            session.add(registration)
+        write_attendance(session, ids, value)
         record(
             session,
             actor=actor,

@@ -17,10 +17,11 @@ import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, func, literal_column
+from sqlalchemy import and_, bindparam, case, func, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -381,6 +382,17 @@ def cancel_locked(
     session.add(registration)
     session.flush()
     return fill_free_places(session, meeting) if was == RegistrationStatus.CONFIRMED else []
+
+
+def write_attendance(session: Session, registration_ids: Sequence[int], value: Attendance) -> None:
+    """Set the attendance of these registrations (one UPDATE; rights and rules are the
+    caller's: the organizer form and the Zoom import)."""
+    if registration_ids:
+        session.exec(
+            update(Registration)
+            .where(col(Registration.id).in_(list(registration_ids)))
+            .values(attendance=value)
+        )
 
 
 def _by_token(session: Session, token: str, *, lock: bool = False) -> Registration | None:
