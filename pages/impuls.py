@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import impulses
+from stammtisch import offers
 from ui import core, layout
 from ui.forms import FormState
 from ui.render import form_error, literal
@@ -12,7 +12,7 @@ from ui.render import form_error, literal
 
 def _submit(form: FormState) -> None:
     def action():
-        data = impulses.ImpulseOfferInput(
+        data = offers.ImpulseOfferInput(
             title=form.value("title", ""),
             description=form.value("description", ""),
             name=form.value("name", ""),
@@ -22,7 +22,7 @@ def _submit(form: FormState) -> None:
             preferred_meeting_id=form.value("preferred_meeting_id"),
         )
         with core.session() as s:
-            return impulses.submit_impulse_offer(session=s, data=data, now=core.now())
+            return offers.submit_impulse_offer(session=s, data=data, now=core.now())
 
     if form.submit(action):
         form.clear_inputs("title", "description")

@@ -5,17 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from stammtisch import meetings, registrations
-from stammtisch.models import FEDERAL_STATE_LABELS, RegistrationStatus
+from stammtisch.models import FederalState, RegistrationStatus
 from ui import core
 from ui.forms import FormState
 from ui.registration import show_access
 from ui.render import escape_md, form_error, literal
-
-STATUS_LABELS = {
-    RegistrationStatus.CONFIRMED: "angemeldet",
-    RegistrationStatus.WAITLISTED: "auf der Warteliste",
-    RegistrationStatus.CANCELLED: "abgemeldet",
-}
 
 st.title("Meine Anmeldung")
 token = st.query_params.get("token", "")
@@ -53,10 +47,8 @@ rows = [("Name", details.name), ("E-Mail-Adresse", details.email)]
 if details.organisation:
     rows.append(("Organisation", details.organisation))
 if details.federal_state:
-    rows.append(
-        ("Bundesland", FEDERAL_STATE_LABELS.get(details.federal_state, details.federal_state))
-    )
-rows.append(("Status", STATUS_LABELS.get(details.status, details.status)))
+    rows.append(("Bundesland", FederalState.label_for(details.federal_state)))
+rows.append(("Status", RegistrationStatus.label_for(details.status)))
 for label, value in rows:
     left, right = st.columns([1, 2])
     left.caption(label)
@@ -88,7 +80,7 @@ show_access(
 
 st.divider()
 st.markdown("**Doch keine Zeit?**")
-if not meeting.is_past(core.now()):
+if not meeting.is_over(core.now()):
     if st.session_state.get("cancel.confirm"):
         st.warning("Möchten Sie Ihre Anmeldung wirklich stornieren?", icon=":material/help:")
         yes, no = st.columns(2)

@@ -9,14 +9,13 @@ import streamlit as st
 
 from stammtisch import exports, imports, registration_admin
 from stammtisch.errors import ValidationError
-from stammtisch.models import FEDERAL_STATE_LABELS, RegistrationStatus
-from stammtisch.registration_admin import ATTENDANCE_LABELS, STATUS_LABELS
+from stammtisch.models import Attendance, FederalState, RegistrationStatus
 from ui import auth, core
 from ui.forms import FormState
 from ui.render import field_error, form_error, literal
 
 PAGE_SIZE = 200
-ATTENDANCE_BY_LABEL = {label: value for value, label in ATTENDANCE_LABELS.items()}
+ATTENDANCE_BY_LABEL = {a.label: a for a in Attendance}
 
 actor = auth.require_organizer()
 st.title("Anmeldungen & Teilnahme")
@@ -71,7 +70,7 @@ search = left.text_input("Suche (Name, E-Mail, Organisation)", key="reg.search")
 status = right.selectbox(
     "Status",
     options=[None, *RegistrationStatus],
-    format_func=lambda v: "alle" if v is None else STATUS_LABELS[v],
+    format_func=lambda v: "alle" if v is None else RegistrationStatus(v).label,
     key="reg.status",
 )
 listing = _listing(core.cache_key(), meeting_id, search, status, actor)
@@ -96,11 +95,11 @@ if rows:
                 "Name": r.name or "(anonymisiert)",
                 "E-Mail": r.email or "",
                 "Organisation": r.organisation or "",
-                "Bundesland": FEDERAL_STATE_LABELS.get(r.federal_state, "")
+                "Bundesland": FederalState.label_for(r.federal_state, "")
                 if r.federal_state
                 else "",
-                "Status": STATUS_LABELS.get(r.status, r.status),
-                "Teilnahme": ATTENDANCE_LABELS.get(r.attendance, r.attendance),
+                "Status": RegistrationStatus.label_for(r.status),
+                "Teilnahme": Attendance.label_for(r.attendance),
             }
             for r in rows
         ]

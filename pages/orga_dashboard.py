@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -12,15 +11,8 @@ from stammtisch import analytics
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day
 from ui import auth, core
-from ui.charts import STATUS_COLOURS, block, chart, fixed_scale, topic_scale
-
-STATE_COLOURS = {
-    "Sachsen": "#0072B2",
-    "Sachsen-Anhalt": "#E69F00",
-    "Thüringen": "#009E73",
-    "anderes Bundesland": "#CC79A7",
-    "keine Angabe": "#BBBBBB",
-}
+from ui.charts import topic_scale
+from ui.dashboard_tabs import STATE_COLOURS, TABS
 
 SPANS = {"year": "Letzte 12 Monate", "all": "Alle Treffen", "custom": "Eigener Zeitraum"}
 
@@ -210,188 +202,9 @@ else:
         )
 
 
-def _registrations_tab() -> None:
-    """Registrations per meeting and topic field, demand against places."""
-    status_long = frames["status_long"]
-    block(
-        "Anmeldungen je Treffen",
-        lambda: (
-            alt.Chart(status_long)
-            .mark_bar()
-            .encode(
-                x=alt.X("Termin:N", sort=None, title=None),
-                y=alt.Y("Anmeldungen:Q"),
-                color=alt.Color("Status:N", scale=fixed_scale(STATUS_COLOURS)),
-                tooltip=["Treffen", "Status", "Anmeldungen"],
-            )
-        ),
-        status_long,
-        key="anmeldungen-je-treffen",
-        version=charts_version,
-    )
-
-    by_field = frames["by_field"]
-    block(
-        "Anmeldungen je Themenfeld",
-        lambda: (
-            alt.Chart(by_field)
-            .mark_bar()
-            .encode(
-                y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-                x=alt.X("Bestätigt:Q", title="bestätigte Anmeldungen"),
-                color=alt.Color("Themenfeld:N", scale=colour, legend=None),
-                tooltip=list(by_field.columns),
-            )
-        ),
-        by_field,
-        key="anmeldungen-je-themenfeld",
-        version=charts_version,
-    )
-
-    demand = frames["demand"]
-    block(
-        "Nachfrage und Plätze",
-        lambda: alt.layer(
-            alt.Chart(demand)
-            .mark_bar(color="#56B4E9")
-            .encode(
-                x=alt.X("Termin:N", sort=None, title=None),
-                y=alt.Y("Nachfrage:Q", title="Personen"),
-                tooltip=["Treffen", "Nachfrage", "Plätze", "Warteliste"],
-            ),
-            alt.Chart(demand)
-            .mark_tick(color="#D55E00", thickness=3, size=30)
-            .encode(x=alt.X("Termin:N", sort=None), y="Plätze:Q"),
-        ),
-        demand,
-        key="nachfrage-plaetze",
-        version=charts_version,
-        caption=(
-            "Balken: bestätigt + Warteliste; Strich: Zahl der Plätze. Nur Treffen mit Platzgrenze."
-        ),
-    )
-
-
-def _attendance_tab() -> None:
-    """Who came: attendance and no-shows over time, new and returning people."""
-    trend, trend_long = frames["trend"], frames["trend_long"]
-    block(
-        "Teilnahme im Verlauf",
-        lambda: alt.layer(
-            alt.Chart(trend_long)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("Datum:T", title=None),
-                y=alt.Y("Personen:Q"),
-                color=alt.Color(
-                    "Reihe:N",
-                    scale=fixed_scale({"angemeldet": "#0072B2", "teilgenommen": "#009E73"}),
-                ),
-                tooltip=["Treffen", "Reihe", "Personen"],
-            ),
-        ),
-        trend,
-        key="teilnahme-verlauf",
-        version=charts_version,
-        caption="No-Show-Quote: bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
-        min_rows=2,
-    )
-    if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
-        no_show = trend.dropna(subset=["No-Show-Quote"])
-        chart(
-            "no-show",
-            lambda: (
-                alt.Chart(no_show)
-                .mark_line(point=alt.OverlayMarkDef(color="#D55E00"), color="#D55E00")
-                .encode(
-                    x=alt.X("Datum:T", title=None),
-                    y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
-                    tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
-                )
-                .properties(height=160)
-            ),
-            charts_version,
-        )
-
-    novelty, novelty_long = frames["novelty"], frames["novelty_long"]
-    block(
-        "Neue und wiederkehrende Teilnehmende",
-        lambda: (
-            alt.Chart(novelty_long)
-            .mark_bar()
-            .encode(
-                x=alt.X("Termin:N", sort=None, title=None),
-                y="Personen:Q",
-                color=alt.Color(
-                    "Art:N", scale=fixed_scale({"neu": "#E69F00", "wiederkehrend": "#0072B2"})
-                ),
-                tooltip=["Treffen", "Art", "Personen"],
-            )
-        ),
-        novelty,
-        key="neu-wiederkehrend",
-        version=charts_version,
-        caption="Gezählt über eine pseudonyme Kennung – stimmt auch nach der Anonymisierung.",
-    )
-
-
-def _reach_tab() -> None:
-    """Where people come from."""
-    reach, reach_long = frames["reach"], frames["reach_long"]
-    block(
-        "Reichweite in den drei Ländern",
-        lambda: (
-            alt.Chart(reach_long)
-            .mark_bar()
-            .encode(
-                x=alt.X("Termin:N", sort=None, title=None),
-                y=alt.Y("Personen:Q", stack="normalize", axis=alt.Axis(format="%"), title="Anteil"),
-                color=alt.Color("Bundesland:N", scale=fixed_scale(STATE_COLOURS)),
-                tooltip=["Treffen", "Bundesland", "Personen"],
-            )
-        ),
-        reach,
-        key="reichweite",
-        version=charts_version,
-        caption="Bestätigte Anmeldungen nach Bundesland (freiwillige Angabe).",
-    )
-
-
-def _inflow_tab() -> None:
-    """Suggestions and impulse offers per month."""
-    inflow = frames["inflow"]
-    block(
-        "Eingänge je Monat",
-        lambda: (
-            alt.Chart(inflow)
-            .mark_bar()
-            .encode(
-                x=alt.X("Monat:O", title=None),
-                y="Anzahl:Q",
-                color=alt.Color(
-                    "Art:N",
-                    scale=fixed_scale({"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"}),
-                ),
-                xOffset="Art:N",
-                tooltip=["Monat", "Art", "Anzahl"],
-            )
-        ),
-        inflow,
-        key="eingaenge",
-        version=charts_version,
-    )
-
-
-# Charts draw in the browser, so only the chosen tab's charts are built and sent.
-TABS = {
-    "Anmeldungen": _registrations_tab,
-    "Teilnahme": _attendance_tab,
-    "Reichweite": _reach_tab,
-    "Eingänge": _inflow_tab,
-}
 for tab, draw in zip(
     st.tabs(list(TABS), key="dash.tab", on_change="rerun"), TABS.values(), strict=True
 ):
     if tab.open:
         with tab:
-            draw()
+            draw(frames, charts_version, colour)

@@ -7,7 +7,7 @@ import streamlit as st
 from stammtisch import meetings, offer_review
 from stammtisch.formatting import format_day
 from stammtisch.models import OfferState
-from stammtisch.offer_review import OFFER_STATE_LABELS, AcceptInput
+from stammtisch.offer_review import AcceptInput
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
@@ -21,7 +21,7 @@ state = (
     st.segmented_control(
         "Zustand",
         options=[s.value for s in OfferState],
-        format_func=lambda v: OFFER_STATE_LABELS[OfferState(v)],
+        format_func=lambda v: OfferState(v).label,
         default=OfferState.SUBMITTED.value,
         key="offers.state",
     )
@@ -105,13 +105,14 @@ for offer in offers:
             offer.description,
             f"{person} – {offer.email}",
             meta=f"Eingegangen am {format_day(offer.created_at)} · "
-            f"{OFFER_STATE_LABELS[OfferState(offer.state)]}",
+            f"{OfferState.label_for(offer.state)}",
             note=" · ".join(wishes) or None,
         )
         form_error(errors)
         current = OfferState(offer.state)
         cols = st.columns(2)
-        if current in (OfferState.SUBMITTED, OfferState.DECLINED):
+        allowed = current.allowed_targets()
+        if OfferState.IN_DISCUSSION in allowed:
             cols[0].button(
                 "In Abstimmung",
                 key=f"offer.discuss.{offer.id}",
@@ -119,7 +120,7 @@ for offer in offers:
                 args=(offer.id, offer_review.move),
                 kwargs={"to_state": OfferState.IN_DISCUSSION},
             )
-        if current in (OfferState.SUBMITTED, OfferState.IN_DISCUSSION):
+        if OfferState.DECLINED in allowed:
             cols[1].button(
                 "Ablehnen",
                 key=f"offer.decline.{offer.id}",
@@ -147,7 +148,7 @@ for offer in offers:
                     on_click=save_note,
                     args=(offer.id,),
                 )
-        if current not in (OfferState.SUBMITTED, OfferState.IN_DISCUSSION):
+        if OfferState.ACCEPTED not in allowed:
             continue
         key = f"accept.{offer.id}"
         accept_box = lazy_expander(

@@ -6,8 +6,7 @@ import streamlit as st
 
 from stammtisch import moderation
 from stammtisch.formatting import format_day
-from stammtisch.models import SUGGESTION_KIND_LABELS, ModerationState
-from stammtisch.suggestions import STATE_LABELS
+from stammtisch.models import ModerationState, SuggestionKind
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
@@ -62,7 +61,7 @@ for item in pending:
     with st.container(border=True, key=f"mod-{item.id}"):
         text_block(
             item.text,
-            meta=f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
+            meta=f"{SuggestionKind.label_for(item.kind)} · "
             f"{item.topic_field_name or 'ohne Themenfeld'} · {format_day(item.created_at)}",
             note=f"von {item.author_name}" if item.author_name else None,
         )
@@ -124,12 +123,16 @@ for item in pending:
                         kwargs={"duplicate_id": item.id, "target_id": target},
                     )
 
+LIST_ACTIONS = {
+    ModerationState.REJECTED: "Zurückziehen (ablehnen)",
+    ModerationState.APPROVED: "Doch veröffentlichen",
+}
 st.header("Alle Vorschläge", anchor=False)
 state = (
     st.segmented_control(
         "Zustand",
         options=[s.value for s in ModerationState],
-        format_func=lambda v: STATE_LABELS[ModerationState(v)],
+        format_func=lambda v: ModerationState(v).label,
         default=ModerationState.APPROVED.value,
         key="mod.state",
     )
@@ -144,23 +147,17 @@ for item in listed:
     with st.container(border=True):
         text_block(
             item.text,
-            meta=f"{SUGGESTION_KIND_LABELS.get(item.kind, item.kind)} · "
+            meta=f"{SuggestionKind.label_for(item.kind)} · "
             f"{item.topic_field_name or 'ohne Themenfeld'} · {item.votes} Stimmen · "
             f"{format_day(item.created_at)}",
         )
-        if item.state == ModerationState.APPROVED:
-            st.button(
-                "Zurückziehen (ablehnen)",
-                key=f"mod.unpublish.{item.id}",
-                on_click=run,
-                args=(moderation.decide,),
-                kwargs={"suggestion_id": item.id, "to_state": ModerationState.REJECTED},
-            )
-        elif item.state == ModerationState.REJECTED:
-            st.button(
-                "Doch veröffentlichen",
-                key=f"mod.republish.{item.id}",
-                on_click=run,
-                args=(moderation.decide,),
-                kwargs={"suggestion_id": item.id, "to_state": ModerationState.APPROVED},
-            )
+        # Which moves a listed suggestion offers follows the workflow's table.
+        for target, label in LIST_ACTIONS.items():
+            if ModerationState(item.state).can_become(target):
+                st.button(
+                    label,
+                    key=f"mod.to.{target.value}.{item.id}",
+                    on_click=run,
+                    args=(moderation.decide,),
+                    kwargs={"suggestion_id": item.id, "to_state": target},
+                )

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import analytics, meeting_admin, planning, suggestions
+from stammtisch import date_proposals, meeting_admin, planning, suggestions
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
@@ -33,8 +33,8 @@ def _planning_data(version: str, now_key: str, _actor) -> tuple:
         return (
             dates,
             core.topic_fields(),
-            analytics.coverage(session=s, now=moment),
-            analytics.coverage_by_quarter(session=s, now=moment),
+            planning.coverage(session=s, now=moment),
+            planning.coverage_by_quarter(session=s, now=moment),
             suggestions.list_public_suggestions(session=s, order="votes", limit=10),
         )
 
@@ -42,7 +42,7 @@ def _planning_data(version: str, now_key: str, _actor) -> tuple:
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
 def _ranked(version: str, now_key: str, weights: tuple[float, ...], _actor) -> pd.DataFrame:
     coverage = _planning_data(version, now_key, _actor)[2]
-    return analytics.rank_topic_fields(coverage, analytics.Weights(*weights))
+    return planning.rank_topic_fields(coverage, planning.Weights(*weights))
 
 
 version, minute = core.cache_key(), core.now_key(now)
@@ -100,7 +100,7 @@ st.caption(
 )
 with st.expander("Gewichte", expanded=False):
     c1, c2, c3 = st.columns(3)
-    weights = analytics.Weights(
+    weights = planning.Weights(
         suggestions=c1.slider("Vorschläge", 0.0, 3.0, 1.0, 0.25, key="w.sugg"),
         votes=c2.slider("Stimmen", 0.0, 3.0, 1.0, 0.25, key="w.votes"),
         offers=c3.slider("Impuls-Angebote", 0.0, 3.0, 1.0, 0.25, key="w.offers"),
@@ -140,7 +140,7 @@ st.header("Nächstes Treffen entwerfen", anchor=False)
 form = FormState("draft")
 last_start = max((start for start, status in meeting_dates if status != "cancelled"), default=None)
 taken = {start.astimezone(BERLIN).date() for start, _ in meeting_dates}
-proposals = planning.next_dates(
+proposals = date_proposals.next_dates(
     last_start=last_start, today=now.astimezone(BERLIN).date(), taken=taken
 )
 sources = {

@@ -11,7 +11,7 @@ from stammtisch import meetings, registrations
 from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
-from stammtisch.models import FEDERAL_STATE_LABELS, FederalState, RegistrationState
+from stammtisch.models import FederalState, RegistrationState
 from ui import core, layout
 from ui.forms import FormState
 from ui.paging import pager
@@ -127,7 +127,7 @@ def _registration(meeting: MeetingView) -> None:
                 "federal_state",
                 "Bundesland (freiwillig)",
                 options=[None, *FederalState],
-                format_func=lambda v: "keine Angabe" if v is None else FEDERAL_STATE_LABELS[v],
+                format_func=lambda v: "keine Angabe" if v is None else FederalState(v).label,
             )
             form.field(
                 st.checkbox,

@@ -10,7 +10,8 @@ import streamlit as st
 from stammtisch import spam, suggestions
 from stammtisch.errors import AlreadyVoted, NotFound
 from stammtisch.formatting import format_count, format_day
-from stammtisch.models import SUGGESTION_KIND_LABELS, SuggestionKind
+from stammtisch.limits import SUGGESTION_TEXT
+from stammtisch.models import SuggestionKind
 from stammtisch.suggestions import SuggestionView
 from ui import core, layout
 from ui.forms import FormState
@@ -107,7 +108,7 @@ with st.form("suggest.form"):
         st.text_area,
         "text",
         "Ihr Vorschlag",
-        max_chars=suggestions.TEXT_MAX,
+        max_chars=SUGGESTION_TEXT.max,
         placeholder="Was sollte beim Stammtisch zur Sprache kommen?",
     )
     form.field(
@@ -115,7 +116,7 @@ with st.form("suggest.form"):
         "kind",
         "Art",
         options=list(SuggestionKind),
-        format_func=lambda k: SUGGESTION_KIND_LABELS[k],
+        format_func=lambda k: SuggestionKind(k).label,
         horizontal=True,
     )
     form.field(
@@ -169,7 +170,7 @@ for group in ordered_groups:
     st.subheader(f"{name} ({format_count(total)})", anchor=False)
     for item in groups[group]:
         with st.container(border=True, key=f"suggestion-{item.id}"):
-            kind = SUGGESTION_KIND_LABELS.get(item.kind, item.kind)
+            kind = SuggestionKind.label_for(item.kind)
             text_block(
                 item.text,
                 meta=f"{kind} · {format_day(item.created_at)}",

@@ -1,4 +1,4 @@
-"""Figures for the organizer dashboard and theme planning, aggregated in SQL.
+"""Figures for the organizer dashboard, aggregated in SQL (planning's are in ``planning``).
 
 Registrations can number in the hundreds of thousands, so every query over them groups
 in the database and returns one row per meeting (or per month, field …); only those
@@ -20,30 +20,24 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from stammtisch.db import count_if
+from stammtisch.meeting_rules import sql_not_cancelled
 from stammtisch.models import (
     Attendance,
     FederalState,
     ImpulseOffer,
     Meeting,
-    MeetingStatus,
     MeetingTopicField,
-    ModerationState,
-    OfferState,
     Registration,
     RegistrationStatus,
     Suggestion,
     TopicField,
 )
 
-STATE_COLUMNS = {
-    FederalState.SACHSEN: "Sachsen",
-    FederalState.SACHSEN_ANHALT: "Sachsen-Anhalt",
-    FederalState.THUERINGEN: "Thüringen",
-    FederalState.OTHER: "anderes Bundesland",
-}
+STATE_COLUMNS = {state: state.label for state in FederalState}
 UNKNOWN_STATE = "keine Angabe"
 
 
@@ -57,7 +51,7 @@ class Filters:
 
 
 def _meeting_filter(filters: Filters):
-    conditions = [Meeting.status != MeetingStatus.CANCELLED]
+    conditions = [sql_not_cancelled()]
     if filters.start is not None:
         conditions.append(Meeting.starts_at >= filters.start)
     if filters.end is not None:
@@ -73,10 +67,6 @@ def _meeting_filter(filters: Filters):
             )
         )
     return and_(*conditions)
-
-
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataFrame:
@@ -127,14 +117,14 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
     per_meeting = session.exec(
         select(
             R.meeting_id,
-            _count_if(confirmed),
-            _count_if(R.status == RegistrationStatus.WAITLISTED),
-            _count_if(R.status == RegistrationStatus.CANCELLED),
-            _count_if(and_(confirmed, R.attendance == Attendance.YES)),
-            _count_if(and_(confirmed, R.attendance == Attendance.NO)),
-            _count_if(and_(confirmed, R.attendance != Attendance.UNKNOWN)),
-            *[_count_if(and_(confirmed, R.federal_state == s)) for s in STATE_COLUMNS],
-            _count_if(and_(confirmed, col(R.federal_state).is_(None))),
+            count_if(confirmed),
+            count_if(R.status == RegistrationStatus.WAITLISTED),
+            count_if(R.status == RegistrationStatus.CANCELLED),
+            count_if(and_(confirmed, R.attendance == Attendance.YES)),
+            count_if(and_(confirmed, R.attendance == Attendance.NO)),
+            count_if(and_(confirmed, R.attendance != Attendance.UNKNOWN)),
+            *[count_if(and_(confirmed, R.federal_state == s)) for s in STATE_COLUMNS],
+            count_if(and_(confirmed, col(R.federal_state).is_(None))),
         )
         .where(col(R.meeting_id).in_(ids))
         .group_by(R.meeting_id)
@@ -158,7 +148,7 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
         frame["attendance_known"] > 0
     )
     with_state = frame[[*STATE_COLUMNS.values()]].sum(axis=1)
-    outside = with_state - frame["Sachsen"]
+    outside = with_state - frame[FederalState.SACHSEN.label]
     frame["share_outside_saxony"] = (outside / with_state).where(with_state > 0)
     return frame
 
@@ -169,7 +159,7 @@ def _new_and_returning(session: Session, meeting_ids: list[int]) -> pd.DataFrame
     confirmed_at = (
         select(R.participant_key.label("key"), Meeting.starts_at.label("starts_at"))
         .join(Meeting, Meeting.id == R.meeting_id)
-        .where(R.status == RegistrationStatus.CONFIRMED, Meeting.status != MeetingStatus.CANCELLED)
+        .where(R.status == RegistrationStatus.CONFIRMED, sql_not_cancelled())
         .subquery()
     )
     first = (
@@ -179,7 +169,7 @@ def _new_and_returning(session: Session, meeting_ids: list[int]) -> pd.DataFrame
     )
     is_new = Meeting.starts_at == first.c.first_start
     rows = session.exec(
-        select(R.meeting_id, _count_if(is_new), _count_if(~is_new))
+        select(R.meeting_id, count_if(is_new), count_if(~is_new))
         .join(Meeting, Meeting.id == R.meeting_id)
         .join(first, first.c.key == R.participant_key)
         .where(R.status == RegistrationStatus.CONFIRMED, col(R.meeting_id).in_(meeting_ids))
@@ -271,184 +261,11 @@ def inflow_per_month(
     return pd.concat(frames, ignore_index=True)[["month", "kind", "count"]]
 
 
-def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
-    """Per topic field: meetings held so far, last covered, waiting demand, past audience."""
-    fields = session.exec(select(TopicField.id, TopicField.name, TopicField.position)).all()
-    frame = pd.DataFrame(fields, columns=["topic_field_id", "topic_field", "position"])
-    held_filter = and_(Meeting.status != MeetingStatus.CANCELLED, Meeting.starts_at <= now)
-    # A meeting covers its primary field and its further fields.
-    pairs = (
-        select(
-            Meeting.id.label("meeting_id"),
-            Meeting.primary_topic_field_id.label("topic_field_id"),
-            Meeting.starts_at.label("starts_at"),
-        )
-        .where(held_filter)
-        .union(
-            select(Meeting.id, MeetingTopicField.topic_field_id, Meeting.starts_at)
-            .join(MeetingTopicField, MeetingTopicField.meeting_id == Meeting.id)
-            .where(held_filter)
-        )
-        .subquery()
-    )
-    held = session.exec(
-        select(pairs.c.topic_field_id, func.count(), func.max(pairs.c.starts_at)).group_by(
-            pairs.c.topic_field_id
-        )
-    ).all()
-    held_df = pd.DataFrame(held, columns=["topic_field_id", "meetings_held", "last_covered"])
-    sugg = session.exec(
-        select(
-            Suggestion.topic_field_id, func.count(), func.coalesce(func.sum(Suggestion.votes), 0)
-        )
-        .where(Suggestion.state == ModerationState.APPROVED)
-        .group_by(Suggestion.topic_field_id)
-    ).all()
-    sugg_df = pd.DataFrame(sugg, columns=["topic_field_id", "suggestions", "votes"])
-    offers = session.exec(
-        select(ImpulseOffer.topic_field_id, func.count())
-        .where(col(ImpulseOffer.state).in_([OfferState.SUBMITTED, OfferState.IN_DISCUSSION]))
-        .group_by(ImpulseOffer.topic_field_id)
-    ).all()
-    offers_df = pd.DataFrame(offers, columns=["topic_field_id", "open_offers"])
-    R = Registration
-    audience_per_meeting = (
-        select(
-            pairs.c.topic_field_id.label("topic_field_id"),
-            pairs.c.meeting_id.label("meeting_id"),
-            _count_if(R.status == RegistrationStatus.CONFIRMED).label("confirmed"),
-            _count_if(
-                and_(R.status == RegistrationStatus.CONFIRMED, R.attendance == Attendance.YES)
-            ).label("attended"),
-        )
-        .join(R, R.meeting_id == pairs.c.meeting_id, isouter=True)
-        .group_by(pairs.c.topic_field_id, pairs.c.meeting_id)
-        .subquery()
-    )
-    audience = session.exec(
-        select(
-            audience_per_meeting.c.topic_field_id,
-            func.avg(audience_per_meeting.c.confirmed),
-            func.avg(audience_per_meeting.c.attended),
-        ).group_by(audience_per_meeting.c.topic_field_id)
-    ).all()
-    audience_df = pd.DataFrame(
-        audience, columns=["topic_field_id", "avg_registrations", "avg_attendance"]
-    )
-    for part in (held_df, sugg_df, offers_df, audience_df):
-        frame = frame.merge(part, on="topic_field_id", how="left")
-    for column in ("meetings_held", "suggestions", "votes", "open_offers"):
-        frame[column] = frame[column].fillna(0).astype("int64")
-    for column in ("avg_registrations", "avg_attendance"):
-        frame[column] = frame[column].astype("float64")
-    frame["last_covered"] = pd.to_datetime(frame["last_covered"], utc=True).dt.tz_convert(
-        "Europe/Berlin"
-    )
-    frame["days_since"] = (pd.Timestamp(now) - frame["last_covered"]).dt.days
-    unassigned = session.exec(
-        select(func.count(), func.coalesce(func.sum(Suggestion.votes), 0)).where(
-            Suggestion.state == ModerationState.APPROVED, col(Suggestion.topic_field_id).is_(None)
-        )
-    ).one()
-    frame.attrs["unassigned_suggestions"] = int(unassigned[0])
-    return frame.sort_values("position").reset_index(drop=True)
-
-
-def coverage_by_quarter(*, session: Session, now: datetime) -> pd.DataFrame:
-    """Meetings held per topic field and quarter (long format: topic_field, quarter, meetings)."""
-    rows = session.exec(
-        select(Meeting.starts_at, TopicField.name)
-        .join(TopicField, TopicField.id == Meeting.primary_topic_field_id)
-        .where(Meeting.status != MeetingStatus.CANCELLED, Meeting.starts_at <= now)
-    ).all()
-    # Meetings are few (one every ~six weeks); quarters are computed on this small result.
-    frame = pd.DataFrame(rows, columns=["starts_at", "topic_field"])
-    if frame.empty:
-        return pd.DataFrame(columns=["topic_field", "quarter", "meetings"])
-    local = pd.to_datetime(frame["starts_at"], utc=True).dt.tz_convert("Europe/Berlin")
-    frame["quarter"] = local.dt.year.astype(str) + " Q" + local.dt.quarter.astype(str)
-    return (
-        frame.groupby(["topic_field", "quarter"], as_index=False)
-        .size()
-        .rename(columns={"size": "meetings"})
-    )
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How much each signal counts in the "what next" ranking (0 = ignore)."""
-
-    suggestions: float = 1.0
-    votes: float = 1.0
-    offers: float = 1.0
-    attendance: float = 0.5
-    time_since: float = 1.5
-
-
-def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.DataFrame:
-    """Score every topic field: demand plus time since last covered, each scaled to 0..1.
-
-    A field never covered counts as the longest gap. Returns the frame sorted by score
-    with a German ``reason`` per field naming what drove it.
-    """
-    frame = coverage_frame.copy()
-    if frame.empty:
-        return frame.assign(score=pd.Series(dtype="float64"), reason=pd.Series(dtype="object"))
-    longest = frame["days_since"].max()
-    gap = frame["days_since"].fillna((longest if pd.notna(longest) else 0) + 365)
-
-    def scaled(series: pd.Series) -> pd.Series:
-        series = series.fillna(0).astype("float64")
-        top = series.max()
-        return series / top if top > 0 else series * 0
-
-    parts = {
-        "suggestions": scaled(frame["suggestions"]) * weights.suggestions,
-        "votes": scaled(frame["votes"]) * weights.votes,
-        "offers": scaled(frame["open_offers"]) * weights.offers,
-        "attendance": scaled(frame["avg_attendance"]) * weights.attendance,
-        "time_since": scaled(gap) * weights.time_since,
-    }
-    frame["score"] = sum(parts.values())
-    total = sum(vars(weights).values()) or 1.0
-    frame["score"] = (frame["score"] / total * 100).round(1)
-
-    def reason(i: int) -> str:
-        row = frame.loc[i]
-        bits = []
-        if pd.isna(row["days_since"]):
-            bits.append("noch nie Thema")
-        else:
-            bits.append(f"zuletzt vor {int(row['days_since'])} Tagen")
-        if row["suggestions"]:
-            bits.append(f"{int(row['suggestions'])} Vorschläge mit {int(row['votes'])} Stimmen")
-        if row["open_offers"]:
-            bits.append(f"{int(row['open_offers'])} offene Impuls-Angebote")
-        if pd.notna(row["avg_attendance"]) and row["avg_attendance"] > 0:
-            bits.append(f"im Schnitt {row['avg_attendance']:.0f} Teilnehmende")
-        strongest = max(parts, key=lambda k: parts[k].loc[i])
-        label = {
-            "suggestions": "viele Vorschläge",
-            "votes": "viele Stimmen",
-            "offers": "Impuls-Angebote",
-            "attendance": "hohe Teilnahme",
-            "time_since": "lange nicht dran",
-        }[strongest]
-        return f"Vor allem: {label} – " + ", ".join(bits)
-
-    frame["reason"] = [reason(i) for i in frame.index]
-    return frame.sort_values(["score", "position"], ascending=[False, True]).reset_index(drop=True)
-
-
 __all__ = [
     "Filters",
     "KeyFigure",
-    "Weights",
-    "coverage",
-    "coverage_by_quarter",
     "inflow_per_month",
     "key_figures",
     "meeting_stats",
-    "rank_topic_fields",
     "registrations_by_topic_field",
 ]

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from stammtisch.identity import OrganizerIdentity
 from stammtisch.models import AuditEntry
-
-if TYPE_CHECKING:
-    from stammtisch.organizers import OrganizerIdentity
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from sqlmodel import Session, select
 from stammtisch.clock import BERLIN
 from stammtisch.config import DATA_DIR
 from stammtisch.db import migrate, session_scope, write_transaction
-from stammtisch.meetings import MeetingInput, validate_meeting
-from stammtisch.models import Meeting, MeetingTopicField, SiteSetting, TopicField
+from stammtisch.meetings import MeetingInput, insert_meeting, validate_meeting
+from stammtisch.models import SiteSetting
 from stammtisch.site import TEXT_KEYS, TEXT_PREFIX
+from stammtisch.topics import insert_topic_field
 
 SEED_FILE = DATA_DIR / "seed.json"
 SEEDED_KEY = "seeded_at"
@@ -50,16 +51,10 @@ def load_seed(session: Session, *, now: datetime, seed_file: Path = SEED_FILE) -
             if key in content["site"]:
                 session.add(SiteSetting(key=TEXT_PREFIX + key, value=content["site"][key]))
         slugs: dict[str, int] = {}
-        for position, tf in enumerate(content["topic_fields"], start=1):
-            row = TopicField(
-                slug=tf["slug"],
-                name=tf["name"],
-                description=tf["description"],
-                position=position,
-                created_at=now,
+        for tf in content["topic_fields"]:
+            row = insert_topic_field(
+                session, name=tf["name"], description=tf["description"], now=now, slug=tf["slug"]
             )
-            session.add(row)
-            session.flush()
             slugs[tf["slug"]] = row.id
         for m in content["meetings"]:
             values = validate_meeting(
@@ -79,12 +74,7 @@ def load_seed(session: Session, *, now: datetime, seed_file: Path = SEED_FILE) -
                     status=m.get("status", "planned"),
                 ),
             )
-            further = values.pop("further")
-            meeting = Meeting(**values, created_at=now, updated_at=now)
-            session.add(meeting)
-            session.flush()
-            for topic_id in further:
-                session.add(MeetingTopicField(meeting_id=meeting.id, topic_field_id=topic_id))
+            insert_meeting(session, values, now)
         session.add(SiteSetting(key=SEEDED_KEY, value=now.isoformat()))
         report = InitReport(seeded=True, topic_fields=len(slugs), meetings=len(content["meetings"]))
     return report

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import (
     Engine,
     Integer,
     Text,
+    case,
     cast,
     create_engine,
     event,
@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from stammtisch.validation import fold_text
 
 log = logging.getLogger(__name__)
 
@@ -92,24 +94,24 @@ def _configure_sqlite(engine: Engine) -> None:
 CASEFOLD_FUNCTION = "st_casefold"
 
 
-def fold_text(text: str) -> str:
-    """Unicode case folding as searches compare text ("ÖZTÜRK" → "öztürk")."""
-    return unicodedata.normalize("NFC", text).casefold()
-
-
 def _casefold_or_none(value: str | None) -> str | None:
     return None if value is None else fold_text(value)
 
 
 def casefold(session: Session, column):
-    """``column`` case-folded in SQL, for case-insensitive search.
+    """``column`` folded in SQL exactly like :func:`~stammtisch.validation.fold_text`.
 
-    PostgreSQL's ``lower()`` folds all of Unicode under a UTF-8 locale; on SQLite the
-    connection carries a Python function registered at connect.
+    PostgreSQL's ``lower()`` folds all of Unicode under a UTF-8 locale; SQLite's folds
+    only ASCII, so its connections carry ``fold_text`` itself, registered at connect.
     """
     if is_sqlite(session):
         return getattr(func, CASEFOLD_FUNCTION)(column)
     return func.lower(column)
+
+
+def count_if(condition):
+    """SQL: how many rows of the group meet ``condition`` (0, never NULL)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def is_sqlite(engine_or_session: Engine | Session) -> bool:

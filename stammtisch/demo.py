@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, insert, update
 from sqlmodel import select
 
 from stammtisch.clock import BERLIN
+from stammtisch.date_proposals import propose_series
 from stammtisch.db import session_scope, write_transaction
 from stammtisch.errors import DomainError
 from stammtisch.models import (
@@ -36,7 +37,6 @@ from stammtisch.models import (
     SuggestionVote,
     TopicField,
 )
-from stammtisch.planning import propose_series
 from stammtisch.validation import email_key
 
 DEMO_KEY = "demo_data"

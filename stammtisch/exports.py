@@ -20,9 +20,14 @@ from sqlmodel import Session, select
 
 from stammtisch.errors import NotFound
 from stammtisch.formatting import berlin, format_timestamp
-from stammtisch.models import FEDERAL_STATE_LABELS, Meeting, Registration
+from stammtisch.models import (
+    Attendance,
+    FederalState,
+    Meeting,
+    Registration,
+    RegistrationStatus,
+)
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.registration_admin import ATTENDANCE_LABELS, STATUS_LABELS
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
@@ -46,11 +51,6 @@ def neutralise(value: object) -> object:
     return value
 
 
-def _label(mapping: dict, value: str | None) -> str:
-    # The label dicts are keyed by StrEnum members, which hash like their string values.
-    return mapping.get(value, value) if value else ""
-
-
 def registrations_frame(
     *, session: Session, actor: OrganizerIdentity | None, meeting_id: int
 ) -> pd.DataFrame:
@@ -71,9 +71,9 @@ def registrations_frame(
                 r.name or ("(anonymisiert)" if r.anonymised_at else ""),
                 r.email or "",
                 r.organisation or "",
-                _label(FEDERAL_STATE_LABELS, r.federal_state),
-                _label(STATUS_LABELS, r.status),
-                _label(ATTENDANCE_LABELS, r.attendance),
+                FederalState.label_for(r.federal_state) if r.federal_state else "",
+                RegistrationStatus.label_for(r.status),
+                Attendance.label_for(r.attendance),
                 format_timestamp(r.created_at),
             )
             for r in rows

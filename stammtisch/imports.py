@@ -53,16 +53,17 @@ from stammtisch.audit import record
 from stammtisch.db import write_transaction
 from stammtisch.errors import FORM, NotFound, ValidationError
 from stammtisch.formatting import berlin, format_day
+from stammtisch.meeting_rules import attendance_refusal, is_over
 from stammtisch.models import (
     Attendance,
     Meeting,
-    MeetingStatus,
     Organizer,
     Registration,
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.registrations import lock_meeting, write_attendance
+from stammtisch.validation import email_key
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -345,7 +346,7 @@ def parse_zoom_report(data: bytes) -> ZoomReport:
             if len(row) <= needed:
                 raise _fail(f"Zeile {line_no} hat zu wenige Spalten – ist die Datei vollständig?")
             raw_name = _clean(row[columns.name], 200)
-            email = _clean(row[columns.email], 320).casefold() if columns.email is not None else ""
+            email = email_key(_clean(row[columns.email], 320)) if columns.email is not None else ""
             if "@" not in email:
                 email = ""
             if not raw_name and not email:
@@ -448,7 +449,7 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
         for key in name_keys(r.name):
             by_name.setdefault(key, set()).add(r.id)
     team_emails = {
-        e.casefold()
+        email_key(e)
         for e in session.exec(
             select(Organizer.email).where(
                 col(Organizer.email).is_not(None),
@@ -501,18 +502,6 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
     )
 
 
-def _blocked(meeting: Meeting, now: datetime) -> str | None:
-    if meeting.status == MeetingStatus.CANCELLED:
-        return "Dieser Termin wurde abgesagt; für ihn lässt sich keine Teilnahme erfassen."
-    if meeting.starts_at > now:
-        return "Die Teilnahme lässt sich erst erfassen, wenn das Treffen begonnen hat."
-    return None
-
-
-def _is_over(meeting: Meeting, now: datetime) -> bool:
-    return meeting.status == MeetingStatus.HELD or meeting.ends_at <= now
-
-
 def _warnings(meeting: Meeting, report: ZoomReport, now: datetime) -> tuple[str, ...]:
     warnings = []
     day = berlin(meeting.starts_at).date()
@@ -522,7 +511,7 @@ def _warnings(meeting: Meeting, report: ZoomReport, now: datetime) -> tuple[str,
             f"Der Bericht stammt vom {shown}, der gewählte Termin ist am "
             f"{format_day(meeting.starts_at)}. Ist das der richtige Termin?"
         )
-    if not _is_over(meeting, now) and _blocked(meeting, now) is None:
+    if not is_over(meeting, now) and attendance_refusal(meeting, now) is None:
         warnings.append(
             "Das Treffen läuft noch: Angemeldete, die im Bericht fehlen, bleiben „unbekannt“."
         )
@@ -547,13 +536,13 @@ def preview_import(
 
 
 def _with_state(preview: ImportPreview, meeting: Meeting, now: datetime) -> ImportPreview:
-    over = _is_over(meeting, now)
+    over = is_over(meeting, now)
     return replace(
         preview,
         meeting_over=over,
         absent=preview.absent if over else (),
         absent_names=preview.absent_names if over else (),
-        blocked=_blocked(meeting, now),
+        blocked=attendance_refusal(meeting, now),
         warnings=_warnings(meeting, preview.report, now),
     )
 
@@ -574,13 +563,13 @@ def apply_import(
     with write_transaction(session):
         require_organizer(session, actor)
         meeting = lock_meeting(session, meeting_id)
-        blocked = _blocked(meeting, now)
+        blocked = attendance_refusal(meeting, now)
         if blocked:
             raise _fail(blocked)
         preview = _with_state(_match(session, meeting, report), meeting, now)
         attended = [m.registration_id for m in preview.matched]
-        write_attendance(session, attended, Attendance.YES)
-        write_attendance(session, list(preview.absent), Attendance.NO)
+        write_attendance(session, attended, Attendance.YES, now)
+        write_attendance(session, list(preview.absent), Attendance.NO, now)
         meeting.unregistered_attendees = preview.unregistered_attendees
         session.add(meeting)
         record(

@@ -6,17 +6,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
+from stammtisch.date_proposals import DateProposal
 from stammtisch.db import write_transaction
-from stammtisch.errors import NotFound, ValidationError
+from stammtisch.errors import InvalidTransition, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
+from stammtisch.meeting_rules import has_begun
 from stammtisch.meetings import (
     ImpulseInput,
     MeetingInput,
     append_impulse,
+    check_documentation,
+    insert_meeting,
+    set_further_topic_fields,
     validate_impulse,
     validate_meeting,
 )
@@ -29,7 +34,6 @@ from stammtisch.models import (
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.planning import DateProposal
 from stammtisch.registrations import count_with_status, fill_free_places, lock_meeting
 from stammtisch.validation import FieldChecker
 
@@ -125,7 +129,7 @@ def create_meeting(
     """Create a meeting; returns its id."""
     with write_transaction(session):
         require_organizer(session, actor)
-        meeting_id = _insert(session, data, now)
+        meeting_id = insert_meeting(session, validate_meeting(session, data), now).id
         record(
             session,
             actor=actor,
@@ -135,17 +139,6 @@ def create_meeting(
             now=now,
         )
     return meeting_id
-
-
-def _insert(session: Session, data: MeetingInput, now: datetime) -> int:
-    values = validate_meeting(session, data)
-    further = values.pop("further")
-    meeting = Meeting(**values, created_at=now, updated_at=now)
-    session.add(meeting)
-    session.flush()
-    for topic_id in further:
-        session.add(MeetingTopicField(meeting_id=meeting.id, topic_field_id=topic_id))
-    return meeting.id
 
 
 def update_meeting(
@@ -163,23 +156,20 @@ def update_meeting(
         require_organizer(session, actor)
         meeting = lock_meeting(session, meeting_id)
         values = validate_meeting(session, data)
-        further = values.pop("further")
         confirmed = count_with_status(session, meeting_id, RegistrationStatus.CONFIRMED)
-        if values["capacity"] is not None and values["capacity"] < confirmed:
+        if values.capacity is not None and values.capacity < confirmed:
             raise ValidationError.single(
                 "capacity",
                 f"Es sind schon {confirmed} Personen bestätigt. Weniger Plätze gehen nur, wenn "
                 "vorher Anmeldungen storniert werden.",
             )
-        changed = {k: v for k, v in values.items() if getattr(meeting, k) != v}
-        for key, value in values.items():
+        columns = values.columns()
+        changed = {k for k, v in columns.items() if getattr(meeting, k) != v}
+        for key, value in columns.items():
             setattr(meeting, key, value)
         meeting.updated_at = now
         session.add(meeting)
-        session.exec(delete(MeetingTopicField).where(MeetingTopicField.meeting_id == meeting_id))
-        for topic_id in further:
-            session.add(MeetingTopicField(meeting_id=meeting_id, topic_field_id=topic_id))
-        session.flush()
+        set_further_topic_fields(session, meeting_id, values.further_topic_field_ids)
         promoted = fill_free_places(session, meeting)
         record(
             session,
@@ -190,13 +180,6 @@ def update_meeting(
             now=now,
         )
     return promoted
-
-
-STATUS_CHANGES = {
-    MeetingStatus.CANCELLED: {MeetingStatus.PLANNED},
-    MeetingStatus.HELD: {MeetingStatus.PLANNED, MeetingStatus.HELD},
-    MeetingStatus.PLANNED: {MeetingStatus.CANCELLED},
-}
 
 
 def set_status(
@@ -211,26 +194,16 @@ def set_status(
 ) -> None:
     """Cancel a meeting, mark it as held (with its documentation), or plan it again."""
     check = FieldChecker()
-    url = check.url("documentation_url", documentation_url, label="der Link zur Dokumentation")
-    text = check.text(
-        "documentation_text",
-        documentation_text,
-        label="einen Dokumentationstext",
-        required=False,
-        max_length=20_000,
-        multiline=True,
-    )
+    url, text = check_documentation(check, documentation_url, documentation_text)
     check.raise_if_any()
     with write_transaction(session):
         require_organizer(session, actor)
         meeting = lock_meeting(session, meeting_id)
-        if meeting.status not in STATUS_CHANGES[status]:
-            raise ValidationError.single(
-                "status",
-                "Diese Änderung des Status ist nicht möglich (z. B. ein abgesagtes "
-                "Treffen als stattgefunden markieren).",
-            )
-        if status == MeetingStatus.HELD and meeting.starts_at > now:
+        try:
+            MeetingStatus(meeting.status).check_transition(status)
+        except InvalidTransition as exc:
+            raise ValidationError.single("status", exc.message) from exc
+        if status == MeetingStatus.HELD and not has_begun(meeting, now):
             raise ValidationError.single(
                 "status",
                 "Als stattgefunden lässt sich ein Treffen erst ab seinem Beginn markieren.",
@@ -267,7 +240,7 @@ def create_series(
         ids = []
         for proposal in proposals:
             data = replace(template, starts_at=proposal.starts_at, ends_at=proposal.ends_at)
-            ids.append(_insert(session, data, now))
+            ids.append(insert_meeting(session, validate_meeting(session, data), now).id)
         record(
             session,
             actor=actor,

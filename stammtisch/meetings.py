@@ -1,7 +1,9 @@
-"""Meetings: creating them and reading them for the public pages.
+"""Meetings: their input rules, the one way a meeting row is written, and the public reads.
 
 Read functions return frozen dataclasses (never live ORM rows), and never the private
-online-meeting link: only :mod:`stammtisch.registrations` hands that out.
+online-meeting link: only :mod:`stammtisch.registrations` hands that out. Organizers'
+use cases (create, edit, cancel, impulses) are in :mod:`stammtisch.meeting_admin`; the
+seed and the demo go through :func:`insert_meeting` like they do.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
-from stammtisch.db import write_transaction
+from stammtisch import limits, meeting_rules
 from stammtisch.errors import NotFound
 from stammtisch.formatting import format_meeting_time
 from stammtisch.models import (
@@ -68,7 +70,7 @@ class MeetingView:
 
     @property
     def is_cancelled(self) -> bool:
-        return self.status == MeetingStatus.CANCELLED
+        return meeting_rules.is_cancelled(self)
 
     @property
     def is_full(self) -> bool:
@@ -78,15 +80,17 @@ class MeetingView:
     def free_places(self) -> int | None:
         return None if self.capacity is None else max(self.capacity - self.confirmed_count, 0)
 
-    def is_past(self, now: datetime) -> bool:
-        return self.ends_at <= now or self.status == MeetingStatus.HELD
+    def is_over(self, now: datetime) -> bool:
+        return meeting_rules.is_over(self, now)
 
     def accepts_registrations(self, now: datetime) -> bool:
-        return (
-            self.status == MeetingStatus.PLANNED
-            and self.registration_state == RegistrationState.OPEN
-            and self.ends_at > now
-        )
+        return meeting_rules.accepts_registrations(self, now)
+
+    def registration_refusal(self, now: datetime) -> str | None:
+        return meeting_rules.registration_refusal(self, now)
+
+    def open_for_impulses(self, now: datetime) -> bool:
+        return meeting_rules.open_for_impulses(self, now)
 
 
 @dataclass(frozen=True)
@@ -107,16 +111,36 @@ class MeetingInput:
     status: str = MeetingStatus.PLANNED
 
 
-def validate_meeting(session: Session, data: MeetingInput) -> dict:
+@dataclass(frozen=True)
+class MeetingValues:
+    """A meeting's fields after validation: what :func:`insert_meeting` writes."""
+
+    theme: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    primary_topic_field_id: int
+    further_topic_field_ids: tuple[int, ...]
+    registration_state: RegistrationState
+    capacity: int | None
+    online_link: str | None
+    documentation_url: str | None
+    documentation_text: str | None
+    status: MeetingStatus
+
+    def columns(self) -> dict:
+        """The values of the meeting row itself (further topic fields are rows of their own)."""
+        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        del values["further_topic_field_ids"]
+        return values
+
+
+def validate_meeting(session: Session, data: MeetingInput) -> MeetingValues:
+    """Check a meeting's input; raises :class:`ValidationError` with a message per field."""
     check = FieldChecker()
-    theme = check.text("theme", data.theme, label="ein Thema", min_length=3, max_length=200)
+    theme = check.text("theme", data.theme, label="ein Thema", limit=limits.THEME)
     description = check.text(
-        "description",
-        data.description,
-        label="eine Beschreibung",
-        required=False,
-        max_length=5000,
-        multiline=True,
+        "description", data.description, label="eine Beschreibung", limit=limits.MEETING_DESCRIPTION
     )
     if data.starts_at is None or data.starts_at.tzinfo is None:
         check.fail("starts_at", "Bitte geben Sie Datum und Beginn an.")
@@ -140,55 +164,69 @@ def validate_meeting(session: Session, data: MeetingInput) -> dict:
         "capacity", data.capacity, label="die Zahl der Plätze", minimum=1, maximum=10_000
     )
     online_link = check.url("online_link", data.online_link, label="der Zoom-Link")
-    documentation_url = check.url(
-        "documentation_url", data.documentation_url, label="der Link zur Dokumentation"
-    )
-    documentation_text = check.text(
-        "documentation_text",
-        data.documentation_text,
-        label="einen Dokumentationstext",
-        required=False,
-        max_length=20_000,
-        multiline=True,
+    documentation_url, documentation_text = check_documentation(
+        check, data.documentation_url, data.documentation_text
     )
     known = set(session.exec(select(TopicField.id)).all())
     if data.primary_topic_field_id not in known:
         check.fail("primary_topic_field_id", "Bitte wählen Sie ein Themenfeld.")
-    further = []
+    further: list[int] = []
     for topic_id in data.further_topic_field_ids:
         if topic_id not in known:
             check.fail("further_topic_field_ids", "Unbekanntes Themenfeld ausgewählt.")
         elif topic_id != data.primary_topic_field_id and topic_id not in further:
             further.append(topic_id)
     check.raise_if_any()
-    return {
-        "theme": theme,
-        "description": description or "",
-        "starts_at": data.starts_at,
-        "ends_at": data.ends_at,
-        "primary_topic_field_id": data.primary_topic_field_id,
-        "registration_state": registration_state,
-        "capacity": capacity,
-        "online_link": online_link,
-        "documentation_url": documentation_url,
-        "documentation_text": documentation_text,
-        "status": status,
-        "further": further,
-    }
+    return MeetingValues(
+        theme=theme,
+        description=description or "",
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        primary_topic_field_id=data.primary_topic_field_id,
+        further_topic_field_ids=tuple(further),
+        registration_state=registration_state,
+        capacity=capacity,
+        online_link=online_link,
+        documentation_url=documentation_url,
+        documentation_text=documentation_text,
+        status=status,
+    )
 
 
-def create_meeting(*, session: Session, data: MeetingInput, now: datetime) -> int:
-    """Create a meeting with its further topic fields; returns its id."""
-    with write_transaction(session):
-        values = validate_meeting(session, data)
-        further = values.pop("further")
-        meeting = Meeting(**values, created_at=now, updated_at=now)
-        session.add(meeting)
-        session.flush()
-        for topic_id in further:
-            session.add(MeetingTopicField(meeting_id=meeting.id, topic_field_id=topic_id))
-        meeting_id = meeting.id
-    return meeting_id
+def check_documentation(
+    check: FieldChecker, url: object, text: object
+) -> tuple[str | None, str | None]:
+    """A meeting's documentation link and text, checked (in the meeting form and when the
+    team marks a meeting as held)."""
+    return (
+        check.url("documentation_url", url, label="der Link zur Dokumentation"),
+        check.text(
+            "documentation_text",
+            text,
+            label="einen Dokumentationstext",
+            limit=limits.DOCUMENTATION_TEXT,
+        ),
+    )
+
+
+def insert_meeting(session: Session, values: MeetingValues, now: datetime) -> Meeting:
+    """Write a new meeting and its further topic fields (inside the caller's transaction).
+
+    The one place a meeting row is created: by organizers, the seed and the series planner.
+    """
+    meeting = Meeting(**values.columns(), created_at=now, updated_at=now)
+    session.add(meeting)
+    session.flush()
+    set_further_topic_fields(session, meeting.id, values.further_topic_field_ids)
+    return meeting
+
+
+def set_further_topic_fields(session: Session, meeting_id: int, topic_ids: Sequence[int]) -> None:
+    """Replace a meeting's further topic fields (inside the caller's transaction)."""
+    session.exec(delete(MeetingTopicField).where(MeetingTopicField.meeting_id == meeting_id))
+    for topic_id in topic_ids:
+        session.add(MeetingTopicField(meeting_id=meeting_id, topic_field_id=topic_id))
+    session.flush()
 
 
 @dataclass(frozen=True)
@@ -199,58 +237,63 @@ class ImpulseInput:
     description: str = ""
 
 
-def validate_impulse(data: ImpulseInput, check: FieldChecker | None = None) -> dict:
+@dataclass(frozen=True)
+class ImpulseValues:
+    """An impulse's fields after validation."""
+
+    title: str
+    presenter: str
+    organisation: str | None
+    description: str
+
+
+def validate_impulse(data: ImpulseInput, check: FieldChecker | None = None) -> ImpulseValues:
     """Clean an impulse's fields; raises unless a caller-supplied checker collects more."""
     own = check is None
     check = check or FieldChecker()
-    values = {
-        "title": check.text("title", data.title, label="einen Titel", min_length=3, max_length=200),
-        "presenter": check.text(
-            "presenter", data.presenter, label="den Namen der vortragenden Person", max_length=120
+    values = ImpulseValues(
+        title=check.text("title", data.title, label="einen Titel", limit=limits.IMPULSE_TITLE),
+        presenter=check.text(
+            "presenter",
+            data.presenter,
+            label="den Namen der vortragenden Person",
+            limit=limits.PRESENTER,
         ),
-        "organisation": check.text(
-            "organisation",
-            data.organisation,
-            label="eine Organisation",
-            required=False,
-            max_length=200,
+        organisation=check.text(
+            "organisation", data.organisation, label="eine Organisation", limit=limits.ORGANISATION
         ),
-        "description": check.text(
+        description=check.text(
             "description",
             data.description,
             label="eine Beschreibung",
-            required=False,
-            max_length=2000,
-            multiline=True,
+            limit=limits.IMPULSE_DESCRIPTION,
         )
         or "",
-    }
+    )
     if own:
         check.raise_if_any()
     return values
 
 
 def append_impulse(
-    session: Session, meeting_id: int, values: dict, *, offer_id: int | None = None
+    session: Session, meeting_id: int, values: ImpulseValues, *, offer_id: int | None = None
 ) -> Impulse:
     """Insert an impulse after the meeting's others (inside the caller's transaction)."""
     last = session.exec(
         select(func.max(Impulse.position)).where(Impulse.meeting_id == meeting_id)
     ).one()
-    impulse = Impulse(meeting_id=meeting_id, position=(last or 0) + 1, offer_id=offer_id, **values)
+    impulse = Impulse(
+        meeting_id=meeting_id,
+        position=(last or 0) + 1,
+        offer_id=offer_id,
+        title=values.title,
+        presenter=values.presenter,
+        organisation=values.organisation,
+        description=values.description,
+    )
     session.add(impulse)
     session.flush()
     return impulse
-
-
-def add_impulse(*, session: Session, meeting_id: int, data: ImpulseInput) -> int:
-    """Put an impulse on a meeting (seed and scripts; organizers use meeting_admin)."""
-    values = validate_impulse(data)
-    with write_transaction(session):
-        if session.get(Meeting, meeting_id) is None:
-            raise NotFound("Diesen Termin gibt es nicht.")
-        impulse_id = append_impulse(session, meeting_id, values).id
-    return impulse_id
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -319,20 +362,17 @@ def _views(session: Session, meetings: Sequence[Meeting]) -> list[MeetingView]:
 
 
 def list_upcoming(*, session: Session, now: datetime) -> list[MeetingView]:
-    """Meetings that have not ended yet (cancelled ones included), soonest first."""
+    """Meetings that are not over yet (cancelled ones included), soonest first."""
     rows = session.exec(
         select(Meeting)
-        .where(Meeting.ends_at > now, Meeting.status != MeetingStatus.HELD)
+        .where(meeting_rules.sql_is_upcoming(now))
         .order_by(Meeting.starts_at, Meeting.id)
     ).all()
     return _views(session, rows)
 
 
 def _is_past(now: datetime):
-    return (
-        (Meeting.ends_at <= now) | (Meeting.status == MeetingStatus.HELD),
-        Meeting.status != MeetingStatus.CANCELLED,
-    )
+    return (meeting_rules.sql_is_over(now), meeting_rules.sql_not_cancelled())
 
 
 def list_past(

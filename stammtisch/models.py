@@ -24,77 +24,173 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from stammtisch.dbtypes import UTCDateTime
+from stammtisch.errors import InvalidTransition
 
 
-class MeetingStatus(StrEnum):
-    PLANNED = "planned"
-    HELD = "held"
-    CANCELLED = "cancelled"
+class LabelledEnum(StrEnum):
+    """A stored value with its German label: ``MEMBER = "value", "Bezeichnung"``."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> LabelledEnum:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def label_for(cls, value: object, default: str | None = None) -> str:
+        """The label of a stored value; ``default`` (or the value) for an unknown one."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return str(value) if default is None else default
 
 
-class RegistrationState(StrEnum):
-    """Whether visitors can register for a meeting."""
+class Workflow(LabelledEnum):
+    """A status whose changes follow one table, declared with :func:`workflow` below.
 
-    NOT_OPEN = "not_open"
-    OPEN = "open"
-    CLOSED = "closed"
+    Services call :meth:`check_transition` before every change; pages ask
+    :meth:`allowed_targets` which buttons to offer instead of re-encoding the rules.
+    """
+
+    def allowed_targets(self) -> frozenset[Workflow]:
+        return _WORKFLOWS[type(self)][1][self]
+
+    def can_become(self, target: Workflow) -> bool:
+        return target in self.allowed_targets()
+
+    def check_transition(self, target: Workflow) -> None:
+        """Raise :class:`InvalidTransition`, naming the states ``target`` can be reached from."""
+        if self.can_become(target):
+            return
+        this, table = _WORKFLOWS[type(self)]
+        if target == self:
+            raise InvalidTransition(f"{this} ist bereits „{self.label}“.")
+        sources = [s.label for s, targets in table.items() if target in targets]
+        raise InvalidTransition(
+            f"{this} ist „{self.label}“ und kann nicht „{target.label}“ werden "
+            f"(nur aus: {', '.join(sources) or '–'})."
+        )
 
 
-class RegistrationStatus(StrEnum):
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
+_WORKFLOWS: dict[type, tuple[str, dict]] = {}
 
+
+def workflow(enum: type[Workflow], this: str, table: dict) -> None:
+    """Declare ``enum``'s allowed transitions (every member must appear as a source);
+    ``this`` names the thing in messages ("Dieser Vorschlag")."""
+    missing = set(enum) - set(table)
+    if missing:
+        raise ValueError(f"{enum.__name__}: no transitions for {sorted(missing)}")
+    _WORKFLOWS[enum] = (this, {state: frozenset(targets) for state, targets in table.items()})
+
+
+class MeetingStatus(Workflow):
+    PLANNED = "planned", "geplant"
+    HELD = "held", "stattgefunden"
+    CANCELLED = "cancelled", "abgesagt"
+
+
+workflow(
+    MeetingStatus,
+    "Dieses Treffen",
+    {
+        MeetingStatus.PLANNED: {MeetingStatus.HELD, MeetingStatus.CANCELLED},
+        # Saving a held meeting again updates its documentation.
+        MeetingStatus.HELD: {MeetingStatus.HELD},
+        MeetingStatus.CANCELLED: {MeetingStatus.PLANNED},
+    },
+)
+
+
+class RegistrationState(LabelledEnum):
+    """Whether visitors can register for a meeting (organizers switch it freely)."""
+
+    NOT_OPEN = "not_open", "noch nicht geöffnet"
+    OPEN = "open", "offen"
+    CLOSED = "closed", "geschlossen"
+
+
+class RegistrationStatus(Workflow):
+    CONFIRMED = "confirmed", "angemeldet"
+    WAITLISTED = "waitlisted", "Warteliste"
+    CANCELLED = "cancelled", "storniert"
+
+
+workflow(
+    RegistrationStatus,
+    "Diese Anmeldung",
+    {
+        RegistrationStatus.CONFIRMED: {RegistrationStatus.CANCELLED},
+        # Moving up: in arrival order when a place frees, or by an organizer.
+        RegistrationStatus.WAITLISTED: {RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED},
+        RegistrationStatus.CANCELLED: set(),
+    },
+)
 
 ACTIVE_REGISTRATION = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 
 
-class Attendance(StrEnum):
-    YES = "yes"
-    NO = "no"
-    UNKNOWN = "unknown"
+class Attendance(LabelledEnum):
+    YES = "yes", "ja"
+    NO = "no", "nein"
+    UNKNOWN = "unknown", "unbekannt"
 
 
-class FederalState(StrEnum):
-    SACHSEN = "sachsen"
-    SACHSEN_ANHALT = "sachsen-anhalt"
-    THUERINGEN = "thueringen"
-    OTHER = "other"
+class FederalState(LabelledEnum):
+    SACHSEN = "sachsen", "Sachsen"
+    SACHSEN_ANHALT = "sachsen-anhalt", "Sachsen-Anhalt"
+    THUERINGEN = "thueringen", "Thüringen"
+    OTHER = "other", "anderes Bundesland"
 
 
-FEDERAL_STATE_LABELS: dict[FederalState, str] = {
-    FederalState.SACHSEN: "Sachsen",
-    FederalState.SACHSEN_ANHALT: "Sachsen-Anhalt",
-    FederalState.THUERINGEN: "Thüringen",
-    FederalState.OTHER: "anderes Bundesland",
-}
+class SuggestionKind(LabelledEnum):
+    TOPIC = "topic", "Thema"
+    QUESTION = "question", "Frage"
+    IDEA = "idea", "Idee"
 
 
-class SuggestionKind(StrEnum):
-    TOPIC = "topic"
-    QUESTION = "question"
-    IDEA = "idea"
+class ModerationState(Workflow):
+    PENDING = "pending", "wartet auf Prüfung"
+    APPROVED = "approved", "veröffentlicht"
+    REJECTED = "rejected", "abgelehnt"
+    MERGED = "merged", "zusammengeführt"
 
 
-SUGGESTION_KIND_LABELS: dict[SuggestionKind, str] = {
-    SuggestionKind.TOPIC: "Thema",
-    SuggestionKind.QUESTION: "Frage",
-    SuggestionKind.IDEA: "Idee",
-}
+workflow(
+    ModerationState,
+    "Dieser Vorschlag",
+    {
+        ModerationState.PENDING: {
+            ModerationState.APPROVED,
+            ModerationState.REJECTED,
+            ModerationState.MERGED,
+        },
+        ModerationState.APPROVED: {ModerationState.REJECTED, ModerationState.MERGED},
+        ModerationState.REJECTED: {ModerationState.APPROVED},
+        ModerationState.MERGED: set(),
+    },
+)
 
 
-class ModerationState(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    MERGED = "merged"
+class OfferState(Workflow):
+    SUBMITTED = "submitted", "eingegangen"
+    IN_DISCUSSION = "in_discussion", "in Abstimmung"
+    ACCEPTED = "accepted", "angenommen"
+    DECLINED = "declined", "abgelehnt"
 
 
-class OfferState(StrEnum):
-    SUBMITTED = "submitted"
-    IN_DISCUSSION = "in_discussion"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
+workflow(
+    OfferState,
+    "Dieses Angebot",
+    {
+        OfferState.SUBMITTED: {OfferState.IN_DISCUSSION, OfferState.ACCEPTED, OfferState.DECLINED},
+        OfferState.IN_DISCUSSION: {OfferState.ACCEPTED, OfferState.DECLINED},
+        OfferState.ACCEPTED: set(),
+        OfferState.DECLINED: {OfferState.IN_DISCUSSION},
+    },
+)
 
 
 def _state(length: int = 20) -> Column:

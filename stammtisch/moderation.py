@@ -13,7 +13,6 @@ from stammtisch.db import write_transaction
 from stammtisch.errors import NotFound, ValidationError
 from stammtisch.models import ModerationState, Suggestion, SuggestionVote, TopicField
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.suggestions import _check_transition
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def decide(
     with write_transaction(session):
         require_organizer(session, actor)
         row = _locked(session, suggestion_id)
-        _check_transition(ModerationState(row.state), to_state)
+        ModerationState(row.state).check_transition(to_state)
         row.state = to_state
         row.moderated_at = now
         session.add(row)
@@ -168,7 +167,7 @@ def merge(
                 "target_id",
                 "Zusammenführen geht nur in einen offenen oder veröffentlichten Vorschlag.",
             )
-        _check_transition(ModerationState(duplicate.state), ModerationState.MERGED)
+        ModerationState(duplicate.state).check_transition(ModerationState.MERGED)
         target_voters = set(
             session.exec(
                 select(SuggestionVote.voter_key).where(SuggestionVote.suggestion_id == target.id)

@@ -9,21 +9,15 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from stammtisch import limits
 from stammtisch.audit import record
 from stammtisch.db import write_transaction
-from stammtisch.errors import InvalidTransition, NotFound, ValidationError
-from stammtisch.impulses import ALLOWED_OFFER_TRANSITIONS
+from stammtisch.errors import NotFound, ValidationError
+from stammtisch.meeting_rules import open_for_impulses
 from stammtisch.meetings import ImpulseInput, append_impulse, validate_impulse
-from stammtisch.models import ImpulseOffer, Meeting, MeetingStatus, OfferState, TopicField
+from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.validation import FieldChecker
-
-OFFER_STATE_LABELS = {
-    OfferState.SUBMITTED: "eingegangen",
-    OfferState.IN_DISCUSSION: "in Abstimmung",
-    OfferState.ACCEPTED: "angenommen",
-    OfferState.DECLINED: "abgelehnt",
-}
 
 
 @dataclass(frozen=True)
@@ -102,19 +96,6 @@ def _locked(session: Session, offer_id: int) -> ImpulseOffer:
     return offer
 
 
-def _check(current: OfferState, target: OfferState) -> None:
-    if target not in ALLOWED_OFFER_TRANSITIONS[current]:
-        sources = [
-            OFFER_STATE_LABELS[s]
-            for s, targets in ALLOWED_OFFER_TRANSITIONS.items()
-            if target in targets
-        ]
-        raise InvalidTransition(
-            f"Ein Angebot im Zustand „{OFFER_STATE_LABELS[current]}“ kann nicht "
-            f"„{OFFER_STATE_LABELS[target]}“ werden (nur aus: {', '.join(sources)})."
-        )
-
-
 def move(
     *,
     session: Session,
@@ -129,7 +110,7 @@ def move(
     with write_transaction(session):
         require_organizer(session, actor)
         offer = _locked(session, offer_id)
-        _check(OfferState(offer.state), to_state)
+        OfferState(offer.state).check_transition(to_state)
         before = offer.state
         offer.state = to_state
         offer.updated_at = now
@@ -149,9 +130,7 @@ def set_note(
 ) -> None:
     """The team's internal note on an offer (never shown publicly)."""
     check = FieldChecker()
-    clean = check.text(
-        "internal_note", note, label="eine Notiz", required=False, max_length=5000, multiline=True
-    )
+    clean = check.text("internal_note", note, label="eine Notiz", limit=limits.INTERNAL_NOTE)
     check.raise_if_any()
     with write_transaction(session):
         require_organizer(session, actor)
@@ -194,12 +173,12 @@ def accept(
         meeting = session.exec(
             select(Meeting).where(Meeting.id == data.meeting_id).with_for_update()
         ).first()
-        if meeting is None or meeting.status != MeetingStatus.PLANNED or meeting.ends_at <= now:
+        if meeting is None or not open_for_impulses(meeting, now):
             raise ValidationError.single(
                 "meeting_id", "Bitte wählen Sie einen kommenden, nicht abgesagten Termin."
             )
         offer = _locked(session, offer_id)
-        _check(OfferState(offer.state), OfferState.ACCEPTED)
+        OfferState(offer.state).check_transition(OfferState.ACCEPTED)
         impulse = append_impulse(session, meeting.id, values, offer_id=offer.id)
         offer.state = OfferState.ACCEPTED
         offer.updated_at = now

@@ -20,13 +20,15 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
+from stammtisch import limits
 from stammtisch.audit import record
-from stammtisch.db import write_transaction
+from stammtisch.db import casefold, write_transaction
 from stammtisch.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from stammtisch.identity import OrganizerIdentity
 from stammtisch.models import LoginThrottle, Organizer
-from stammtisch.validation import FieldChecker, normalise_text
+from stammtisch.validation import FieldChecker, email_key, normalise_text
 
 FREE_ATTEMPTS = 5
 BASE_DELAY = timedelta(seconds=2)
@@ -56,15 +58,6 @@ class LoginFailed(DomainError):
 
 
 @dataclass(frozen=True)
-class OrganizerIdentity:
-    """Who is acting: kept in the UI session after login, checked on every service call."""
-
-    id: int
-    name: str
-    display_name: str
-
-
-@dataclass(frozen=True)
 class OrganizerView:
     id: int
     name: str
@@ -80,7 +73,7 @@ def login_key(name: str) -> str:
 
 
 def _validate_name(check: FieldChecker, name: str) -> str | None:
-    clean = check.text("name", name, label="einen Anmeldenamen", min_length=2, max_length=60)
+    clean = check.text("name", name, label="einen Anmeldenamen", limit=limits.LOGIN_NAME)
     if clean and not all(ch.isalnum() or ch in "._-@" for ch in clean):
         check.fail("name", "Der Anmeldename darf nur Buchstaben, Ziffern und . _ - @ enthalten.")
         return None
@@ -109,7 +102,7 @@ def add_organizer(
     check = FieldChecker()
     clean_name = _validate_name(check, name)
     clean_display = check.text(
-        "display_name", display_name, label="einen Anzeigenamen", required=False, max_length=120
+        "display_name", display_name, label="einen Anzeigenamen", limit=limits.DISPLAY_NAME
     )
     clean_email = check.email("email", email, required=False)
     _validate_password(check, password)
@@ -251,7 +244,7 @@ def identity_for_email(*, session: Session, email: str, now: datetime) -> Organi
     with write_transaction(session, content=False):
         row = session.exec(
             select(Organizer).where(
-                func.lower(Organizer.email) == email.strip().lower(),
+                casefold(session, Organizer.email) == email_key(email),
                 Organizer.active == True,  # noqa: E712
             )
         ).first()

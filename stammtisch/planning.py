@@ -1,115 +1,198 @@
-"""Planning dates for the series: a weekday and time every N weeks, without public
-holidays in Saxony, Saxony-Anhalt or Thuringia (``holidays`` library)."""
+"""Theme planning figures: how well each topic field is covered, what is asked for, and
+a transparent "what next?" ranking. Aggregated in SQL like the dashboard's figures
+(:mod:`stammtisch.analytics`); dates for new meetings come from
+:mod:`stammtisch.date_proposals`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
-import holidays
+import pandas as pd
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
 
-from stammtisch.clock import BERLIN
+from stammtisch.db import count_if
+from stammtisch.meeting_rules import sql_has_begun, sql_not_cancelled
+from stammtisch.models import (
+    Attendance,
+    ImpulseOffer,
+    Meeting,
+    MeetingTopicField,
+    ModerationState,
+    OfferState,
+    Registration,
+    RegistrationStatus,
+    Suggestion,
+    TopicField,
+)
 
-STATES = {"SN": "Sachsen", "ST": "Sachsen-Anhalt", "TH": "Thüringen"}
-WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
-MAX_SHIFTS = 4
+
+def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
+    """Per topic field: meetings held so far, last covered, waiting demand, past audience."""
+    fields = session.exec(select(TopicField.id, TopicField.name, TopicField.position)).all()
+    frame = pd.DataFrame(fields, columns=["topic_field_id", "topic_field", "position"])
+    held_filter = and_(sql_not_cancelled(), sql_has_begun(now))
+    # A meeting covers its primary field and its further fields.
+    pairs = (
+        select(
+            Meeting.id.label("meeting_id"),
+            Meeting.primary_topic_field_id.label("topic_field_id"),
+            Meeting.starts_at.label("starts_at"),
+        )
+        .where(held_filter)
+        .union(
+            select(Meeting.id, MeetingTopicField.topic_field_id, Meeting.starts_at)
+            .join(MeetingTopicField, MeetingTopicField.meeting_id == Meeting.id)
+            .where(held_filter)
+        )
+        .subquery()
+    )
+    held = session.exec(
+        select(pairs.c.topic_field_id, func.count(), func.max(pairs.c.starts_at)).group_by(
+            pairs.c.topic_field_id
+        )
+    ).all()
+    held_df = pd.DataFrame(held, columns=["topic_field_id", "meetings_held", "last_covered"])
+    sugg = session.exec(
+        select(
+            Suggestion.topic_field_id, func.count(), func.coalesce(func.sum(Suggestion.votes), 0)
+        )
+        .where(Suggestion.state == ModerationState.APPROVED)
+        .group_by(Suggestion.topic_field_id)
+    ).all()
+    sugg_df = pd.DataFrame(sugg, columns=["topic_field_id", "suggestions", "votes"])
+    offers = session.exec(
+        select(ImpulseOffer.topic_field_id, func.count())
+        .where(col(ImpulseOffer.state).in_([OfferState.SUBMITTED, OfferState.IN_DISCUSSION]))
+        .group_by(ImpulseOffer.topic_field_id)
+    ).all()
+    offers_df = pd.DataFrame(offers, columns=["topic_field_id", "open_offers"])
+    R = Registration
+    audience_per_meeting = (
+        select(
+            pairs.c.topic_field_id.label("topic_field_id"),
+            pairs.c.meeting_id.label("meeting_id"),
+            count_if(R.status == RegistrationStatus.CONFIRMED).label("confirmed"),
+            count_if(
+                and_(R.status == RegistrationStatus.CONFIRMED, R.attendance == Attendance.YES)
+            ).label("attended"),
+        )
+        .join(R, R.meeting_id == pairs.c.meeting_id, isouter=True)
+        .group_by(pairs.c.topic_field_id, pairs.c.meeting_id)
+        .subquery()
+    )
+    audience = session.exec(
+        select(
+            audience_per_meeting.c.topic_field_id,
+            func.avg(audience_per_meeting.c.confirmed),
+            func.avg(audience_per_meeting.c.attended),
+        ).group_by(audience_per_meeting.c.topic_field_id)
+    ).all()
+    audience_df = pd.DataFrame(
+        audience, columns=["topic_field_id", "avg_registrations", "avg_attendance"]
+    )
+    for part in (held_df, sugg_df, offers_df, audience_df):
+        frame = frame.merge(part, on="topic_field_id", how="left")
+    for column in ("meetings_held", "suggestions", "votes", "open_offers"):
+        frame[column] = frame[column].fillna(0).astype("int64")
+    for column in ("avg_registrations", "avg_attendance"):
+        frame[column] = frame[column].astype("float64")
+    frame["last_covered"] = pd.to_datetime(frame["last_covered"], utc=True).dt.tz_convert(
+        "Europe/Berlin"
+    )
+    frame["days_since"] = (pd.Timestamp(now) - frame["last_covered"]).dt.days
+    unassigned = session.exec(
+        select(func.count(), func.coalesce(func.sum(Suggestion.votes), 0)).where(
+            Suggestion.state == ModerationState.APPROVED, col(Suggestion.topic_field_id).is_(None)
+        )
+    ).one()
+    frame.attrs["unassigned_suggestions"] = int(unassigned[0])
+    return frame.sort_values("position").reset_index(drop=True)
+
+
+def coverage_by_quarter(*, session: Session, now: datetime) -> pd.DataFrame:
+    """Meetings held per topic field and quarter (long format: topic_field, quarter, meetings)."""
+    rows = session.exec(
+        select(Meeting.starts_at, TopicField.name)
+        .join(TopicField, TopicField.id == Meeting.primary_topic_field_id)
+        .where(sql_not_cancelled(), sql_has_begun(now))
+    ).all()
+    # Meetings are few (one every ~six weeks); quarters are computed on this small result.
+    frame = pd.DataFrame(rows, columns=["starts_at", "topic_field"])
+    if frame.empty:
+        return pd.DataFrame(columns=["topic_field", "quarter", "meetings"])
+    local = pd.to_datetime(frame["starts_at"], utc=True).dt.tz_convert("Europe/Berlin")
+    frame["quarter"] = local.dt.year.astype(str) + " Q" + local.dt.quarter.astype(str)
+    return (
+        frame.groupby(["topic_field", "quarter"], as_index=False)
+        .size()
+        .rename(columns={"size": "meetings"})
+    )
 
 
 @dataclass(frozen=True)
-class DateProposal:
-    day: date
-    starts_at: datetime
-    ends_at: datetime
-    note: str  # why the date moved, or "" when it is the regular date
+class Weights:
+    """How much each signal counts in the "what next" ranking (0 = ignore)."""
+
+    suggestions: float = 1.0
+    votes: float = 1.0
+    offers: float = 1.0
+    attendance: float = 0.5
+    time_since: float = 1.5
 
 
-def holiday_names(day: date, states: Iterable[str] = STATES) -> dict[str, list[str]]:
-    """Holiday name -> the states where ``day`` is a public holiday."""
-    found: dict[str, list[str]] = {}
-    for code in states:
-        calendar = holidays.country_holidays("DE", subdiv=code, years=day.year, language="de")
-        name = calendar.get(day)
-        if name:
-            found.setdefault(name, []).append(STATES.get(code, code))
-    return found
+def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.DataFrame:
+    """Score every topic field: demand plus time since last covered, each scaled to 0..1.
 
-
-def _describe(found: dict[str, list[str]]) -> str:
-    return "; ".join(f"{name} in {', '.join(states)}" for name, states in found.items())
-
-
-def propose_series(
-    *,
-    first_day: date,
-    weekday: int = 0,
-    start: time = time(17, 0),
-    end: time = time(18, 30),
-    every_weeks: int = 6,
-    count: int = 4,
-    states: Iterable[str] = tuple(STATES),
-    taken: Iterable[date] = (),
-) -> list[DateProposal]:
-    """Dates on ``weekday`` every ``every_weeks`` weeks from ``first_day``.
-
-    A date that is a public holiday in any of the states moves one week later (the
-    rhythm continues from the regular date). Days in ``taken`` (existing meetings) are
-    skipped the same way.
+    A field never covered counts as the longest gap. Returns the frame sorted by score
+    with a German ``reason`` per field naming what drove it.
     """
-    if not 0 <= weekday <= 6:
-        raise ValueError("weekday must be 0..6")
-    if every_weeks < 1 or count < 1:
-        raise ValueError("every_weeks and count must be positive")
-    states = tuple(states)
-    taken = set(taken)
-    first = first_day + timedelta(days=(weekday - first_day.weekday()) % 7)
-    proposals = []
-    for k in range(count):
-        regular = first + timedelta(weeks=k * every_weeks)
-        day, reasons = regular, []
-        for _ in range(MAX_SHIFTS):
-            found = holiday_names(day, states)
-            if found:
-                reasons.append(f"{day.strftime('%d.%m.%Y')}: {_describe(found)}")
-            elif day in taken:
-                reasons.append(f"{day.strftime('%d.%m.%Y')}: dort ist schon ein Treffen")
-            else:
-                break
-            day += timedelta(weeks=1)
-        note = ""
-        if reasons:
-            note = "verschoben – " + "; ".join(reasons)
-        proposals.append(
-            DateProposal(
-                day=day,
-                starts_at=datetime.combine(day, start, BERLIN),
-                ends_at=datetime.combine(day, end, BERLIN),
-                note=note,
-            )
-        )
-    return proposals
+    frame = coverage_frame.copy()
+    if frame.empty:
+        return frame.assign(score=pd.Series(dtype="float64"), reason=pd.Series(dtype="object"))
+    longest = frame["days_since"].max()
+    gap = frame["days_since"].fillna((longest if pd.notna(longest) else 0) + 365)
 
+    def scaled(series: pd.Series) -> pd.Series:
+        series = series.fillna(0).astype("float64")
+        top = series.max()
+        return series / top if top > 0 else series * 0
 
-def next_dates(
-    *,
-    last_start: datetime | None,
-    today: date,
-    every_weeks: int = 6,
-    count: int = 3,
-    taken: Iterable[date] = (),
-) -> list[DateProposal]:
-    """Proposals for the next meeting: the series' usual cadence after the last one,
-    on its weekday and time (Monday 17:00–18:30 if there is none yet)."""
-    if last_start is None:
-        return propose_series(first_day=today + timedelta(days=14), count=count, taken=taken)
-    local = last_start.astimezone(BERLIN)
-    first = max(local.date() + timedelta(weeks=every_weeks), today + timedelta(days=7))
-    return propose_series(
-        first_day=first,
-        weekday=local.weekday(),
-        start=local.time().replace(tzinfo=None),
-        end=(local + timedelta(minutes=90)).time().replace(tzinfo=None),
-        every_weeks=every_weeks,
-        count=count,
-        taken=taken,
-    )
+    parts = {
+        "suggestions": scaled(frame["suggestions"]) * weights.suggestions,
+        "votes": scaled(frame["votes"]) * weights.votes,
+        "offers": scaled(frame["open_offers"]) * weights.offers,
+        "attendance": scaled(frame["avg_attendance"]) * weights.attendance,
+        "time_since": scaled(gap) * weights.time_since,
+    }
+    frame["score"] = sum(parts.values())
+    total = sum(vars(weights).values()) or 1.0
+    frame["score"] = (frame["score"] / total * 100).round(1)
+
+    def reason(i: int) -> str:
+        row = frame.loc[i]
+        bits = []
+        if pd.isna(row["days_since"]):
+            bits.append("noch nie Thema")
+        else:
+            bits.append(f"zuletzt vor {int(row['days_since'])} Tagen")
+        if row["suggestions"]:
+            bits.append(f"{int(row['suggestions'])} Vorschläge mit {int(row['votes'])} Stimmen")
+        if row["open_offers"]:
+            bits.append(f"{int(row['open_offers'])} offene Impuls-Angebote")
+        if pd.notna(row["avg_attendance"]) and row["avg_attendance"] > 0:
+            bits.append(f"im Schnitt {row['avg_attendance']:.0f} Teilnehmende")
+        strongest = max(parts, key=lambda k: parts[k].loc[i])
+        label = {
+            "suggestions": "viele Vorschläge",
+            "votes": "viele Stimmen",
+            "offers": "Impuls-Angebote",
+            "attendance": "hohe Teilnahme",
+            "time_since": "lange nicht dran",
+        }[strongest]
+        return f"Vor allem: {label} – " + ", ".join(bits)
+
+    frame["reason"] = [reason(i) for i in frame.index]
+    return frame.sort_values(["score", "position"], ascending=[False, True]).reset_index(drop=True)

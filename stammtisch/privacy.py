@@ -21,9 +21,10 @@ from sqlalchemy import String, cast, func, literal, update
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import write_transaction
+from stammtisch.db import casefold, write_transaction
 from stammtisch.errors import ValidationError
 from stammtisch.formatting import format_meeting_time
+from stammtisch.meeting_rules import is_over
 from stammtisch.models import (
     ACTIVE_REGISTRATION,
     Impulse,
@@ -222,11 +223,11 @@ def _email_key(email: str) -> str:
 
 
 def _offers(session: Session, key: str) -> list[ImpulseOffer]:
-    # Offers keep the address as typed (domain lower-cased); compare case-insensitively.
+    # Offers keep the address as typed; the key is the same fold in SQL as in Python.
     return list(
         session.exec(
             select(ImpulseOffer)
-            .where(func.lower(ImpulseOffer.email) == key)
+            .where(casefold(session, ImpulseOffer.email) == key)
             .order_by(ImpulseOffer.id)
         ).all()
     )
@@ -249,7 +250,7 @@ def person_summary(
     require_organizer(session, actor)
     key = _email_key(email)
     rows = session.exec(
-        select(Registration.status, Meeting.ends_at)
+        select(Registration.status, Meeting)
         .join(Meeting, Meeting.id == Registration.meeting_id)
         .where(Registration.email_normalized == key)
     ).all()
@@ -257,7 +258,9 @@ def person_summary(
     return PersonSummary(
         registrations=len(rows),
         future_active=sum(
-            1 for status, ends in rows if status in ACTIVE_REGISTRATION and ends > now
+            1
+            for status, meeting in rows
+            if status in ACTIVE_REGISTRATION and not is_over(meeting, now)
         ),
         offers=len(offers),
         impulses=len(_impulses(session, [o.id for o in offers])),
@@ -376,7 +379,7 @@ def erase_person(
                 .with_for_update()
             ).all():
                 ids.append(reg.id)
-                if reg.status in ACTIVE_REGISTRATION and meeting.ends_at > now:
+                if reg.status in ACTIVE_REGISTRATION and not is_over(meeting, now):
                     cancelled += 1
                     promoted += len(cancel_locked(session, reg, meeting, now))
         if ids:

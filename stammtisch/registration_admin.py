@@ -14,17 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import casefold, fold_text, write_transaction
+from stammtisch.db import casefold, count_if, write_transaction
 from stammtisch.errors import InvalidTransition, NotFound, ValidationError
+from stammtisch.meeting_rules import is_cancelled, registration_change_refusal
 from stammtisch.models import (
     Attendance,
     Meeting,
-    MeetingStatus,
     Registration,
     RegistrationStatus,
 )
@@ -36,21 +35,11 @@ from stammtisch.registrations import (
     lock_registration,
     write_attendance,
 )
+from stammtisch.validation import fold_text
 
 MAX_PAGE = 500
 MAX_SEARCH = 100
 MAX_BULK = 5000
-
-STATUS_LABELS = {
-    RegistrationStatus.CONFIRMED: "angemeldet",
-    RegistrationStatus.WAITLISTED: "Warteliste",
-    RegistrationStatus.CANCELLED: "storniert",
-}
-ATTENDANCE_LABELS = {
-    Attendance.YES: "ja",
-    Attendance.NO: "nein",
-    Attendance.UNKNOWN: "unbekannt",
-}
 
 
 @dataclass(frozen=True)
@@ -177,9 +166,6 @@ def counts(
     if meeting is None:
         raise NotFound("Diesen Termin gibt es nicht.")
 
-    def count_if(*conditions) -> ColumnElement:
-        return func.count().filter(*conditions)
-
     row = session.exec(
         select(
             count_if(Registration.status == RegistrationStatus.CONFIRMED),
@@ -187,8 +173,10 @@ def counts(
             count_if(Registration.status == RegistrationStatus.CANCELLED),
             count_if(Registration.attendance == Attendance.YES),
             count_if(
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Registration.attendance == Attendance.NO,
+                and_(
+                    Registration.status == RegistrationStatus.CONFIRMED,
+                    Registration.attendance == Attendance.NO,
+                )
             ),
         ).where(Registration.meeting_id == meeting_id)
     ).one()
@@ -213,13 +201,6 @@ def _lock(session: Session, registration_id: int) -> tuple[Registration, Meeting
     return lock_registration(session, registration_id), meeting
 
 
-def _refuse_cancelled_meeting(meeting: Meeting) -> None:
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise InvalidTransition(
-            "Dieser Termin wurde abgesagt; seine Anmeldungen lassen sich nicht mehr ändern."
-        )
-
-
 def promote(
     *,
     session: Session,
@@ -236,12 +217,9 @@ def promote(
     with write_transaction(session):
         require_organizer(session, actor)
         registration, meeting = _lock(session, registration_id)
-        _refuse_cancelled_meeting(meeting)
-        if registration.status != RegistrationStatus.WAITLISTED:
-            raise InvalidTransition(
-                f"Diese Anmeldung ist „{STATUS_LABELS[RegistrationStatus(registration.status)]}“; "
-                "nachrücken kann nur, wer auf der Warteliste steht."
-            )
+        if is_cancelled(meeting):
+            raise InvalidTransition(registration_change_refusal(meeting, now))
+        RegistrationStatus(registration.status).check_transition(RegistrationStatus.CONFIRMED)
         confirmed = count_with_status(session, meeting.id, RegistrationStatus.CONFIRMED)
         full = meeting.capacity is not None and confirmed >= meeting.capacity
         if full and not over_capacity:
@@ -278,16 +256,9 @@ def cancel_for(
     with write_transaction(session):
         require_organizer(session, actor)
         registration, meeting = _lock(session, registration_id)
-        _refuse_cancelled_meeting(meeting)
-        if registration.status == RegistrationStatus.CANCELLED:
-            raise InvalidTransition(
-                "Diese Anmeldung ist bereits storniert (stornieren lässt sich nur aus: "
-                "angemeldet, Warteliste)."
-            )
-        if meeting.status == MeetingStatus.HELD or meeting.ends_at <= now:
-            raise InvalidTransition(
-                "Das Treffen ist vorbei. Tragen Sie stattdessen die Teilnahme „nein“ ein."
-            )
+        refusal = registration_change_refusal(meeting, now)
+        if refusal:
+            raise InvalidTransition(refusal)
         was = registration.status
         promoted = cancel_locked(session, registration, meeting, now)
         record(
@@ -313,7 +284,7 @@ def set_attendance(
     """Record attendance (yes / no / unknown) by hand for one or many registrations.
 
     "ja" and "nein" only once the meeting has begun; "unbekannt" resets at any time.
-    Returns how many registrations were set.
+    Returns how many registrations were set (the rule lives in ``write_attendance``).
     """
     try:
         value = Attendance(attendance)
@@ -334,23 +305,19 @@ def set_attendance(
     with write_transaction(session):
         require_organizer(session, actor)
         rows = session.exec(
-            select(Registration, Meeting)
-            .join(Meeting, Meeting.id == Registration.meeting_id)
+            select(Registration.id, Registration.meeting_id)
             .where(col(Registration.id).in_(ids))
-            .with_for_update(of=Registration)
+            .with_for_update()
         ).all()
+        meeting_ids = {meeting_id for _id, meeting_id in rows}
         if len(rows) != len(ids):
             raise NotFound("Mindestens eine dieser Anmeldungen gibt es nicht (mehr).")
-        if value != Attendance.UNKNOWN and any(m.starts_at > now for _r, m in rows):
-            raise ValidationError.single(
-                "attendance", "Die Teilnahme lässt sich erst ab Beginn des Treffens eintragen."
-            )
-        write_attendance(session, ids, value)
+        write_attendance(session, ids, value, now)
         record(
             session,
             actor=actor,
             action="registration.attendance",
-            obj=("meeting", rows[0][1].id) if len({m.id for _r, m in rows}) == 1 else None,
+            obj=("meeting", next(iter(meeting_ids))) if len(meeting_ids) == 1 else None,
             details={"ids": ids, "attendance": value.value},
             now=now,
         )

@@ -26,15 +26,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from stammtisch import limits
 from stammtisch.db import data_version_bump, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
+from stammtisch.meeting_rules import attendance_refusal, is_cancelled, registration_refusal
 from stammtisch.models import (
     Attendance,
     FederalState,
     Meeting,
-    MeetingStatus,
     Registration,
-    RegistrationState,
     RegistrationStatus,
     SiteSetting,
 )
@@ -114,17 +114,23 @@ def _pseudonym(salt: str, key: str) -> str:
     return hmac.new(salt.encode(), key.encode(), hashlib.sha256).hexdigest()
 
 
-def validate_registration(data: RegistrationInput) -> dict:
+@dataclass(frozen=True)
+class RegistrationValues:
+    """A registration form after validation."""
+
+    name: str
+    email: str
+    organisation: str | None
+    federal_state: FederalState | None
+
+
+def validate_registration(data: RegistrationInput) -> RegistrationValues:
     """Clean the form input or raise :class:`ValidationError` with German messages."""
     check = FieldChecker()
-    name = check.text("name", data.name, label="Ihren Namen", min_length=2, max_length=120)
+    name = check.text("name", data.name, label="Ihren Namen", limit=limits.PERSON_NAME)
     email = check.email("email", data.email)
     organisation = check.text(
-        "organisation",
-        data.organisation,
-        label="eine Organisation",
-        required=False,
-        max_length=200,
+        "organisation", data.organisation, label="eine Organisation", limit=limits.ORGANISATION
     )
     state = check.choice(
         "federal_state",
@@ -136,7 +142,9 @@ def validate_registration(data: RegistrationInput) -> dict:
     if data.consent is not True:
         check.fail("consent", "Bitte stimmen Sie der Verarbeitung Ihrer Daten zu.")
     check.raise_if_any()
-    return {"name": name, "email": email, "organisation": organisation, "federal_state": state}
+    return RegistrationValues(
+        name=name, email=email, organisation=organisation, federal_state=state
+    )
 
 
 def lock_meeting(session: Session, meeting_id: int) -> Meeting:
@@ -174,19 +182,6 @@ def _waitlist_position(session: Session, registration: Registration) -> int | No
         )
     ).one()
     return ahead + 1
-
-
-def _registration_closed_reason(meeting, now: datetime) -> str | None:
-    """Why ``meeting`` (a :class:`Meeting` or a row with its columns) takes no one now."""
-    if meeting.status == MeetingStatus.CANCELLED:
-        return "Dieser Termin wurde abgesagt."
-    if meeting.status == MeetingStatus.HELD or meeting.ends_at <= now:
-        return "Dieser Termin liegt in der Vergangenheit."
-    if meeting.registration_state == RegistrationState.NOT_OPEN:
-        return "Die Anmeldung für diesen Termin ist noch nicht geöffnet."
-    if meeting.registration_state == RegistrationState.CLOSED:
-        return "Die Anmeldung für diesen Termin ist geschlossen."
-    return None
 
 
 def fill_free_places(session: Session, meeting: Meeting) -> list[int]:
@@ -311,15 +306,15 @@ def register(
     """
     values = validate_registration(data)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    key = email_key(values["email"])
+    key = email_key(values.email)
     row = {
         "meeting_id": meeting_id,
         "for_meeting": meeting_id,
-        "name": values["name"],
-        "email": values["email"],
+        "name": values.name,
+        "email": values.email,
         "email_normalized": key,
-        "organisation": values["organisation"],
-        "federal_state": values["federal_state"],
+        "organisation": values.organisation,
+        "federal_state": values.federal_state,
         "consent_at": now,
         "token_hash": hash_token(token),
         "attendance": Attendance.UNKNOWN.value,
@@ -332,7 +327,7 @@ def register(
             meeting = conn.execute(_LOCK_FOR_REGISTER, {"meeting_id": meeting_id}).first()
             if meeting is None:
                 raise NotFound("Diesen Termin gibt es nicht.")
-            reason = _registration_closed_reason(meeting, now)
+            reason = registration_refusal(meeting, now)
             if reason:
                 raise ValidationError.single(FORM, reason)
             if meeting.salt is None:
@@ -376,7 +371,8 @@ def cancel_locked(
 ) -> list[int]:
     """Cancel an active ``registration`` whose meeting and row this transaction has locked;
     a freed confirmed place goes to the first waiting. Returns who moved up."""
-    was = registration.status
+    was = RegistrationStatus(registration.status)
+    was.check_transition(RegistrationStatus.CANCELLED)
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     session.add(registration)
@@ -384,15 +380,27 @@ def cancel_locked(
     return fill_free_places(session, meeting) if was == RegistrationStatus.CONFIRMED else []
 
 
-def write_attendance(session: Session, registration_ids: Sequence[int], value: Attendance) -> None:
-    """Set the attendance of these registrations (one UPDATE; rights and rules are the
-    caller's: the organizer form and the Zoom import)."""
-    if registration_ids:
-        session.exec(
-            update(Registration)
-            .where(col(Registration.id).in_(list(registration_ids)))
-            .values(attendance=value)
-        )
+def write_attendance(
+    session: Session, registration_ids: Sequence[int], value: Attendance, now: datetime
+) -> None:
+    """Set the attendance of these registrations in one UPDATE (the organizer form and the
+    Zoom import). "ja" and "nein" only for meetings that have begun and are not cancelled;
+    "unbekannt" resets at any time. Rights are the caller's."""
+    if not registration_ids:
+        return
+    ids = list(registration_ids)
+    if value != Attendance.UNKNOWN:
+        for meeting in session.exec(
+            select(Meeting).where(
+                col(Meeting.id).in_(
+                    select(Registration.meeting_id).where(col(Registration.id).in_(ids))
+                )
+            )
+        ).all():
+            refusal = attendance_refusal(meeting, now)
+            if refusal:
+                raise ValidationError.single("attendance", refusal)
+    session.exec(update(Registration).where(col(Registration.id).in_(ids)).values(attendance=value))
 
 
 def _by_token(session: Session, token: str, *, lock: bool = False) -> Registration | None:
@@ -408,10 +416,7 @@ def find_by_token(*, session: Session, token: str) -> RegistrationDetails | None
     if registration is None:
         return None
     meeting = session.get(Meeting, registration.meeting_id)
-    show_link = (
-        registration.status == RegistrationStatus.CONFIRMED
-        and meeting.status != MeetingStatus.CANCELLED
-    )
+    show_link = registration.status == RegistrationStatus.CONFIRMED and not is_cancelled(meeting)
     return RegistrationDetails(
         registration_id=registration.id,
         meeting_id=registration.meeting_id,
@@ -449,15 +454,3 @@ def cancel(*, session: Session, token: str, now: datetime) -> CancellationResult
             promoted_registration_ids=tuple(promoted),
         )
     return result
-
-
-def status_counts(*, session: Session, meeting_id: int) -> dict[str, int]:
-    """Registrations of a meeting per status (aggregated in SQL)."""
-    rows = session.exec(
-        select(Registration.status, func.count())
-        .where(Registration.meeting_id == meeting_id)
-        .group_by(Registration.status)
-    ).all()
-    counts = {s.value: 0 for s in RegistrationStatus}
-    counts.update({status: n for status, n in rows})
-    return counts

@@ -1,7 +1,8 @@
-"""The Themensammlung: suggestions of topics, questions and ideas, with votes.
+"""The Themensammlung: visitors' suggestions of topics, questions and ideas, and votes.
 
-Moderation is a small state machine; each change is one function that refuses a
-transition the table below does not allow.
+What happens to a suggestion afterwards (publish, reject, merge) is the team's, in
+:mod:`stammtisch.moderation`; the allowed moves are :class:`~stammtisch.models.
+ModerationState`'s table.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from stammtisch import limits
 from stammtisch.db import write_transaction
-from stammtisch.errors import AlreadyVoted, InvalidTransition, NotFound, ValidationError
+from stammtisch.errors import AlreadyVoted, NotFound, ValidationError
 from stammtisch.models import (
     ModerationState,
     Suggestion,
@@ -25,24 +27,6 @@ from stammtisch.models import (
     TopicField,
 )
 from stammtisch.validation import FieldChecker
-
-TEXT_MIN, TEXT_MAX = 10, 1000
-
-ALLOWED_MODERATION: dict[ModerationState, frozenset[ModerationState]] = {
-    ModerationState.PENDING: frozenset(
-        {ModerationState.APPROVED, ModerationState.REJECTED, ModerationState.MERGED}
-    ),
-    ModerationState.APPROVED: frozenset({ModerationState.REJECTED, ModerationState.MERGED}),
-    ModerationState.REJECTED: frozenset({ModerationState.APPROVED}),
-    ModerationState.MERGED: frozenset(),
-}
-
-STATE_LABELS = {
-    ModerationState.PENDING: "wartet auf Prüfung",
-    ModerationState.APPROVED: "veröffentlicht",
-    ModerationState.REJECTED: "abgelehnt",
-    ModerationState.MERGED: "zusammengeführt",
-}
 
 
 @dataclass(frozen=True)
@@ -68,19 +52,12 @@ class SuggestionView:
 def submit_suggestion(*, session: Session, data: SuggestionInput, now: datetime) -> int:
     """Store a visitor's suggestion as pending; it appears once an organizer approves it."""
     check = FieldChecker()
-    text = check.text(
-        "text",
-        data.text,
-        label="Ihren Vorschlag",
-        min_length=TEXT_MIN,
-        max_length=TEXT_MAX,
-        multiline=True,
-    )
+    text = check.text("text", data.text, label="Ihren Vorschlag", limit=limits.SUGGESTION_TEXT)
     kind = check.choice(
         "kind", data.kind, SuggestionKind, message="Bitte wählen Sie: Thema, Frage oder Idee."
     )
     author = check.text(
-        "author_name", data.author_name, label="einen Namen", required=False, max_length=120
+        "author_name", data.author_name, label="einen Namen", limit=limits.AUTHOR_NAME
     )
     topic_id = data.topic_field_id
     if topic_id is not None and (not isinstance(topic_id, int) or isinstance(topic_id, bool)):
@@ -212,35 +189,6 @@ def vote(*, session: Session, suggestion_id: int, voter_key: str, now: datetime)
     except IntegrityError as exc:
         raise AlreadyVoted("Sie haben diesen Vorschlag schon unterstützt.") from exc
     return votes
-
-
-def moderate(
-    *, session: Session, suggestion_id: int, to_state: ModerationState, now: datetime
-) -> None:
-    """Approve or reject a suggestion (merging has its own function)."""
-    if to_state == ModerationState.MERGED:
-        raise ValueError("use merge_suggestion to merge")
-    with write_transaction(session):
-        suggestion = session.exec(
-            select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
-        ).first()
-        if suggestion is None:
-            raise NotFound("Diesen Vorschlag gibt es nicht.")
-        _check_transition(ModerationState(suggestion.state), to_state)
-        suggestion.state = to_state
-        suggestion.moderated_at = now
-        session.add(suggestion)
-
-
-def _check_transition(current: ModerationState, target: ModerationState) -> None:
-    if target not in ALLOWED_MODERATION[current]:
-        sources = [
-            STATE_LABELS[s] for s, targets in ALLOWED_MODERATION.items() if target in targets
-        ]
-        raise InvalidTransition(
-            f"Ein Vorschlag im Zustand „{STATE_LABELS[current]}“ kann nicht "
-            f"„{STATE_LABELS[target]}“ werden (nur aus: {', '.join(sources) or '–'})."
-        )
 
 
 def count_pending(*, session: Session) -> int:

@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from stammtisch.db import write_transaction
+from stammtisch import limits
+from stammtisch.db import casefold, write_transaction
 from stammtisch.errors import ValidationError
 from stammtisch.models import TopicField
-from stammtisch.validation import FieldChecker
+from stammtisch.validation import FieldChecker, fold_text
 
 
 @dataclass(frozen=True)
@@ -37,53 +38,52 @@ def slugify(name: str) -> str:
 def list_topic_fields(*, session: Session) -> list[TopicFieldView]:
     """All topic fields in their display order."""
     rows = session.exec(select(TopicField).order_by(TopicField.position, TopicField.id)).all()
-    return [
-        TopicFieldView(
-            id=r.id, slug=r.slug, name=r.name, description=r.description, position=r.position
-        )
-        for r in rows
-    ]
+    return [_view(r) for r in rows]
+
+
+def _view(row: TopicField) -> TopicFieldView:
+    return TopicFieldView(
+        id=row.id, slug=row.slug, name=row.name, description=row.description, position=row.position
+    )
 
 
 def create_topic_field(
     *, session: Session, name: str, description: str = "", now: datetime
 ) -> TopicFieldView:
     """Add a topic field at the end of the order; names and slugs are unique."""
+    with write_transaction(session):
+        view = _view(insert_topic_field(session, name=name, description=description, now=now))
+    return view
+
+
+def insert_topic_field(
+    session: Session, *, name: str, description: str, now: datetime, slug: str | None = None
+) -> TopicField:
+    """Validate and write a topic field at the end of the order (inside the caller's
+    transaction; the seed passes its own slugs)."""
     check = FieldChecker()
-    clean_name = check.text("name", name, label="einen Namen", min_length=3, max_length=120)
+    clean_name = check.text("name", name, label="einen Namen", limit=limits.TOPIC_NAME)
     clean_desc = check.text(
-        "description",
-        description,
-        label="eine Beschreibung",
-        required=False,
-        max_length=2000,
-        multiline=True,
+        "description", description, label="eine Beschreibung", limit=limits.TOPIC_DESCRIPTION
     )
     check.raise_if_any()
-    slug = slugify(clean_name)
-    with write_transaction(session):
-        clash = session.exec(
-            select(TopicField).where(
-                (func.lower(TopicField.name) == clean_name.lower()) | (TopicField.slug == slug)
-            )
-        ).first()
-        if clash is not None:
-            raise ValidationError.single("name", "Ein Themenfeld mit diesem Namen gibt es schon.")
-        last = session.exec(select(func.max(TopicField.position))).one()
-        row = TopicField(
-            slug=slug,
-            name=clean_name,
-            description=clean_desc or "",
-            position=(last or 0) + 1,
-            created_at=now,
+    slug = slug or slugify(clean_name)
+    clash = session.exec(
+        select(TopicField).where(
+            (casefold(session, TopicField.name) == fold_text(clean_name))
+            | (TopicField.slug == slug)
         )
-        session.add(row)
-        session.flush()
-        view = TopicFieldView(
-            id=row.id,
-            slug=row.slug,
-            name=row.name,
-            description=row.description,
-            position=row.position,
-        )
-    return view
+    ).first()
+    if clash is not None:
+        raise ValidationError.single("name", "Ein Themenfeld mit diesem Namen gibt es schon.")
+    last = session.exec(select(func.max(TopicField.position))).one()
+    row = TopicField(
+        slug=slug,
+        name=clean_name,
+        description=clean_desc or "",
+        position=(last or 0) + 1,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from stammtisch.errors import ValidationError
+from stammtisch.limits import EMAIL_ADDRESS_MAX, URL_MAX, Limit
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -41,6 +42,10 @@ def normalise_text(value: object, *, multiline: bool = False) -> str:
     return text.strip()
 
 
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
 class FieldChecker:
     """Collects German messages per field while cleaning values."""
 
@@ -56,26 +61,28 @@ class FieldChecker:
         value: object,
         *,
         label: str,
-        required: bool = True,
-        min_length: int = 0,
-        max_length: int = 200,
-        multiline: bool = False,
+        limit: Limit,
+        required: bool | None = None,
     ) -> str | None:
-        cleaned = normalise_text(value, multiline=multiline)
+        """The cleaned text within ``limit``, or ``None`` with a message for ``field``.
+
+        ``required`` defaults to whether the limit asks for at least one character.
+        """
+        cleaned = normalise_text(value, multiline=limit.multiline)
         if not cleaned:
-            if required:
+            if limit.min > 0 if required is None else required:
                 self.fail(field, f"Bitte geben Sie {label} an.")
             return None
-        if len(cleaned) < min_length:
+        if len(cleaned) < limit.min:
             self.fail(
                 field,
-                f"{label[0].upper()}{label[1:]} ist zu kurz (mindestens {min_length} Zeichen).",
+                f"{_capital(label)} ist zu kurz (mindestens {limit.min} Zeichen).",
             )
             return None
-        if len(cleaned) > max_length:
+        if len(cleaned) > limit.max:
             self.fail(
                 field,
-                f"{label[0].upper()}{label[1:]} ist zu lang (höchstens {max_length} Zeichen, "
+                f"{_capital(label)} ist zu lang (höchstens {limit.max} Zeichen, "
                 f"jetzt {len(cleaned)}).",
             )
             return None
@@ -87,7 +94,7 @@ class FieldChecker:
             if required:
                 self.fail(field, "Bitte geben Sie Ihre E-Mail-Adresse an.")
             return None
-        if len(raw) > 254:
+        if len(raw) > EMAIL_ADDRESS_MAX:
             self.fail(field, "Diese E-Mail-Adresse ist zu lang.")
             return None
         try:
@@ -127,10 +134,10 @@ class FieldChecker:
             return None
         parts = urlsplit(raw)
         if parts.scheme not in ("http", "https") or not parts.netloc or " " in raw:
-            self.fail(field, f"{label[0].upper()}{label[1:]} muss mit https:// beginnen.")
+            self.fail(field, f"{_capital(label)} muss mit https:// beginnen.")
             return None
-        if len(raw) > 2000:
-            self.fail(field, f"{label[0].upper()}{label[1:]} ist zu lang.")
+        if len(raw) > URL_MAX:
+            self.fail(field, f"{_capital(label)} ist zu lang.")
             return None
         return raw
 
@@ -151,16 +158,16 @@ class FieldChecker:
         try:
             number = int(str(value).strip()) if not isinstance(value, int) else value
         except ValueError:
-            self.fail(field, f"{label[0].upper()}{label[1:]} muss eine ganze Zahl sein.")
+            self.fail(field, f"{_capital(label)} muss eine ganze Zahl sein.")
             return None
         if isinstance(value, bool):
-            self.fail(field, f"{label[0].upper()}{label[1:]} muss eine ganze Zahl sein.")
+            self.fail(field, f"{_capital(label)} muss eine ganze Zahl sein.")
             return None
         if minimum is not None and number < minimum:
-            self.fail(field, f"{label[0].upper()}{label[1:]} muss mindestens {minimum} sein.")
+            self.fail(field, f"{_capital(label)} muss mindestens {minimum} sein.")
             return None
         if maximum is not None and number > maximum:
-            self.fail(field, f"{label[0].upper()}{label[1:]} darf höchstens {maximum} sein.")
+            self.fail(field, f"{_capital(label)} darf höchstens {maximum} sein.")
             return None
         return number
 
@@ -169,9 +176,23 @@ class FieldChecker:
             raise ValidationError(self.errors)
 
 
-def email_key(normalized_email: str) -> str:
-    """The comparison key for the duplicate rule: case-insensitive as people expect."""
-    return normalized_email.casefold()
+def fold_text(text: str) -> str:
+    """Case-insensitive comparison key of a text ("ÖKO@Example.org" → "öko@example.org").
+
+    NFC plus ``str.lower()``, the same mapping PostgreSQL's ``lower()`` applies under a
+    UTF-8 locale; SQLite gets this very function (see :func:`stammtisch.db.casefold`), so
+    the key is equal in Python and in SQL on both databases. (``str.casefold()`` would
+    also turn "ß" into "ss", which no SQL ``lower()`` does.)
+    """
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def email_key(email: str) -> str:
+    """The one comparison key of an e-mail address: duplicates, erasure, matching, login.
+
+    In SQL the same key is ``db.casefold(session, column)`` over a stored address.
+    """
+    return fold_text(email.strip())
 
 
 def first_error(errors: Iterable[str]) -> str | None:

@@ -1,4 +1,8 @@
-"""Small factories for tests: real rows through the real services."""
+"""Small factories for tests: real rows through the real services.
+
+Every factory calls the service the pages call (an organizer's use case with the team
+account below as actor), so a test can never create a state the app could not.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,23 @@ from itertools import count
 
 from sqlalchemy import Engine
 
-from stammtisch import meetings, organizers, registrations, topics
+from stammtisch import (
+    meeting_admin,
+    meetings,
+    moderation,
+    offers,
+    organizers,
+    registrations,
+    topics,
+)
+from stammtisch import suggestions as suggestion_service
 from stammtisch.clock import BERLIN
 from stammtisch.db import session_scope
-from stammtisch.models import RegistrationState
+from stammtisch.models import ModerationState, RegistrationState
 
 _seq = count(1)
+TEAM_NAME = "factory-team"
+PASSWORD = "ein-langes-passwort"
 
 
 def topic_field(engine: Engine, *, now: datetime, name: str | None = None) -> int:
@@ -20,6 +35,24 @@ def topic_field(engine: Engine, *, now: datetime, name: str | None = None) -> in
         return topics.create_topic_field(
             session=s, name=name or f"Themenfeld {next(_seq)}", description="Beschreibung", now=now
         ).id
+
+
+def organizer(engine: Engine, *, now: datetime, name: str = "orga", **kw):
+    """A new organizer account; the identity a logged-in session would carry."""
+    with session_scope(engine) as s:
+        view = organizers.add_organizer(session=s, name=name, password=PASSWORD, now=now, **kw)
+    return organizers.OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+
+
+def team(engine: Engine, *, now: datetime) -> organizers.OrganizerIdentity:
+    """The organizer account the factories act as (created on first use per database)."""
+    with session_scope(engine) as s:
+        for view in organizers.list_organizers(session=s):
+            if view.name == TEAM_NAME:
+                return organizers.OrganizerIdentity(
+                    id=view.id, name=view.name, display_name=view.display_name
+                )
+    return organizer(engine, now=now, name=TEAM_NAME)
 
 
 def meeting(
@@ -34,6 +67,7 @@ def meeting(
     theme: str | None = None,
     status: str = "planned",
 ) -> int:
+    """A meeting created by the team, ``days_ahead`` days from ``now`` at 17:00 Berlin."""
     if topic_field_id is None:
         topic_field_id = topic_field(engine, now=now)
     start = (
@@ -41,9 +75,11 @@ def meeting(
         .astimezone(BERLIN)
         .replace(hour=17, minute=0, second=0, microsecond=0)
     )
+    actor = team(engine, now=now)
     with session_scope(engine) as s:
-        return meetings.create_meeting(
+        return meeting_admin.create_meeting(
             session=s,
+            actor=actor,
             data=meetings.MeetingInput(
                 theme=theme or f"Testtreffen {next(_seq)}",
                 description="Worum es geht.",
@@ -55,6 +91,20 @@ def meeting(
                 online_link=online_link,
                 status=status,
             ),
+            now=now,
+        )
+
+
+def impulse(engine: Engine, meeting_id: int, *, now: datetime, **overrides) -> int:
+    """An impulse the team puts on a meeting."""
+    values = {"title": f"Impuls {next(_seq)}", "presenter": "Vortragende Person"}
+    values.update(overrides)
+    with session_scope(engine) as s:
+        return meeting_admin.add_impulse(
+            session=s,
+            actor=team(engine, now=now),
+            meeting_id=meeting_id,
+            data=meetings.ImpulseInput(**values),
             now=now,
         )
 
@@ -78,10 +128,63 @@ def register(engine: Engine, meeting_id: int, n: int | str, *, now: datetime, **
         )
 
 
-def organizer(engine: Engine, *, now: datetime, name: str = "orga", **kw):
-    """A new organizer account; the identity a logged-in session would carry."""
+def suggestion(
+    engine: Engine,
+    *,
+    now: datetime,
+    text: str | None = None,
+    publish: bool = False,
+    voters: tuple[str, ...] = (),
+    **overrides,
+) -> int:
+    """A visitor's suggestion; ``publish`` lets the team approve it, ``voters`` then vote."""
+    data = suggestion_service.SuggestionInput(
+        text=text or f"Ein Vorschlag für die Themensammlung Nr. {next(_seq)}", **overrides
+    )
     with session_scope(engine) as s:
-        view = organizers.add_organizer(
-            session=s, name=name, password="ein-langes-passwort", now=now, **kw
+        sid = suggestion_service.submit_suggestion(session=s, data=data, now=now)
+    if publish:
+        decide(engine, sid, ModerationState.APPROVED, now=now)
+    for voter in voters:
+        with session_scope(engine) as s:
+            suggestion_service.vote(session=s, suggestion_id=sid, voter_key=voter, now=now)
+    return sid
+
+
+def decide(engine: Engine, suggestion_id: int, to_state: ModerationState, *, now: datetime):
+    """The team publishes or rejects a suggestion."""
+    with session_scope(engine) as s:
+        moderation.decide(
+            session=s,
+            actor=team(engine, now=now),
+            suggestion_id=suggestion_id,
+            to_state=to_state,
+            now=now,
         )
-    return organizers.OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+
+
+def offer_input(**overrides) -> offers.ImpulseOfferInput:
+    n = next(_seq)
+    values = {
+        "title": f"Unser Projekt Nr. {n}",
+        "description": "Wir zeigen, wie unser Projekt im Revier arbeitet und was es braucht.",
+        "name": "Ada Beispiel",
+        "email": f"ada{n}@example.org",
+    }
+    values.update(overrides)
+    return offers.ImpulseOfferInput(**values)
+
+
+def offer(engine: Engine, *, now: datetime, **overrides) -> int:
+    """A visitor's impulse offer (state "eingegangen")."""
+    with session_scope(engine) as s:
+        return offers.submit_impulse_offer(session=s, data=offer_input(**overrides), now=now)
+
+
+def status_counts(engine: Engine, meeting_id: int, *, now: datetime) -> dict[str, int]:
+    """Registrations of a meeting per status, as the team's registration page counts them."""
+    from stammtisch import registration_admin
+
+    with session_scope(engine) as s:
+        c = registration_admin.counts(session=s, actor=team(engine, now=now), meeting_id=meeting_id)
+    return {"confirmed": c.confirmed, "waitlisted": c.waitlisted, "cancelled": c.cancelled}

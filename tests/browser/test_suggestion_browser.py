@@ -8,6 +8,7 @@ from stammtisch import suggestions
 from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope
 from stammtisch.models import ModerationState
+from tests import factories as f
 from tests.browser.conftest import SEED_NOW, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -41,10 +42,7 @@ def test_hostile_text_appears_literally(seed_app_db, page):
             data=suggestions.SuggestionInput(text=HOSTILE, author_name="<script>alert(2)</script>"),
             now=now,
         )
-    with session_scope(engine) as s:
-        suggestions.moderate(
-            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
-        )
+    f.decide(engine, sid, ModerationState.APPROVED, now=now)
     engine.dispose()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

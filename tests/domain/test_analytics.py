@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from stammtisch import analytics, impulses, privacy, suggestions
+from stammtisch import analytics, offers, planning, privacy, suggestions
 from stammtisch.db import session_scope
 from stammtisch.models import Attendance, Meeting, ModerationState, Registration
 from tests import factories as f
@@ -130,9 +130,9 @@ def test_inflow_per_month(engine, now):
                 now=now - timedelta(days=40 * n),
             )
     with session_scope(engine) as s:
-        impulses.submit_impulse_offer(
+        offers.submit_impulse_offer(
             session=s,
-            data=impulses.ImpulseOfferInput(
+            data=offers.ImpulseOfferInput(
                 title="Ein Impuls",
                 description="Eine ausreichend lange Beschreibung.",
                 name="Kim",
@@ -154,25 +154,22 @@ def test_coverage_and_ranking(engine, data, now):
             data=suggestions.SuggestionInput(text="Mehr zu Feld B bitte", topic_field_id=data["b"]),
             now=now,
         )
-    with session_scope(engine) as s:
-        suggestions.moderate(
-            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
-        )
+    f.decide(engine, sid, ModerationState.APPROVED, now=now)
     for voter in ("x", "y"):
         with session_scope(engine) as s:
             suggestions.vote(session=s, suggestion_id=sid, voter_key=voter, now=now)
     with session_scope(engine) as s:
-        cov = analytics.coverage(session=s, now=now).set_index("topic_field")
-        heat = analytics.coverage_by_quarter(session=s, now=now)
+        cov = planning.coverage(session=s, now=now).set_index("topic_field")
+        heat = planning.coverage_by_quarter(session=s, now=now)
     assert (cov.loc["Feld A"].meetings_held, cov.loc["Feld B"].meetings_held) == (1, 1)
     assert (cov.loc["Feld B"].suggestions, cov.loc["Feld B"].votes) == (1, 2)
     assert cov.loc["Feld A"].avg_registrations == 2.0 and cov.loc["Feld B"].avg_attendance == 3.0
     assert heat["meetings"].sum() == 2
-    ranked = analytics.rank_topic_fields(cov.reset_index(), analytics.Weights())
+    ranked = planning.rank_topic_fields(cov.reset_index(), planning.Weights())
     assert ranked.iloc[0]["topic_field"] == "Feld B"
     assert "Vorschläge" in ranked.iloc[0]["reason"]
-    only_time = analytics.rank_topic_fields(
-        cov.reset_index(), analytics.Weights(suggestions=0, votes=0, offers=0, attendance=0)
+    only_time = planning.rank_topic_fields(
+        cov.reset_index(), planning.Weights(suggestions=0, votes=0, offers=0, attendance=0)
     )
     assert only_time.iloc[0]["days_since"] == only_time["days_since"].max()
 
@@ -182,6 +179,6 @@ def test_empty_database_gives_empty_frames(engine, now):
         stats = analytics.meeting_stats(session=s)
         assert stats.empty and "confirmed" in stats.columns
         assert analytics.key_figures(stats, now=now) == (None, [])
-        assert analytics.coverage_by_quarter(session=s, now=now).empty
+        assert planning.coverage_by_quarter(session=s, now=now).empty
         assert analytics.inflow_per_month(session=s).empty
     assert analytics.registrations_by_topic_field(stats).empty

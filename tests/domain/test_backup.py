@@ -22,10 +22,7 @@ def _fill(engine, now):
         sid = suggestions.submit_suggestion(
             session=s, data=suggestions.SuggestionInput(text="Ein Vorschlag mit Ümlauten"), now=now
         )
-    with session_scope(engine) as s:
-        suggestions.moderate(
-            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
-        )
+    f.decide(engine, sid, ModerationState.APPROVED, now=now)
     with session_scope(engine) as s:
         suggestions.vote(session=s, suggestion_id=sid, voter_key="v", now=now)
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from stammtisch import impulses, registrations, suggestions, topics
+from stammtisch import offers, registrations, suggestions, topics
 from stammtisch.bootstrap import init_database
 from stammtisch.db import make_engine, session_scope
 from stammtisch.errors import AlreadyRegistered, ValidationError
@@ -122,7 +122,7 @@ def test_suggest_any_input(prop_engine, text_value, kind, author, topic):
 )
 def test_offer_any_input(prop_engine, title, description, name, email, organisation, meeting):
     before = _count(prop_engine, ImpulseOffer)
-    data = impulses.ImpulseOfferInput(
+    data = offers.ImpulseOfferInput(
         title=title,
         description=description,
         name=name,
@@ -132,7 +132,7 @@ def test_offer_any_input(prop_engine, title, description, name, email, organisat
     )
     try:
         with session_scope(prop_engine) as s:
-            impulses.submit_impulse_offer(session=s, data=data, now=SEED_NOW)
+            offers.submit_impulse_offer(session=s, data=data, now=SEED_NOW)
     except ValidationError as err:
         _german(err)
         assert _count(prop_engine, ImpulseOffer) == before

@@ -313,10 +313,10 @@ def test_import_while_meeting_runs_leaves_absent_unknown(engine, now, actor):
 def test_import_refused_before_meeting_and_for_cancelled(engine, now, actor):
     future = f.meeting(engine, now=now)
     preview = _preview(engine, actor, future, report("report_en.csv"), now)
-    assert "erst erfassen, wenn das Treffen begonnen hat" in preview.blocked
+    assert "erst ab Beginn des Treffens" in preview.blocked
     with pytest.raises(ValidationError) as err:
         _apply(engine, actor, future, report("report_en.csv"), now)
-    assert "begonnen" in err.value.errors[FORM]
+    assert "erst ab Beginn des Treffens" in err.value.errors[FORM]
     cancelled = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17, status="cancelled")
     with pytest.raises(ValidationError) as err:
         _apply(engine, actor, cancelled, report("report_en.csv"), now)
@@ -325,7 +325,8 @@ def test_import_refused_before_meeting_and_for_cancelled(engine, now, actor):
         _apply(engine, actor, 999, report("report_en.csv"), now)
     with session_scope(engine) as s:
         assert (
-            s.exec(select(AuditEntry).where(AuditEntry.action.startswith("meeting."))).all() == []
+            s.exec(select(AuditEntry).where(AuditEntry.action == "meeting.attendance_import")).all()
+            == []
         )
 
 

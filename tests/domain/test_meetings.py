@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from stammtisch import meetings
+from stammtisch import meeting_admin, meetings
 from stammtisch.db import session_scope
 from stammtisch.errors import NotFound, ValidationError
 from tests import factories as f
@@ -41,7 +41,9 @@ def _input(tf, now, **kw):
 def test_create_meeting_validation(engine, now, kw, field):
     tf = f.topic_field(engine, now=now)
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
-        meetings.create_meeting(session=s, data=_input(tf, now, **kw), now=now)
+        meeting_admin.create_meeting(
+            session=s, actor=f.team(engine, now=now), data=_input(tf, now, **kw), now=now
+        )
     assert field in err.value.errors
 
 
@@ -50,7 +52,7 @@ def test_end_must_follow_start(engine, now):
     data = _input(tf, now)
     data = dataclasses.replace(data, ends_at=data.starts_at - timedelta(minutes=1))
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
-        meetings.create_meeting(session=s, data=data, now=now)
+        meeting_admin.create_meeting(session=s, actor=f.team(engine, now=now), data=data, now=now)
     assert "nach dem Beginn" in err.value.errors["ends_at"]
 
 
@@ -66,12 +68,9 @@ def test_views_count_registrations_and_list_impulses(engine, now):
     meeting_id = f.meeting(engine, now=now, capacity=1)
     f.register(engine, meeting_id, 1, now=now)
     f.register(engine, meeting_id, 2, now=now)
-    with session_scope(engine) as s:
-        meetings.add_impulse(
-            session=s,
-            meeting_id=meeting_id,
-            data=meetings.ImpulseInput(title="Bürgerenergie", presenter="Kim", organisation="BEG"),
-        )
+    f.impulse(
+        engine, meeting_id, now=now, title="Bürgerenergie", presenter="Kim", organisation="BEG"
+    )
     with session_scope(engine) as s:
         view = meetings.get_meeting(session=s, meeting_id=meeting_id)
     assert (view.confirmed_count, view.waitlist_count, view.is_full) == (1, 1, True)

@@ -180,7 +180,7 @@ def test_promote_when_full_needs_explicit_over_capacity(engine, now, actor):
         )
     assert _status(engine, second_waiting.registration_id)[0] == "confirmed"
     with session_scope(engine) as s:
-        assert registrations.status_counts(session=s, meeting_id=meeting_id) == {
+        assert f.status_counts(engine, meeting_id, now=now) == {
             "confirmed": 2,
             "waitlisted": 1,
             "cancelled": 0,
@@ -204,7 +204,7 @@ def test_promote_with_free_place_needs_no_flag(engine, now, actor):
     assert _status(engine, waiting.registration_id)[0] == "confirmed"
     with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
         ra.promote(session=s, actor=actor, registration_id=first.registration_id, now=now)
-    assert "nur, wer auf der Warteliste steht" in err.value.message
+    assert "bereits „angemeldet“" in err.value.message
     with session_scope(engine) as s, pytest.raises(NotFound):
         ra.promote(session=s, actor=actor, registration_id=999, now=now)
 
@@ -228,7 +228,7 @@ def test_cancel_for_promotes_first_waiting_and_is_audited(engine, now, actor):
     assert json.loads(entry.details)["promoted"] == [second.registration_id]
     with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
         ra.cancel_for(session=s, actor=actor, registration_id=first.registration_id, now=now)
-    assert "bereits storniert" in err.value.message
+    assert "bereits „storniert“" in err.value.message
     # The owner's own link no longer shows a place.
     with session_scope(engine) as s:
         assert registrations.find_by_token(session=s, token=first.token).status == "cancelled"

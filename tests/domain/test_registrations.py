@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import func, select
 
 from stammtisch import registrations
-from stammtisch.db import make_engine, session_scope
+from stammtisch.db import make_engine, session_scope, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
-from stammtisch.models import Registration, RegistrationStatus
+from stammtisch.models import Attendance, Registration, RegistrationStatus
 from tests import factories as f
 
 
@@ -106,7 +106,7 @@ def test_cancelling_a_confirmed_place_promotes_the_first_waiting(engine, now):
     with session_scope(engine) as s:
         promoted = registrations.find_by_token(session=s, token=people[2].token)
         still_waiting = registrations.find_by_token(session=s, token=people[3].token)
-        assert registrations.status_counts(session=s, meeting_id=meeting_id) == {
+        assert f.status_counts(engine, meeting_id, now=now) == {
             "confirmed": 2,
             "waitlisted": 1,
             "cancelled": 1,
@@ -137,7 +137,7 @@ def test_cancel_twice_is_harmless(engine, now):
     assert second.was_status == "cancelled"
     assert second.promoted_registration_ids == ()
     with session_scope(engine) as s:
-        assert registrations.status_counts(session=s, meeting_id=meeting_id)["confirmed"] == 1
+        assert f.status_counts(engine, meeting_id, now=now)["confirmed"] == 1
 
 
 @pytest.mark.parametrize("token", ["", "x", "A" * 43, "A" * 5000])
@@ -243,3 +243,18 @@ def test_registering_bumps_the_data_version_once_and_a_refusal_not_at_all(engine
     with pytest.raises(AlreadyRegistered):
         f.register(engine, meeting, 2, now=now, email="eva@example.org")
     assert read_data_version(engine) == before + 1
+
+
+def test_attendance_write_itself_refuses_a_meeting_that_has_not_begun(engine, now):
+    """The rule lives in the write, so neither the form nor the import can bypass it."""
+    meeting_id = f.meeting(engine, now=now)
+    reg = f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        with write_transaction(s):
+            registrations.write_attendance(s, [reg.registration_id], Attendance.YES, now)
+    assert "erst ab Beginn" in err.value.errors["attendance"]
+    start = now + timedelta(days=14, hours=5)
+    with session_scope(engine) as s, write_transaction(s):
+        registrations.write_attendance(s, [reg.registration_id], Attendance.YES, start)
+    with session_scope(engine) as s:
+        assert s.get(Registration, reg.registration_id).attendance == Attendance.YES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from stammtisch import impulses, suggestions
+from stammtisch import offers, suggestions
 from stammtisch.db import session_scope
 from stammtisch.errors import AlreadyVoted, InvalidTransition, NotFound, ValidationError
 from stammtisch.models import ImpulseOffer, ModerationState, Suggestion
@@ -22,10 +22,7 @@ def _submit(engine, now, **kw):
 
 
 def _approve(engine, now, sid):
-    with session_scope(engine) as s:
-        suggestions.moderate(
-            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
-        )
+    f.decide(engine, sid, ModerationState.APPROVED, now=now)
 
 
 def test_new_suggestion_is_pending_and_not_public(engine, now):
@@ -93,19 +90,17 @@ def test_no_votes_for_pending_suggestions(engine, now):
 def test_moderation_refuses_invalid_transitions_with_valid_sources(engine, now):
     sid = _submit(engine, now)
     _approve(engine, now, sid)
-    with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
-        suggestions.moderate(
-            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
-        )
-    assert "veröffentlicht" in err.value.message and "abgelehnt" in err.value.message
+    with pytest.raises(InvalidTransition) as err:
+        f.decide(engine, sid, ModerationState.APPROVED, now=now)
+    assert "bereits „veröffentlicht“" in err.value.message
 
 
 def test_impulse_offer_is_stored_as_submitted(engine, now):
     meeting_id = f.meeting(engine, now=now)
     with session_scope(engine) as s:
-        oid = impulses.submit_impulse_offer(
+        oid = offers.submit_impulse_offer(
             session=s,
-            data=impulses.ImpulseOfferInput(
+            data=offers.ImpulseOfferInput(
                 title="Dorfladen Plus in Nordsachsen",
                 description="Wie ein Dorfladen zum Treffpunkt für alle Generationen wurde.",
                 name="Kim Beispiel",
@@ -122,16 +117,16 @@ def test_impulse_offer_is_stored_as_submitted(engine, now):
 def test_impulse_offer_validation_and_past_meeting(engine, now):
     past = f.meeting(engine, now=now, days_ahead=-10)
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
-        impulses.submit_impulse_offer(
+        offers.submit_impulse_offer(
             session=s,
-            data=impulses.ImpulseOfferInput(title="", description="kurz", name="", email="x"),
+            data=offers.ImpulseOfferInput(title="", description="kurz", name="", email="x"),
             now=now,
         )
     assert set(err.value.errors) == {"title", "description", "name", "email"}
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
-        impulses.submit_impulse_offer(
+        offers.submit_impulse_offer(
             session=s,
-            data=impulses.ImpulseOfferInput(
+            data=offers.ImpulseOfferInput(
                 title="Ein guter Titel",
                 description="Eine ausreichend lange Beschreibung.",
                 name="Kim",

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import func, select
 
-from stammtisch import impulses, meeting_admin, meetings, moderation, offer_review, suggestions
+from stammtisch import meeting_admin, meetings, moderation, offer_review, offers, suggestions
 from stammtisch.bootstrap import init_database
+from stammtisch.date_proposals import propose_series
 from stammtisch.db import session_scope
 from stammtisch.errors import InvalidTransition, PermissionDenied, ValidationError
 from stammtisch.meetings import ImpulseInput, MeetingInput
@@ -24,7 +25,6 @@ from stammtisch.models import (
     Suggestion,
 )
 from stammtisch.organizers import OrganizerIdentity
-from stammtisch.planning import propose_series
 from tests import factories as f
 
 
@@ -231,10 +231,7 @@ def _suggest(engine, now, text, voters=()):
         sid = suggestions.submit_suggestion(
             session=s, data=suggestions.SuggestionInput(text=text), now=now
         )
-    with session_scope(engine) as s:
-        suggestions.moderate(
-            session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
-        )
+    f.decide(engine, sid, ModerationState.APPROVED, now=now)
     for voter in voters:
         with session_scope(engine) as s:
             suggestions.vote(session=s, suggestion_id=sid, voter_key=voter, now=now)
@@ -285,9 +282,9 @@ def test_pending_queue_approve_reject_and_refile(engine, now, actor):
 
 def _offer(engine, now, meeting_id=None):
     with session_scope(engine) as s:
-        return impulses.submit_impulse_offer(
+        return offers.submit_impulse_offer(
             session=s,
-            data=impulses.ImpulseOfferInput(
+            data=offers.ImpulseOfferInput(
                 title="Dorfladen Plus",
                 description="Wie ein Dorfladen zum Treffpunkt wurde.",
                 name="Kim Beispiel",

@@ -8,6 +8,7 @@ from stammtisch import suggestions
 from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope
 from stammtisch.models import ImpulseOffer, ModerationState, Suggestion
+from tests import factories as f
 from tests.pages.conftest import SEED_NOW, texts
 
 THEMEN = "pages/themensammlung.py"
@@ -41,10 +42,7 @@ def _approved(url, *texts_):
             sid = suggestions.submit_suggestion(
                 session=s, data=suggestions.SuggestionInput(text=t, topic_field_id=1), now=now
             )
-        with session_scope(engine) as s:
-            suggestions.moderate(
-                session=s, suggestion_id=sid, to_state=ModerationState.APPROVED, now=now
-            )
+        f.decide(engine, sid, ModerationState.APPROVED, now=now)
         ids.append(sid)
     engine.dispose()
     return ids

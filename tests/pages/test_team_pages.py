@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from stammtisch import impulses, suggestions, topics
+from stammtisch import offers, suggestions, topics
 from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope
 from stammtisch.models import (
@@ -101,9 +101,9 @@ def test_accept_offer_on_page(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
     with session_scope(engine) as s:
-        oid = impulses.submit_impulse_offer(
+        oid = offers.submit_impulse_offer(
             session=s,
-            data=impulses.ImpulseOfferInput(
+            data=offers.ImpulseOfferInput(
                 title="Dorfladen Plus",
                 description="Wie ein Dorfladen zum Treffpunkt wurde.",
                 name="Kim Beispiel",
@@ -137,9 +137,9 @@ def test_offer_note_is_saved_and_shown(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
     with session_scope(engine) as s:
-        oid = impulses.submit_impulse_offer(
+        oid = offers.submit_impulse_offer(
             session=s,
-            data=impulses.ImpulseOfferInput(
+            data=offers.ImpulseOfferInput(
                 title="Dorfladen Plus",
                 description="Wie ein Dorfladen zum Treffpunkt wurde.",
                 name="Kim Beispiel",

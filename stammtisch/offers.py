@@ -1,6 +1,9 @@
 """Impulse offers: visitors who want to present their project at a meeting.
 
-Offers are private until an organizer accepts one; accepting puts it on a meeting.
+Offers are private until an organizer accepts one; accepting puts it on a meeting as an
+impulse (:mod:`stammtisch.offer_review`; impulses themselves live with their meeting in
+:mod:`stammtisch.meetings`). The allowed moves are :class:`~stammtisch.models.OfferState`'s
+table.
 """
 
 from __future__ import annotations
@@ -10,19 +13,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from stammtisch import limits
 from stammtisch.db import write_transaction
 from stammtisch.errors import ValidationError
-from stammtisch.models import ImpulseOffer, Meeting, MeetingStatus, OfferState, TopicField
+from stammtisch.meeting_rules import open_for_impulses
+from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
 from stammtisch.validation import FieldChecker
-
-ALLOWED_OFFER_TRANSITIONS: dict[OfferState, frozenset[OfferState]] = {
-    OfferState.SUBMITTED: frozenset(
-        {OfferState.IN_DISCUSSION, OfferState.ACCEPTED, OfferState.DECLINED}
-    ),
-    OfferState.IN_DISCUSSION: frozenset({OfferState.ACCEPTED, OfferState.DECLINED}),
-    OfferState.ACCEPTED: frozenset(),
-    OfferState.DECLINED: frozenset({OfferState.IN_DISCUSSION}),
-}
 
 
 @dataclass(frozen=True)
@@ -39,22 +35,16 @@ class ImpulseOfferInput:
 def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: datetime) -> int:
     """Store an offer in the state "submitted"; organizers review it."""
     check = FieldChecker()
-    title = check.text("title", data.title, label="einen Titel", min_length=5, max_length=200)
+    title = check.text("title", data.title, label="einen Titel", limit=limits.OFFER_TITLE)
     description = check.text(
         "description",
         data.description,
         label="eine kurze Beschreibung",
-        min_length=20,
-        max_length=2000,
-        multiline=True,
+        limit=limits.OFFER_DESCRIPTION,
     )
-    name = check.text("name", data.name, label="Ihren Namen", min_length=2, max_length=120)
+    name = check.text("name", data.name, label="Ihren Namen", limit=limits.PERSON_NAME)
     organisation = check.text(
-        "organisation",
-        data.organisation,
-        label="eine Organisation",
-        required=False,
-        max_length=200,
+        "organisation", data.organisation, label="eine Organisation", limit=limits.ORGANISATION
     )
     email = check.email("email", data.email)
     check.raise_if_any()
@@ -64,7 +54,7 @@ def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: date
             problems["topic_field_id"] = "Bitte wählen Sie ein Themenfeld aus der Liste."
         if data.preferred_meeting_id is not None:
             meeting = session.get(Meeting, data.preferred_meeting_id)
-            if meeting is None or meeting.status != MeetingStatus.PLANNED or meeting.ends_at <= now:
+            if meeting is None or not open_for_impulses(meeting, now):
                 problems["preferred_meeting_id"] = "Bitte wählen Sie einen kommenden Termin."
         if problems:
             raise ValidationError(problems)

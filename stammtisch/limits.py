@@ -1,0 +1,47 @@
+"""How long each text field may be: declared once, used by the column and the checker.
+
+``models`` sizes its ``String`` columns from these and every validator passes the same
+:class:`Limit` to :meth:`~stammtisch.validation.FieldChecker.text`, so a form can never
+accept what the database would refuse (or the other way round). Long free texts are
+``Text`` columns; their limit lives only here.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Limit(NamedTuple):
+    min: int
+    max: int
+    multiline: bool = False
+
+
+# People
+PERSON_NAME = Limit(2, 120)
+PRESENTER = Limit(1, PERSON_NAME.max)
+AUTHOR_NAME = Limit(0, PERSON_NAME.max)
+ORGANISATION = Limit(0, 200)
+EMAIL = Limit(0, 320)  # the column; an address itself is at most 254 characters (RFC 5321)
+EMAIL_ADDRESS_MAX = 254
+
+# Meetings and impulses
+THEME = Limit(3, 200)
+MEETING_DESCRIPTION = Limit(0, 5000, multiline=True)
+DOCUMENTATION_TEXT = Limit(0, 20_000, multiline=True)
+URL_MAX = 2000
+IMPULSE_TITLE = Limit(3, 200)
+IMPULSE_DESCRIPTION = Limit(0, 2000, multiline=True)
+
+# Visitors' contributions
+OFFER_TITLE = Limit(5, IMPULSE_TITLE.max)
+OFFER_DESCRIPTION = Limit(20, IMPULSE_DESCRIPTION.max, multiline=True)
+INTERNAL_NOTE = Limit(0, 5000, multiline=True)
+SUGGESTION_TEXT = Limit(10, 1000, multiline=True)
+
+# Topic fields and accounts
+TOPIC_NAME = Limit(3, 120)
+TOPIC_SLUG_MAX = 80
+TOPIC_DESCRIPTION = Limit(0, 2000, multiline=True)
+LOGIN_NAME = Limit(2, 60)
+DISPLAY_NAME = Limit(0, 120)

@@ -1,0 +1,106 @@
+"""What a meeting's state allows: every question about "now" asked in one place.
+
+Each predicate takes anything with a meeting's columns (the :class:`~stammtisch.models.
+Meeting` row, a :class:`~stammtisch.meetings.MeetingView`, a Core row) and an aware
+``now``. The ``sql_*`` functions are the same rules as SQL conditions for queries, written
+next to their Python twin so the two cannot drift apart. Services, the views and the pages
+ask these; nothing else compares ``starts_at``/``ends_at`` with ``now`` or spells out which
+statuses count.
+
+The vocabulary:
+
+* *begun*: its start has passed (attendance can be recorded from then on);
+* *over*: its end has passed, or the team marked it held early;
+* *upcoming*: not over (a cancelled meeting stays upcoming until its date passes, so
+  visitors see the cancellation);
+* *open for registrations*: planned, registration switched to open, not over;
+* *open for impulses*: planned and not over (offers may name it, the team may put an
+  impulse on it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import and_, or_
+from sqlalchemy.sql.elements import ColumnElement
+
+from stammtisch.models import Meeting, MeetingStatus, RegistrationState
+
+
+class MeetingFacts(Protocol):
+    status: str
+    registration_state: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def is_cancelled(meeting: MeetingFacts) -> bool:
+    return meeting.status == MeetingStatus.CANCELLED
+
+
+def has_begun(meeting: MeetingFacts, now: datetime) -> bool:
+    return meeting.starts_at <= now
+
+
+def is_over(meeting: MeetingFacts, now: datetime) -> bool:
+    return meeting.status == MeetingStatus.HELD or meeting.ends_at <= now
+
+
+def registration_refusal(meeting: MeetingFacts, now: datetime) -> str | None:
+    """Why nobody can register for ``meeting`` now (German), or ``None`` when one can."""
+    if is_cancelled(meeting):
+        return "Dieser Termin wurde abgesagt."
+    if is_over(meeting, now):
+        return "Dieser Termin liegt in der Vergangenheit."
+    if meeting.registration_state == RegistrationState.NOT_OPEN:
+        return "Die Anmeldung für diesen Termin ist noch nicht geöffnet."
+    if meeting.registration_state == RegistrationState.CLOSED:
+        return "Die Anmeldung für diesen Termin ist geschlossen."
+    return None
+
+
+def accepts_registrations(meeting: MeetingFacts, now: datetime) -> bool:
+    return registration_refusal(meeting, now) is None
+
+
+def open_for_impulses(meeting: MeetingFacts, now: datetime) -> bool:
+    return meeting.status == MeetingStatus.PLANNED and not is_over(meeting, now)
+
+
+def registration_change_refusal(meeting: MeetingFacts, now: datetime) -> str | None:
+    """Why the team cannot cancel a registration of ``meeting`` on someone's behalf."""
+    if is_cancelled(meeting):
+        return "Dieser Termin wurde abgesagt; seine Anmeldungen lassen sich nicht mehr ändern."
+    if is_over(meeting, now):
+        return "Das Treffen ist vorbei. Tragen Sie stattdessen die Teilnahme „nein“ ein."
+    return None
+
+
+def attendance_refusal(meeting: MeetingFacts, now: datetime) -> str | None:
+    """Why attendance ("ja"/"nein") cannot be recorded for ``meeting`` now, or ``None``."""
+    if is_cancelled(meeting):
+        return "Dieser Termin wurde abgesagt; für ihn lässt sich keine Teilnahme erfassen."
+    if not has_begun(meeting, now):
+        return "Die Teilnahme lässt sich erst ab Beginn des Treffens eintragen."
+    return None
+
+
+# --- the same rules in SQL ---------------------------------------------------------------
+
+
+def sql_has_begun(now: datetime) -> ColumnElement[bool]:
+    return Meeting.starts_at <= now
+
+
+def sql_is_over(now: datetime) -> ColumnElement[bool]:
+    return or_(Meeting.status == MeetingStatus.HELD, Meeting.ends_at <= now)
+
+
+def sql_is_upcoming(now: datetime) -> ColumnElement[bool]:
+    return and_(Meeting.status != MeetingStatus.HELD, Meeting.ends_at > now)
+
+
+def sql_not_cancelled() -> ColumnElement[bool]:
+    return Meeting.status != MeetingStatus.CANCELLED

@@ -1,0 +1,93 @@
+"""Meeting predicates at their boundaries, and their SQL twins agreeing with them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from stammtisch import meeting_rules as rules
+from stammtisch.db import session_scope
+from stammtisch.models import Meeting, MeetingStatus, RegistrationState
+from tests import factories as f
+
+START = datetime.fromisoformat("2021-12-06T17:00:00+01:00")
+END = START + timedelta(minutes=90)
+SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class M:
+    status: str = MeetingStatus.PLANNED
+    registration_state: str = RegistrationState.OPEN
+    starts_at: datetime = START
+    ends_at: datetime = END
+
+
+@pytest.mark.parametrize(
+    ("now", "begun", "over"),
+    [
+        (START - SECOND, False, False),
+        (START, True, False),
+        (END - SECOND, True, False),
+        (END, True, True),
+    ],
+)
+def test_begun_and_over_at_their_boundaries(now, begun, over):
+    assert rules.has_begun(M(), now) is begun
+    assert rules.is_over(M(), now) is over
+    assert rules.accepts_registrations(M(), now) is not over
+
+
+def test_held_early_counts_as_over_and_cancelled_refuses_everything():
+    assert rules.is_over(M(status=MeetingStatus.HELD), START - timedelta(days=1))
+    cancelled = M(status=MeetingStatus.CANCELLED)
+    assert rules.registration_refusal(cancelled, START) == "Dieser Termin wurde abgesagt."
+    assert not rules.open_for_impulses(cancelled, START - timedelta(days=1))
+    assert "abgesagt" in rules.attendance_refusal(cancelled, END)
+    assert "abgesagt" in rules.registration_change_refusal(cancelled, START)
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        (RegistrationState.NOT_OPEN, "noch nicht geöffnet"),
+        (RegistrationState.CLOSED, "geschlossen"),
+        (RegistrationState.OPEN, None),
+    ],
+)
+def test_registration_refusal_follows_the_registration_state(state, message):
+    refusal = rules.registration_refusal(M(registration_state=state), START - SECOND)
+    assert refusal is None if message is None else message in refusal
+
+
+def test_attendance_only_from_the_start_and_team_changes_only_until_the_end():
+    assert rules.attendance_refusal(M(), START - SECOND)
+    assert rules.attendance_refusal(M(), START) is None
+    assert rules.registration_change_refusal(M(), END - SECOND) is None
+    assert "vorbei" in rules.registration_change_refusal(M(), END)
+
+
+def test_sql_twins_agree_with_the_python_predicates(engine, now):
+    """The same meetings, asked in Python and in SQL, on both databases."""
+    ids = [
+        f.meeting(engine, now=now, days_ahead=days, status=status)
+        for days in (-30, 0, 30)
+        for status in ("planned", "held", "cancelled")
+    ]
+    with session_scope(engine) as s:
+        rows = s.exec(select(Meeting).where(Meeting.id.in_(ids))).all()
+        for moment in (now, now + timedelta(hours=5), now + timedelta(hours=6)):
+            for name, python in (
+                ("sql_is_over", rules.is_over),
+                ("sql_has_begun", rules.has_begun),
+                ("sql_is_upcoming", lambda m, t: not rules.is_over(m, t)),
+            ):
+                in_sql = set(
+                    s.exec(
+                        select(Meeting.id).where(Meeting.id.in_(ids), getattr(rules, name)(moment))
+                    ).all()
+                )
+                assert in_sql == {m.id for m in rows if python(m, moment)}, (name, moment)

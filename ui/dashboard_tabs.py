@@ -1,0 +1,202 @@
+"""The dashboard's four tabs of charts (``pages/orga_dashboard.py`` picks the open one).
+
+Each tab gets the page's cached frames, the version its chart specs are cached under and
+the topic fields' colour scale; every chart comes with its table and CSV (``ui.charts``).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+
+from stammtisch.analytics import STATE_COLUMNS, UNKNOWN_STATE
+from ui.charts import STATUS_COLOURS, block, chart, fixed_scale
+
+# Okabe-Ito colours per federal state, in the order of FederalState, then "keine Angabe".
+STATE_COLOURS = dict(
+    zip(
+        [*STATE_COLUMNS.values(), UNKNOWN_STATE],
+        ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#BBBBBB"],
+        strict=True,
+    )
+)
+
+
+def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
+    """Registrations per meeting and topic field, demand against places."""
+    status_long = frames["status_long"]
+    block(
+        "Anmeldungen je Treffen",
+        lambda: (
+            alt.Chart(status_long)
+            .mark_bar()
+            .encode(
+                x=alt.X("Termin:N", sort=None, title=None),
+                y=alt.Y("Anmeldungen:Q"),
+                color=alt.Color("Status:N", scale=fixed_scale(STATUS_COLOURS)),
+                tooltip=["Treffen", "Status", "Anmeldungen"],
+            )
+        ),
+        status_long,
+        key="anmeldungen-je-treffen",
+        version=charts_version,
+    )
+
+    by_field = frames["by_field"]
+    block(
+        "Anmeldungen je Themenfeld",
+        lambda: (
+            alt.Chart(by_field)
+            .mark_bar()
+            .encode(
+                y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+                x=alt.X("Bestätigt:Q", title="bestätigte Anmeldungen"),
+                color=alt.Color("Themenfeld:N", scale=colour, legend=None),
+                tooltip=list(by_field.columns),
+            )
+        ),
+        by_field,
+        key="anmeldungen-je-themenfeld",
+        version=charts_version,
+    )
+
+    demand = frames["demand"]
+    block(
+        "Nachfrage und Plätze",
+        lambda: alt.layer(
+            alt.Chart(demand)
+            .mark_bar(color="#56B4E9")
+            .encode(
+                x=alt.X("Termin:N", sort=None, title=None),
+                y=alt.Y("Nachfrage:Q", title="Personen"),
+                tooltip=["Treffen", "Nachfrage", "Plätze", "Warteliste"],
+            ),
+            alt.Chart(demand)
+            .mark_tick(color="#D55E00", thickness=3, size=30)
+            .encode(x=alt.X("Termin:N", sort=None), y="Plätze:Q"),
+        ),
+        demand,
+        key="nachfrage-plaetze",
+        version=charts_version,
+        caption=(
+            "Balken: bestätigt + Warteliste; Strich: Zahl der Plätze. Nur Treffen mit Platzgrenze."
+        ),
+    )
+
+
+def attendance_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
+    """Who came: attendance and no-shows over time, new and returning people."""
+    trend, trend_long = frames["trend"], frames["trend_long"]
+    block(
+        "Teilnahme im Verlauf",
+        lambda: alt.layer(
+            alt.Chart(trend_long)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("Datum:T", title=None),
+                y=alt.Y("Personen:Q"),
+                color=alt.Color(
+                    "Reihe:N",
+                    scale=fixed_scale({"angemeldet": "#0072B2", "teilgenommen": "#009E73"}),
+                ),
+                tooltip=["Treffen", "Reihe", "Personen"],
+            ),
+        ),
+        trend,
+        key="teilnahme-verlauf",
+        version=charts_version,
+        caption="No-Show-Quote: bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
+        min_rows=2,
+    )
+    if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
+        no_show = trend.dropna(subset=["No-Show-Quote"])
+        chart(
+            "no-show",
+            lambda: (
+                alt.Chart(no_show)
+                .mark_line(point=alt.OverlayMarkDef(color="#D55E00"), color="#D55E00")
+                .encode(
+                    x=alt.X("Datum:T", title=None),
+                    y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
+                    tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
+                )
+                .properties(height=160)
+            ),
+            charts_version,
+        )
+
+    novelty, novelty_long = frames["novelty"], frames["novelty_long"]
+    block(
+        "Neue und wiederkehrende Teilnehmende",
+        lambda: (
+            alt.Chart(novelty_long)
+            .mark_bar()
+            .encode(
+                x=alt.X("Termin:N", sort=None, title=None),
+                y="Personen:Q",
+                color=alt.Color(
+                    "Art:N", scale=fixed_scale({"neu": "#E69F00", "wiederkehrend": "#0072B2"})
+                ),
+                tooltip=["Treffen", "Art", "Personen"],
+            )
+        ),
+        novelty,
+        key="neu-wiederkehrend",
+        version=charts_version,
+        caption="Gezählt über eine pseudonyme Kennung – stimmt auch nach der Anonymisierung.",
+    )
+
+
+def reach_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
+    """Where people come from."""
+    reach, reach_long = frames["reach"], frames["reach_long"]
+    block(
+        "Reichweite in den drei Ländern",
+        lambda: (
+            alt.Chart(reach_long)
+            .mark_bar()
+            .encode(
+                x=alt.X("Termin:N", sort=None, title=None),
+                y=alt.Y("Personen:Q", stack="normalize", axis=alt.Axis(format="%"), title="Anteil"),
+                color=alt.Color("Bundesland:N", scale=fixed_scale(STATE_COLOURS)),
+                tooltip=["Treffen", "Bundesland", "Personen"],
+            )
+        ),
+        reach,
+        key="reichweite",
+        version=charts_version,
+        caption="Bestätigte Anmeldungen nach Bundesland (freiwillige Angabe).",
+    )
+
+
+def inflow_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
+    """Suggestions and impulse offers per month."""
+    inflow = frames["inflow"]
+    block(
+        "Eingänge je Monat",
+        lambda: (
+            alt.Chart(inflow)
+            .mark_bar()
+            .encode(
+                x=alt.X("Monat:O", title=None),
+                y="Anzahl:Q",
+                color=alt.Color(
+                    "Art:N",
+                    scale=fixed_scale({"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"}),
+                ),
+                xOffset="Art:N",
+                tooltip=["Monat", "Art", "Anzahl"],
+            )
+        ),
+        inflow,
+        key="eingaenge",
+        version=charts_version,
+    )
+
+
+# Charts draw in the browser, so only the chosen tab's charts are built and sent.
+TABS = {
+    "Anmeldungen": registrations_tab,
+    "Teilnahme": attendance_tab,
+    "Reichweite": reach_tab,
+    "Eingänge": inflow_tab,
+}

@@ -1,0 +1,329 @@
+"""The team's editor for one meeting: its form, its status actions and its impulses.
+
+Used by ``pages/orga_termine.py``; every write goes through :mod:`stammtisch.meeting_admin`
+and every rule (which status may follow which, what a valid meeting is) stays there.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import streamlit as st
+
+from stammtisch import limits, meeting_admin
+from stammtisch.clock import BERLIN
+from stammtisch.identity import OrganizerIdentity
+from stammtisch.meeting_admin import AdminMeeting
+from stammtisch.meetings import ImpulseInput, MeetingInput, get_meeting
+from stammtisch.models import MeetingStatus, RegistrationState
+from ui import core
+from ui.forms import FormState
+from ui.render import field_error, form_error, lazy_expander, literal
+
+NEW = "__new__"
+SELECTED = "termine.selected"
+
+
+def _combine(day: date | None, clock: time | None) -> datetime | None:
+    return datetime.combine(day, clock, BERLIN) if day and clock else None
+
+
+def _meeting_input(form: FormState, status: str) -> MeetingInput:
+    day = form.value("day")
+    return MeetingInput(
+        theme=form.value("theme", ""),
+        description=form.value("description", ""),
+        starts_at=_combine(day, form.value("start")),
+        ends_at=_combine(day, form.value("end")),
+        primary_topic_field_id=form.value("primary"),
+        further_topic_field_ids=form.value("further", []),
+        registration_state=form.value("registration_state"),
+        capacity=form.value("capacity") or None,
+        online_link=form.value("online_link", ""),
+        documentation_url=form.value("documentation_url", ""),
+        documentation_text=form.value("documentation_text", ""),
+        status=status,
+    )
+
+
+def _save(actor: OrganizerIdentity, form: FormState, meeting: AdminMeeting | None) -> None:
+    def action():
+        data = _meeting_input(form, meeting.status if meeting else MeetingStatus.PLANNED)
+        with core.session() as s:
+            if meeting is None:
+                return meeting_admin.create_meeting(
+                    session=s, actor=actor, data=data, now=core.now()
+                )
+            meeting_admin.update_meeting(
+                session=s, actor=actor, meeting_id=meeting.id, data=data, now=core.now()
+            )
+            return meeting.id
+
+    if form.submit(action):
+        st.session_state[SELECTED] = form.result
+        st.session_state["termine.saved"] = True
+
+
+def _prefill(form: FormState, meeting: AdminMeeting | None, fields: dict[int, str]) -> None:
+    """Load a meeting's values into the form widgets when another meeting is chosen."""
+    if st.session_state.get("termine.loaded") == (meeting.id if meeting else NEW):
+        return
+    st.session_state["termine.loaded"] = meeting.id if meeting else NEW
+    form.reset()
+    if meeting is None:
+        values = {
+            "theme": "",
+            "description": "",
+            "day": (core.now() + timedelta(days=42)).astimezone(BERLIN).date(),
+            "start": time(17, 0),
+            "end": time(18, 30),
+            "primary": next(iter(fields), None),
+            "further": [],
+            "registration_state": RegistrationState.NOT_OPEN,
+            "capacity": None,
+            "online_link": "",
+            "documentation_url": "",
+            "documentation_text": "",
+        }
+    else:
+        start, end = meeting.starts_at.astimezone(BERLIN), meeting.ends_at.astimezone(BERLIN)
+        values = {
+            "theme": meeting.theme,
+            "description": meeting.description,
+            "day": start.date(),
+            "start": start.time().replace(tzinfo=None),
+            "end": end.time().replace(tzinfo=None),
+            "primary": meeting.primary_topic_field_id,
+            "further": list(meeting.further_topic_field_ids),
+            "registration_state": RegistrationState(meeting.registration_state),
+            "capacity": meeting.capacity,
+            "online_link": meeting.online_link or "",
+            "documentation_url": meeting.documentation_url or "",
+            "documentation_text": meeting.documentation_text or "",
+        }
+    st.session_state.update({form.widget_key(k): v for k, v in values.items()})
+
+
+def meeting_form(
+    actor: OrganizerIdentity, meeting: AdminMeeting | None, fields: dict[int, str]
+) -> None:
+    """Create a meeting (``meeting`` None) or edit every field of one."""
+    form = FormState("meeting")
+    _prefill(form, meeting, fields)
+    errors = form.errors
+    if st.session_state.pop("termine.saved", False) and not errors:
+        st.success("Gespeichert.", icon=":material/check_circle:")
+    with st.form("meeting.form"):
+        form.field(st.text_input, "theme", "Thema", max_chars=limits.THEME.max)
+        form.field(
+            st.text_area, "description", "Beschreibung", max_chars=limits.MEETING_DESCRIPTION.max
+        )
+        c1, c2, c3 = st.columns(3)
+        c1.date_input("Datum", key=form.widget_key("day"), format="DD.MM.YYYY")
+        c2.time_input("Beginn", key=form.widget_key("start"), step=timedelta(minutes=15))
+        c3.time_input("Ende", key=form.widget_key("end"), step=timedelta(minutes=15))
+        field_error(errors, "starts_at")
+        field_error(errors, "ends_at")
+        st.selectbox(
+            "Themenfeld",
+            options=list(fields),
+            format_func=fields.get,
+            key=form.widget_key("primary"),
+        )
+        field_error(errors, "primary_topic_field_id")
+        st.multiselect(
+            "Weitere Themenfelder",
+            options=list(fields),
+            placeholder="keine",
+            format_func=fields.get,
+            key=form.widget_key("further"),
+        )
+        field_error(errors, "further_topic_field_ids")
+        c1, c2 = st.columns(2)
+        c1.selectbox(
+            "Anmeldung",
+            options=list(RegistrationState),
+            format_func=lambda state: state.label,
+            key=form.widget_key("registration_state"),
+        )
+        c2.number_input(
+            "Plätze (leer = unbegrenzt)",
+            min_value=1,
+            max_value=10_000,
+            step=1,
+            key=form.widget_key("capacity"),
+        )
+        field_error(errors, "registration_state")
+        field_error(errors, "capacity")
+        form.field(
+            st.text_input,
+            "online_link",
+            "Zoom-Link (sehen nur Angemeldete)",
+            max_chars=limits.URL_MAX,
+        )
+        with st.expander("Dokumentation (nach dem Treffen)"):
+            form.field(st.text_input, "documentation_url", "Link zur Dokumentation")
+            form.field(st.text_area, "documentation_text", "Text zur Dokumentation")
+        form_error(errors)
+        st.form_submit_button(
+            "Termin anlegen" if meeting is None else "Änderungen speichern",
+            type="primary",
+            on_click=_save,
+            args=(actor, form, meeting),
+        )
+
+
+# What each allowed status change is called on its button.
+STATUS_ACTIONS = {
+    MeetingStatus.CANCELLED: ("Absagen", ":material/event_busy:"),
+    MeetingStatus.HELD: ("Als stattgefunden markieren", ":material/task_alt:"),
+    MeetingStatus.PLANNED: ("Wieder planen", ":material/event_repeat:"),
+}
+
+
+def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
+    """The status changes the meeting's workflow allows from where it is now."""
+    form = FormState(f"status.{meeting.id}")
+    current = MeetingStatus(meeting.status)
+
+    def change(status: MeetingStatus) -> None:
+        form.call(
+            meeting_admin.set_status,
+            actor=actor,
+            meeting_id=meeting.id,
+            status=status,
+            documentation_url=form.value("documentation_url"),
+            documentation_text=form.value("documentation_text"),
+        )
+        st.session_state.pop("status.confirm_cancel", None)
+
+    st.markdown(f"**Status:** {current.label}")
+    allowed = [s for s in STATUS_ACTIONS if current.can_become(s) and s != current]
+    if MeetingStatus.CANCELLED in allowed and st.session_state.get("status.confirm_cancel"):
+        st.warning(
+            f"Treffen wirklich absagen? {meeting.confirmed} bestätigte Anmeldungen bleiben "
+            "erhalten; bitte informieren Sie die Angemeldeten.",
+            icon=":material/warning:",
+        )
+        yes, no = st.columns(2)
+        yes.button(
+            "Ja, absagen",
+            key="status.cancel_yes",
+            on_click=change,
+            args=(MeetingStatus.CANCELLED,),
+            type="primary",
+        )
+        no.button(
+            "Nein",
+            key="status.cancel_no",
+            on_click=lambda: st.session_state.pop("status.confirm_cancel", None),
+        )
+        allowed = []
+    cols = st.columns(3)
+    for col, status in zip(cols, allowed, strict=False):
+        label, icon = STATUS_ACTIONS[status]
+        if status == MeetingStatus.CANCELLED:
+            col.button(
+                label,
+                key="status.cancel",
+                icon=icon,
+                on_click=lambda: st.session_state.update({"status.confirm_cancel": True}),
+            )
+        elif status != MeetingStatus.HELD:
+            col.button(
+                label, key=f"status.{status.value}", icon=icon, on_click=change, args=(status,)
+            )
+    if current.can_become(MeetingStatus.HELD):
+        _held_form(form, meeting, change)
+    form_error(form.errors)
+    field_error(form.errors, "status")
+
+
+def _held_form(form: FormState, meeting: AdminMeeting, change) -> None:
+    """Mark the meeting as held, with its documentation (or save the documentation again)."""
+    again = meeting.status == MeetingStatus.HELD
+    box = lazy_expander(
+        "Dokumentation speichern" if again else "Als stattgefunden markieren …",
+        "status.held.open",
+        open_anyway=bool(form.errors),
+    )
+    if box is None:
+        return
+    with box:
+        if form.widget_key("documentation_url") not in st.session_state:
+            st.session_state[form.widget_key("documentation_url")] = meeting.documentation_url or ""
+            st.session_state[form.widget_key("documentation_text")] = (
+                meeting.documentation_text or ""
+            )
+        form.field(st.text_input, "documentation_url", "Link zur Dokumentation")
+        form.field(st.text_area, "documentation_text", "Text zur Dokumentation")
+        st.button(
+            "Dokumentation speichern" if again else "Als stattgefunden markieren",
+            key="status.held",
+            icon=":material/task_alt:",
+            on_click=change,
+            args=(MeetingStatus.HELD,),
+        )
+
+
+def impulses(actor: OrganizerIdentity, meeting_id: int) -> None:
+    """The meeting's impulses in order: move, remove, add."""
+    with core.session() as s:
+        view = get_meeting(session=s, meeting_id=meeting_id)
+    form = FormState("impulse")
+
+    def run(fn, **kwargs) -> None:
+        form.call(fn, actor=actor, **kwargs)
+
+    if not view.impulses:
+        st.caption("Noch keine Impulse. Angenommene Impuls-Angebote erscheinen hier.")
+    for index, impulse in enumerate(view.impulses):
+        with st.container(border=True):
+            who = impulse.presenter + (f" ({impulse.organisation})" if impulse.organisation else "")
+            literal(f"{index + 1}. {impulse.title} – {who}")
+            c1, c2, c3 = st.columns(3)
+            c1.button(
+                "Nach oben",
+                key=f"imp.up.{impulse.id}",
+                disabled=index == 0,
+                on_click=run,
+                args=(meeting_admin.move_impulse,),
+                kwargs={"impulse_id": impulse.id, "step": -1},
+            )
+            c2.button(
+                "Nach unten",
+                key=f"imp.down.{impulse.id}",
+                disabled=index == len(view.impulses) - 1,
+                on_click=run,
+                args=(meeting_admin.move_impulse,),
+                kwargs={"impulse_id": impulse.id, "step": 1},
+            )
+            c3.button(
+                "Entfernen",
+                key=f"imp.del.{impulse.id}",
+                on_click=run,
+                args=(meeting_admin.remove_impulse,),
+                kwargs={"impulse_id": impulse.id},
+            )
+
+    def add() -> None:
+        run(
+            meeting_admin.add_impulse,
+            meeting_id=meeting_id,
+            data=ImpulseInput(
+                title=form.value("title", ""),
+                presenter=form.value("presenter", ""),
+                organisation=form.value("organisation", ""),
+            ),
+        )
+        if not form.errors:
+            form.clear_inputs("title", "presenter", "organisation")
+
+    with st.form("impulse.form", clear_on_submit=False):
+        st.markdown("**Impuls hinzufügen**")
+        form.field(st.text_input, "title", "Titel")
+        c1, c2 = st.columns(2)
+        form.field(c1.text_input, "presenter", "Vortragende Person")
+        form.field(c2.text_input, "organisation", "Organisation")
+        form_error(form.errors)
+        st.form_submit_button("Impuls hinzufügen", on_click=add)
