@@ -10,6 +10,7 @@ import streamlit as st
 from stammtisch import analytics
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day
+from stammtisch.models import RegistrationStatus
 from ui import auth, core
 from ui.charts import topic_scale
 from ui.dashboard_tabs import STATE_COLOURS, TABS
@@ -73,9 +74,7 @@ def _frames(
         value_vars=["confirmed", "waitlisted", "cancelled"],
         var_name="Status",
         value_name="Anmeldungen",
-    ).replace(
-        {"Status": {"confirmed": "bestätigt", "waitlisted": "Warteliste", "cancelled": "storniert"}}
-    )
+    ).replace({"Status": {s.value: s.label for s in RegistrationStatus}})
     frames["by_field"] = analytics.registrations_by_topic_field(stats).rename(
         columns={
             "topic_field": "Themenfeld",

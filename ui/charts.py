@@ -9,11 +9,16 @@ import pandas as pd
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
+from stammtisch.models import RegistrationStatus
 from ui.render import lazy_expander
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-STATUS_COLOURS = {"bestätigt": "#0072B2", "Warteliste": "#E69F00", "storniert": "#999999"}
+STATUS_COLOURS = {
+    RegistrationStatus.CONFIRMED.label: "#0072B2",
+    RegistrationStatus.WAITLISTED.label: "#E69F00",
+    RegistrationStatus.CANCELLED.label: "#999999",
+}
 
 
 # German month and day names and number format on the axes ("Juli 2022", "1.000").

@@ -249,9 +249,12 @@ def test_attendance_write_itself_refuses_a_meeting_that_has_not_begun(engine, no
     """The rule lives in the write, so neither the form nor the import can bypass it."""
     meeting_id = f.meeting(engine, now=now)
     reg = f.register(engine, meeting_id, 1, now=now)
-    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
-        with write_transaction(s):
-            registrations.write_attendance(s, [reg.registration_id], Attendance.YES, now)
+    with (
+        session_scope(engine) as s,
+        pytest.raises(ValidationError) as err,
+        write_transaction(s),
+    ):
+        registrations.write_attendance(s, [reg.registration_id], Attendance.YES, now)
     assert "erst ab Beginn" in err.value.errors["attendance"]
     start = now + timedelta(days=14, hours=5)
     with session_scope(engine) as s, write_transaction(s):
