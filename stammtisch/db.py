@@ -8,11 +8,13 @@ writers queue behind the busy timeout instead of deciding on the same stale snap
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Engine,
@@ -33,6 +35,7 @@ from sqlmodel import Session
 from stammtisch.validation import fold_text
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -107,6 +110,13 @@ def casefold(session: Session, column):
     if is_sqlite(session):
         return getattr(func, CASEFOLD_FUNCTION)(column)
     return func.lower(column)
+
+
+def view_of(view: type[T], row: object, **values: Any) -> T:
+    """A read model (frozen dataclass) from an ORM row: every field the row has of the
+    same name, plus ``values`` for the others (joined names, counts, derived values)."""
+    names = [f.name for f in dataclasses.fields(view) if f.name not in values]
+    return view(**{name: getattr(row, name) for name in names}, **values)
 
 
 def count_if(condition):

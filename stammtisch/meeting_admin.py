@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
 from stammtisch.date_proposals import DateProposal
-from stammtisch.db import write_transaction
+from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import InvalidTransition, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
 from stammtisch.meeting_rules import has_begun
@@ -101,23 +101,12 @@ def list_meetings(*, session: Session, actor: OrganizerIdentity | None) -> list[
     ).all():
         further.setdefault(meeting_id, []).append(topic_id)
     return [
-        AdminMeeting(
-            id=m.id,
-            theme=m.theme,
-            description=m.description,
-            starts_at=m.starts_at,
-            ends_at=m.ends_at,
-            status=m.status,
-            registration_state=m.registration_state,
-            capacity=m.capacity,
-            online_link=m.online_link,
-            documentation_url=m.documentation_url,
-            documentation_text=m.documentation_text,
-            primary_topic_field_id=m.primary_topic_field_id,
+        view_of(
+            AdminMeeting,
+            m,
             further_topic_field_ids=tuple(sorted(further.get(m.id, []))),
             confirmed=int(c),
             waitlisted=int(w),
-            unregistered_attendees=m.unregistered_attendees,
         )
         for m, c, w in rows
     ]

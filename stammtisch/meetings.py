@@ -17,6 +17,7 @@ from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
 from stammtisch import limits, meeting_rules
+from stammtisch.db import view_of
 from stammtisch.errors import NotFound
 from stammtisch.formatting import format_meeting_time
 from stammtisch.models import (
@@ -329,33 +330,15 @@ def _views(session: Session, meetings: Sequence[Meeting]) -> list[MeetingView]:
         .where(col(Impulse.meeting_id).in_(ids))
         .order_by(Impulse.position, Impulse.id)
     ).all():
-        impulses[imp.meeting_id].append(
-            ImpulseView(
-                id=imp.id,
-                title=imp.title,
-                presenter=imp.presenter,
-                organisation=imp.organisation,
-                description=imp.description,
-                position=imp.position,
-            )
-        )
+        impulses[imp.meeting_id].append(view_of(ImpulseView, imp))
     return [
-        MeetingView(
-            id=m.id,
-            theme=m.theme,
-            description=m.description,
-            starts_at=m.starts_at,
-            ends_at=m.ends_at,
-            status=m.status,
-            registration_state=m.registration_state,
-            capacity=m.capacity,
+        view_of(
+            MeetingView,
+            m,
             confirmed_count=counts.get(m.id, (0, 0))[0],
             waitlist_count=counts.get(m.id, (0, 0))[1],
             topic_fields=(names[m.primary_topic_field_id], *further.get(m.id, [])),
-            primary_topic_field_id=m.primary_topic_field_id,
             impulses=tuple(impulses.get(m.id, [])),
-            documentation_url=m.documentation_url,
-            documentation_text=m.documentation_text,
         )
         for m in meetings
     ]

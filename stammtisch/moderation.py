@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import write_transaction
+from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
 from stammtisch.models import ModerationState, Suggestion, SuggestionVote, TopicField
 from stammtisch.organizers import OrganizerIdentity, require_organizer
@@ -49,18 +49,7 @@ def list_suggestions(
     else:
         query = query.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())
     return [
-        ModerationItem(
-            id=s.id,
-            text=s.text,
-            kind=s.kind,
-            topic_field_id=s.topic_field_id,
-            topic_field_name=name,
-            author_name=s.author_name,
-            state=s.state,
-            votes=s.votes,
-            created_at=s.created_at,
-            merged_into_id=s.merged_into_id,
-        )
+        view_of(ModerationItem, s, topic_field_name=name)
         for s, name in session.exec(query.offset(max(offset, 0)).limit(limit)).all()
     ]
 

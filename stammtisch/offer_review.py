@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from stammtisch import limits
 from stammtisch.audit import record
-from stammtisch.db import write_transaction
+from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
 from stammtisch.meeting_rules import open_for_impulses
 from stammtisch.meetings import ImpulseInput, append_impulse, validate_impulse
@@ -58,20 +58,7 @@ def list_offers(
     if limit is not None:
         query = query.offset(max(offset, 0)).limit(limit)
     return [
-        OfferView(
-            id=o.id,
-            title=o.title,
-            description=o.description,
-            name=o.name,
-            organisation=o.organisation,
-            email=o.email,
-            state=o.state,
-            internal_note=o.internal_note,
-            topic_field_name=field,
-            preferred_meeting_id=o.preferred_meeting_id,
-            preferred_meeting_theme=theme,
-            created_at=o.created_at,
-        )
+        view_of(OfferView, o, topic_field_name=field, preferred_meeting_theme=theme)
         for o, field, theme in session.exec(query).all()
     ]
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from stammtisch import limits
 from stammtisch.audit import record
-from stammtisch.db import casefold, write_transaction
+from stammtisch.db import casefold, view_of, write_transaction
 from stammtisch.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from stammtisch.identity import OrganizerIdentity
 from stammtisch.models import LoginThrottle, Organizer
@@ -139,15 +139,7 @@ def add_organizer(
 
 
 def _view(row: Organizer) -> OrganizerView:
-    return OrganizerView(
-        id=row.id,
-        name=row.name,
-        display_name=row.display_name,
-        email=row.email,
-        active=row.active,
-        created_at=row.created_at,
-        last_login_at=row.last_login_at,
-    )
+    return view_of(OrganizerView, row)
 
 
 def list_organizers(*, session: Session) -> list[OrganizerView]:
@@ -201,21 +193,9 @@ def authenticate(*, session: Session, name: str, password: str, now: datetime) -
         if ok and organizer is not None:
             if _hasher.check_needs_rehash(organizer.password_hash):
                 organizer.password_hash = _hasher.hash(password)
-            organizer.last_login_at = now
-            session.add(organizer)
             if throttle is not None:
                 session.delete(throttle)
-            record(
-                session,
-                actor=None,
-                action="login.success",
-                obj=("organizer", organizer.id),
-                details={"name": organizer.name},
-                now=now,
-            )
-            identity = OrganizerIdentity(
-                id=organizer.id, name=organizer.name, display_name=organizer.display_name
-            )
+            identity = _logged_in(session, organizer, "login.success", now)
         else:
             if throttle is None:
                 throttle = LoginThrottle(login_key=key, failures=0)
@@ -250,18 +230,23 @@ def identity_for_email(*, session: Session, email: str, now: datetime) -> Organi
         ).first()
         if row is None:
             return None
-        row.last_login_at = now
-        session.add(row)
-        record(
-            session,
-            actor=None,
-            action="login.sso",
-            obj=("organizer", row.id),
-            details={"name": row.name},
-            now=now,
-        )
-        identity = OrganizerIdentity(id=row.id, name=row.name, display_name=row.display_name)
+        identity = _logged_in(session, row, "login.sso", now)
     return identity
+
+
+def _logged_in(session: Session, row: Organizer, action: str, now: datetime) -> OrganizerIdentity:
+    """Note a successful login (password or single sign-on) and issue the identity."""
+    row.last_login_at = now
+    session.add(row)
+    record(
+        session,
+        actor=None,
+        action=action,
+        obj=("organizer", row.id),
+        details={"name": row.name},
+        now=now,
+    )
+    return OrganizerIdentity(id=row.id, name=row.name, display_name=row.display_name)
 
 
 def require_organizer(session: Session, actor: OrganizerIdentity | None) -> Organizer:

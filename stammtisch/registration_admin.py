@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import casefold, count_if, write_transaction
+from stammtisch.db import casefold, count_if, view_of, write_transaction
 from stammtisch.errors import InvalidTransition, NotFound, ValidationError
 from stammtisch.meeting_rules import is_cancelled, registration_change_refusal
 from stammtisch.models import (
@@ -92,17 +92,7 @@ def _escape_like(text: str) -> str:
 
 
 def _row(r: Registration) -> RegistrationRow:
-    return RegistrationRow(
-        id=r.id,
-        name=r.name,
-        email=r.email,
-        organisation=r.organisation,
-        federal_state=r.federal_state,
-        status=r.status,
-        attendance=r.attendance,
-        created_at=r.created_at,
-        anonymised=r.anonymised_at is not None,
-    )
+    return view_of(RegistrationRow, r, anonymised=r.anonymised_at is not None)
 
 
 def list_registrations(

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from stammtisch import limits
-from stammtisch.db import write_transaction
+from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import AlreadyVoted, NotFound, ValidationError
 from stammtisch.models import (
     ModerationState,
@@ -139,17 +139,7 @@ def list_public_suggestions(
     if limit is not None:
         query = query.limit(limit)
     return [
-        SuggestionView(
-            id=s.id,
-            text=s.text,
-            kind=s.kind,
-            topic_field_id=s.topic_field_id,
-            topic_field_name=name,
-            author_name=s.author_name,
-            votes=s.votes,
-            created_at=s.created_at,
-        )
-        for s, name in session.exec(query).all()
+        view_of(SuggestionView, s, topic_field_name=name) for s, name in session.exec(query).all()
     ]
 
 

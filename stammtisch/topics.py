@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from stammtisch import limits
-from stammtisch.db import casefold, write_transaction
+from stammtisch.db import casefold, view_of, write_transaction
 from stammtisch.errors import ValidationError
 from stammtisch.models import TopicField
 from stammtisch.validation import FieldChecker, fold_text
@@ -42,9 +42,7 @@ def list_topic_fields(*, session: Session) -> list[TopicFieldView]:
 
 
 def _view(row: TopicField) -> TopicFieldView:
-    return TopicFieldView(
-        id=row.id, slug=row.slug, name=row.name, description=row.description, position=row.position
-    )
+    return view_of(TopicFieldView, row)
 
 
 def create_topic_field(
