@@ -41,3 +41,51 @@ def test_impulse_offer_validation_and_past_meeting(engine, now):
             now=now,
         )
     assert "preferred_meeting_id" in err.value.errors
+
+
+def _refused(engine, now, **values) -> dict[str, str]:
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        offers.submit_impulse_offer(session=s, data=f.offer_input(**values), now=now)
+    return err.value.errors
+
+
+def test_every_field_is_stored_as_typed(engine, now):
+    field = f.topic_field(engine, now=now)
+    oid = f.offer(
+        engine,
+        now=now,
+        title="  Dorfladen  Plus ",
+        organisation="Dorfverein e.V.",
+        topic_field_id=field,
+        email="Kim@Example.org",
+    )
+    with session_scope(engine) as s:
+        offer = s.get(ImpulseOffer, oid)
+        stored = (offer.title, offer.organisation, offer.email, offer.topic_field_id)
+        assert (offer.state, offer.internal_note, offer.created_at, offer.updated_at) == (
+            "submitted",
+            "",
+            now,
+            now,
+        )
+    assert stored == ("Dorfladen Plus", "Dorfverein e.V.", "Kim@example.org", field)
+
+
+def test_refusals_name_each_field_in_german(engine, now):
+    assert _refused(engine, now, title="", description="", name="", email="") == {
+        "title": "Bitte geben Sie einen Titel an.",
+        "description": "Bitte geben Sie eine kurze Beschreibung an.",
+        "name": "Bitte geben Sie Ihren Namen an.",
+        "email": "Bitte geben Sie Ihre E-Mail-Adresse an.",
+    }
+    assert _refused(engine, now, organisation="o" * 201) == {
+        "organisation": "Eine Organisation ist zu lang (höchstens 200 Zeichen, jetzt 201)."
+    }
+    past = f.meeting(engine, now=now, days_ahead=-3)
+    assert _refused(engine, now, topic_field_id=4711, preferred_meeting_id=past) == {
+        "topic_field_id": "Bitte wählen Sie ein Themenfeld aus der Liste.",
+        "preferred_meeting_id": "Bitte wählen Sie einen kommenden Termin.",
+    }
+    assert _refused(engine, now, preferred_meeting_id=4711) == {
+        "preferred_meeting_id": "Bitte wählen Sie einen kommenden Termin."
+    }
