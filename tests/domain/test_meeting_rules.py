@@ -107,3 +107,34 @@ def test_refusals_in_full_as_the_pages_show_them():
     assert rules.registration_change_refusal(M(), END) == (
         "Das Treffen ist vorbei. Tragen Sie stattdessen die Teilnahme „nein“ ein."
     )
+
+
+@pytest.mark.parametrize(
+    ("meeting", "message"),
+    [
+        (
+            M(registration_state=RegistrationState.NOT_OPEN),
+            "Die Anmeldung für diesen Termin ist noch nicht geöffnet.",
+        ),
+        (
+            M(registration_state=RegistrationState.CLOSED),
+            "Die Anmeldung für diesen Termin ist geschlossen.",
+        ),
+    ],
+)
+def test_registration_refusals_in_full(meeting, message):
+    assert rules.registration_refusal(meeting, START - SECOND) == message
+    assert rules.registration_refusal(M(), END) == "Dieser Termin liegt in der Vergangenheit."
+
+
+def test_sql_twins_agree_at_the_exact_end(engine, now):
+    meeting_id = f.meeting(engine, now=now, days_ahead=3)
+    with session_scope(engine) as s:
+        end = s.get(Meeting, meeting_id).ends_at
+    for moment, over in ((end - SECOND, False), (end, True)):
+        with session_scope(engine) as s:
+            over_in_sql = s.exec(select(Meeting.id).where(rules.sql_is_over(moment))).all()
+            upcoming_in_sql = s.exec(select(Meeting.id).where(rules.sql_is_upcoming(moment))).all()
+        assert (over_in_sql, upcoming_in_sql) == (
+            ([meeting_id], []) if over else ([], [meeting_id])
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -10,7 +10,7 @@ from sqlmodel import select
 from stammtisch import audit, organizers
 from stammtisch.db import session_scope
 from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from stammtisch.models import Organizer
+from stammtisch.models import LoginThrottle, Organizer
 from stammtisch.organizers import LoginFailed, LoginThrottled, OrganizerIdentity
 from tests import factories as f
 
@@ -278,3 +278,123 @@ def test_throttle_message_says_how_long_to_wait(wait, seconds):
         f"Zu viele Fehlversuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie es dann "
         "erneut."
     )
+
+
+# --- exact refusals and bounds ---------------------------------------------------------------
+
+
+def _refused(engine, now, **kw) -> dict[str, str]:
+    values = {"name": "leon", "password": PASSWORD, **kw}
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        organizers.add_organizer(session=s, now=now, **values)
+    return err.value.errors
+
+
+def test_account_refusals_in_full_and_the_bounds_of_a_password(engine, now):
+    assert _refused(engine, now, name="", password="kurz") == {
+        "name": "Bitte geben Sie einen Anmeldenamen an.",
+        "password": "Das Passwort muss mindestens 12 Zeichen lang sein.",
+    }
+    assert _refused(engine, now, name="le on!") == {
+        "name": "Der Anmeldename darf nur Buchstaben, Ziffern und . _ - @ enthalten."
+    }
+    assert _refused(engine, now, password="p" * 1025) == {
+        "password": "Das Passwort ist zu lang (höchstens 1024 Zeichen)."
+    }
+    assert _refused(engine, now, display_name="d" * 121, email="kaputt") == {
+        "display_name": "Einen Anzeigenamen ist zu lang (höchstens 120 Zeichen, jetzt 121).",
+        "email": "Bitte geben Sie eine gültige E-Mail-Adresse an (zum Beispiel name@beispiel.de).",
+    }
+    with session_scope(engine) as s:
+        organizers.add_organizer(session=s, name="a.b_c-d@e", password="p" * 12, now=now)
+    with session_scope(engine) as s:
+        organizers.add_organizer(session=s, name="lang", password="p" * 1024, now=now)
+    assert _refused(engine, now, name="A.B_C-D@E") == {"name": "Diesen Anmeldenamen gibt es schon."}
+    with session_scope(engine) as s:
+        assert [v.name for v in organizers.list_organizers(session=s)] == ["a.b_c-d@e", "lang"]
+
+
+def test_accounts_are_listed_by_login_name_whatever_the_case(engine, now):
+    for name in ("beta", "Alpha", "gamma"):
+        _add(engine, now, name=name)
+    with session_scope(engine) as s:
+        assert [v.name for v in organizers.list_organizers(session=s)] == ["Alpha", "beta", "gamma"]
+
+
+def test_the_delay_doubles_from_the_sixth_failure_up_to_fifteen_minutes():
+    delays = [organizers._delay_for(n).total_seconds() for n in range(13)]
+    assert delays == [0, 0, 0, 0, 0, 2, 4, 8, 16, 32, 64, 128, 256]
+    assert organizers._delay_for(20) == timedelta(minutes=15)
+
+
+def test_a_failed_login_is_counted_with_its_time_and_blocks_only_from_the_fifth(engine, now):
+    _add(engine, now)
+    with pytest.raises(LoginFailed):
+        _login(engine, now, password="falsch-falsch-falsch")
+    with session_scope(engine) as s:
+        throttle = s.get(LoginThrottle, "leon")
+        assert (throttle.failures, throttle.last_failure_at, throttle.blocked_until) == (
+            1,
+            now,
+            None,
+        )
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            _login(engine, now, password="falsch-falsch-falsch")
+    with session_scope(engine) as s:
+        blocked_until = s.get(LoginThrottle, "leon").blocked_until
+    assert blocked_until == now + timedelta(seconds=2)
+    with pytest.raises(LoginThrottled):
+        _login(engine, blocked_until - timedelta(microseconds=1))
+    assert _login(engine, blocked_until).name == "leon"  # the delay is over at its end
+
+
+def test_missing_name_or_password_is_asked_for_and_not_counted(engine, now):
+    _add(engine, now)
+    for name, password in (("", PASSWORD), ("leon", ""), ("   ", PASSWORD)):
+        with pytest.raises(LoginFailed) as err:
+            _login(engine, now, name=name, password=password)
+        assert err.value.message == "Bitte geben Sie Anmeldename und Passwort ein."
+    with session_scope(engine) as s:
+        assert s.exec(select(LoginThrottle)).all() == []
+
+
+def test_long_names_share_the_throttle_of_their_first_120_characters(engine, now):
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            _login(engine, now, name="x" * 120 + "a")
+    with pytest.raises(LoginThrottled):
+        _login(engine, now, name="x" * 120 + "b")
+
+
+def test_a_hash_with_other_cost_settings_is_renewed_at_the_next_login(engine, now, monkeypatch):
+    from argon2 import PasswordHasher
+
+    current = organizers._hasher
+    monkeypatch.setattr(
+        organizers, "_hasher", PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    )
+    view = _add(engine, now)
+    monkeypatch.setattr(organizers, "_hasher", current)
+    with session_scope(engine) as s:
+        old = s.get(Organizer, view.id).password_hash
+    assert current.check_needs_rehash(old)
+    _login(engine, now)
+    with session_scope(engine) as s:
+        new = s.get(Organizer, view.id).password_hash
+    assert new != old and not current.check_needs_rehash(new)
+    assert _login(engine, now).name == "leon"
+
+
+def test_require_organizer_refuses_anything_but_an_identity_in_german(engine, now):
+    view = _add(engine, now)
+    for bad in (None, "leon", view, OrganizerIdentity(id=view.id, name="anna", display_name="")):
+        with session_scope(engine) as s, pytest.raises(PermissionDenied) as err:
+            organizers.require_organizer(s, bad)
+        assert err.value.message == "Dafür müssen Sie als Organisator:in angemeldet sein."
+
+
+def test_a_session_expires_only_after_more_than_thirty_minutes():
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    assert not organizers.session_expired(t - timedelta(minutes=30), t)
+    assert organizers.session_expired(t - timedelta(minutes=30, microseconds=1), t)

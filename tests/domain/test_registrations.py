@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
-from stammtisch import registrations
+from stammtisch import meeting_admin, registrations
 from stammtisch.db import make_engine, session_scope, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.models import Attendance, Registration, RegistrationStatus
@@ -342,3 +343,56 @@ def test_participant_key_needs_the_installation_secret(engine, now):
         pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"),
     ):
         registrations.participant_key(s, "ada@example.org")
+
+
+def test_register_refusals_in_full(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    receipt = f.register(engine, meeting_id, 1, now=now)
+    assert receipt.meeting_id == meeting_id
+    with pytest.raises(AlreadyRegistered) as err:
+        f.register(engine, meeting_id, 2, now=now, email="PERSON1@example.org")
+    assert err.value.message == registrations.ALREADY_REGISTERED_MESSAGE
+    with pytest.raises(NotFound) as err:
+        f.register(engine, 4711, 3, now=now)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+    with pytest.raises(ValidationError) as err:
+        f.register(engine, meeting_id, 4, now=now, organisation="o" * 201)
+    assert err.value.errors == {
+        "organisation": "Eine Organisation ist zu lang (höchstens 200 Zeichen, jetzt 201)."
+    }
+
+
+def test_register_needs_the_installation_secret(engine, now):
+    from stammtisch.models import SiteSetting
+
+    meeting_id = f.meeting(engine, now=now)
+    with session_scope(engine) as s:
+        s.delete(s.get(SiteSetting, "participant_salt"))
+        s.commit()
+    with pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"):
+        f.register(engine, meeting_id, 1, now=now)
+
+
+def test_free_places_go_only_to_people_waiting_for_that_meeting(engine, now):
+    actor = f.team(engine, now=now)
+    first = f.meeting(engine, now=now, capacity=1)
+    second = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, second, "b1", now=now)
+    other = f.register(engine, second, "b2", now=now)  # waits for the second meeting
+    f.register(engine, first, "a1", now=now)
+    mine = f.register(engine, first, "a2", now=now)
+    with session_scope(engine) as s:
+        current = next(
+            m for m in meeting_admin.list_meetings(session=s, actor=actor) if m.id == first
+        )
+    with session_scope(engine) as s:
+        promoted = meeting_admin.update_meeting(
+            session=s,
+            actor=actor,
+            meeting_id=first,
+            data=dataclasses.replace(current.as_input(), capacity=5),
+            now=now,
+        )
+    assert promoted == [mine.registration_id]
+    with session_scope(engine) as s:
+        assert s.get(Registration, other.registration_id).status == "waitlisted"

@@ -131,3 +131,44 @@ def test_vote_messages_and_the_length_of_a_voter_key(engine, now):
         with pytest.raises(NotFound) as err:
             vote("andere", missing)
         assert err.value.message == "Diesen Vorschlag gibt es nicht (mehr)."
+
+
+def _refused(engine, now, **values) -> dict[str, str]:
+    values = {"text": "Wie gelingt Bürgerenergie im ländlichen Raum?", **values}
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        suggestions.submit_suggestion(
+            session=s, data=suggestions.SuggestionInput(**values), now=now
+        )
+    return err.value.errors
+
+
+def test_suggestion_refusals_in_full(engine, now):
+    assert _refused(engine, now, text="", kind="werbung", author_name="n" * 121) == {
+        "text": "Bitte geben Sie Ihren Vorschlag an.",
+        "kind": "Bitte wählen Sie: Thema, Frage oder Idee.",
+        "author_name": "Einen Namen ist zu lang (höchstens 120 Zeichen, jetzt 121).",
+    }
+    for bad in ("3", True, 4711):
+        assert _refused(engine, now, topic_field_id=bad) == {
+            "topic_field_id": "Bitte wählen Sie ein Themenfeld aus der Liste."
+        }
+
+
+def test_a_new_suggestion_starts_pending_without_votes_and_is_counted_as_waiting(engine, now):
+    sid = f.suggestion(engine, now=now)
+    f.suggestion(engine, now=now, publish=True)
+    with session_scope(engine) as s:
+        row = s.get(Suggestion, sid)
+        assert (row.state, row.votes, row.created_at) == ("pending", 0, now)
+        assert suggestions.count_pending(session=s) == 1
+
+
+def test_public_list_is_by_votes_unless_asked_otherwise(engine, now):
+    few = f.suggestion(engine, now=now, publish=True, voters=("a",))
+    many = f.suggestion(engine, now=now, publish=True, voters=("a", "b"), topic_field_id=None)
+    with session_scope(engine) as s:
+        listed = suggestions.list_public_suggestions(session=s)
+    assert [(v.id, v.votes, v.topic_field_name) for v in listed] == [
+        (many, 2, None),
+        (few, 1, None),
+    ]
