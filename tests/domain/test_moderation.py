@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from stammtisch import audit, moderation, suggestions
+from stammtisch import moderation, suggestions
 from stammtisch.bootstrap import init_database
 from stammtisch.db import session_scope
 from stammtisch.errors import (
@@ -120,10 +120,10 @@ def test_merge_stores_the_vote_total_each_voter_once(
             for sid in (target, duplicate)
         }
         public = {p.id: p.votes for p in suggestions.list_public_suggestions(session=s)}
-        [entry] = audit.list_entries(session=s, action_prefix="suggestion.merge")
     assert stored == {target: total, duplicate: 0}
     assert voters == {target: sorted({*target_voters, *duplicate_voters}), duplicate: []}
     assert public == {target: total}  # what visitors see on the Themensammlung
+    [entry] = f.audit_entries(engine, "suggestion.merge")
     assert entry.details == {"into": target, "votes": total}
     # Whoever supported the duplicate has supported the target: no second vote.
     with session_scope(engine) as s, pytest.raises(AlreadyVoted):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -200,6 +201,15 @@ def test_review_refusals_say_why(engine, now, actor):
             {"meeting_id": "Bitte wählen Sie einen kommenden, nicht abgesagten Termin."},
         ),
     ]
+    cases.append(
+        (
+            accept(meeting_id=None, title="", presenter="Kim"),
+            {
+                "title": "Bitte geben Sie einen Titel an.",
+                "meeting_id": "Bitte wählen Sie den Termin, an dem der Impuls stattfindet.",
+            },
+        )
+    )
     for data, errors in cases:
         with session_scope(engine) as s, pytest.raises(ValidationError) as err:
             offer_review.accept(session=s, actor=actor, offer_id=oid, data=data, now=now)
@@ -222,3 +232,46 @@ def test_review_refusals_say_why(engine, now, actor):
         offer_review.move(
             session=s, actor=actor, offer_id=oid, to_state=OfferState.ACCEPTED, now=now
         )
+
+
+def test_offers_are_counted_per_state(engine, now, actor):
+    first, second, third = (f.offer(engine, now=now) for _ in range(3))
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=second, to_state=OfferState.DECLINED, now=now
+        )
+    with session_scope(engine) as s:
+        counts = {
+            state: offer_review.count_offers(session=s, actor=actor, state=state)
+            for state in (None, OfferState.SUBMITTED, OfferState.DECLINED, OfferState.ACCEPTED)
+        }
+    assert counts == {
+        None: 3,
+        OfferState.SUBMITTED: 2,
+        OfferState.DECLINED: 1,
+        OfferState.ACCEPTED: 0,
+    }
+    assert first and third
+
+
+def test_offers_are_listed_newest_first_with_field_and_meeting_names(engine, now, actor):
+    field = f.topic_field(engine, now=now, name="Energie")
+    meeting_id = f.meeting(engine, now=now, theme="Wasser im Revier")
+    old = f.offer(engine, now=now, topic_field_id=field, preferred_meeting_id=meeting_id)
+    new = f.offer(engine, now=now - timedelta(days=1))  # submitted later, dated earlier
+    newest = f.offer(engine, now=now + timedelta(days=1))
+
+    def listed(**kw):
+        with session_scope(engine) as s:
+            return offer_review.list_offers(session=s, actor=actor, **kw)
+
+    everything = listed()
+    assert [o.id for o in everything] == [newest, old, new]
+    assert [(o.topic_field_name, o.preferred_meeting_theme) for o in everything] == [
+        (None, None),
+        ("Energie", "Wasser im Revier"),
+        (None, None),
+    ]
+    assert [o.id for o in listed(limit=2)] == [newest, old]
+    assert [o.id for o in listed(limit=1, offset=2)] == [new]
+    assert [o.id for o in listed(limit=5, offset=-3)] == [newest, old, new]

@@ -183,7 +183,14 @@ def test_set_active_is_audited_and_refuses_unknown_names_and_the_same_state(engi
     assert err.value.message == "Das Organisator-Konto „leon“ ist bereits deaktiviert."
     with pytest.raises(NotFound):
         _set_active(engine, now, False, name="niemand")
-    _set_active(engine, now, True)
+    view = _set_active(engine, now, True)
+    assert f.last_audit(engine) == (
+        "organizer.activate",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
     with session_scope(engine) as s:
         entries = audit.list_entries(session=s)
     assert [e.action for e in entries] == [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -222,3 +222,65 @@ def test_ranking_of_no_fields():
     empty = planning.rank_topic_fields(_fields_frame().iloc[0:0], planning.Weights())
     assert empty.empty and list(empty.columns)[-2:] == ["score", "reason"]
     assert (str(empty["score"].dtype), str(empty["reason"].dtype)) == ("float64", "object")
+
+
+def test_coverage_columns_keep_their_types_and_count_only_published_unassigned(engine, now):
+    _planning_history(engine, now)
+    f.suggestion(engine, now=now)  # waiting, without a field: not counted
+    with session_scope(engine) as s:
+        cov = planning.coverage(session=s, now=now)
+    assert cov.attrs == {"unassigned_suggestions": 1}
+    assert {c: str(cov[c].dtype) for c in ("meetings_held", "suggestions", "votes")} == {
+        "meetings_held": "int64",
+        "suggestions": "int64",
+        "votes": "int64",
+    }
+    assert (str(cov["open_offers"].dtype), str(cov["avg_attendance"].dtype)) == (
+        "int64",
+        "float64",
+    )
+    assert str(cov["avg_registrations"].dtype) == "float64"
+
+
+def test_quarters_are_those_of_berlin(engine, now):
+    actor = f.team(engine, now=now)
+    field = f.topic_field(engine, now=now, name="Feld")
+    start = datetime(2021, 7, 1, 0, 30, tzinfo=BERLIN)  # still 30 June in UTC
+    with session_scope(engine) as s:
+        meeting_admin.create_meeting(
+            session=s,
+            actor=actor,
+            data=meetings.MeetingInput(
+                theme="Nachts",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                primary_topic_field_id=field,
+            ),
+            now=start - timedelta(days=30),
+        )
+    with session_scope(engine) as s:
+        heat = planning.coverage_by_quarter(session=s, now=now)
+    assert heat.to_dict("records") == [{"topic_field": "Feld", "quarter": "2021 Q3", "meetings": 1}]
+
+
+def test_ranking_edges_never_covered_fields_single_offers_and_small_audiences():
+    nan = float("nan")
+    frame = pd.DataFrame(
+        {
+            "topic_field": ["P", "Q"],
+            "position": [1, 2],
+            "days_since": [nan, nan],  # no field covered yet: all count as the longest gap
+            "suggestions": [0, 0],
+            "votes": [0, 0],
+            "open_offers": [1, 0],
+            "avg_attendance": [0.6, nan],
+        }
+    )
+    ranked = planning.rank_topic_fields(frame, planning.Weights())
+    assert list(ranked.columns) == [*frame.columns, "score", "reason"]
+    assert ranked[["topic_field", "score"]].values.tolist() == [["P", 60.0], ["Q", 30.0]]
+    assert ranked["reason"].tolist() == [
+        "Vor allem: lange nicht dran – noch nie Thema, 1 offene Impuls-Angebote, "
+        "im Schnitt 1 Teilnehmende",
+        "Vor allem: lange nicht dran – noch nie Thema",
+    ]

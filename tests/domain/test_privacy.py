@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from stammtisch import audit, meetings, offer_review, privacy, privacy_text, registrations
+from stammtisch import meetings, offer_review, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import ValidationError
 from stammtisch.models import Impulse, ImpulseOffer, Registration
@@ -109,7 +109,7 @@ def test_retention_anonymises_only_once_180_days_have_passed(
     result = _run_retention(engine, actor, by, at)
     with session_scope(engine) as s:
         row = s.exec(select(Registration)).one()
-        [entry] = audit.list_entries(session=s, action_prefix="privacy.retention")
+    [entry] = f.audit_entries(engine, "privacy.retention")
     # The preview the team sees and the run agree on the period and its unit.
     assert preview.days == result.days == privacy_text.RETENTION_DAYS == 180
     assert preview.cutoff == result.cutoff == at - PERIOD
@@ -262,7 +262,6 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
     _person_with_history(engine, now)
     with session_scope(engine) as s:
         data = privacy.export_person(session=s, actor=actor, email="AENNE@example.org", now=now)
-        [entry] = audit.list_entries(session=s, action_prefix="privacy.export")
         key = registrations.participant_key(s, "aenne@example.org")
     registered = now.astimezone(UTC).isoformat()
     assert data == {
@@ -320,6 +319,7 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
         ),
     }
     # The log says that and how much was given out, never to whom in clear.
+    [entry] = f.audit_entries(engine, "privacy.export")
     assert (entry.actor_name, entry.object_type) == (actor.name, None)
     assert entry.details == {"email_hmac": key, "registrations": 2, "offers": 1, "impulses": 1}
     assert "aenne" not in json.dumps(entry.details).casefold()
@@ -341,7 +341,6 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
         rows = {(r.meeting_id, r.participant_key == key): r for r in s.exec(select(Registration))}
         offers = {o.email: o for o in s.exec(select(ImpulseOffer))}
         [impulse] = s.exec(select(Impulse)).all()
-        [entry] = audit.list_entries(session=s, action_prefix="privacy.erase")
     for meeting_id in (later, earlier):
         mine = rows[(meeting_id, True)]
         assert (mine.name, mine.email, mine.organisation) == (None, None, None)
@@ -357,6 +356,7 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
         privacy.ERASED,
         None,
     )
+    [entry] = f.audit_entries(engine, "privacy.erase")
     assert entry.actor_name == actor.name
     assert entry.details == {
         "email_hmac": key,
@@ -383,3 +383,43 @@ def test_person_summary_counts_only_places_of_meetings_not_over(engine, now, act
         result = privacy.erase_person(session=s, actor=actor, email="aenne@example.org", now=over)
     # Over: the place is not given back (nobody can move up any more), only anonymised.
     assert (result.cancelled, result.promoted) == (0, 0)
+
+
+def test_erasure_counts_every_place_it_gives_back(engine, now, actor):
+    meeting_ids = [f.meeting(engine, now=now, days_ahead=d, capacity=1) for d in (10, 20)]
+    for meeting_id in meeting_ids:
+        f.register(engine, meeting_id, "anna", now=now, email="anna@example.org")
+        f.register(engine, meeting_id, f"w{meeting_id}", now=now)  # waits
+    with session_scope(engine) as s:
+        result = privacy.erase_person(session=s, actor=actor, email="anna@example.org", now=now)
+    assert (result.registrations, result.cancelled, result.promoted) == (2, 2, 2)
+
+
+def test_export_lists_a_meeting_twice_in_the_order_registered(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now)
+    first = f.register(engine, meeting_id, "a", now=now, email="anna@example.org", name="Erst")
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=first.token, now=now)
+    f.register(engine, meeting_id, "b", now=now, email="anna@example.org", name="Dann")
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="anna@example.org", now=now)
+    assert [(r["name"], r["status"]) for r in data["anmeldungen"]] == [
+        ("Erst", "cancelled"),
+        ("Dann", "confirmed"),
+    ]
+
+
+def test_preview_keeps_two_meetings_apart_that_share_theme_and_time(engine, now, actor):
+    early = now - timedelta(days=30)
+    twins = [f.meeting(engine, now=early, days_ahead=10, theme="Doppelt") for _ in range(2)]
+    for n, meeting_id in enumerate(twins):
+        f.register(engine, meeting_id, f"t{n}", now=early)
+    with session_scope(engine) as s:
+        end = meetings.get_meeting(session=s, meeting_id=twins[0]).ends_at
+    with session_scope(engine) as s:
+        preview = privacy.retention_preview(session=s, actor=actor, now=end + PERIOD + SECOND)
+    # Same start: their order is not fixed, but they are two rows.
+    assert sorted((m.meeting_id, m.registrations) for m in preview.meetings) == [
+        (twins[0], 1),
+        (twins[1], 1),
+    ]

@@ -301,6 +301,8 @@ def test_waitlist_positions_count_only_people_waiting_for_the_same_meeting(engin
     later = f.register(engine, second, "b3", now=now)
     assert (waiting.waitlist_position, later.waitlist_position) == (1, 2)
     with session_scope(engine) as s:
+        assert registrations.find_by_token(session=s, token=later.token).waitlist_position == 2
+    with session_scope(engine) as s:
         registrations.cancel(session=s, token=early.token, now=now)
     with session_scope(engine) as s:
         assert registrations.find_by_token(session=s, token=later.token).waitlist_position == 2
