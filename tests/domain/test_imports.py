@@ -463,11 +463,11 @@ def test_parse_rows_names_minutes_and_days():
         "Name (Original Name),User Email,Join Time,Duration (Minutes)\n"
         "Erika\u200b   Beispiel,,2021-11-16T16:58:00,\n"  # a hidden character, no e-mail
         ',ada@b.de,17.11.2021 17:00,"12,5"\n'  # no name: the address stands for it
-        " , ,,\n"  # nothing at all: skipped, the rest is still read
+        ",kein-at-zeichen,,\n"  # no name, no usable address: skipped, the rest is still read
         f"{'L' * 250},lang@b.de,11/18/2021 05:00 PM,0\n"
         "Name (Original Name),User Email,Join Time,Duration (Minutes)\n"  # pasted twice
         "Bo,bo@b.de,2021/11/19,99999.9\n"
-        "Cy,cy@b.de\n"  # the last cells missing: no minutes, no day
+        "Cy,cy@b.de,11/18/2021\n"  # the duration cell missing: no minutes
     ).encode()
     rep = imports.parse_zoom_report(data)
     assert [(p.raw_name, p.email, p.minutes) for p in rep.participants] == [
