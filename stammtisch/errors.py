@@ -49,3 +49,15 @@ class InvalidTransition(DomainError):
 
 class PermissionDenied(DomainError):
     """The caller is not allowed to do this."""
+
+
+class NeedsConfirmation(DomainError):
+    """The change would write to ``count`` people; the organizer confirms it first.
+
+    The page calls the service again with ``notify_count=count``; if the number changed
+    meanwhile (someone registered), it asks again with the new number.
+    """
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count

@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from stammtisch import notify
 from stammtisch.audit import record
 from stammtisch.date_proposals import DateProposal
 from stammtisch.db import view_of, write_transaction
-from stammtisch.errors import InvalidTransition, NotFound, ValidationError
+from stammtisch.errors import InvalidTransition, NeedsConfirmation, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
 from stammtisch.meeting_rules import has_begun
 from stammtisch.meetings import (
@@ -137,10 +138,17 @@ def update_meeting(
     meeting_id: int,
     data: MeetingInput,
     now: datetime,
+    notify_count: int | None = None,
 ) -> list[int]:
-    """Change every field of a meeting. A larger capacity lets waiting people move up
-    (in arrival order, in the same transaction); a capacity below the number of confirmed
-    places is refused. Returns the ids of promoted registrations."""
+    """Change a meeting's fields (its status changes only through :func:`set_status`).
+
+    A larger capacity lets waiting people move up (in queue order, in the same
+    transaction, each told); a capacity below the number of confirmed places is refused.
+    A new time or Zoom link is mailed to the people it concerns (a new time: everyone
+    confirmed or waiting; a new link: the confirmed): that asks the organizer first
+    (:class:`NeedsConfirmation` with the number; call again with ``notify_count``).
+    Returns the ids of promoted registrations.
+    """
     with write_transaction(session):
         require_organizer(session, actor)
         meeting = lock_meeting(session, meeting_id)
@@ -153,22 +161,50 @@ def update_meeting(
                 "vorher Anmeldungen storniert werden.",
             )
         columns = values.columns()
+        columns.pop("status")
+        old_start, old_end, old_link = meeting.starts_at, meeting.ends_at, meeting.online_link
+        time_changed = (old_start, old_end) != (values.starts_at, values.ends_at)
+        link_changed = (old_link or None) != (values.online_link or None)
+        audience = notify.change_audience(
+            session, meeting_id, time_changed=time_changed, link_changed=link_changed
+        )
+        _confirm_notice(audience, notify_count, "die geänderte Zeit bzw. den neuen Zoom-Link")
         changed = {k for k, v in columns.items() if getattr(meeting, k) != v}
         for key, value in columns.items():
             setattr(meeting, key, value)
+        if time_changed or link_changed:
+            meeting.ics_sequence += 1
         meeting.updated_at = now
         session.add(meeting)
         set_further_topic_fields(session, meeting_id, values.further_topic_field_ids)
-        promoted = fill_free_places(session, meeting)
+        told = notify.meeting_changed(
+            session,
+            meeting,
+            old_starts_at=old_start,
+            old_ends_at=old_end,
+            link_changed=link_changed,
+            now=now,
+        )
+        promoted = fill_free_places(session, meeting, now)
         record(
             session,
             actor=actor,
             action="meeting.update",
             obj=("meeting", meeting_id),
-            details={"fields": sorted(changed), "promoted": promoted},
+            details={"fields": sorted(changed), "promoted": promoted, "notified": told},
             now=now,
         )
     return promoted
+
+
+def _confirm_notice(audience: int, confirmed: int | None, what: str) -> None:
+    """Refuse until the organizer has confirmed writing to exactly ``audience`` people."""
+    if audience and confirmed != audience:
+        people = "eine Person" if audience == 1 else f"{audience} Personen"
+        raise NeedsConfirmation(
+            f"Wir schreiben {people} eine Mail über {what}. Bitte bestätigen Sie das.",
+            audience,
+        )
 
 
 def set_status(
@@ -180,8 +216,12 @@ def set_status(
     now: datetime,
     documentation_url: str | None = None,
     documentation_text: str | None = None,
+    notify_count: int | None = None,
 ) -> None:
-    """Cancel a meeting, mark it as held (with its documentation), or plan it again."""
+    """Cancel a meeting, mark it as held (with its documentation), or plan it again.
+
+    Cancelling (and planning again) is mailed to everyone confirmed or waiting; that asks
+    the organizer first (:class:`NeedsConfirmation`, then ``notify_count``)."""
     check = FieldChecker()
     url, text = check_documentation(check, documentation_url, documentation_text)
     check.raise_if_any()
@@ -197,18 +237,29 @@ def set_status(
                 "status",
                 "Als stattgefunden lässt sich ein Treffen erst ab seinem Beginn markieren.",
             )
+        tells = status in (MeetingStatus.CANCELLED, MeetingStatus.PLANNED)
+        audience = notify.status_change_audience(session, meeting_id) if tells else 0
+        _confirm_notice(
+            audience,
+            notify_count,
+            "die Absage" if status == MeetingStatus.CANCELLED else "das Stattfinden",
+        )
         meeting.status = status
+        if tells:
+            meeting.ics_sequence += 1
         if status == MeetingStatus.HELD:
             meeting.documentation_url = url
             meeting.documentation_text = text
         meeting.updated_at = now
         session.add(meeting)
+        session.flush()
+        told = notify.meeting_status_changed(session, meeting, status, now) if tells else 0
         record(
             session,
             actor=actor,
             action=f"meeting.{status.value}",
             obj=("meeting", meeting_id),
-            details={},
+            details={"notified": told} if tells else {},
             now=now,
         )
 

@@ -64,6 +64,7 @@ class MeetingView:
     impulses: tuple[ImpulseView, ...] = field(default=())
     documentation_url: str | None = None
     documentation_text: str | None = None
+    ics_sequence: int = 0
 
     @property
     def time_label(self) -> str:
@@ -375,6 +376,11 @@ def list_past(
 def count_past(*, session: Session, now: datetime) -> int:
     """How many meetings :func:`list_past` would list."""
     return int(session.exec(select(func.count()).select_from(Meeting).where(*_is_past(now))).one())
+
+
+def view_of_meeting(session: Session, meeting: Meeting) -> MeetingView:
+    """The public view of a meeting row the caller already holds (e.g. locked)."""
+    return _views(session, [meeting])[0]
 
 
 def get_meeting(*, session: Session, meeting_id: int) -> MeetingView:

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from stammtisch import limits
+from stammtisch import limits, notify
 from stammtisch.audit import record
 from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
@@ -90,10 +90,14 @@ def move(
     offer_id: int,
     to_state: OfferState,
     now: datetime,
+    message: str | None = None,
 ) -> None:
-    """Put an offer in discussion or decline it (accepting has its own function)."""
+    """Put an offer in discussion or decline it (accepting has its own function).
+
+    Declining mails the person the decision, with ``message`` from the team if given."""
     if to_state == OfferState.ACCEPTED:
         raise ValueError("use accept() to accept an offer")
+    message = _check_message(message)
     with write_transaction(session):
         require_organizer(session, actor)
         offer = _locked(session, offer_id)
@@ -102,6 +106,10 @@ def move(
         offer.state = to_state
         offer.updated_at = now
         session.add(offer)
+        if to_state == OfferState.DECLINED:
+            notify.offer_decision(
+                session, offer, accepted=False, meeting=None, message=message, now=now
+            )
         record(
             session,
             actor=actor,
@@ -137,6 +145,14 @@ class AcceptInput:
     presenter: str
     organisation: str | None = None
     description: str = ""
+    message: str | None = None  # a personal note to the person, in the decision mail
+
+
+def _check_message(message: str | None) -> str | None:
+    check = FieldChecker()
+    clean = check.text("message", message, label="eine Nachricht", limit=limits.PERSONAL_MESSAGE)
+    check.raise_if_any()
+    return clean
 
 
 def accept(
@@ -154,6 +170,9 @@ def accept(
     )
     if data.meeting_id is None:
         check.fail("meeting_id", "Bitte wählen Sie den Termin, an dem der Impuls stattfindet.")
+    message = check.text(
+        "message", data.message, label="eine Nachricht", limit=limits.PERSONAL_MESSAGE
+    )
     check.raise_if_any()
     with write_transaction(session):
         require_organizer(session, actor)
@@ -170,6 +189,9 @@ def accept(
         offer.state = OfferState.ACCEPTED
         offer.updated_at = now
         session.add(offer)
+        notify.offer_decision(
+            session, offer, accepted=True, meeting=meeting, message=message, now=now
+        )
         record(
             session,
             actor=actor,

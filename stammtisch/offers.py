@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from stammtisch import limits
+from stammtisch import limits, notify
 from stammtisch.db import write_transaction
 from stammtisch.errors import ValidationError
 from stammtisch.meeting_rules import open_for_impulses
@@ -73,5 +73,6 @@ def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: date
         )
         session.add(offer)
         session.flush()
+        notify.offer_received(session, offer, now)
         offer_id = offer.id
     return offer_id

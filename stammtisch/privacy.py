@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, cast, func, literal, update
 from sqlmodel import Session, col, select
 
+from stammtisch import mail
 from stammtisch.audit import record
 from stammtisch.db import casefold, write_transaction
 from stammtisch.errors import ValidationError
@@ -29,8 +30,10 @@ from stammtisch.models import (
     ACTIVE_REGISTRATION,
     Impulse,
     ImpulseOffer,
+    Mail,
     Meeting,
     Registration,
+    RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.privacy_text import RETENTION_DAYS
@@ -88,6 +91,7 @@ class ErasureResult:
     promoted: int
     offers: int
     impulses: int
+    mails: int = 0
 
 
 def _check_days(days: int) -> int:
@@ -109,6 +113,7 @@ def _anonymise_values(now: datetime) -> dict:
         "email_normalized": None,
         "organisation": None,
         "token_hash": literal(f"anon-{nonce}:") + cast(Registration.id, String),
+        "previous_token_hash": None,
         "anonymised_at": now,
     }
 
@@ -158,6 +163,11 @@ def _retention(
     meetings = session.exec(
         select(func.count(func.distinct(Registration.meeting_id))).where(*_due(cutoff))
     ).one()
+    # Their mails go with them, and so does every other mail older than the period.
+    mail.forget_registrations(
+        session, session.exec(select(Registration.id).where(*_due(cutoff))).all()
+    )
+    mail.purge_older_than(session, cutoff)
     result = session.exec(
         update(Registration)
         .where(*_due(cutoff))
@@ -285,6 +295,9 @@ def export_person(
         ).all()
         offers = _offers(session, key)
         impulses = _impulses(session, [o.id for o in offers])
+        mails = session.exec(
+            select(Mail).where(casefold(session, Mail.to_address) == key).order_by(Mail.id)
+        ).all()
         record(
             session,
             actor=actor,
@@ -329,6 +342,17 @@ def export_person(
                     "eingegangen_am": o.created_at.isoformat(),
                 }
                 for o in offers
+            ],
+            "mails": [
+                {
+                    "betreff": m.subject,
+                    "anlass": mail.kind_label(m.kind),
+                    "status": m.status,
+                    "erstellt_am": m.created_at.isoformat(),
+                    "gesendet_am": m.sent_at.isoformat() if m.sent_at else None,
+                    "text": mail.with_secret(m.body_text, None, escape=False),
+                }
+                for m in mails
             ],
             "impulse_im_programm": [
                 {
@@ -379,9 +403,10 @@ def erase_person(
                 .with_for_update()
             ).all():
                 ids.append(reg.id)
-                if reg.status in ACTIVE_REGISTRATION and not is_over(meeting, now):
+                active = reg.status != RegistrationStatus.CANCELLED
+                if active and not is_over(meeting, now):
                     cancelled += 1
-                    promoted += len(cancel_locked(session, reg, meeting, now))
+                    promoted += len(cancel_locked(session, reg, meeting, now, tell=None))
         if ids:
             session.exec(
                 update(Registration)
@@ -389,6 +414,7 @@ def erase_person(
                 .values(**_anonymise_values(now))
                 .execution_options(synchronize_session=False)
             )
+        mails = mail.forget_address(session, key)
         offers = _offers(session, key)
         for offer in offers:
             offer.name = ERASED
@@ -407,6 +433,7 @@ def erase_person(
             promoted=promoted,
             offers=len(offers),
             impulses=len(impulses),
+            mails=mails,
         )
         record(
             session,
@@ -420,6 +447,7 @@ def erase_person(
                 "promoted": result.promoted,
                 "offers": result.offers,
                 "impulses": result.impulses,
+                "mails": result.mails,
             },
             now=now,
         )

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from stammtisch import notify
 from stammtisch.audit import record
 from stammtisch.db import casefold, count_if, view_of, write_transaction
 from stammtisch.errors import InvalidTransition, NotFound, ValidationError
@@ -220,6 +221,8 @@ def promote(
             )
         registration.status = RegistrationStatus.CONFIRMED
         session.add(registration)
+        session.flush()
+        notify.promoted(session, [registration], meeting, now)
         record(
             session,
             actor=actor,
@@ -250,7 +253,7 @@ def cancel_for(
         if refusal:
             raise InvalidTransition(refusal)
         was = registration.status
-        promoted = cancel_locked(session, registration, meeting, now)
+        promoted = cancel_locked(session, registration, meeting, now, tell="team")
         record(
             session,
             actor=actor,

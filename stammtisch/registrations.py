@@ -1,14 +1,23 @@
-"""Registrations: the capacity rule, the waitlist, and self-service cancellation.
+"""Registrations: confirmation by e-mail, the capacity rule, the waitlist, cancellation.
 
 Rules, all enforced inside one write transaction per use case:
 
-* at most one active (confirmed or waitlisted) registration per e-mail and meeting;
-* confirmed <= capacity; everyone else waits in arrival order (registration id);
+* a registration first is *pending*: it holds no place and shows no link until the person
+  confirms it through the link in the mail (``confirm``); unconfirmed ones expire after
+  :data:`PENDING_LIFETIME` (or at the meeting's start) and are deleted. An installation
+  can switch confirmation off (``STAMMTISCH_CONFIRM_REGISTRATIONS=0``): then a
+  registration takes its place at once;
+* at most one active (pending, confirmed or waitlisted) registration per e-mail and
+  meeting; sending the form again for such an address answers exactly like a new
+  registration and mails that person a fresh link, so no address can be tested;
+* confirmed <= capacity; everyone else waits in the order they took their place
+  (``placed_at``: the confirmation), ties by id;
 * a free place never coexists with a waitlist: whenever a place frees up, the first
-  person waiting is promoted in the same transaction.
+  person waiting is promoted in the same transaction, and told (:mod:`stammtisch.notify`).
 
 The meeting row is locked first (``FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on
-SQLite), so concurrent registrations for one meeting are decided one after the other.
+SQLite), so concurrent confirmations for one meeting are decided one after the other.
+Every mail is queued in the transaction of the change it reports.
 """
 
 from __future__ import annotations
@@ -16,20 +25,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, literal_column, update
+from sqlalchemy import and_, bindparam, case, delete, func, literal_column, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from stammtisch import limits
+from stammtisch import limits, notify
 from stammtisch.db import data_version_bump, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.meeting_rules import attendance_refusal, is_cancelled, registration_refusal
+from stammtisch.meetings import MeetingView, get_meeting, view_of_meeting
 from stammtisch.models import (
     Attendance,
     FederalState,
@@ -38,15 +47,24 @@ from stammtisch.models import (
     RegistrationStatus,
     SiteSetting,
 )
+from stammtisch.tokens import hash_token, new_token
 from stammtisch.validation import FieldChecker, email_key
 
-TOKEN_BYTES = 32  # 256 random bits
+PENDING_LIFETIME = timedelta(hours=48)
 
 ALREADY_REGISTERED_MESSAGE = (
-    "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung für diesen Termin. "
-    "Den Zugangslink und Ihren persönlichen Abmeldelink finden Sie in Ihrer Anmeldebestätigung."
+    "Mit dieser E-Mail-Adresse besteht bereits eine Anmeldung für diesen Termin. Wir haben "
+    "Ihnen eben eine Mail mit einem neuen persönlichen Link geschickt; darüber sehen Sie Ihre "
+    "Anmeldung und den Zugangslink."
 )
-UNKNOWN_TOKEN_MESSAGE = "Dieser Link ist ungültig oder die Anmeldung besteht nicht mehr."  # noqa: S105
+UNKNOWN_TOKEN_MESSAGE = (
+    "Dieser Link ist ungültig, abgelaufen oder durch einen neueren ersetzt, oder die Anmeldung "  # noqa: S105
+    "besteht nicht mehr. Den aktuellen Link finden Sie in der neuesten Mail von uns."
+)
+EXPIRED_MESSAGE = (
+    "Diese Anmeldung wurde nicht rechtzeitig bestätigt und ist verfallen. Bitte melden Sie "
+    "sich auf der Startseite neu an."
+)
 
 
 @dataclass(frozen=True)
@@ -60,18 +78,27 @@ class RegistrationInput:
 
 @dataclass(frozen=True)
 class RegistrationReceipt:
-    """What the person who just registered may see, once."""
+    """What the person who just registered (or confirmed) may see, once.
 
-    registration_id: int
+    After a registration that still needs confirming, ``status`` is "pending" and nothing
+    else is said: the page shows the same sentence whether the address was new or known.
+    """
+
+    registration_id: int | None
     meeting_id: int
-    token: str
+    token: str | None
     status: str
     waitlist_position: int | None
     online_link: str | None  # only for a confirmed place
+    email: str | None = None
 
     @property
     def is_confirmed(self) -> bool:
         return self.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RegistrationStatus.PENDING
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,12 @@ class RegistrationDetails:
     waitlist_position: int | None
     online_link: str | None
     created_at: datetime
+    expires_at: datetime | None = None
+    cancelled_by_team: bool = False
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RegistrationStatus.PENDING
 
 
 @dataclass(frozen=True)
@@ -96,10 +129,6 @@ class CancellationResult:
     meeting_id: int
     was_status: str
     promoted_registration_ids: tuple[int, ...]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def participant_key(session: Session, normalized_email: str) -> str:
@@ -169,7 +198,12 @@ def count_with_status(session: Session, meeting_id: int, status: str) -> int:
     ).one()
 
 
-def _waitlist_position(session: Session, registration: Registration) -> int | None:
+# The waitlist's order: who took their place first (the turn given at confirmation).
+WAITLIST_ORDER = (Registration.place_order, Registration.id)
+
+
+def waitlist_position(session: Session, registration: Registration) -> int | None:
+    """1 for the first person waiting; ``None`` unless ``registration`` is waiting."""
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
     ahead = session.exec(
@@ -178,14 +212,15 @@ def _waitlist_position(session: Session, registration: Registration) -> int | No
         .where(
             Registration.meeting_id == registration.meeting_id,
             Registration.status == RegistrationStatus.WAITLISTED,
-            col(Registration.id) < registration.id,
+            col(Registration.place_order) < registration.place_order,
         )
     ).one()
     return ahead + 1
 
 
-def fill_free_places(session: Session, meeting: Meeting) -> list[int]:
-    """Promote waiting people, first come first served, while places are free.
+def fill_free_places(session: Session, meeting: Meeting, now: datetime) -> list[int]:
+    """Promote waiting people, first come first served, while places are free; each
+    promoted person is mailed the link (whatever freed the place).
 
     Call inside a write transaction that holds the meeting's lock.
     """
@@ -195,7 +230,7 @@ def fill_free_places(session: Session, meeting: Meeting) -> list[int]:
             Registration.meeting_id == meeting.id,
             Registration.status == RegistrationStatus.WAITLISTED,
         )
-        .order_by(Registration.id)
+        .order_by(*WAITLIST_ORDER)
     )
     if meeting.capacity is not None:
         free = meeting.capacity - count_with_status(
@@ -204,13 +239,13 @@ def fill_free_places(session: Session, meeting: Meeting) -> list[int]:
         if free <= 0:
             return []
         query = query.limit(free)
-    promoted = []
-    for registration in session.exec(query).all():
+    promoted = list(session.exec(query).all())
+    for registration in promoted:
         registration.status = RegistrationStatus.CONFIRMED
         session.add(registration)
-        promoted.append(registration.id)
     session.flush()
-    return promoted
+    notify.promoted(session, promoted, meeting, now)
+    return [r.id for r in promoted]
 
 
 # The statements of ``register``, built once: the hot path of a popular meeting runs
@@ -259,6 +294,15 @@ def _status_on_arrival(capped: bool):
     )
 
 
+def _next_place_order(meeting_id):
+    """SQL: the next turn in a meeting's queue (evaluate under the meeting's lock)."""
+    return (
+        select(func.coalesce(func.max(_REG.c.place_order), 0) + 1)
+        .where(_REG.c.meeting_id == meeting_id)
+        .scalar_subquery()
+    )
+
+
 # Everybody already waiting for the same meeting, counted as the row goes in: a
 # correlated subquery in RETURNING (written out, since SQLAlchemy renders RETURNING
 # columns unqualified); ``ahead.id <`` leaves the new row out on every database.
@@ -266,7 +310,7 @@ _WAITING_AHEAD = literal_column(
     "(SELECT count(*) FROM registration AS ahead"
     " WHERE ahead.meeting_id = registration.meeting_id"
     " AND ahead.status = 'waitlisted'"
-    " AND ahead.id < registration.id)"
+    " AND ahead.place_order < registration.place_order)"
 )
 
 
@@ -282,7 +326,10 @@ def _insert_registration(dialect: str, capped: bool):
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert_(_REG)
-        .values(status=_status_on_arrival(capped))
+        .values(
+            status=_status_on_arrival(capped),
+            place_order=_next_place_order(bindparam("for_meeting")),
+        )
         .on_conflict_do_nothing(
             index_elements=list(_ACTIVE_EMAIL.columns),
             index_where=_ACTIVE_EMAIL.dialect_options[dialect]["where"],
@@ -297,16 +344,101 @@ def _insert_registration(dialect: str, capped: bool):
 
 
 def register(
-    *, session: Session, meeting_id: int, data: RegistrationInput, now: datetime
+    *,
+    session: Session,
+    meeting_id: int,
+    data: RegistrationInput,
+    now: datetime,
+    confirmation: bool = True,
 ) -> RegistrationReceipt:
-    """Register a person for a meeting: a confirmed place, or the waitlist when full.
+    """Register a person for a meeting.
 
-    Raises :class:`ValidationError` (bad input, registration not open),
-    :class:`AlreadyRegistered` (same e-mail already active) or :class:`NotFound`.
+    With ``confirmation`` (the default) the registration is pending and a mail with the
+    confirmation link is queued; an address that is already registered gets a mail with a
+    fresh link instead, and the receipt looks the same either way. Without it, the person
+    takes a place (or the waitlist) at once and :class:`AlreadyRegistered` tells a known
+    address apart (after mailing it a fresh link).
+
+    Raises :class:`ValidationError` (bad input, registration not open) or :class:`NotFound`.
     """
     values = validate_registration(data)
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    view = get_meeting(session=session, meeting_id=meeting_id)
+    session.rollback()  # the read above must not hold the session for the write below
+    if confirmation:
+        return _register_pending(session, view, values, now)
+    return _register_placed(session, view, values, now)
+
+
+def _refuse_if_closed(meeting, now: datetime) -> None:
+    reason = registration_refusal(meeting, now)
+    if reason:
+        raise ValidationError.single(FORM, reason)
+
+
+def _active_with_address(session: Session, meeting_id: int, key: str) -> Registration | None:
+    return session.exec(
+        select(Registration).where(
+            Registration.meeting_id == meeting_id,
+            Registration.email_normalized == key,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    ).first()
+
+
+def _register_pending(
+    session: Session, view: MeetingView, values: RegistrationValues, now: datetime
+) -> RegistrationReceipt:
     key = email_key(values.email)
+    token = new_token()
+    try:
+        with write_transaction(session):
+            meeting = lock_meeting(session, view.id)
+            _refuse_if_closed(meeting, now)
+            purge_expired(session, now, meeting_id=meeting.id, key=key)
+            existing = _active_with_address(session, meeting.id, key)
+            if existing is not None:
+                notify.already_registered(session, existing, view, now)
+            else:
+                registration = Registration(
+                    meeting_id=meeting.id,
+                    name=values.name,
+                    email=values.email,
+                    email_normalized=key,
+                    organisation=values.organisation,
+                    federal_state=values.federal_state,
+                    consent_at=now,
+                    status=RegistrationStatus.PENDING,
+                    token_hash=hash_token(token),
+                    attendance=Attendance.UNKNOWN,
+                    participant_key=participant_key(session, key),
+                    created_at=now,
+                    expires_at=min(now + PENDING_LIFETIME, meeting.starts_at),
+                )
+                session.add(registration)
+                session.flush()
+                notify.confirm_request(session, registration, view, token, now)
+    except IntegrityError:
+        # The same address sent twice at the same moment: the other send mails the link.
+        session.rollback()
+    # The same answer whether the address was new, pending or registered.
+    return RegistrationReceipt(
+        registration_id=None,
+        meeting_id=view.id,
+        token=None,
+        status=RegistrationStatus.PENDING,
+        waitlist_position=None,
+        online_link=None,
+        email=values.email,
+    )
+
+
+def _register_placed(
+    session: Session, view: MeetingView, values: RegistrationValues, now: datetime
+) -> RegistrationReceipt:
+    """Without confirmation: the status is decided inside the INSERT (see above)."""
+    token = new_token()
+    key = email_key(values.email)
+    meeting_id = view.id
     row = {
         "meeting_id": meeting_id,
         "for_meeting": meeting_id,
@@ -319,6 +451,7 @@ def register(
         "token_hash": hash_token(token),
         "attendance": Attendance.UNKNOWN.value,
         "created_at": now,
+        "placed_at": now,
     }
     try:
         postgres = session.get_bind().dialect.name == "postgresql"
@@ -327,9 +460,7 @@ def register(
             meeting = conn.execute(_LOCK_FOR_REGISTER, {"meeting_id": meeting_id}).first()
             if meeting is None:
                 raise NotFound("Diesen Termin gibt es nicht.")
-            reason = registration_refusal(meeting, now)
-            if reason:
-                raise ValidationError.single(FORM, reason)
+            _refuse_if_closed(meeting, now)
             if meeting.salt is None:
                 raise RuntimeError("participant_salt missing: run the migrations")
             row["participant_key"] = _pseudonym(meeting.salt, key)
@@ -338,11 +469,29 @@ def register(
                 row["capacity"] = meeting.capacity
             inserted = conn.execute(_insert_registration(conn.dialect.name, capped), row).first()
             if inserted is None:
-                raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
-            registration_id, status, ahead = inserted
+                existing = _active_with_address(session, meeting_id, key)
+                if existing is None or not notify.already_registered(session, existing, view, now):
+                    raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
+                mailed = True
+            else:
+                mailed = False
+                registration_id, status, ahead = inserted
+                registration = session.get(Registration, registration_id)
+                notify.placed(
+                    session,
+                    registration,
+                    view,
+                    token=token,
+                    online_link=meeting.online_link,
+                    waitlist_position=ahead + 1,
+                    now=now,
+                )
     except IntegrityError as exc:
         # Last line of defence (say, a token that already exists): nothing is half-written.
         raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE) from exc
+    if mailed:
+        # Committed (the fresh link must go out); the person still learns it exists.
+        raise AlreadyRegistered(ALREADY_REGISTERED_MESSAGE)
     return RegistrationReceipt(
         registration_id=registration_id,
         meeting_id=meeting_id,
@@ -350,7 +499,83 @@ def register(
         status=RegistrationStatus(status),
         waitlist_position=ahead + 1 if status == RegistrationStatus.WAITLISTED else None,
         online_link=meeting.online_link if status == RegistrationStatus.CONFIRMED else None,
+        email=values.email,
     )
+
+
+def confirm(*, session: Session, token: str, now: datetime) -> RegistrationReceipt:
+    """Confirm a pending registration (the button on the page the mail's link opens).
+
+    The capacity rule decides: a free place while nobody waits, else the waitlist, in
+    the order of confirmation. A mail with the result (and the Zoom link for a place)
+    is queued. Confirming again changes nothing and answers with the current state.
+    Raises :class:`NotFound` for an unknown token, :class:`ValidationError` when the
+    registration expired or the meeting no longer takes registrations.
+    """
+    with write_transaction(session):
+        found = _by_token(session, token)
+        if found is None:
+            raise NotFound(UNKNOWN_TOKEN_MESSAGE)
+        meeting = lock_meeting(session, found.meeting_id)
+        registration = _by_token(session, token, lock=True)
+        if registration is None:  # cancelled or re-keyed meanwhile
+            raise NotFound(UNKNOWN_TOKEN_MESSAGE)
+        if registration.status == RegistrationStatus.PENDING:
+            if registration.expires_at is not None and registration.expires_at <= now:
+                raise ValidationError.single(FORM, EXPIRED_MESSAGE)
+            _refuse_if_closed(meeting, now)
+            confirmed = count_with_status(session, meeting.id, RegistrationStatus.CONFIRMED)
+            waiting = count_with_status(session, meeting.id, RegistrationStatus.WAITLISTED)
+            free = waiting == 0 and (meeting.capacity is None or confirmed < meeting.capacity)
+            target = RegistrationStatus.CONFIRMED if free else RegistrationStatus.WAITLISTED
+            RegistrationStatus.PENDING.check_transition(target)
+            registration.status = target
+            registration.place_order = session.exec(
+                select(_next_place_order(meeting.id))
+            ).one()
+            registration.placed_at = now
+            registration.expires_at = None
+            session.add(registration)
+            session.flush()
+            notify.placed(
+                session,
+                registration,
+                view_of_meeting(session, meeting),
+                token=token,
+                online_link=meeting.online_link,
+                waitlist_position=waitlist_position(session, registration),
+                now=now,
+            )
+        status = RegistrationStatus(registration.status)
+        receipt = RegistrationReceipt(
+            registration_id=registration.id,
+            meeting_id=meeting.id,
+            token=token,
+            status=status,
+            waitlist_position=waitlist_position(session, registration),
+            online_link=meeting.online_link
+            if status == RegistrationStatus.CONFIRMED and not is_cancelled(meeting)
+            else None,
+            email=registration.email,
+        )
+    return receipt
+
+
+def purge_expired(
+    session: Session, now: datetime, *, meeting_id: int | None = None, key: str | None = None
+) -> int:
+    """Delete pending registrations that were not confirmed in time (inside the caller's
+    transaction); optionally only one address's for one meeting. Returns how many."""
+    conditions = [
+        Registration.status == RegistrationStatus.PENDING,
+        col(Registration.expires_at) <= now,
+    ]
+    if meeting_id is not None:
+        conditions.append(Registration.meeting_id == meeting_id)
+    if key is not None:
+        conditions.append(Registration.email_normalized == key)
+    result = session.exec(delete(Registration).where(*conditions))
+    return int(result.rowcount or 0)
 
 
 def _locked(query):
@@ -367,17 +592,26 @@ def lock_registration(session: Session, registration_id: int) -> Registration:
 
 
 def cancel_locked(
-    session: Session, registration: Registration, meeting: Meeting, now: datetime
+    session: Session,
+    registration: Registration,
+    meeting: Meeting,
+    now: datetime,
+    *,
+    tell: str | None,
 ) -> list[int]:
     """Cancel an active ``registration`` whose meeting and row this transaction has locked;
-    a freed confirmed place goes to the first waiting. Returns who moved up."""
+    a freed confirmed place goes to the first waiting. ``tell`` ("person" or "team": who
+    cancelled) mails the person a confirmation; ``None`` tells nobody (erasure).
+    Returns who moved up."""
     was = RegistrationStatus(registration.status)
     was.check_transition(RegistrationStatus.CANCELLED)
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     session.add(registration)
     session.flush()
-    return fill_free_places(session, meeting) if was == RegistrationStatus.CONFIRMED else []
+    if tell is not None and was != RegistrationStatus.PENDING:
+        notify.cancellation(session, registration, meeting, by_team=tell == "team", now=now)
+    return fill_free_places(session, meeting, now) if was == RegistrationStatus.CONFIRMED else []
 
 
 def write_attendance(
@@ -406,15 +640,22 @@ def write_attendance(
 def _by_token(session: Session, token: str, *, lock: bool = False) -> Registration | None:
     if not token or len(token) > 200:
         return None
-    query = select(Registration).where(Registration.token_hash == hash_token(token))
+    digest = hash_token(token)
+    query = select(Registration).where(
+        or_(Registration.token_hash == digest, Registration.previous_token_hash == digest)
+    )
     return session.exec(_locked(query) if lock else query).first()
 
 
-def find_by_token(*, session: Session, token: str) -> RegistrationDetails | None:
+def find_by_token(*, session: Session, token: str, now: datetime) -> RegistrationDetails | None:
     """The registration that owns ``token``, as its owner may see it; else ``None``."""
     registration = _by_token(session, token)
     if registration is None:
         return None
+    if registration.status == RegistrationStatus.PENDING and (
+        registration.expires_at is not None and registration.expires_at <= now
+    ):
+        return None  # expired: as if it never existed (it is deleted soon)
     meeting = session.get(Meeting, registration.meeting_id)
     show_link = registration.status == RegistrationStatus.CONFIRMED and not is_cancelled(meeting)
     return RegistrationDetails(
@@ -425,9 +666,29 @@ def find_by_token(*, session: Session, token: str) -> RegistrationDetails | None
         organisation=registration.organisation,
         federal_state=registration.federal_state,
         status=registration.status,
-        waitlist_position=_waitlist_position(session, registration),
+        waitlist_position=waitlist_position(session, registration),
         online_link=meeting.online_link if show_link else None,
         created_at=registration.created_at,
+        expires_at=registration.expires_at,
+        cancelled_by_team=_cancelled_by_team(session, registration),
+    )
+
+
+def _cancelled_by_team(session: Session, registration: Registration) -> bool:
+    if registration.status != RegistrationStatus.CANCELLED:
+        return False
+    from stammtisch.models import AuditEntry
+
+    return (
+        session.exec(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(
+                AuditEntry.action == "registration.cancel",
+                AuditEntry.object_id == registration.id,
+            )
+        ).one()
+        > 0
     )
 
 
@@ -446,7 +707,7 @@ def cancel(*, session: Session, token: str, now: datetime) -> CancellationResult
         was = registration.status
         promoted: list[int] = []
         if was != RegistrationStatus.CANCELLED:
-            promoted = cancel_locked(session, registration, meeting, now)
+            promoted = cancel_locked(session, registration, meeting, now, tell="person")
         result = CancellationResult(
             registration_id=registration.id,
             meeting_id=registration.meeting_id,

@@ -231,7 +231,9 @@ def test_cancel_for_promotes_first_waiting_and_is_audited(engine, now, actor):
     assert "bereits „storniert“" in err.value.message
     # The owner's own link no longer shows a place.
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=first.token).status == "cancelled"
+        assert (
+            registrations.find_by_token(session=s, token=first.token, now=now).status == "cancelled"
+        )
 
 
 def test_cancel_for_waitlisted_promotes_nobody(engine, now, actor):
