@@ -8,7 +8,7 @@ from stammtisch import meetings, registrations
 from stammtisch.models import FederalState, RegistrationStatus
 from ui import core
 from ui.forms import FormState
-from ui.registration import show_access
+from ui.registration import mail_sent_note, show_access
 from ui.render import escape_md, form_error, literal
 
 st.title("Meine Anmeldung")
@@ -25,8 +25,13 @@ def _cancel() -> None:
     st.session_state.pop("cancel.confirm", None)
 
 
+def _confirm() -> None:
+    confirm_form.call(registrations.confirm, token=token)
+
+
+confirm_form = FormState("confirm")
 with core.session() as s:
-    details = registrations.find_by_token(session=s, token=token) if token else None
+    details = registrations.find_by_token(session=s, token=token, now=core.now()) if token else None
     meeting = meetings.get_meeting(session=s, meeting_id=details.meeting_id) if details else None
 
 if details is None or meeting is None:
@@ -54,6 +59,26 @@ for label, value in rows:
     left.caption(label)
     with right:
         literal(value)
+
+if details.is_pending:
+    # Opening the link changes nothing (mail scanners open links too): one button confirms.
+    st.info(
+        "Ihre Anmeldung ist noch nicht bestätigt. Erst mit der Bestätigung ist Ihr Platz "
+        "reserviert (oder Ihr Platz auf der Warteliste, wenn das Treffen voll ist).",
+        icon=":material/mark_email_unread:",
+    )
+    form_error(confirm_form.errors)
+    st.button(
+        "Anmeldung bestätigen",
+        key="confirm.go",
+        type="primary",
+        icon=":material/how_to_reg:",
+        on_click=_confirm,
+    )
+    st.stop()
+
+if confirm_form.result is not None:
+    mail_sent_note(details.email)
 
 if form.result is not None:
     st.success(

@@ -15,7 +15,7 @@ from stammtisch.models import FederalState, RegistrationState
 from ui import core, layout
 from ui.forms import FormState
 from ui.paging import pager
-from ui.registration import show_access
+from ui.registration import mail_sent_note, show_access, show_pending
 from ui.render import escape_md, form_error, lazy_expander, literal, md_literal, md_small
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
@@ -60,7 +60,11 @@ def _submit_registration(meeting_id: int, form: FormState) -> None:
         with core.session() as s:
             try:
                 return registrations.register(
-                    session=s, meeting_id=meeting_id, data=data, now=core.now()
+                    session=s,
+                    meeting_id=meeting_id,
+                    data=data,
+                    now=core.now(),
+                    confirmation=core.settings().confirm_registrations,
                 )
             except AlreadyRegistered as exc:
                 # Shown next to the e-mail field; nothing about the existing one is revealed.
@@ -79,14 +83,18 @@ def _registration(meeting: MeetingView) -> None:
     receipt = form.result
     if receipt is not None:
         with st.container(border=True):
-            show_access(
-                meeting,
-                status=receipt.status,
-                waitlist_position=receipt.waitlist_position,
-                online_link=receipt.online_link,
-                token=receipt.token,
-                key=f"reg{meeting.id}",
-            )
+            if receipt.is_pending:
+                show_pending(receipt.email)
+            else:
+                show_access(
+                    meeting,
+                    status=receipt.status,
+                    waitlist_position=receipt.waitlist_position,
+                    online_link=receipt.online_link,
+                    token=receipt.token,
+                    key=f"reg{meeting.id}",
+                )
+                mail_sent_note(receipt.email)
             st.button(
                 "Weitere Person anmelden",
                 key=f"reg{meeting.id}.again",

@@ -14,12 +14,49 @@ from stammtisch import ics
 from stammtisch.meetings import MeetingView
 from stammtisch.models import RegistrationStatus
 from ui import core
+from ui.render import escape_md
 
 MY_REGISTRATION_PATH = "meine-anmeldung"
 
 
 def personal_link(token: str) -> str:
     return f"{core.base_url()}/{MY_REGISTRATION_PATH}?{urlencode({'token': token})}"
+
+
+def _outbox_note() -> None:
+    """Without a mail server the mails are files: say where, so the app stays usable."""
+    settings = core.settings()
+    if not settings.smtp_url:
+        st.caption(
+            "Hinweis zu dieser Installation: Es ist kein Mailserver eingerichtet. Die Mail liegt "
+            f"als Datei im Ordner „{settings.outbox_dir}“ auf dem Server."
+        )
+
+
+def show_pending(email: str | None) -> None:
+    """After the form, while the registration waits for its confirmation by e-mail.
+
+    The same words whether the address was new or already registered (so nobody can test
+    an address): the owner of a known address gets a mail with their link instead.
+    """
+    st.success(
+        "Fast geschafft! Bitte bestätigen Sie Ihre Anmeldung über den Link, den wir an "
+        f"{escape_md(email or '')} geschickt haben. Erst dann ist Ihr Platz reserviert und "
+        "Sie erhalten den Zugangslink.",
+        icon=":material/mark_email_unread:",
+    )
+    st.caption(
+        "Keine Mail bekommen? Sehen Sie bitte auch im Spam-Ordner nach. Der Link gilt 48 "
+        "Stunden (höchstens bis zum Beginn des Treffens)."
+    )
+    _outbox_note()
+
+
+def mail_sent_note(email: str | None) -> None:
+    """After an immediate registration (no confirmation step): the mail with everything."""
+    if email:
+        st.caption(f"Eine Bestätigung mit allen Angaben haben wir an {escape_md(email)} geschickt.")
+    _outbox_note()
 
 
 def calendar_file_name(meeting: MeetingView) -> str:

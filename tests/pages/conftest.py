@@ -26,6 +26,9 @@ def app_db(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("STAMMTISCH_NOW", SEED_NOW)
+    monkeypatch.setenv("STAMMTISCH_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.delenv("STAMMTISCH_SMTP_URL", raising=False)
+    monkeypatch.delenv("STAMMTISCH_CONFIRM_REGISTRATIONS", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield url
