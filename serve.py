@@ -20,9 +20,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from streamlit.runtime.pages_manager import PagesManager
 
+from stammtisch import mailer
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
-from stammtisch.config import load_settings
+from stammtisch.config import ConfigError, load_settings
 from stammtisch.db import make_engine
 from stammtisch.feed import upcoming_feed
 
@@ -86,12 +87,33 @@ def _warm_up() -> None:
     gc.freeze()
 
 
+def _start_mail() -> None:
+    """Check the mail settings (a bad one stops the start) and start this process's sender."""
+    settings = load_settings()
+    try:
+        how = mailer.check_settings(settings)
+    except ConfigError as exc:
+        log.critical("Mail-Einstellungen unbrauchbar: %s", exc)
+        raise SystemExit(f"Start abgebrochen – {exc}") from exc
+    if not settings.mail_worker:
+        log.info("mail: no sender in this process (STAMMTISCH_MAIL_WORKER=0); use the CLI")
+        return
+    log.info("mail: sending via %s", how)
+    mailer.start_worker(
+        mailer.MailWorker(
+            _engine(), load_settings, lambda: clock_from_setting(load_settings().now).now()
+        )
+    )
+
+
 @asynccontextmanager
 async def lifespan(_app):
     # Migrate and seed before the first request, so every route finds the schema.
     await run_in_threadpool(_engine)
+    await run_in_threadpool(_start_mail)
     await run_in_threadpool(_warm_up)
     yield
+    await run_in_threadpool(mailer.stop_worker)
 
 
 def friendly_error(exc: Exception) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import meetings, offer_review
+from stammtisch import limits, meetings, offer_review
 from stammtisch.formatting import format_day
 from stammtisch.models import OfferState
 from stammtisch.offer_review import AcceptInput
@@ -78,6 +78,7 @@ def accept(offer_id: int) -> None:
             presenter=st.session_state.get(f"{key}.presenter", ""),
             organisation=st.session_state.get(f"{key}.organisation", ""),
             description=st.session_state.get(f"{key}.description", ""),
+            message=st.session_state.get(f"{key}.message", ""),
         ),
     )
     if not _offer_form(offer_id).errors:
@@ -85,7 +86,10 @@ def accept(offer_id: int) -> None:
 
 
 if st.session_state.pop("offers.accepted", None):
-    st.success("Angenommen – der Impuls steht jetzt beim Termin.", icon=":material/check_circle:")
+    st.success(
+        "Angenommen – der Impuls steht jetzt beim Termin, und die Person bekommt eine Mail.",
+        icon=":material/check_circle:",
+    )
 if not offers:
     st.info("Keine Angebote in diesem Zustand.", icon=":material/inbox:")
 for offer in offers:
@@ -121,13 +125,27 @@ for offer in offers:
                 kwargs={"to_state": OfferState.IN_DISCUSSION},
             )
         if OfferState.DECLINED in allowed:
-            cols[1].button(
-                "Ablehnen",
-                key=f"offer.decline.{offer.id}",
-                on_click=run,
-                args=(offer.id, offer_review.move),
-                kwargs={"to_state": OfferState.DECLINED},
+            decline_box = lazy_expander(
+                "Ablehnen …", f"offer.decline.{offer.id}.open", open_anyway="message" in errors
             )
+            if decline_box is not None:
+                with decline_box:
+                    st.text_area(
+                        f"Persönliche Nachricht an {offer.name} (freiwillig, kommt in die Mail)",
+                        key=f"decline.{offer.id}.message",
+                        max_chars=limits.PERSONAL_MESSAGE.max,
+                    )
+                    field_error(errors, "message")
+                    st.button(
+                        "Ablehnen und benachrichtigen",
+                        key=f"offer.decline.{offer.id}",
+                        on_click=lambda oid=offer.id: run(
+                            oid,
+                            offer_review.move,
+                            to_state=OfferState.DECLINED,
+                            message=st.session_state.get(f"decline.{oid}.message", ""),
+                        ),
+                    )
         note_box = lazy_expander(
             "Notiz bearbeiten" if offer.internal_note else "Notiz hinzufügen",
             f"note.{offer.id}.open",
@@ -183,6 +201,12 @@ for offer in offers:
                 "Kurzbeschreibung (öffentlich)", value=offer.description, key=f"{key}.description"
             )
             field_error(errors, "description")
+            st.text_area(
+                f"Persönliche Nachricht an {offer.name} (freiwillig, kommt in die Mail)",
+                key=f"{key}.message",
+                max_chars=limits.PERSONAL_MESSAGE.max,
+            )
+            field_error(errors, "message")
             st.button(
                 "Annehmen", key=f"{key}.go", type="primary", on_click=accept, args=(offer.id,)
             )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from stammtisch import backup, demo, organizers, privacy
+from stammtisch import backup, demo, mailer, organizers, privacy
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
-from stammtisch.config import load_settings
+from stammtisch.config import ConfigError, load_settings
 from stammtisch.db import make_engine, migrate, session_scope
 from stammtisch.errors import DomainError, ValidationError
 from stammtisch.formatting import format_timestamp
@@ -148,6 +150,49 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mail_settings():
+    settings = load_settings()
+    mailer.check_settings(settings)
+    return settings
+
+
+def _cmd_mail_send(args: argparse.Namespace) -> int:
+    settings = _mail_settings()
+    engine, now = _engine()
+    try:
+        report = mailer.send_pass(engine, settings=settings, now=now)
+    finally:
+        engine.dispose()
+    print(f"Postausgang: {report}.")
+    return 0
+
+
+def _cmd_mail_run(args: argparse.Namespace) -> int:
+    settings = _mail_settings()
+    engine, _now = _engine()
+    worker = mailer.MailWorker(
+        engine,
+        load_settings,
+        lambda: clock_from_setting(load_settings().now).now(),
+        interval=args.interval,
+    )
+    print(
+        f"Sende Mails über {mailer.check_settings(settings)} "
+        f"(alle {args.interval:g} s, Strg+C beendet)."
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker.start()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+        engine.dispose()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stammtisch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("--days", type=int, default=RETENTION_DAYS, help="Tage nach dem Treffen")
     retention.set_defaults(func=_cmd_retention)
 
+    mail_cmd = sub.add_parser("mail", help="Mails aus dem Postausgang senden")
+    mail_sub = mail_cmd.add_subparsers(dest="mail_command", required=True)
+    mail_sub.add_parser(
+        "send", help="ein Durchgang: fällige Mails senden (für Cron oder einen systemd-Timer)"
+    ).set_defaults(func=_cmd_mail_send)
+    run = mail_sub.add_parser("run", help="dauerhaft senden, bis zum Beenden (Strg+C, SIGTERM)")
+    run.add_argument("--interval", type=float, default=5.0, help="Sekunden zwischen Durchgängen")
+    run.set_defaults(func=_cmd_mail_run)
+
     org = sub.add_parser("organizer", help="Organisator-Konten verwalten")
     org_sub = org.add_subparsers(dest="organizer_command", required=True)
     add = org_sub.add_parser("add", help="Konto anlegen (Passwort per Eingabeaufforderung)")
@@ -212,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Fehler: {message}", file=sys.stderr)
     except DomainError as exc:  # refused with a German reason (not found, backup, demo …)
         print(f"Fehler: {exc.message}", file=sys.stderr)
+    except ConfigError as exc:
+        print(f"Fehler in der Konfiguration: {exc}", file=sys.stderr)
     return 2
 
 

@@ -530,9 +530,7 @@ def confirm(*, session: Session, token: str, now: datetime) -> RegistrationRecei
             target = RegistrationStatus.CONFIRMED if free else RegistrationStatus.WAITLISTED
             RegistrationStatus.PENDING.check_transition(target)
             registration.status = target
-            registration.place_order = session.exec(
-                select(_next_place_order(meeting.id))
-            ).one()
+            registration.place_order = session.exec(select(_next_place_order(meeting.id))).one()
             registration.placed_at = now
             registration.expires_at = None
             session.add(registration)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import demo
+from stammtisch import demo, mail
 from stammtisch.formatting import format_day, format_time
+from stammtisch.models import MailStatus
 from stammtisch.organizers import OrganizerIdentity
 from stammtisch.site import site_texts
 from stammtisch.suggestions import count_pending
@@ -44,6 +45,7 @@ ORGANIZER_PAGES = (
         ":material/privacy_tip:",
         "team-datenschutz",
     ),
+    ("pages/orga_postausgang.py", "Postausgang", ":material/outbox:", "team-postausgang"),
     ("pages/orga_protokoll.py", "Änderungsprotokoll", ":material/history:", "team-protokoll"),
     ("pages/login.py", "Mein Konto", ":material/account_circle:", "login"),
 )
@@ -59,13 +61,28 @@ def _pending(url: str) -> int:
     return core.read(count_pending)
 
 
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _failed_mails(url: str) -> int:
+    # A mail's final failure bumps the data version, so this stays true across processes.
+    return core.read(mail.status_counts)[MailStatus.FAILED]
+
+
 def organizer_pages() -> list:
-    """The organizer section of the navigation; the moderation entry shows what waits."""
-    pending = _pending(core.cache_key())
+    """The organizer section of the navigation; moderation and outbox show what waits."""
+    version = core.cache_key()
+    badges = {
+        "orga_moderation.py": _pending(version),
+        "orga_postausgang.py": _failed_mails(version),
+    }
     pages = []
     for path, title, icon, url_path in ORGANIZER_PAGES:
-        if path.endswith("orga_moderation.py") and pending:
-            title = f"{title} ({pending})"
+        count = badges.get(path.rsplit("/", 1)[-1])
+        if count:
+            title = (
+                f"{title} ({count} fehlgeschlagen)"
+                if "postausgang" in path
+                else f"{title} ({count})"
+            )
         pages.append(st.Page(path, title=title, icon=icon, url_path=url_path))
     return pages
 

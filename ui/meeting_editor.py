@@ -46,7 +46,12 @@ def _meeting_input(form: FormState, status: str) -> MeetingInput:
     )
 
 
-def _save(actor: OrganizerIdentity, form: FormState, meeting: AdminMeeting | None) -> None:
+def _save(
+    actor: OrganizerIdentity,
+    form: FormState,
+    meeting: AdminMeeting | None,
+    notify_count: int | None = None,
+) -> None:
     def action():
         data = _meeting_input(form, meeting.status if meeting else MeetingStatus.PLANNED)
         with core.session() as s:
@@ -55,7 +60,12 @@ def _save(actor: OrganizerIdentity, form: FormState, meeting: AdminMeeting | Non
                     session=s, actor=actor, data=data, now=core.now()
                 )
             meeting_admin.update_meeting(
-                session=s, actor=actor, meeting_id=meeting.id, data=data, now=core.now()
+                session=s,
+                actor=actor,
+                meeting_id=meeting.id,
+                data=data,
+                now=core.now(),
+                notify_count=notify_count,
             )
             return meeting.id
 
@@ -171,6 +181,8 @@ def meeting_form(
             on_click=_save,
             args=(actor, form, meeting),
         )
+    # A new time or Zoom link is mailed to the people concerned: asked first, with the number.
+    form.confirm_notice(lambda count: _save(actor, form, meeting, count), key="meeting")
 
 
 # What each allowed status change is called on its button.
@@ -186,7 +198,7 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
     form = FormState(f"status.{meeting.id}")
     current = MeetingStatus(meeting.status)
 
-    def change(status: MeetingStatus) -> None:
+    def change(status: MeetingStatus, notify_count: int | None = None) -> None:
         form.call(
             meeting_admin.set_status,
             actor=actor,
@@ -194,23 +206,30 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
             status=status,
             documentation_url=form.value("documentation_url"),
             documentation_text=form.value("documentation_text"),
+            notify_count=notify_count,
         )
+        if form.confirmation is not None:
+            st.session_state["status.asked"] = status
+        else:
+            st.session_state.pop("status.asked", None)
         st.session_state.pop("status.confirm_cancel", None)
 
     st.markdown(f"**Status:** {current.label}")
     allowed = [s for s in STATUS_ACTIONS if current.can_become(s) and s != current]
     if MeetingStatus.CANCELLED in allowed and st.session_state.get("status.confirm_cancel"):
         st.warning(
-            f"Treffen wirklich absagen? {meeting.confirmed} bestätigte Anmeldungen bleiben "
-            "erhalten; bitte informieren Sie die Angemeldeten.",
+            f"Treffen wirklich absagen? Die Anmeldungen bleiben erhalten; alle "
+            f"{meeting.confirmed + meeting.waitlisted} Angemeldeten und Wartenden bekommen "
+            "eine Mail.",
             icon=":material/warning:",
         )
         yes, no = st.columns(2)
+        # The question above names the number; the service asks again if it changed.
         yes.button(
-            "Ja, absagen",
+            "Ja, absagen und alle benachrichtigen",
             key="status.cancel_yes",
             on_click=change,
-            args=(MeetingStatus.CANCELLED,),
+            args=(MeetingStatus.CANCELLED, meeting.confirmed + meeting.waitlisted),
             type="primary",
         )
         no.button(
@@ -235,6 +254,9 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
             )
     if current.can_become(MeetingStatus.HELD):
         _held_form(form, meeting, change)
+    asked = st.session_state.get("status.asked")
+    if asked is not None:
+        form.confirm_notice(lambda count: change(asked, count), key="status")
     form_error(form.errors)
     field_error(form.errors, "status")
 
