@@ -40,6 +40,8 @@ def start_app(
     pipe nobody reads, which would block a chatty server.
     """
     port = free_port()
+    # Links in mails point to this server unless the test says otherwise (a proxy).
+    env_overrides = {"STAMMTISCH_BASE_URL": f"http://127.0.0.1:{port}", **env_overrides}
     if log is None:
         handle, name = tempfile.mkstemp(prefix="streamlit-", suffix=".log")
         os.close(handle)

@@ -27,11 +27,23 @@ def browser():
         b.close()
 
 
+def mail_env(tmp_path, smtp_server) -> dict[str, str]:
+    """Settings for an app whose mails go to the test's SMTP server."""
+    return {
+        "STAMMTISCH_SMTP_URL": smtp_server.url,
+        "STAMMTISCH_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "STAMMTISCH_MAIL_FROM": "Strukturwandel-Stammtisch <stammtisch@example.org>",
+    }
+
+
 @pytest.fixture
-def seed_app_db(tmp_path) -> Iterator[tuple[str, str]]:
-    """(base URL, database URL) of the app on a fresh seeded SQLite database."""
+def seed_app_db(tmp_path, smtp_server) -> Iterator[tuple[str, str]]:
+    """(base URL, database URL) of the app on a fresh seeded SQLite database; its mails
+    reach ``smtp_server``."""
     db_url = f"sqlite:///{tmp_path / 'browser.db'}"
-    proc, base = start_app({"DATABASE_URL": db_url, "STAMMTISCH_NOW": SEED_NOW})
+    proc, base = start_app(
+        {"DATABASE_URL": db_url, "STAMMTISCH_NOW": SEED_NOW, **mail_env(tmp_path, smtp_server)}
+    )
     try:
         yield base, db_url
     finally:
@@ -65,6 +77,18 @@ def register_in_card(card, name: str, email: str, organisation: str | None = Non
         )
     card.get_by_text("Ich bin einverstanden", exact=False).click()
     card.get_by_role("button", name="Verbindlich anmelden").click()
+
+
+def confirm_from_mail(page, smtp_server, address: str) -> str:
+    """Open the link from the confirmation mail to ``address`` and press the button, as the
+    person would; returns the personal link."""
+    [request] = smtp_server.wait_for(address)
+    link = request.personal_link()
+    page.goto(link)
+    page.get_by_role("button", name="Anmeldung bestätigen").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Anmeldung bestätigen").click()
+    return link
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.appserver import ROOT, start_app, stop_app
-from tests.browser.conftest import register_in_card, wait_idle
+from tests.browser.conftest import confirm_from_mail, mail_env, register_in_card, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -32,9 +32,13 @@ def _choose(page, label, option):
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_team_journey(tmp_path, browser):
+def test_team_journey(tmp_path, browser, smtp_server):
     db_url = f"sqlite:///{tmp_path / 'team.db'}"
-    env = {"DATABASE_URL": db_url, "STAMMTISCH_NOW": "2021-11-20T12:00:00+01:00"}
+    env = {
+        "DATABASE_URL": db_url,
+        "STAMMTISCH_NOW": "2021-11-20T12:00:00+01:00",
+        **mail_env(tmp_path, smtp_server),
+    }
     subprocess.run(
         [
             sys.executable,
@@ -82,6 +86,8 @@ def test_team_journey(tmp_path, browser):
         card.wait_for(timeout=30_000)
         wait_idle(vpage)
         register_in_card(card, "Erika Beispiel", "erika@example.org")
+        vpage.get_by_text("Bitte bestätigen Sie Ihre Anmeldung").wait_for(timeout=30_000)
+        confirm_from_mail(vpage, smtp_server, "erika@example.org")
         vpage.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
         vpage.get_by_text("https://zoom.us/j/555").first.wait_for(timeout=30_000)
         visitor.close()
