@@ -29,6 +29,16 @@ und doppelte Anmeldungen zu vermeiden. Bundesland und Teilnahme werten wir nur
 zusammengefasst aus, etwa um zu sehen, ob der Stammtisch Menschen aus Sachsen,
 Sachsen-Anhalt und Thüringen zusammenbringt.
 
+**E-Mails an Sie.** Was wir Ihnen schreiben, entsteht aus Ihrer Anmeldung und nur aus
+ihr: die Bitte, die Anmeldung zu bestätigen (ohne Bestätigung löschen wir die Anmeldung
+nach spätestens 48 Stunden), die Bestätigung mit Zugangslink und Kalendereintrag, der
+Platz auf der Warteliste, das Nachrücken, eine Erinnerung vor dem Treffen, Ihre Abmeldung
+und Änderungen oder die Absage des Treffens; wer einen Impuls anbietet, bekommt eine
+Eingangsbestätigung und unsere Entscheidung. Wir speichern dazu Empfänger, Betreff, Text,
+Zeitpunkt und ob die Mail zugestellt wurde – so sehen wir, wenn eine Mail nicht ankommt.
+Ihr persönlicher Link wird dabei nicht im Klartext aufbewahrt: Er wird erst beim Versand
+in die Mail eingesetzt. Werbung oder Newsletter schicken wir nicht.
+
 **Themensammlung.** Ihr Vorschlag, die Art (Thema, Frage, Idee), das Themenfeld und
 freiwillig Ihr Name. Vorschläge werden nach einer kurzen Prüfung öffentlich gezeigt,
 mit dem Namen, falls Sie einen angegeben haben. Für das „+1“ speichern wir nur eine
@@ -53,9 +63,10 @@ angemeldet haben (Art. 6 Abs. 1 lit. b DSGVO).
 st.header("Wie lange", anchor=False)
 st.markdown(
     f"""
-Die persönlichen Angaben einer Anmeldung (Name, E-Mail-Adresse, Organisation) löschen wir
-{RETENTION_DAYS} Tage nach dem Treffen. Übrig bleiben nur Angaben ohne Personenbezug – Status,
-Bundesland, Teilnahme und eine Kennung, aus der sich Ihre E-Mail-Adresse nicht
+Die persönlichen Angaben einer Anmeldung (Name, E-Mail-Adresse, Organisation) und die
+E-Mails dazu löschen wir {RETENTION_DAYS} Tage nach dem Treffen; jede andere Mail löschen wir
+{RETENTION_DAYS} Tage, nachdem sie geschrieben wurde. Übrig bleiben nur Angaben ohne
+Personenbezug – Status, Bundesland, Teilnahme und eine Kennung, aus der sich Ihre E-Mail-Adresse nicht
 zurückrechnen lässt –, damit unsere Statistik (etwa wie viele Menschen wiederkommen)
 stimmt. Vorschläge der Themensammlung und Impuls-Angebote bewahren wir auf, solange sie
 für die Planung der Reihe gebraucht werden; auf Wunsch löschen wir sie sofort.
@@ -68,7 +79,8 @@ st.markdown(
 Die Treffen finden auf Zoom statt (Zoom Video Communications, Inc.). Was Zoom verarbeitet,
 wenn Sie am Treffen teilnehmen, regeln die Datenschutzhinweise von Zoom. Für die Teilnahme
 werten wir den Teilnahmebericht von Zoom aus, um festzuhalten, wer dabei war. Darüber
-hinaus geben wir Ihre Angaben nicht weiter.
+hinaus geben wir Ihre Angaben nicht weiter; unsere E-Mails versendet der Mailserver, den
+der Landesverband dafür nutzt.
 """
 )
 

@@ -96,3 +96,15 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
     )
+
+
+def log_in(page, base: str, name: str, password: str, display_name: str) -> None:
+    """The organizer login form, as a person fills it in."""
+    page.goto(base + "/login")
+    page.get_by_role("textbox", name="Anmeldename").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("textbox", name="Anmeldename").fill(name)
+    page.get_by_role("textbox", name="Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_text(f"Angemeldet als {display_name}").first.wait_for(timeout=30_000)
+    wait_idle(page)

@@ -9,7 +9,13 @@ import sys
 import pytest
 
 from tests.appserver import ROOT, start_app, stop_app
-from tests.browser.conftest import confirm_from_mail, mail_env, register_in_card, wait_idle
+from tests.browser.conftest import (
+    confirm_from_mail,
+    log_in,
+    mail_env,
+    register_in_card,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +23,7 @@ PASSWORD = "ein-sehr-langes-passwort"
 
 
 def _login(page, base):
-    page.goto(base + "/login")
-    page.get_by_role("textbox", name="Anmeldename").wait_for(timeout=30_000)
-    wait_idle(page)
-    page.get_by_role("textbox", name="Anmeldename").fill("leon")
-    page.get_by_role("textbox", name="Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_text("Angemeldet als Leon").first.wait_for(timeout=30_000)
-    wait_idle(page)
+    log_in(page, base, "leon", PASSWORD, "Leon")
 
 
 def _choose(page, label, option):
