@@ -64,12 +64,13 @@ st.header("Wie lange", anchor=False)
 st.markdown(
     f"""
 Die persönlichen Angaben einer Anmeldung (Name, E-Mail-Adresse, Organisation) und die
-E-Mails dazu löschen wir {RETENTION_DAYS} Tage nach dem Treffen; jede andere Mail löschen wir
-{RETENTION_DAYS} Tage, nachdem sie geschrieben wurde. Übrig bleiben nur Angaben ohne
-Personenbezug – Status, Bundesland, Teilnahme und eine Kennung, aus der sich Ihre
-E-Mail-Adresse nicht zurückrechnen lässt –, damit unsere Statistik (etwa wie viele Menschen wiederkommen)
-stimmt. Vorschläge der Themensammlung und Impuls-Angebote bewahren wir auf, solange sie
-für die Planung der Reihe gebraucht werden; auf Wunsch löschen wir sie sofort.
+E-Mails dazu löschen wir {RETENTION_DAYS} Tage nach dem Treffen; jede andere Mail
+löschen wir {RETENTION_DAYS} Tage, nachdem sie geschrieben wurde. Übrig bleiben nur
+Angaben ohne Personenbezug – Status, Bundesland, Teilnahme und eine Kennung, aus der
+sich Ihre E-Mail-Adresse nicht zurückrechnen lässt –, damit unsere Statistik (etwa wie
+viele Menschen wiederkommen) stimmt. Vorschläge der Themensammlung und Impuls-Angebote
+bewahren wir auf, solange sie für die Planung der Reihe gebraucht werden; auf Wunsch
+löschen wir sie sofort.
 """
 )
 
