@@ -531,6 +531,8 @@ class Mail(SQLModel, table=True):
     # Wall-clock times (the sender's), so a pinned demo clock cannot stall delivery.
     next_attempt_at: datetime = Field(sa_column=_utc())
     lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Random per claim: only the sender holding the claim may record the outcome.
+    claim_token: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # App times: when the change happened, and after when the mail is pointless.
     created_at: datetime = Field(sa_column=_utc())

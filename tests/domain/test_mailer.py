@@ -268,8 +268,8 @@ def test_a_sender_killed_mid_mail_repeats_at_most_that_mail(engine, now, smtp_se
     for n in range(3):
         f.register(engine, meeting_id, n, now=now, confirm=False)
     # A sender claims the first mail and dies before recording anything.
-    dead = mailer.claim(engine, wall=WALL)
-    assert dead is not None and dead.status == MailStatus.SENDING
+    [dead] = mailer.claim(engine, wall=WALL)
+    assert dead.status == MailStatus.SENDING
     # Another sender delivers the rest at once, and the held one only after the lease.
     assert _pass(engine, smtp_server, now).sent == 2
     assert _pass(engine, smtp_server, now, wall=WALL + timedelta(minutes=1)).sent == 0

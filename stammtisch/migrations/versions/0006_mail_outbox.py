@@ -80,6 +80,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("lease_until", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claim_token", sa.String(32), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", UTCDateTime(timezone=True), nullable=True),
