@@ -181,8 +181,7 @@ def _message_domain() -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-def queue(
-    session: Session,
+def mail_row(
     *,
     kind: str,
     to_address: str,
@@ -196,33 +195,39 @@ def queue(
     offer_id: int | None = None,
     expires_at: datetime | None = None,
     dedupe_key: str | None = None,
-) -> Mail:
+) -> dict:
+    """The outbox row of a mail, rendered (no database work: hot paths render it before
+    they take their locks). The Message-ID is fixed here, once."""
+    return {
+        "kind": kind,
+        "status": MailStatus.QUEUED.value,
+        "to_address": to_address,
+        "to_name": _single_line(to_name)[:120] if to_name else None,
+        "subject": _single_line(SUBJECT_PREFIX + content.subject)[:300],
+        "body_text": render_text(content),
+        "body_html": render_html(content),
+        "ics": content.ics.decode("utf-8") if content.ics else None,
+        "secret": secret,
+        "message_id": make_msgid(idstring=secrets.token_hex(6), domain=_message_domain()),
+        "dedupe_key": dedupe_key,
+        "registration_id": registration_id,
+        "meeting_id": meeting_id,
+        "offer_id": offer_id,
+        "attempts": 0,
+        # Delivery runs on the real clock: a pinned demo clock must not hold mails back.
+        "next_attempt_at": wall or datetime.now(UTC),
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+
+
+def queue(session: Session, **row: object) -> Mail:
     """Add a mail to the outbox inside the caller's transaction (never commits itself).
 
-    ``now`` is the app's time of the change; ``wall`` the real time from which the sender
-    may deliver (default: at once). The Message-ID is fixed here, once.
+    Takes :func:`mail_row`'s arguments: ``now`` is the app's time of the change; ``wall``
+    the real time from which the sender may deliver (default: at once).
     """
-    mail = Mail(
-        kind=kind,
-        status=MailStatus.QUEUED,
-        to_address=to_address,
-        to_name=_single_line(to_name)[:120] if to_name else None,
-        subject=_single_line(SUBJECT_PREFIX + content.subject)[:300],
-        body_text=render_text(content),
-        body_html=render_html(content),
-        ics=content.ics.decode("utf-8") if content.ics else None,
-        secret=secret,
-        message_id=make_msgid(idstring=secrets.token_hex(6), domain=_message_domain()),
-        dedupe_key=dedupe_key,
-        registration_id=registration_id,
-        meeting_id=meeting_id,
-        offer_id=offer_id,
-        attempts=0,
-        # Delivery runs on the real clock: a pinned demo clock must not hold mails back.
-        next_attempt_at=wall or datetime.now(UTC),
-        created_at=now,
-        expires_at=expires_at,
-    )
+    mail = Mail(**mail_row(**row))
     session.add(mail)
     session.flush()
     return mail

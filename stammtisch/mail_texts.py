@@ -85,7 +85,10 @@ def _base() -> str:
 # --- registrations -------------------------------------------------------------------------
 
 
-def confirm_request(meeting: MeetingView, name: str | None, expires_at: datetime) -> MailContent:
+def confirm_request(
+    theme: str, time_label: str, name: str | None, expires_at: datetime
+) -> MailContent:
+    """ "Please confirm" (only theme and time: it is rendered on the registration's hot path)."""
     return MailContent(
         subject="Bitte bestätigen Sie Ihre Anmeldung",
         greeting=_hello(name),
@@ -95,7 +98,7 @@ def confirm_request(meeting: MeetingView, name: str | None, expires_at: datetime
                 "Sie sie mit einem Klick auf den Link unten und dann auf „Anmeldung bestätigen“. "
                 "Erst danach ist Ihr Platz reserviert und Sie erhalten den Zugangslink."
             ),
-            *_meeting_facts(meeting),
+            Facts((("Termin", time_label), ("Thema", theme), ("Ort", "online (Zoom)"))),
             Link("Anmeldung bestätigen", PERSONAL_LINK),
             Para(
                 f"Der Link gilt bis {format_timestamp(expires_at)}. Wenn Sie sich nicht "
@@ -149,7 +152,7 @@ def already_registered(
 ) -> MailContent:
     """Someone sent the form again with an address that is registered: a fresh link."""
     if pending and expires_at is not None:
-        content = confirm_request(meeting, name, expires_at)
+        content = confirm_request(meeting.theme, meeting.time_label, name, expires_at)
         return MailContent(
             subject=content.subject,
             greeting=content.greeting,

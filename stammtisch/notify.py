@@ -36,21 +36,31 @@ def _to(registration: Registration) -> bool:
     return bool(registration.email)
 
 
-def confirm_request(
-    session: Session, registration: Registration, meeting: MeetingView, token: str, now: datetime
-) -> None:
-    """ "Please confirm": the link that confirms (and later shows) the registration."""
-    mail.queue(
-        session,
+def confirm_request_row(
+    *,
+    meeting_id: int,
+    theme: str,
+    time_label: str,
+    email: str,
+    name: str | None,
+    token: str,
+    expires_at: datetime,
+    now: datetime,
+) -> dict:
+    """The "please confirm" mail: the link that confirms (and later shows) the registration.
+
+    Returned as a rendered outbox row without ``registration_id``: the registration's hot
+    path renders it before its transaction and inserts both in it.
+    """
+    return mail.mail_row(
         kind="confirm_request",
-        to_address=registration.email,
-        to_name=registration.name,
-        content=mail_texts.confirm_request(meeting, registration.name, registration.expires_at),
+        to_address=email,
+        to_name=name,
+        content=mail_texts.confirm_request(theme, time_label, name, expires_at),
         now=now,
         secret=token,
-        registration_id=registration.id,
-        meeting_id=meeting.id,
-        expires_at=registration.expires_at,
+        meeting_id=meeting_id,
+        expires_at=expires_at,
     )
 
 

@@ -37,11 +37,13 @@ from sqlmodel import Session, col, select
 from stammtisch import limits, notify
 from stammtisch.db import data_version_bump, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
+from stammtisch.formatting import format_meeting_time
 from stammtisch.meeting_rules import attendance_refusal, is_cancelled, registration_refusal
 from stammtisch.meetings import MeetingView, get_meeting, view_of_meeting
 from stammtisch.models import (
     Attendance,
     FederalState,
+    Mail,
     Meeting,
     Registration,
     RegistrationStatus,
@@ -362,10 +364,10 @@ def register(
     Raises :class:`ValidationError` (bad input, registration not open) or :class:`NotFound`.
     """
     values = validate_registration(data)
+    if confirmation:
+        return _register_pending(session, meeting_id, values, now)
     view = get_meeting(session=session, meeting_id=meeting_id)
     session.rollback()  # the read above must not hold the session for the write below
-    if confirmation:
-        return _register_pending(session, view, values, now)
     return _register_placed(session, view, values, now)
 
 
@@ -385,51 +387,121 @@ def _active_with_address(session: Session, meeting_id: int, key: str) -> Registr
     ).first()
 
 
+# What the registration form needs to know about a meeting, in one read (no lock: a
+# pending registration takes no place; confirmation checks the meeting again).
+_FACTS_FOR_PENDING = select(
+    _MEETING.c.status,
+    _MEETING.c.registration_state,
+    _MEETING.c.starts_at,
+    _MEETING.c.ends_at,
+    _MEETING.c.theme,
+    select(_SETTING.c.value)
+    .where(_SETTING.c.key == "participant_salt")
+    .scalar_subquery()
+    .label("salt"),
+).where(_MEETING.c.id == bindparam("meeting_id"))
+_MAIL_TABLE = Mail.__table__
+
+
+@functools.cache
+def _insert_pending(dialect: str):
+    """INSERT of a pending registration; an active one of the same address (the partial
+    unique index) makes it insert nothing, quietly."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert_(_REG)
+        .values(status=RegistrationStatus.PENDING.value)
+        .on_conflict_do_nothing(
+            index_elements=list(_ACTIVE_EMAIL.columns),
+            index_where=_ACTIVE_EMAIL.dialect_options[dialect]["where"],
+        )
+        .returning(_REG.c.id)
+    )
+    if dialect == "postgresql":
+        statement = statement.add_cte(data_version_bump().cte("data_version_bump"))
+    return statement
+
+
 def _register_pending(
-    session: Session, view: MeetingView, values: RegistrationValues, now: datetime
+    session: Session, meeting_id: int, values: RegistrationValues, now: datetime
 ) -> RegistrationReceipt:
+    """The form: a pending registration and its confirmation mail, in one transaction.
+
+    The hot path when a popular meeting opens: the mail is rendered before the
+    transaction, which then holds two INSERTs (and, on SQLite, the version bump).
+    """
     key = email_key(values.email)
     token = new_token()
+    facts = session.connection().execute(_FACTS_FOR_PENDING, {"meeting_id": meeting_id}).first()
+    session.rollback()
+    if facts is None:
+        raise NotFound("Diesen Termin gibt es nicht.")
+    _refuse_if_closed(facts, now)
+    if facts.salt is None:
+        raise RuntimeError("participant_salt missing: run the migrations")
+    expires_at = min(now + PENDING_LIFETIME, facts.starts_at)
+    mail_row = notify.confirm_request_row(
+        meeting_id=meeting_id,
+        theme=facts.theme,
+        time_label=format_meeting_time(facts.starts_at, facts.ends_at),
+        email=values.email,
+        name=values.name,
+        token=token,
+        expires_at=expires_at,
+        now=now,
+    )
+    row = {
+        "meeting_id": meeting_id,
+        "name": values.name,
+        "email": values.email,
+        "email_normalized": key,
+        "organisation": values.organisation,
+        "federal_state": values.federal_state,
+        "consent_at": now,
+        "token_hash": hash_token(token),
+        "attendance": Attendance.UNKNOWN.value,
+        "participant_key": _pseudonym(facts.salt, key),
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+    postgres = session.get_bind().dialect.name == "postgresql"
     try:
-        with write_transaction(session):
-            meeting = lock_meeting(session, view.id)
-            _refuse_if_closed(meeting, now)
-            purge_expired(session, now, meeting_id=meeting.id, key=key)
-            existing = _active_with_address(session, meeting.id, key)
-            if existing is not None:
-                notify.already_registered(session, existing, view, now)
+        with write_transaction(session, content=not postgres):
+            conn = session.connection()
+            inserted = conn.execute(_insert_pending(conn.dialect.name), row).first()
+            if inserted is None:
+                _known_address(session, meeting_id, key, row, mail_row, now)
             else:
-                registration = Registration(
-                    meeting_id=meeting.id,
-                    name=values.name,
-                    email=values.email,
-                    email_normalized=key,
-                    organisation=values.organisation,
-                    federal_state=values.federal_state,
-                    consent_at=now,
-                    status=RegistrationStatus.PENDING,
-                    token_hash=hash_token(token),
-                    attendance=Attendance.UNKNOWN,
-                    participant_key=participant_key(session, key),
-                    created_at=now,
-                    expires_at=min(now + PENDING_LIFETIME, meeting.starts_at),
-                )
-                session.add(registration)
-                session.flush()
-                notify.confirm_request(session, registration, view, token, now)
+                conn.execute(_MAIL_TABLE.insert(), {**mail_row, "registration_id": inserted.id})
     except IntegrityError:
         # The same address sent twice at the same moment: the other send mails the link.
         session.rollback()
     # The same answer whether the address was new, pending or registered.
     return RegistrationReceipt(
         registration_id=None,
-        meeting_id=view.id,
+        meeting_id=meeting_id,
         token=None,
         status=RegistrationStatus.PENDING,
         waitlist_position=None,
         online_link=None,
         email=values.email,
     )
+
+
+def _known_address(
+    session: Session, meeting_id: int, key: str, row: dict, mail_row: dict, now: datetime
+) -> None:
+    """The address has an active registration: an expired pending one makes room for the
+    new one; otherwise its owner is mailed their link (inside the form's transaction)."""
+    if purge_expired(session, now, meeting_id=meeting_id, key=key):
+        conn = session.connection()
+        inserted = conn.execute(_insert_pending(conn.dialect.name), row).first()
+        conn.execute(_MAIL_TABLE.insert(), {**mail_row, "registration_id": inserted.id})
+        return
+    existing = _active_with_address(session, meeting_id, key)
+    if existing is not None:
+        meeting = session.get(Meeting, meeting_id)
+        notify.already_registered(session, existing, view_of_meeting(session, meeting), now)
 
 
 def _register_placed(
