@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 from itertools import count
 
 from sqlalchemy import Engine
+from sqlmodel import select
 
 from stammtisch import (
+    analytics,
     meeting_admin,
     meetings,
     moderation,
@@ -23,7 +25,7 @@ from stammtisch import (
 from stammtisch import suggestions as suggestion_service
 from stammtisch.clock import BERLIN
 from stammtisch.db import session_scope
-from stammtisch.models import ModerationState, RegistrationState
+from stammtisch.models import AuditEntry, ModerationState, RegistrationState
 
 _seq = count(1)
 TEAM_NAME = "factory-team"
@@ -255,3 +257,17 @@ def mail_kinds_of_meeting(engine: Engine, meeting_id: int) -> list[str]:
 
     with session_scope(engine) as s:
         return list(s.exec(select(Mail.kind).where(Mail.meeting_id == meeting_id)).all())
+
+
+def audit_actions(engine: Engine) -> list[str]:
+    """The actions of the change log in the order they were written."""
+    with session_scope(engine) as s:
+        return [e.action for e in s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
+
+
+def meeting_stats(engine: Engine, **filters):
+    """The dashboard's figures per meeting (``analytics.meeting_stats``), indexed by theme."""
+    with session_scope(engine) as s:
+        return analytics.meeting_stats(session=s, filters=analytics.Filters(**filters)).set_index(
+            "theme"
+        )

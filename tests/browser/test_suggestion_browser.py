@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stammtisch import suggestions
 from stammtisch.clock import parse_instant
-from stammtisch.db import make_engine, session_scope
-from stammtisch.models import ModerationState
+from stammtisch.db import make_engine
 from tests import factories as f
 from tests.browser.conftest import SEED_NOW, wait_idle
 
@@ -36,13 +34,9 @@ def test_hostile_text_appears_literally(seed_app_db, page):
     base, db_url = seed_app_db
     engine = make_engine(db_url)
     now = parse_instant(SEED_NOW)
-    with session_scope(engine) as s:
-        sid = suggestions.submit_suggestion(
-            session=s,
-            data=suggestions.SuggestionInput(text=HOSTILE, author_name="<script>alert(2)</script>"),
-            now=now,
-        )
-    f.decide(engine, sid, ModerationState.APPROVED, now=now)
+    sid = f.suggestion(
+        engine, now=now, text=HOSTILE, author_name="<script>alert(2)</script>", publish=True
+    )
     engine.dispose()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

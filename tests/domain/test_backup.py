@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stammtisch import backup, registrations, suggestions
+from stammtisch import backup, registrations
 from stammtisch.db import make_engine, migrate, session_scope
-from stammtisch.models import ModerationState
 from tests import factories as f
 from tests.conftest import SEED_NOW
 
@@ -18,13 +17,7 @@ def _fill(engine, now):
     meeting_id = f.meeting(engine, now=now, capacity=1)
     f.register(engine, meeting_id, 1, now=now)
     f.register(engine, meeting_id, 2, now=now)
-    with session_scope(engine) as s:
-        sid = suggestions.submit_suggestion(
-            session=s, data=suggestions.SuggestionInput(text="Ein Vorschlag mit Ümlauten"), now=now
-        )
-    f.decide(engine, sid, ModerationState.APPROVED, now=now)
-    with session_scope(engine) as s:
-        suggestions.vote(session=s, suggestion_id=sid, voter_key="v", now=now)
+    f.suggestion(engine, now=now, text="Ein Vorschlag mit Ümlauten", publish=True, voters=("v",))
 
 
 def _without_meta(data):

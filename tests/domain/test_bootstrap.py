@@ -1,4 +1,4 @@
-"""The seed content, its idempotent loading, and the database settings."""
+"""The seed content, its idempotent loading, and preparing a new database once."""
 
 from __future__ import annotations
 
@@ -120,15 +120,6 @@ def test_seed_file_is_valid_json_with_five_meetings():
     assert len(content["meetings"]) == 5 and len(content["topic_fields"]) == 5
 
 
-def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
-    engine.dispose()
-
-
 def test_cli_init_creates_and_seeds_once(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     env = {"DATABASE_URL": url, "STAMMTISCH_NOW": "2021-11-20T12:00:00+01:00", "PATH": "/usr/bin"}
@@ -147,7 +138,7 @@ def test_app_processes_starting_together_on_postgresql_prepare_the_database_once
     from sqlalchemy import func
     from sqlmodel import select
 
-    from stammtisch.db import make_engine, session_scope
+    from stammtisch.db import session_scope
     from stammtisch.models import Meeting, TopicField
 
     engines = [make_engine(empty_pg_url) for _ in range(4)]

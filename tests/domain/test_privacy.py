@@ -1,7 +1,11 @@
-"""Data protection services on both databases: access, erasure and the one e-mail key."""
+"""Data protection services on both databases: retention, access, erasure and the one
+e-mail key."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pandas as pd
 import pytest
 from sqlmodel import select
 
@@ -43,3 +47,13 @@ def test_erasure_and_access_find_registrations_written_in_another_case(engine, n
     with session_scope(engine) as s:
         row = s.exec(select(Registration)).one()
         assert (row.name, row.email, row.status) == (None, None, "cancelled")
+
+
+def test_figures_survive_anonymisation(engine, known_history, now):
+    before = f.meeting_stats(engine)
+    actor = f.organizer(engine, now=now)
+    with session_scope(engine) as s:
+        result = privacy.apply_retention(session=s, actor=actor, now=now + timedelta(days=400))
+    assert result.anonymised == 8
+    after = f.meeting_stats(engine)
+    pd.testing.assert_frame_equal(before, after)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from stammtisch import suggestions
 from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope
-from stammtisch.models import ImpulseOffer, ModerationState, Suggestion
+from stammtisch.models import ImpulseOffer, Suggestion
 from tests import factories as f
 from tests.pages.conftest import SEED_NOW, texts
 
@@ -38,12 +37,7 @@ def _approved(url, *texts_):
     now = parse_instant(SEED_NOW)
     ids = []
     for t in texts_:
-        with session_scope(engine) as s:
-            sid = suggestions.submit_suggestion(
-                session=s, data=suggestions.SuggestionInput(text=t, topic_field_id=1), now=now
-            )
-        f.decide(engine, sid, ModerationState.APPROVED, now=now)
-        ids.append(sid)
+        ids.append(f.suggestion(engine, now=now, text=t, topic_field_id=1, publish=True))
     engine.dispose()
     return ids
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from stammtisch import offers, suggestions, topics
+from stammtisch import topics
 from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope
 from stammtisch.models import (
@@ -82,12 +82,7 @@ def test_series_draft_and_create(make_organizer_app, app_db):
 def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
-    with session_scope(engine) as s:
-        sid = suggestions.submit_suggestion(
-            session=s,
-            data=suggestions.SuggestionInput(text="**fett** <b>x</b> Seen im Revier"),
-            now=NOW,
-        )
+    sid = f.suggestion(engine, now=NOW, text="**fett** <b>x</b> Seen im Revier")
     engine.dispose()
     at = make_organizer_app("pages/orga_moderation.py")
     assert any(r"\*\*fett\*\* \<b\>x\</b\> Seen im Revier" in m.value for m in at.markdown)
@@ -100,18 +95,7 @@ def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
 def test_accept_offer_on_page(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
-    with session_scope(engine) as s:
-        oid = offers.submit_impulse_offer(
-            session=s,
-            data=offers.ImpulseOfferInput(
-                title="Dorfladen Plus",
-                description="Wie ein Dorfladen zum Treffpunkt wurde.",
-                name="Kim Beispiel",
-                email="kim@example.org",
-                preferred_meeting_id=3,
-            ),
-            now=NOW,
-        )
+    oid = f.offer(engine, now=NOW, title="Dorfladen Plus", preferred_meeting_id=3)
     engine.dispose()
     at = make_organizer_app("pages/orga_impulse.py")
     # The accept form is sent only once its expander is opened.
@@ -136,17 +120,7 @@ def test_accept_offer_on_page(make_organizer_app, app_db):
 def test_offer_note_is_saved_and_shown(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
-    with session_scope(engine) as s:
-        oid = offers.submit_impulse_offer(
-            session=s,
-            data=offers.ImpulseOfferInput(
-                title="Dorfladen Plus",
-                description="Wie ein Dorfladen zum Treffpunkt wurde.",
-                name="Kim Beispiel",
-                email="kim@example.org",
-            ),
-            now=NOW,
-        )
+    oid = f.offer(engine, now=NOW, title="Dorfladen Plus")
     engine.dispose()
     at = make_organizer_app("pages/orga_impulse.py")
     at.session_state[f"note.{oid}.open"] = True
@@ -249,12 +223,7 @@ def test_moderation_queue_pages_through_long_lists(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
     for n in range(12):
-        with session_scope(engine) as s:
-            suggestions.submit_suggestion(
-                session=s,
-                data=suggestions.SuggestionInput(text=f"Wartender Vorschlag Nummer {n:02d}"),
-                now=NOW,
-            )
+        f.suggestion(engine, now=NOW, text=f"Wartender Vorschlag Nummer {n:02d}")
     engine.dispose()
     at = make_organizer_app("pages/orga_moderation.py")
     assert "Wartet auf Prüfung (12)" in [h.value for h in at.header]
@@ -272,13 +241,8 @@ def test_moderation_queue_pages_through_long_lists(make_organizer_app, app_db):
 def test_moderation_sets_topic_field_and_merges_from_the_opened_tools(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
-    with session_scope(engine) as s:
-        first = suggestions.submit_suggestion(
-            session=s, data=suggestions.SuggestionInput(text="Radwege im Revier"), now=NOW
-        )
-        second = suggestions.submit_suggestion(
-            session=s, data=suggestions.SuggestionInput(text="Radwege im Revier!"), now=NOW
-        )
+    first = f.suggestion(engine, now=NOW, text="Radwege im Revier")
+    second = f.suggestion(engine, now=NOW, text="Radwege im Revier!")
     engine.dispose()
     at = make_organizer_app("pages/orga_moderation.py")
     # The tools (two select boxes per suggestion) are built only once opened.

@@ -1,32 +1,19 @@
-"""Themensammlung and impulse offers: validation, moderation, votes."""
+"""The Themensammlung for visitors: validation, public lists, votes."""
 
 from __future__ import annotations
 
 import pytest
 from sqlmodel import func, select
 
-from stammtisch import offers, suggestions
+from stammtisch import suggestions
 from stammtisch.db import session_scope
-from stammtisch.errors import AlreadyVoted, InvalidTransition, NotFound, ValidationError
-from stammtisch.models import ImpulseOffer, ModerationState, Suggestion
+from stammtisch.errors import AlreadyVoted, NotFound, ValidationError
+from stammtisch.models import Suggestion
 from tests import factories as f
 
 
-def _submit(engine, now, **kw):
-    values = {"text": "Wie gelingt Bürgerenergie im ländlichen Raum?", "kind": "question"}
-    values.update(kw)
-    with session_scope(engine) as s:
-        return suggestions.submit_suggestion(
-            session=s, data=suggestions.SuggestionInput(**values), now=now
-        )
-
-
-def _approve(engine, now, sid):
-    f.decide(engine, sid, ModerationState.APPROVED, now=now)
-
-
 def test_new_suggestion_is_pending_and_not_public(engine, now):
-    _submit(engine, now)
+    f.suggestion(engine, now=now)
     with session_scope(engine) as s:
         assert suggestions.list_public_suggestions(session=s) == []
 
@@ -43,8 +30,11 @@ def test_new_suggestion_is_pending_and_not_public(engine, now):
     ],
 )
 def test_suggestion_validation(engine, now, kw, field):
-    with pytest.raises(ValidationError) as err:
-        _submit(engine, now, **kw)
+    values = {"text": "Wie gelingt Bürgerenergie im ländlichen Raum?", "kind": "question", **kw}
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        suggestions.submit_suggestion(
+            session=s, data=suggestions.SuggestionInput(**values), now=now
+        )
     assert field in err.value.errors
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(Suggestion)).one() == 0
@@ -52,9 +42,10 @@ def test_suggestion_validation(engine, now, kw, field):
 
 def test_approved_suggestions_are_listed_by_votes_and_by_date(engine, now):
     tf = f.topic_field(engine, now=now)
-    ids = [_submit(engine, now, text=f"Vorschlag Nummer {n}", topic_field_id=tf) for n in range(3)]
-    for sid in ids:
-        _approve(engine, now, sid)
+    ids = [
+        f.suggestion(engine, now=now, text=f"Vorschlag Nummer {n}", topic_field_id=tf, publish=True)
+        for n in range(3)
+    ]
     with session_scope(engine) as s:
         suggestions.vote(session=s, suggestion_id=ids[0], voter_key="v1", now=now)
     with session_scope(engine) as s:
@@ -71,8 +62,7 @@ def test_approved_suggestions_are_listed_by_votes_and_by_date(engine, now):
 
 
 def test_a_visitor_votes_once(engine, now):
-    sid = _submit(engine, now)
-    _approve(engine, now, sid)
+    sid = f.suggestion(engine, now=now, publish=True)
     with session_scope(engine) as s:
         suggestions.vote(session=s, suggestion_id=sid, voter_key="same", now=now)
     with session_scope(engine) as s, pytest.raises(AlreadyVoted):
@@ -82,60 +72,9 @@ def test_a_visitor_votes_once(engine, now):
 
 
 def test_no_votes_for_pending_suggestions(engine, now):
-    sid = _submit(engine, now)
+    sid = f.suggestion(engine, now=now)
     with session_scope(engine) as s, pytest.raises(NotFound):
         suggestions.vote(session=s, suggestion_id=sid, voter_key="v", now=now)
-
-
-def test_moderation_refuses_invalid_transitions_with_valid_sources(engine, now):
-    sid = _submit(engine, now)
-    _approve(engine, now, sid)
-    with pytest.raises(InvalidTransition) as err:
-        f.decide(engine, sid, ModerationState.APPROVED, now=now)
-    assert "bereits „veröffentlicht“" in err.value.message
-
-
-def test_impulse_offer_is_stored_as_submitted(engine, now):
-    meeting_id = f.meeting(engine, now=now)
-    with session_scope(engine) as s:
-        oid = offers.submit_impulse_offer(
-            session=s,
-            data=offers.ImpulseOfferInput(
-                title="Dorfladen Plus in Nordsachsen",
-                description="Wie ein Dorfladen zum Treffpunkt für alle Generationen wurde.",
-                name="Kim Beispiel",
-                email="kim@example.org",
-                preferred_meeting_id=meeting_id,
-            ),
-            now=now,
-        )
-    with session_scope(engine) as s:
-        offer = s.get(ImpulseOffer, oid)
-        assert offer.state == "submitted" and offer.preferred_meeting_id == meeting_id
-
-
-def test_impulse_offer_validation_and_past_meeting(engine, now):
-    past = f.meeting(engine, now=now, days_ahead=-10)
-    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
-        offers.submit_impulse_offer(
-            session=s,
-            data=offers.ImpulseOfferInput(title="", description="kurz", name="", email="x"),
-            now=now,
-        )
-    assert set(err.value.errors) == {"title", "description", "name", "email"}
-    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
-        offers.submit_impulse_offer(
-            session=s,
-            data=offers.ImpulseOfferInput(
-                title="Ein guter Titel",
-                description="Eine ausreichend lange Beschreibung.",
-                name="Kim",
-                email="kim@example.org",
-                preferred_meeting_id=past,
-            ),
-            now=now,
-        )
-    assert "preferred_meeting_id" in err.value.errors
 
 
 def test_public_list_is_capped_per_topic_field_in_sql(engine, now):
@@ -144,10 +83,15 @@ def test_public_list_is_capped_per_topic_field_in_sql(engine, now):
     made = {first: [], second: [], None: []}
     for field, n in [(first, 4), (second, 2), (None, 3)]:
         for i in range(n):
-            sid = _submit(engine, now, text=f"Vorschlag {field} Nummer {i}", topic_field_id=field)
-            _approve(engine, now, sid)
+            sid = f.suggestion(
+                engine,
+                now=now,
+                text=f"Vorschlag {field} Nummer {i}",
+                topic_field_id=field,
+                publish=True,
+            )
             made[field].append(sid)
-    pending = _submit(engine, now, text="Noch nicht geprüft", topic_field_id=first)
+    pending = f.suggestion(engine, now=now, text="Noch nicht geprüft", topic_field_id=first)
     with session_scope(engine) as s:
         for voter in ("a", "b"):
             suggestions.vote(session=s, suggestion_id=made[first][0], voter_key=voter, now=now)

@@ -1,0 +1,130 @@
+"""The team reviews impulse offers: transitions, notes, accepting onto a meeting."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlmodel import func, select
+
+from stammtisch import meetings, offer_review
+from stammtisch.bootstrap import init_database
+from stammtisch.db import session_scope
+from stammtisch.errors import InvalidTransition, PermissionDenied, ValidationError
+from stammtisch.models import Impulse, OfferState
+from stammtisch.organizers import OrganizerIdentity
+from tests import factories as f
+
+
+@pytest.fixture
+def actor(engine, now):
+    init_database(engine, now=now)
+    return f.organizer(engine, now=now)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s, a, now: offer_review.list_offers(session=s, actor=a),
+        lambda s, a, now: offer_review.move(
+            session=s, actor=a, offer_id=1, to_state=OfferState.DECLINED, now=now
+        ),
+    ],
+)
+def test_offer_review_refuses_without_organizer(engine, now, actor, call):
+    for bad in (None, OrganizerIdentity(id=actor.id, name="jemand", display_name="")):
+        with session_scope(engine) as s, pytest.raises(PermissionDenied):
+            call(s, bad, now)
+
+
+def test_accepting_an_offer_puts_it_on_the_public_meeting(engine, now, actor):
+    mid = f.meeting(engine, now=now)
+    oid = f.offer(engine, now=now, preferred_meeting_id=mid)
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=oid, to_state=OfferState.IN_DISCUSSION, now=now
+        )
+    with session_scope(engine) as s:
+        offer_review.set_note(
+            session=s, actor=actor, offer_id=oid, note="Telefonat am Montag", now=now
+        )
+    with session_scope(engine) as s:
+        offer_review.accept(
+            session=s,
+            actor=actor,
+            offer_id=oid,
+            data=offer_review.AcceptInput(
+                meeting_id=mid,
+                title="Dorfladen Plus",
+                presenter="Kim Beispiel",
+                organisation="Dorfverein",
+            ),
+            now=now,
+        )
+    with session_scope(engine) as s:
+        view = meetings.get_meeting(session=s, meeting_id=mid)
+        [offer] = offer_review.list_offers(session=s, actor=actor)
+    assert [(i.title, i.presenter) for i in view.impulses] == [("Dorfladen Plus", "Kim Beispiel")]
+    assert (offer.state, offer.internal_note) == ("accepted", "Telefonat am Montag")
+    assert "Telefonat" not in repr(view)
+
+
+def test_offer_transitions_are_checked(engine, now, actor):
+    oid = f.offer(engine, now=now)
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=oid, to_state=OfferState.DECLINED, now=now
+        )
+    with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
+        offer_review.accept(
+            session=s,
+            actor=actor,
+            offer_id=oid,
+            data=offer_review.AcceptInput(meeting_id=2, title="Titel", presenter="Kim"),
+            now=now,
+        )
+    assert "abgelehnt" in err.value.message
+
+
+def test_double_accept_race_creates_one_impulse(engine, now, actor):
+    mid = f.meeting(engine, now=now)
+    oid = f.offer(engine, now=now)
+    barrier = threading.Barrier(6)
+
+    def accept(_):
+        barrier.wait()
+        with session_scope(engine) as s:
+            try:
+                offer_review.accept(
+                    session=s,
+                    actor=actor,
+                    offer_id=oid,
+                    data=offer_review.AcceptInput(
+                        meeting_id=mid, title="Dorfladen", presenter="Kim"
+                    ),
+                    now=now,
+                )
+                return "ok"
+            except InvalidTransition:
+                return "refused"
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(accept, range(6)))
+    assert results.count("ok") == 1
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(Impulse)).one() == 1
+
+
+def test_accept_refuses_past_or_cancelled_meeting(engine, now, actor):
+    past = f.meeting(engine, now=now, days_ahead=-5)
+    oid = f.offer(engine, now=now)
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        offer_review.accept(
+            session=s,
+            actor=actor,
+            offer_id=oid,
+            data=offer_review.AcceptInput(meeting_id=past, title="Titel", presenter="Kim"),
+            now=now,
+        )
+    assert "meeting_id" in err.value.errors
