@@ -648,7 +648,8 @@ def _race_database(engine) -> dict[str, object]:
         service, results = _race(THREADS, register)
         tokens = [factories.link_token(engine, f"person{n}@example.org") for n in range(THREADS)]
         confirming, confirmed_results = _race(
-            THREADS, lambda n: factories.confirm_registration(engine, tokens[n], now=now)
+            THREADS,
+            lambda n, tokens=tokens: factories.confirm_registration(engine, tokens[n], now=now),
         )
         raw_second, raw_errors_second = _race(THREADS, raw_insert(2 * round_ + 1))
         with engine.connect() as conn:
