@@ -422,6 +422,59 @@ def _insert_pending(dialect: str):
     return statement
 
 
+_PENDING_COLUMNS = (
+    "meeting_id",
+    "name",
+    "email",
+    "email_normalized",
+    "organisation",
+    "federal_state",
+    "consent_at",
+    "token_hash",
+    "attendance",
+    "participant_key",
+    "created_at",
+    "expires_at",
+)
+# The columns mail.mail_row fills (the sender's own columns start out empty).
+_MAIL_COLUMNS = tuple(
+    c.name
+    for c in _MAIL_TABLE.columns
+    if c.name
+    not in ("id", "registration_id", "lease_until", "claim_token", "last_error", "sent_at")
+)
+
+
+@functools.cache
+def _insert_pending_with_mail_pg():
+    """PostgreSQL: the registration, its mail and the data version in one statement (one
+    round trip): the mail is inserted only if the registration was (data-modifying CTEs)."""
+    registration = (
+        postgresql.insert(_REG)
+        .values(
+            status=RegistrationStatus.PENDING.value,
+            **{c: bindparam(c, type_=_REG.c[c].type) for c in _PENDING_COLUMNS},
+        )
+        .on_conflict_do_nothing(
+            index_elements=list(_ACTIVE_EMAIL.columns),
+            index_where=_ACTIVE_EMAIL.dialect_options["postgresql"]["where"],
+        )
+        .returning(_REG.c.id)
+        .cte("new_registration")
+    )
+    mail_values = select(
+        *(bindparam(f"mail_{c}", type_=_MAIL_TABLE.c[c].type) for c in _MAIL_COLUMNS),
+        registration.c.id,
+    )
+    return (
+        postgresql.insert(_MAIL_TABLE)
+        .from_select([*_MAIL_COLUMNS, "registration_id"], mail_values)
+        .returning(_MAIL_TABLE.c.registration_id)
+        .add_cte(registration)
+        .add_cte(data_version_bump().cte("data_version_bump"))
+    )
+
+
 def _register_pending(
     session: Session, meeting_id: int, values: RegistrationValues, now: datetime
 ) -> RegistrationReceipt:
@@ -468,11 +521,15 @@ def _register_pending(
     try:
         with write_transaction(session, content=not postgres):
             conn = session.connection()
-            inserted = conn.execute(_insert_pending(conn.dialect.name), row).first()
+            if postgres:
+                params = {**row, **{f"mail_{c}": mail_row[c] for c in _MAIL_COLUMNS}}
+                inserted = conn.execute(_insert_pending_with_mail_pg(), params).first()
+            else:
+                inserted = conn.execute(_insert_pending("sqlite"), row).first()
+                if inserted is not None:
+                    conn.execute(_MAIL_TABLE.insert(), {**mail_row, "registration_id": inserted.id})
             if inserted is None:
                 _known_address(session, meeting_id, key, row, mail_row, now)
-            else:
-                conn.execute(_MAIL_TABLE.insert(), {**mail_row, "registration_id": inserted.id})
     except IntegrityError:
         # The same address sent twice at the same moment: the other send mails the link.
         session.rollback()
