@@ -77,9 +77,6 @@ if details.is_pending:
     )
     st.stop()
 
-if confirm_form.result is not None:
-    mail_sent_note(details.email)
-
 if form.result is not None:
     st.success(
         "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
@@ -102,6 +99,8 @@ show_access(
     token=None,
     key="mine",
 )
+if confirm_form.result is not None:
+    mail_sent_note(details.email)
 
 st.divider()
 st.markdown("**Doch keine Zeit?**")
