@@ -431,14 +431,15 @@ def queue_test_mail(
     return mail_id
 
 
-def mark_unsent_expired(session: Session, registration_ids: Sequence[int]) -> None:
-    """Mails still waiting for these registrations are pointless now (inside a transaction)."""
-    if registration_ids:
-        session.exec(
-            update(Mail)
-            .where(
-                col(Mail.registration_id).in_(list(registration_ids)),
-                col(Mail.status).in_([MailStatus.QUEUED, MailStatus.RETRY]),
-            )
-            .values(status=MailStatus.EXPIRED, secret=None)
+def expire_unsent(session: Session, registration_id: int, kinds: Sequence[str]) -> None:
+    """Mails of these kinds still waiting for a registration are out of date (confirmed:
+    the request to confirm; cancelled: the reminder). Inside the caller's transaction."""
+    session.exec(
+        update(Mail)
+        .where(
+            Mail.registration_id == registration_id,
+            col(Mail.kind).in_(list(kinds)),
+            col(Mail.status).in_([MailStatus.QUEUED, MailStatus.RETRY]),
         )
+        .values(status=MailStatus.EXPIRED, secret=None)
+    )

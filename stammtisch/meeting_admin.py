@@ -168,7 +168,15 @@ def update_meeting(
         audience = notify.change_audience(
             session, meeting_id, time_changed=time_changed, link_changed=link_changed
         )
-        _confirm_notice(audience, notify_count, "die geänderte Zeit bzw. den neuen Zoom-Link")
+        what = " und ".join(
+            part
+            for part, changed in (
+                ("die neue Zeit", time_changed),
+                ("den neuen Zoom-Link", link_changed),
+            )
+            if changed
+        )
+        _confirm_notice(audience, notify_count, what)
         changed = {k for k, v in columns.items() if getattr(meeting, k) != v}
         for key, value in columns.items():
             setattr(meeting, key, value)

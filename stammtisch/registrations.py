@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from stammtisch import limits, notify
+from stammtisch import limits, mail, notify
 from stammtisch.db import data_version_bump, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
@@ -199,6 +199,17 @@ def count_with_status(session: Session, meeting_id: int, status: str) -> int:
         .where(Registration.meeting_id == meeting_id, Registration.status == status)
     ).one()
 
+
+# Mails that make no sense any more once a registration is cancelled.
+UNSENT_AFTER_CANCELLING = (
+    "confirm_request",
+    "already_registered",
+    "registration_confirmed",
+    "waitlisted",
+    "promoted",
+    "reminder",
+    "meeting_changed",
+)
 
 # The waitlist's order: who took their place first (the turn given at confirmation).
 WAITLIST_ORDER = (Registration.place_order, Registration.id)
@@ -664,6 +675,8 @@ def confirm(*, session: Session, token: str, now: datetime) -> RegistrationRecei
             registration.expires_at = None
             session.add(registration)
             session.flush()
+            # A confirmation request still waiting (no mail server yet) would only confuse.
+            mail.expire_unsent(session, registration.id, ("confirm_request", "already_registered"))
             notify.placed(
                 session,
                 registration,
@@ -736,6 +749,7 @@ def cancel_locked(
     registration.cancelled_at = now
     session.add(registration)
     session.flush()
+    mail.expire_unsent(session, registration.id, UNSENT_AFTER_CANCELLING)
     if tell is not None and was != RegistrationStatus.PENDING:
         notify.cancellation(session, registration, meeting, by_team=tell == "team", now=now)
     return fill_free_places(session, meeting, now) if was == RegistrationStatus.CONFIRMED else []

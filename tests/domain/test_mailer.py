@@ -400,3 +400,21 @@ KNOWN_HEADERS = {
     "Content-Type",
     "Content-Transfer-Encoding",
 }
+
+
+def test_mails_that_went_out_of_date_before_sending_are_not_sent(engine, now, smtp_server):
+    """Without a mail server for a while: a confirmed registration's request to confirm and
+    a cancelled registration's confirmation stay unsent once SMTP works."""
+    meeting_id = f.meeting(engine, now=now)
+    first = f.register(engine, meeting_id, "a", now=now, email="a@example.org")
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=first.token, now=now)
+    assert _pass(engine, smtp_server, now).sent == 1
+    [only] = smtp_server.wait_for("a@example.org")
+    assert "Abmeldung" in only.subject
+    statuses = {m.kind: m.status for m in _mails(engine)}
+    assert statuses == {
+        "confirm_request": MailStatus.EXPIRED,
+        "registration_confirmed": MailStatus.EXPIRED,
+        "cancellation": MailStatus.SENT,
+    }
