@@ -39,11 +39,28 @@ def form_error(errors: Mapping[str, str] | None) -> None:
 
 
 _MD_SPECIAL = re.compile(r"""([\\`*_{}\[\]()#+\-.!|~<>:$&="'])""")
+# GitHub-flavoured Markdown turns bare "http://…", "www.…" and "a@b.de" into links, escaped
+# or not. An invisible WORD JOINER (U+2060) inside each of those marks keeps them text:
+# spam and phishing addresses in visitor text are never one click away.
+_LINK_STARTS = re.compile(r"(://)|(?i:\b(www)(\.))|(@)")
+WORD_JOINER = "\u2060"
+
+
+def _unlinked(text: str) -> str:
+    def join(match: re.Match) -> str:
+        if match.group(1):
+            return ":" + WORD_JOINER + "//"
+        if match.group(2):
+            return match.group(2) + WORD_JOINER + "."
+        return WORD_JOINER + "@"
+
+    return _LINK_STARTS.sub(join, text)
 
 
 def escape_md(text: str) -> str:
-    """Backslash-escape Markdown (and Streamlit's :directives:) in our own headings."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text for a Markdown block, shown as written: Markdown (and Streamlit's
+    :directives:) backslash-escaped, and no web or mail address turned into a link."""
+    return _MD_SPECIAL.sub(r"\\\1", _unlinked(text))
 
 
 def md_literal(text: str) -> str:

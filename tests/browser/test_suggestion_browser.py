@@ -12,6 +12,7 @@ from tests.browser.conftest import SEED_NOW, wait_idle
 pytestmark = pytest.mark.browser
 
 HOSTILE = "<img src=x onerror=alert(1)> [klick](javascript:alert(1)) **fett** # Titel"
+ADDRESSES = "Mehr unter https://spam.example/x?a=1, www.phish.example oder an gewinn@spam.example"
 
 
 def test_send_a_suggestion(seed_app, page):
@@ -50,3 +51,25 @@ def test_hostile_text_appears_literally(seed_app_db, page):
     assert card.locator("img, a, strong, h1, script").count() == 0
     page.wait_for_timeout(500)
     assert dialogs == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_addresses_in_visitor_text_are_no_links(seed_app_db, browser, width):
+    base, db_url = seed_app_db
+    engine = make_engine(db_url)
+    sid = f.suggestion(
+        engine, now=parse_instant(SEED_NOW), text=ADDRESSES, author_name="a@b.de", publish=True
+    )
+    engine.dispose()
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="de-DE")
+    page = context.new_page()
+    try:
+        page.goto(base + "/themensammlung")
+        card = page.locator(f".st-key-suggestion-{sid}")
+        card.wait_for(timeout=30_000)
+        wait_idle(page)
+        assert card.locator("a").count() == 0
+        shown = card.inner_text().replace("\u2060", "")  # invisible word joiners
+        assert ADDRESSES in shown and "a@b.de" in shown
+    finally:
+        context.close()
