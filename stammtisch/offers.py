@@ -40,6 +40,7 @@ def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: date
         "description",
         data.description,
         label="eine kurze Beschreibung",
+        subject="Die Beschreibung",
         limit=limits.OFFER_DESCRIPTION,
     )
     name = check.text("name", data.name, label="Ihren Namen", limit=limits.PERSON_NAME)

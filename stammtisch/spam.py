@@ -37,8 +37,14 @@ def check_submission(
         raise ValidationError.single(
             FORM,
             f"Sie haben gerade schon {len(within)} Beiträge gesendet. Damit die Themensammlung "
-            f"nicht mit Werbung überflutet wird, geht der nächste in {minutes} Minute(n) wieder.",
+            f"nicht mit Werbung überflutet wird, geht der nächste in {minutes_text(minutes)} "
+            "wieder.",
         )
+
+
+def minutes_text(minutes: int) -> str:
+    """'einer Minute', '10 Minuten' (dative, as in "in … wieder")."""
+    return "einer Minute" if minutes == 1 else f"{minutes} Minuten"
 
 
 def remember(recent: Sequence[datetime], now: datetime, window: timedelta = RATE_WINDOW) -> list:

@@ -92,10 +92,16 @@ def show_access(
             "den Zugangslink sehen Sie dann über Ihren persönlichen Link.",
             icon=":material/hourglass_top:",
         )
+    waiting = status == RegistrationStatus.WAITLISTED
     st.download_button(
-        "Termin in den Kalender (.ics)",
+        "Termin vorläufig in den Kalender (.ics)" if waiting else "Termin in den Kalender (.ics)",
+        # On the waitlist the entry is tentative and carries no link.
         data=ics.meeting_ics(
-            meeting, now=core.now(), online_link=online_link, page_url=core.base_url()
+            meeting,
+            now=core.now(),
+            online_link=online_link,
+            page_url=core.base_url(),
+            tentative=waiting,
         ),
         file_name=calendar_file_name(meeting),
         mime="text/calendar",

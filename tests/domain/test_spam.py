@@ -25,7 +25,13 @@ def test_rate_limit_per_session_explains_the_wait(now):
     recent = [now - timedelta(minutes=m) for m in (9, 5, 1)]
     with pytest.raises(ValidationError) as err:
         spam.check_submission(honeypot="", recent=recent, now=now)
-    assert "3 Beiträge" in err.value.errors[FORM] and "1 Minute" in err.value.errors[FORM]
+    message = err.value.errors[FORM]
+    assert "3 Beiträge" in message and "in einer Minute wieder" in message
+    assert "(n)" not in message
+    recent = [now - timedelta(minutes=m) for m in (2, 1, 0)]
+    with pytest.raises(ValidationError) as err:
+        spam.check_submission(honeypot="", recent=recent, now=now)
+    assert "in 8 Minuten wieder" in err.value.errors[FORM]
 
 
 def test_old_sends_are_forgotten(now):
