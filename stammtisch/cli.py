@@ -78,7 +78,10 @@ def _cmd_organizer_list(args: argparse.Namespace) -> int:
         print("Noch keine Organisator-Konten. Anlegen mit: python -m stammtisch organizer add NAME")
     for row in rows:
         last = format_timestamp(row.last_login_at) if row.last_login_at else "nie"
-        print(f"{row.name}\t{row.display_name}\t{row.email or '-'}\tletzte Anmeldung: {last}")
+        state = "" if row.active else "\tdeaktiviert"
+        print(
+            f"{row.name}\t{row.display_name}\t{row.email or '-'}\tletzte Anmeldung: {last}{state}"
+        )
     return 0
 
 
@@ -87,6 +90,14 @@ def _cmd_organizer_remove(args: argparse.Namespace) -> int:
     with session_scope(engine) as session:
         organizers.remove_organizer(session=session, name=args.name, now=now)
     print(f"Organisator-Konto „{args.name}“ entfernt.")
+    return 0
+
+
+def _cmd_organizer_set_active(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    with session_scope(engine) as session:
+        view = organizers.set_active(session=session, name=args.name, active=args.active, now=now)
+    print(f"Organisator-Konto „{view.name}“ {'aktiviert' if view.active else 'deaktiviert'}.")
     return 0
 
 
@@ -254,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
     remove = org_sub.add_parser("remove", help="Konto entfernen")
     remove.add_argument("name")
     remove.set_defaults(func=_cmd_organizer_remove)
+    deactivate = org_sub.add_parser(
+        "deactivate", help="Konto sperren: keine Anmeldung mehr, offene Sitzungen enden"
+    )
+    deactivate.add_argument("name")
+    deactivate.set_defaults(func=_cmd_organizer_set_active, active=False)
+    activate = org_sub.add_parser("activate", help="gesperrtes Konto wieder freigeben")
+    activate.add_argument("name")
+    activate.set_defaults(func=_cmd_organizer_set_active, active=True)
     return parser
 
 

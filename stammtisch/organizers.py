@@ -25,7 +25,13 @@ from sqlmodel import Session, select
 from stammtisch import limits
 from stammtisch.audit import record
 from stammtisch.db import casefold, view_of, write_transaction
-from stammtisch.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from stammtisch.errors import (
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from stammtisch.identity import OrganizerIdentity
 from stammtisch.models import LoginThrottle, Organizer
 from stammtisch.validation import FieldChecker, email_key, normalise_text
@@ -162,6 +168,36 @@ def remove_organizer(*, session: Session, name: str, now: datetime) -> None:
             now=now,
         )
         session.delete(row)
+
+
+def set_active(*, session: Session, name: str, active: bool, now: datetime) -> OrganizerView:
+    """Deactivate or reactivate an account (used by the CLI; no actor needed there).
+
+    A deactivated account keeps its name, password and audit entries but can neither log
+    in (password or single sign-on) nor act: :func:`require_organizer` refuses it, and the
+    data-version bump of this write closes the team pages of its open sessions at their
+    next run. Audited as "organizer.deactivate" or "organizer.activate"; asking for the
+    state an account already has is refused, so a script notices a mistyped intention.
+    """
+    with write_transaction(session):
+        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
+        if row is None:
+            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        if row.active == active:
+            state = "aktiv" if active else "deaktiviert"
+            raise InvalidTransition(f"Das Organisator-Konto „{row.name}“ ist bereits {state}.")
+        row.active = active
+        session.add(row)
+        record(
+            session,
+            actor=None,
+            action="organizer.activate" if active else "organizer.deactivate",
+            obj=("organizer", row.id),
+            details={"name": row.name},
+            now=now,
+        )
+        view = _view(row)
+    return view
 
 
 def _delay_for(failures: int) -> timedelta:

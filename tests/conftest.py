@@ -19,6 +19,13 @@ from tests.pgserver import PostgresServer, start_server
 # The situation of the original web page: 06.12.2021 open, four meetings ahead.
 SEED_NOW = parse_instant("2021-11-20T12:00:00+01:00")
 TEMPLATE_DB = "stammtisch_template"
+# Which databases the domain tests run on. The mutation run (make mutants) uses
+# STAMMTISCH_TEST_DBS=sqlite: it tests rules, not dialects, and starts no server.
+TEST_DBS = [
+    name.strip()
+    for name in os.environ.get("STAMMTISCH_TEST_DBS", "sqlite,postgresql").split(",")
+    if name.strip()
+]
 
 
 def _pg_required() -> bool:
@@ -27,8 +34,35 @@ def _pg_required() -> bool:
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id with the lowest cost: tests create hundreds of accounts, and the cost only
+    protects stored hashes, which a test database does not have. Same algorithm and format;
+    a real server rehashes such a hash with its own cost at the next login."""
+    from argon2 import PasswordHasher
+
+    from stammtisch import organizers
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(organizers, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def fresh_statement_cache() -> Iterator[None]:
+    """The registration INSERT is built once per process and kept; each test builds its
+    own, so a change to the rule that builds it (as the mutation run makes) is seen."""
+    from stammtisch import registrations
+
+    registrations._insert_registration.cache_clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
+    if "postgresql" not in TEST_DBS:
+        pytest.skip("PostgreSQL left out by STAMMTISCH_TEST_DBS")
     try:
         server = start_server()
     except RuntimeError as exc:
@@ -50,6 +84,9 @@ def pg_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
+    prepared = os.environ.get("STAMMTISCH_SQLITE_TEMPLATE")
+    if prepared:  # the mutation run migrates once for its thousands of short sessions
+        return Path(prepared)
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
@@ -83,7 +120,7 @@ def empty_pg_url(pg_server) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=TEST_DBS)
 def db_url(request, tmp_path) -> Iterator[str]:
     """A freshly migrated, empty database (not seeded)."""
     if request.param == "sqlite":

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from stammtisch import (
     analytics,
+    audit,
     meeting_admin,
     meetings,
     moderation,
@@ -271,3 +272,16 @@ def meeting_stats(engine: Engine, **filters):
         return analytics.meeting_stats(session=s, filters=analytics.Filters(**filters)).set_index(
             "theme"
         )
+
+
+def audit_entries(engine: Engine, action_prefix: str) -> list:
+    """The change-log entries whose action starts with ``action_prefix``, newest first."""
+    with session_scope(engine) as s:
+        return audit.list_entries(session=s, action_prefix=action_prefix)
+
+
+def last_audit(engine: Engine) -> tuple:
+    """The newest change-log entry as (action, actor, object type, object id, details)."""
+    with session_scope(engine) as s:
+        [entry] = audit.list_entries(session=s, limit=1)
+    return (entry.action, entry.actor_name, entry.object_type, entry.object_id, entry.details)

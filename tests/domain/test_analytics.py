@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from stammtisch import analytics, planning
+import pandas as pd
+import pytest
+
+from stammtisch import analytics, planning, registration_admin
 from stammtisch.db import session_scope
+from stammtisch.models import Attendance
 from tests import factories as f
 
 
@@ -65,3 +69,51 @@ def test_empty_database_gives_empty_frames(engine, now):
         assert planning.coverage_by_quarter(session=s, now=now).empty
         assert analytics.inflow_per_month(session=s).empty
     assert analytics.registrations_by_topic_field(stats).empty
+
+
+def _meeting_with_attendance(engine, now, attendance) -> int:
+    """A meeting two weeks ago with one confirmed person per value of ``attendance``,
+    recorded by the team as the registrations page does ("unknown": nothing recorded)."""
+    early = now - timedelta(days=24)
+    meeting_id = f.meeting(engine, now=early, days_ahead=10, theme="Treffen")
+    ids = [
+        f.register(engine, meeting_id, n, now=early).registration_id for n in range(len(attendance))
+    ]
+    for registration_id, value in zip(ids, attendance, strict=True):
+        if value != Attendance.UNKNOWN:
+            with session_scope(engine) as s:
+                registration_admin.set_attendance(
+                    session=s,
+                    actor=f.team(engine, now=now),
+                    registration_ids=[registration_id],
+                    attendance=value,
+                    now=now,
+                )
+    return meeting_id
+
+
+@pytest.mark.parametrize(
+    ("attendance", "rate"),
+    [
+        (("yes", "no", "unknown", "unknown"), 0.5),  # one of the two recorded stayed away
+        (("no", "unknown", "unknown", "unknown"), 1.0),
+        (("yes", "yes", "no", "no"), 0.5),
+        (("yes", "unknown", "unknown", "unknown"), 0.0),
+        (("unknown", "unknown", "unknown", "unknown"), None),  # nothing recorded: no rate
+    ],
+)
+def test_no_show_rate_leaves_out_people_without_recorded_attendance(engine, now, attendance, rate):
+    _meeting_with_attendance(engine, now, attendance)
+    stats = f.meeting_stats(engine)
+    row = stats.loc["Treffen"]
+    known = sum(a != "unknown" for a in attendance)
+    assert (row.confirmed, row.attendance_known) == (4, known)
+    assert (row.attended, row.no_show) == (attendance.count("yes"), attendance.count("no"))
+    _, figures = analytics.key_figures(stats.reset_index(), now=now)
+    shown = {k.label: k.value for k in figures}
+    if rate is None:
+        assert pd.isna(row.no_show_rate) and shown["No-Show-Quote"] is None
+        assert pd.isna(row.attended_total) and shown["Teilnahme"] is None
+    else:
+        assert row.no_show_rate == rate and shown["No-Show-Quote"] == rate
+        assert row.attended_total == attendance.count("yes") == shown["Teilnahme"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from stammtisch import cli
@@ -18,6 +20,8 @@ def cli_db(tmp_path, monkeypatch):
     ("argv", "reason"),
     [
         (["organizer", "remove", "niemand"], "Kein Organisator-Konto"),
+        (["organizer", "deactivate", "niemand"], "Kein Organisator-Konto"),
+        (["organizer", "activate", "niemand"], "Kein Organisator-Konto"),
         (["retention", "--days", "0"], "Löschfrist"),
         (["restore", "gibt-es-nicht.json"], ""),
     ],
@@ -29,7 +33,25 @@ def test_refusals_exit_2_with_a_german_reason(cli_db, capsys, argv, reason):
 
 
 def test_every_field_message_is_printed(cli_db, capsys, monkeypatch):
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("kurz\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("kurz\n"))
     assert cli.main(["organizer", "add", "x", "--password-stdin", "--email", "kaputt"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) >= 2 and all(line.startswith("Fehler: ") for line in lines)
+
+
+def test_deactivate_and_activate_an_account(cli_db, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("ein-langes-passwort\n"))
+    assert cli.main(["organizer", "add", "anna", "--password-stdin"]) == 0
+    capsys.readouterr()
+    assert cli.main(["organizer", "deactivate", "Anna"]) == 0
+    assert capsys.readouterr().out == "Organisator-Konto „anna“ deaktiviert.\n"
+    assert cli.main(["organizer", "list"]) == 0
+    assert capsys.readouterr().out.rstrip("\n").endswith("letzte Anmeldung: nie\tdeaktiviert")
+    assert cli.main(["organizer", "deactivate", "anna"]) == 2
+    assert (
+        capsys.readouterr().err == "Fehler: Das Organisator-Konto „anna“ ist bereits deaktiviert.\n"
+    )
+    assert cli.main(["organizer", "activate", "anna"]) == 0
+    assert capsys.readouterr().out == "Organisator-Konto „anna“ aktiviert.\n"
+    assert cli.main(["organizer", "list"]) == 0
+    assert "deaktiviert" not in capsys.readouterr().out

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from stammtisch import exports
+from stammtisch import exports, privacy, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import NotFound, PermissionDenied
 from stammtisch.organizers import OrganizerIdentity
@@ -123,3 +123,78 @@ def test_export_refused_without_organizer_and_for_unknown_meeting(engine, now, a
 def test_file_stem_uses_the_berlin_day():
     late = datetime(2021, 12, 6, 23, 30, tzinfo=ZoneInfo("UTC"))  # 00:30 on the 7th in Berlin
     assert exports.export_file_stem(late) == "anmeldungen-2021-12-07"
+
+
+def test_frame_lists_in_arrival_order_and_shows_what_is_left_after_anonymising(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now)
+    first = f.register(engine, meeting_id, 1, now=now, name="Ada", federal_state=None)
+    f.register(engine, meeting_id, 2, now=now, name="Ben", organisation="BUND")
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=first.token, now=now)
+    with session_scope(engine) as s:
+        privacy.erase_person(session=s, actor=actor, email="person2@example.org", now=now)
+    frame = _frame(engine, actor, meeting_id)
+    # Arrival order, not the order of the status index ("storniert" before "angemeldet").
+    assert frame.values.tolist() == [
+        [
+            1,
+            "Ada",
+            "person1@example.org",
+            "",
+            "",
+            "storniert",
+            "unbekannt",
+            "20.11.2021, 12:00 Uhr",
+        ],
+        [2, "(anonymisiert)", "", "", "Sachsen", "storniert", "unbekannt", "20.11.2021, 12:00 Uhr"],
+    ]
+
+
+def test_unknown_meeting_is_refused_in_german(engine, now, actor):
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        exports.registrations_frame(session=s, actor=actor, meeting_id=999)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+
+
+def _sheet(data: bytes):
+    return load_workbook(io.BytesIO(data)).active
+
+
+def test_xlsx_sheet_layout():
+    frame = pd.DataFrame({"Nr.": [1, 2], "Name": ["Ada", "B" * 80], "E-Mail": ["a@b.de", ""]})
+    sheet = _sheet(exports.to_xlsx(frame))
+    assert sheet.title == "Anmeldungen" and sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]] == ["Nr.", "Name", "E-Mail"]
+    assert all(c.font.bold for c in sheet[1]) and not sheet["B2"].font.bold
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3)] == [1, 2]
+    # Each column as wide as its longest text plus two, at most 50.
+    assert [sheet.column_dimensions[c].width for c in "ABC"] == [5, 50, 8]
+    assert sheet.max_row == 3
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Anmeldungen 06.12.2021", "Anmeldungen 06.12.2021"),
+        ("x" * 40, "x" * 31),  # Excel's limit for a sheet name
+        ("\x01\x02", "Anmeldungen"),  # nothing left: the default name
+        ("A\x01B", "AB"),
+    ],
+)
+def test_xlsx_sheet_title(title, expected):
+    sheet = _sheet(exports.to_xlsx(pd.DataFrame({"Nr.": [1]}), title=title))
+    assert sheet.title == expected
+
+
+def test_xlsx_width_looks_at_the_first_500_rows():
+    names = ["kurz"] * 500 + ["sehr-lang" * 4]
+    sheet = _sheet(exports.to_xlsx(pd.DataFrame({"Name": names})))
+    assert sheet.column_dimensions["A"].width == len("kurz") + 2
+
+
+def test_xlsx_first_row_stays_text_when_a_control_character_hid_a_formula():
+    frame = pd.DataFrame({"Name": ["\x01=1+1", "\x01=2+2"]})
+    sheet = _sheet(exports.to_xlsx(frame))
+    for row in (2, 3):
+        cell = sheet.cell(row=row, column=1)
+        assert (cell.value, cell.data_type) == (f"={row - 1}+{row - 1}", "s")

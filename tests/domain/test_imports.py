@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from stammtisch import imports
+from stammtisch import imports, organizers, privacy
 from stammtisch.db import session_scope
 from stammtisch.errors import FORM, NotFound, PermissionDenied, ValidationError
 from stammtisch.models import AuditEntry, Meeting, Registration
@@ -339,3 +339,269 @@ def test_import_without_organizer_is_refused(engine, now, actor, service):
             fn(engine, bad, meeting_id, report("report_en.csv"), now)
     assert _state(engine, meeting_id)[1] == 0
     assert set(_state(engine, meeting_id)[0].values()) == {"unknown"}
+
+
+# --- exact messages and edges of the parser -------------------------------------------------
+
+NOT_CSV = "Bitte den Teilnahmebericht in Zoom als CSV exportieren."
+EXCEL = (
+    "Das ist eine Excel-Datei, keine CSV-Datei. Bitte den Teilnahmebericht in Zoom als CSV "
+    "exportieren (oder in Excel „Speichern unter → CSV UTF-8“)."
+)
+UTF16 = (
+    "Die Datei ist als UTF-16 („Unicode-Text“) gespeichert. Bitte als CSV exportieren "
+    "(in Excel: „Speichern unter → CSV UTF-8“)."
+)
+UNREADABLE = (
+    "Die Datei lässt sich nicht als Text lesen (falsche Zeichenkodierung oder keine "
+    f"CSV-Datei). {NOT_CSV}"
+)
+NO_TABLE = (
+    "In der Datei fehlt die Teilnehmertabelle (Spalten wie „Name (Original Name)“ und "
+    "„User Email“ bzw. „Name (ursprünglicher Name)“ und „E-Mail“). Bitte in Zoom unter "
+    "Berichte → Nutzung → Teilnehmer als CSV exportieren."
+)
+
+
+def _refusal(data: bytes) -> str:
+    with pytest.raises(ValidationError) as err:
+        imports.parse_zoom_report(data)
+    [(key, message)] = err.value.errors.items()
+    assert key == FORM
+    return message
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"PK\x03\x04" + b"\x14\x00" * 50, EXCEL),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 50, EXCEL),  # the old .xls format
+        (b"\xff\xfeN\x00a\x00", UTF16),
+        (b"\xfe\xff\x00N\x00a", UTF16),  # big-endian
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            f"Das ist keine CSV-Datei (sie enthält Binärdaten). {NOT_CSV}",
+        ),
+        (b"Name,User Email\nA\x01\x02\x03\x04,a@b.de\n", UNREADABLE),  # four controls
+        (b"Vorname,Nachname\nA,B\n", NO_TABLE),
+        (b"Name\nA\n", NO_TABLE),  # a name alone is no participant table
+        (
+            b"Name,Duration (Minutes)\nA,viel zu lange Dauer ohne jede Zahl darin\n",
+            "Zeile 2: „viel zu lange Dauer ohne jede “ ist keine Dauer in Minuten – ist das "
+            "ein Teilnahmebericht von Zoom?",
+        ),
+        (
+            b"Name,Duration (Minutes)\nA,100000\n",
+            "Zeile 2: „100000“ ist keine mögliche Dauer in Minuten.",
+        ),
+        (
+            b"Name,Duration (Minutes)\nA,-1\n",
+            "Zeile 2: „-1“ ist keine mögliche Dauer in Minuten.",
+        ),
+        (b"Name,User Email\n ,\n", "Die Teilnehmertabelle enthält keine Teilnehmenden."),
+        (
+            b'Name,User Email\n"' + b"x" * 200_000 + b'",a@b.de\n',
+            "Die CSV-Datei ist beschädigt (Zeile 2: field larger than field limit (131072)). "
+            "Bitte den Bericht erneut aus Zoom exportieren.",
+        ),
+    ],
+)
+def test_parse_refusals_in_full(data, message):
+    assert _refusal(data) == message
+
+
+def test_size_is_given_in_megabytes():
+    data = b"x" * 5_295_310  # 5.05 MB: rounds up to 5.1
+    assert _refusal(data) == (
+        "Die Datei ist zu groß (5.1 MB, höchstens 5 MB). Ein Zoom-Teilnahmebericht ist viel "
+        "kleiner – bitte die richtige Datei wählen."
+    )
+    assert "Die Datei ist leer." not in _refusal(b"x" * imports.MAX_BYTES)  # at the limit: read
+
+
+@pytest.mark.parametrize(
+    ("length", "controls", "readable"),
+    [(40, 3, True), (40, 4, False), (2000, 10, True), (2000, 11, False)],
+)
+def test_a_few_control_characters_are_tolerated(length, controls, readable):
+    """At most three, or one in 200 characters: a stray one is no reason to refuse."""
+    head, tail = b"Name,User Email\nAda", b",ada@b.de\n"
+    data = head + b"\x01" * controls + b"x" * (length - len(head + tail) - controls) + tail
+    assert len(data) == length
+    if readable:
+        assert imports.parse_zoom_report(data).participants[0].name.startswith("Adaxx")
+    else:
+        assert _refusal(data) == UNREADABLE
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"Name,Duration (Minutes)",  # no e-mail: the duration is enough
+        b"Name,Join Time",  # or the join time
+        b'Name,"""User   Email"""',  # quotes and odd spacing around a known header
+        b"\xef\xbb\xbf\xef\xbb\xbfName,User Email",  # a second byte order mark
+    ],
+)
+def test_header_variants_are_recognised(header):
+    rep = imports.parse_zoom_report(header + b"\nAda Beispiel,5\n")
+    assert [p.name for p in rep.participants] == ["Ada Beispiel"]
+
+
+def test_a_row_that_breaks_one_separator_is_tried_with_the_next():
+    wide = b"a" * 70_000
+    data = wide + b";" + wide + b"\nName;User Email\nAda;ada@b.de\n"
+    assert [p.email for p in imports.parse_zoom_report(data).participants] == ["ada@b.de"]
+
+
+def test_parse_rows_names_minutes_and_days():
+    data = (
+        "Name (Original Name),User Email,Join Time,Duration (Minutes)\n"
+        "Erika\u200b   Beispiel,,2021-11-17T16:58:00,\n"  # a hidden character, no e-mail
+        ',ada@b.de,17.11.2021 17:00,"12,5"\n'  # no name: the address stands for it
+        " , ,,\n"  # nothing at all: skipped, the rest is still read
+        f"{'L' * 250},lang@b.de,11/18/2021 05:00 PM,0\n"
+        "Name (Original Name),User Email,Join Time,Duration (Minutes)\n"  # pasted twice
+        "Bo,bo@b.de,2021/11/19,99999.9\n"
+        "Cy,cy@b.de\n"  # the last cells missing: no minutes, no day
+    ).encode()
+    rep = imports.parse_zoom_report(data)
+    assert [(p.raw_name, p.email, p.minutes) for p in rep.participants] == [
+        ("Erika Beispiel", None, 0),
+        ("ada@b.de", "ada@b.de", 12),
+        ("L" * 200, "lang@b.de", 0),
+        ("Bo", "bo@b.de", 99999),
+        ("Cy", "cy@b.de", 0),
+    ]
+    assert rep.rows_read == 5
+    assert rep.days == (date(2021, 11, 17), date(2021, 11, 18), date(2021, 11, 19))
+
+
+def test_parse_without_duration_counts_no_minutes_and_cuts_long_addresses():
+    long = "ada@" + "b" * 330 + ".de"
+    rep = imports.parse_zoom_report(f"Name,User Email\nAda,{long}\n".encode())
+    [ada] = rep.participants
+    assert ada.minutes == 0 and ada.email == long[:320]
+
+
+@pytest.mark.parametrize(
+    ("rows", "allowed"), [(imports.MAX_ROWS, True), (imports.MAX_ROWS + 1, False)]
+)
+def test_row_limit(rows, allowed):
+    data = b"Name,User Email\n" + b"".join(b"P%d,p%d@b.de\n" % (n, n) for n in range(rows))
+    if allowed:
+        assert imports.parse_zoom_report(data).rows_read == rows
+    else:
+        assert _refusal(data) == imports.TOO_MANY_ROWS
+
+
+def test_line_limit_counts_lines_not_rows():
+    limit = imports.MAX_ROWS + imports.HEADER_SEARCH_ROWS
+    data = b"Name,User Email\nA,a@b.de\n"
+    assert imports.parse_zoom_report(data + b"\n" * (limit - 2)).rows_read == 1
+    assert _refusal(data + b"\n" * (limit - 1)) == imports.TOO_MANY_ROWS
+
+
+def test_name_keys_exactly():
+    assert imports.name_keys("Jörg Bär") == frozenset(
+        {"jorg bar", "bar jorg", "joerg baer", "baer joerg"}
+    )
+    assert imports.name_keys("Jäger") & imports.name_keys("JAEGER")
+    assert imports.name_keys("") == frozenset()
+
+
+# --- matching edges ------------------------------------------------------------------------
+
+
+def test_matching_only_within_the_meeting_and_among_active_places(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    other = f.meeting(engine, now=now - timedelta(days=20), days_ahead=16)
+    f.register(engine, other, "o", now=now - timedelta(days=10), name="Otto Anders")
+    with session_scope(engine) as s:
+        kim = s.exec(select(Registration).where(Registration.name == "Kim Doe")).one()
+        kim.status = "cancelled"
+        s.add(kim)
+        s.commit()
+    rep = imports.parse_zoom_report(
+        b"Name,User Email\nOtto Anders,\nKim Doe,kim@example.org\nFremd,fremd@example.org\n"
+    )
+    preview = _preview(engine, actor, meeting_id, rep, now)
+    assert preview.meeting_id == meeting_id
+    assert preview.matched == ()
+    assert preview.unmatched == ("Otto Anders", "Kim Doe", "Fremd")  # none is the team
+    assert preview.absent_names == ("Erika Beispiel", "Jan Müller")
+
+
+def test_a_deactivated_organizer_counts_as_a_participant(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    rep = imports.parse_zoom_report(b"Name,User Email\nLeon,team@example.org\n")
+    assert _preview(engine, actor, meeting_id, rep, now).team == ("Leon",)
+    f.organizer(engine, now=now, name="alt", email="alt@example.org")
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="alt", active=False, now=now)
+    rep = imports.parse_zoom_report(b"Name,User Email\nAlt,alt@example.org\n")
+    preview = _preview(engine, actor, meeting_id, rep, now)
+    assert (preview.team, preview.unmatched) == ((), ("Alt",))
+
+
+def test_an_ambiguous_original_name_is_not_replaced_by_the_display_name(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    f.register(engine, meeting_id, "k2", now=now - timedelta(days=9), name="Doe Kim")
+    rep = imports.parse_zoom_report(b"Name (Original Name),User Email\nJan Mueller (Kim Doe),\n")
+    preview = _preview(engine, actor, meeting_id, rep, now)
+    assert preview.matched == () and preview.unmatched == ("Jan Mueller (Kim Doe)",)
+    rep = imports.parse_zoom_report(b"Name (Original Name),User Email\nJan M (Jan Mueller),\n")
+    [match] = _preview(engine, actor, meeting_id, rep, now).matched
+    assert (match.participant, match.registration_name, match.by, match.waitlisted) == (
+        "Jan M (Jan Mueller)",
+        "Jan Müller",
+        "name",
+        False,
+    )
+
+
+def test_an_erased_person_missing_from_the_report_is_listed_as_anonymised(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    with session_scope(engine) as s:
+        privacy.erase_person(session=s, actor=actor, email="kim@example.org", now=now)
+    rep = imports.parse_zoom_report(b"Name,User Email\nErika Beispiel,erika@example.org\n")
+    preview = _preview(engine, actor, meeting_id, rep, now)
+    assert preview.absent_names == ("Jan Müller", "(anonymisiert)")
+
+
+def test_preview_warnings_in_full(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    rep = imports.parse_zoom_report(
+        b"Name,Join Time\nA,11/01/2021\nB,11/02/2021\nC,11/03/2021\nD,11/04/2021\n"
+    )
+    with session_scope(engine) as s:
+        starts = s.get(Meeting, meeting_id).starts_at
+    preview = _preview(engine, actor, meeting_id, rep, now)
+    assert preview.warnings == (
+        "Der Bericht stammt vom 01.11.2021, 02.11.2021, 03.11.2021, der gewählte Termin ist "
+        "am Mi, 17.11.2021. Ist das der richtige Termin?",
+    )
+    during = _preview(engine, actor, meeting_id, rep, starts + timedelta(minutes=5))
+    assert during.warnings[1:] == (
+        "Das Treffen läuft noch: Angemeldete, die im Bericht fehlen, bleiben „unbekannt“.",
+    )
+    assert (during.absent, during.absent_names, during.meeting_over) == ((), (), False)
+    with pytest.raises(NotFound) as err:
+        _preview(engine, actor, 999, rep, now)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+
+
+def test_apply_logs_every_count(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    _apply(engine, actor, meeting_id, report("report_en.csv"), now)
+    [entry] = f.audit_entries(engine, "meeting.attendance_import")
+    assert entry.details == {
+        "rows": 6,
+        "participants": 5,
+        "matched": 2,
+        "waitlisted_matched": 0,
+        "unmatched": 2,
+        "team": 1,
+        "absent": 1,
+        "unregistered_attendees": 2,
+    }

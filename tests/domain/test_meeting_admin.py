@@ -14,9 +14,9 @@ from stammtisch import meeting_admin, meetings
 from stammtisch.bootstrap import init_database
 from stammtisch.date_proposals import propose_series
 from stammtisch.db import session_scope
-from stammtisch.errors import PermissionDenied, ValidationError
+from stammtisch.errors import NotFound, PermissionDenied, ValidationError
 from stammtisch.meetings import ImpulseInput, MeetingInput
-from stammtisch.models import MeetingStatus
+from stammtisch.models import Impulse, MeetingStatus
 from stammtisch.organizers import OrganizerIdentity
 from tests import factories as f
 
@@ -199,3 +199,204 @@ def test_impulse_order(engine, now, actor):
     with session_scope(engine) as s:
         view = meetings.get_meeting(session=s, meeting_id=mid)
     assert [i.title for i in view.impulses] == ["Dritter Impuls", "Zweiter Impuls"]
+
+
+# --- audit entries, exact messages and edges ------------------------------------------------
+
+
+def _impulses(engine, mid):
+    with session_scope(engine) as s:
+        return [i.title for i in meetings.get_meeting(session=s, meeting_id=mid).impulses]
+
+
+def _move(engine, actor, impulse_id, step, now):
+    with session_scope(engine) as s:
+        meeting_admin.move_impulse(
+            session=s, actor=actor, impulse_id=impulse_id, step=step, now=now
+        )
+
+
+def test_impulses_are_added_moved_within_bounds_removed_and_logged(engine, now, actor):
+    mid = f.meeting(engine, now=now)
+    ids = {}
+    for title in ("Aal", "Bär", "Chor"):
+        with session_scope(engine) as s:
+            ids[title] = meeting_admin.add_impulse(
+                session=s, actor=actor, meeting_id=mid, data=ImpulseInput(title, "Kim"), now=now
+            )
+        assert f.last_audit(engine) == (
+            "impulse.add",
+            actor.name,
+            "impulse",
+            ids[title],
+            {"meeting_id": mid},
+        )
+    _move(engine, actor, ids["Bär"], -1, now)
+    assert _impulses(engine, mid) == ["Bär", "Aal", "Chor"]
+    assert f.last_audit(engine) == (
+        "impulse.move",
+        actor.name,
+        "impulse",
+        ids["Bär"],
+        {"position": 1},
+    )
+    _move(engine, actor, ids["Chor"], -1, now)  # ids no longer follow the order
+    assert _impulses(engine, mid) == ["Bär", "Chor", "Aal"]
+    _move(engine, actor, ids["Bär"], 5, now)  # far past the end: last
+    assert _impulses(engine, mid) == ["Chor", "Aal", "Bär"]
+    assert f.last_audit(engine)[4] == {"position": 3}
+    _move(engine, actor, ids["Bär"], 1, now)  # already last: stays
+    assert f.last_audit(engine)[4] == {"position": 3}
+    _move(engine, actor, ids["Aal"], 1, now)  # second-to-last to last
+    assert _impulses(engine, mid) == ["Chor", "Bär", "Aal"]
+    _move(engine, actor, ids["Aal"], -5, now)  # far before the start: first
+    assert _impulses(engine, mid) == ["Aal", "Chor", "Bär"]
+    with session_scope(engine) as s:
+        positions = {i.title: i.position for i in s.exec(select(Impulse))}
+    assert positions == {"Aal": 1, "Chor": 2, "Bär": 3}
+    with session_scope(engine) as s:
+        meeting_admin.remove_impulse(session=s, actor=actor, impulse_id=ids["Chor"], now=now)
+    assert f.last_audit(engine) == (
+        "impulse.remove",
+        actor.name,
+        "impulse",
+        ids["Chor"],
+        {"meeting_id": mid, "title": "Chor"},
+    )
+    for call in (
+        lambda s: meeting_admin.remove_impulse(session=s, actor=actor, impulse_id=999, now=now),
+        lambda s: meeting_admin.move_impulse(
+            session=s, actor=actor, impulse_id=999, step=1, now=now
+        ),
+    ):
+        with session_scope(engine) as s, pytest.raises(NotFound) as err:
+            call(s)
+        assert err.value.message == "Diesen Impuls gibt es nicht."
+
+
+def test_series_refuses_no_dates_and_logs_the_meetings(engine, now, actor):
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        meeting_admin.create_series(
+            session=s, actor=actor, proposals=[], template=_input(now), now=now
+        )
+    assert err.value.errors == {"proposals": "Bitte wählen Sie mindestens einen Termin."}
+    drafts = propose_series(first_day=date(2022, 3, 7), count=2)
+    with session_scope(engine) as s:
+        ids = meeting_admin.create_series(
+            session=s, actor=actor, proposals=drafts, template=_input(now), now=now
+        )
+    assert f.last_audit(engine) == ("meeting.series", actor.name, None, None, {"meetings": ids})
+
+
+def test_status_changes_messages_documentation_and_log(engine, now, actor):
+    mid = f.meeting(engine, now=now)
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=mid, status=MeetingStatus.HELD, now=now
+        )
+    assert err.value.errors == {
+        "status": "Als stattgefunden lässt sich ein Treffen erst ab seinem Beginn markieren."
+    }
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=mid, status=MeetingStatus.PLANNED, now=now
+        )
+    assert err.value.errors == {"status": "Dieses Treffen ist bereits „geplant“."}
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=mid, status=MeetingStatus.CANCELLED, now=now
+        )
+    assert f.last_audit(engine) == ("meeting.cancelled", actor.name, "meeting", mid, {})
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=mid, status=MeetingStatus.PLANNED, now=now
+        )
+    started = now + timedelta(days=14, hours=5)
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s,
+            actor=actor,
+            meeting_id=mid,
+            status=MeetingStatus.HELD,
+            now=started,
+            documentation_url="https://example.org/protokoll",
+            documentation_text="Protokoll und Folien",
+        )
+    assert f.last_audit(engine) == ("meeting.held", actor.name, "meeting", mid, {})
+    with session_scope(engine) as s:
+        held = _admin(s, actor, mid)
+    assert (held.status, held.documentation_url, held.documentation_text) == (
+        "held",
+        "https://example.org/protokoll",
+        "Protokoll und Folien",
+    )
+
+
+def test_update_logs_the_changed_fields_and_allows_capacity_equal_to_confirmed(engine, now, actor):
+    mid = f.meeting(engine, now=now, capacity=3)
+    for n in range(4):
+        f.register(engine, mid, n, now=now)
+    with session_scope(engine) as s:
+        current = _admin(s, actor, mid).as_input()
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        meeting_admin.update_meeting(
+            session=s, actor=actor, meeting_id=mid, data=replace(current, capacity=2), now=now
+        )
+    assert err.value.errors == {
+        "capacity": "Es sind schon 3 Personen bestätigt. Weniger Plätze gehen nur, wenn vorher "
+        "Anmeldungen storniert werden."
+    }
+    with session_scope(engine) as s:  # exactly as many places as confirmed people: fine
+        meeting_admin.update_meeting(
+            session=s, actor=actor, meeting_id=mid, data=replace(current, capacity=3), now=now
+        )
+    assert f.last_audit(engine) == (
+        "meeting.update",
+        actor.name,
+        "meeting",
+        mid,
+        {"fields": [], "promoted": []},
+    )
+    with session_scope(engine) as s:
+        promoted = meeting_admin.update_meeting(
+            session=s,
+            actor=actor,
+            meeting_id=mid,
+            data=replace(current, capacity=4, theme="Neues Thema"),
+            now=now,
+        )
+    assert f.last_audit(engine)[4] == {"fields": ["capacity", "theme"], "promoted": promoted}
+    assert len(promoted) == 1
+
+
+def test_as_input_carries_every_field_for_the_edit_form(engine, now, actor):
+    data = _input(
+        now,
+        description="Worum es geht.",
+        further_topic_field_ids=(2, 3),
+        registration_state="closed",
+        capacity=12,
+        online_link="https://zoom.us/j/42",
+    )
+    with session_scope(engine) as s:
+        mid = meeting_admin.create_meeting(session=s, actor=actor, data=data, now=now)
+    started = data.starts_at + timedelta(minutes=1)
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s,
+            actor=actor,
+            meeting_id=mid,
+            status=MeetingStatus.HELD,
+            now=started,
+            documentation_url="https://example.org/doku",
+            documentation_text="Notizen",
+        )
+    with session_scope(engine) as s:
+        again = _admin(s, actor, mid).as_input()
+    assert again == replace(
+        data,
+        further_topic_field_ids=(2, 3),
+        documentation_url="https://example.org/doku",
+        documentation_text="Notizen",
+        status="held",
+    )

@@ -91,3 +91,19 @@ def test_sql_twins_agree_with_the_python_predicates(engine, now):
                     ).all()
                 )
                 assert in_sql == {m.id for m in rows if python(m, moment)}, (name, moment)
+
+
+def test_refusals_in_full_as_the_pages_show_them():
+    cancelled = M(status=MeetingStatus.CANCELLED)
+    assert rules.attendance_refusal(cancelled, END) == (
+        "Dieser Termin wurde abgesagt; für ihn lässt sich keine Teilnahme erfassen."
+    )
+    assert rules.attendance_refusal(M(), START - SECOND) == (
+        "Die Teilnahme lässt sich erst ab Beginn des Treffens eintragen."
+    )
+    assert rules.registration_change_refusal(cancelled, START) == (
+        "Dieser Termin wurde abgesagt; seine Anmeldungen lassen sich nicht mehr ändern."
+    )
+    assert rules.registration_change_refusal(M(), END) == (
+        "Das Treffen ist vorbei. Tragen Sie stattdessen die Teilnahme „nein“ ein."
+    )

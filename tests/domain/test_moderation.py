@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from stammtisch import moderation, suggestions
+import pytest
+from sqlmodel import select
+
+from stammtisch import audit, moderation, suggestions
 from stammtisch.bootstrap import init_database
 from stammtisch.db import session_scope
-from stammtisch.errors import InvalidTransition, PermissionDenied, ValidationError
-from stammtisch.models import ModerationState, Suggestion
+from stammtisch.errors import (
+    AlreadyVoted,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from stammtisch.models import ModerationState, Suggestion, SuggestionVote
 from stammtisch.organizers import OrganizerIdentity
 from tests import factories as f
 
@@ -80,3 +89,149 @@ def test_moderation_refuses_invalid_transitions_with_valid_sources(engine, now):
     with pytest.raises(InvalidTransition) as err:
         f.decide(engine, sid, ModerationState.APPROVED, now=now)
     assert "bereits „veröffentlicht“" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("target_voters", "duplicate_voters", "total"),
+    [
+        (("a", "b"), ("c",), 3),  # no one in both: every vote moves
+        (("a", "b"), ("b", "c", "d"), 4),  # "b" in both counts once
+        (("a", "b"), ("a", "b"), 2),  # all in both: nothing to add
+        ((), ("a",), 1),
+    ],
+)
+def test_merge_stores_the_vote_total_each_voter_once(
+    engine, now, actor, target_voters, duplicate_voters, total
+):
+    target = f.suggestion(
+        engine, now=now, text="Radwege im Revier", publish=True, voters=target_voters
+    )
+    duplicate = f.suggestion(
+        engine, now=now, text="Radwege bitte", publish=True, voters=duplicate_voters
+    )
+    with session_scope(engine) as s:
+        moderation.merge(session=s, actor=actor, duplicate_id=duplicate, target_id=target, now=now)
+    with session_scope(engine) as s:
+        stored = {sid: s.get(Suggestion, sid).votes for sid in (target, duplicate)}
+        voters = {
+            sid: sorted(
+                s.exec(select(SuggestionVote.voter_key).where(SuggestionVote.suggestion_id == sid))
+            )
+            for sid in (target, duplicate)
+        }
+        public = {p.id: p.votes for p in suggestions.list_public_suggestions(session=s)}
+        [entry] = audit.list_entries(session=s, action_prefix="suggestion.merge")
+    assert stored == {target: total, duplicate: 0}
+    assert voters == {target: sorted({*target_voters, *duplicate_voters}), duplicate: []}
+    assert public == {target: total}  # what visitors see on the Themensammlung
+    assert entry.details == {"into": target, "votes": total}
+    # Whoever supported the duplicate has supported the target: no second vote.
+    with session_scope(engine) as s, pytest.raises(AlreadyVoted):
+        suggestions.vote(session=s, suggestion_id=target, voter_key=duplicate_voters[0], now=now)
+    with session_scope(engine) as s:
+        assert (
+            suggestions.vote(session=s, suggestion_id=target, voter_key="neu", now=now) == total + 1
+        )
+
+
+# --- exact messages, log entries and the queue's order -------------------------------------
+
+
+def test_decisions_and_refiling_are_logged(engine, now, actor):
+    sid = f.suggestion(engine, now=now)
+    later = now + timedelta(hours=1)
+    with session_scope(engine) as s:
+        moderation.decide(
+            session=s, actor=actor, suggestion_id=sid, to_state=ModerationState.APPROVED, now=later
+        )
+    assert f.last_audit(engine) == ("suggestion.approved", actor.name, "suggestion", sid, {})
+    with session_scope(engine) as s:
+        assert s.get(Suggestion, sid).moderated_at == later
+    with session_scope(engine) as s:
+        moderation.set_topic_field(
+            session=s, actor=actor, suggestion_id=sid, topic_field_id=2, now=later
+        )
+    with session_scope(engine) as s:
+        moderation.set_topic_field(
+            session=s, actor=actor, suggestion_id=sid, topic_field_id=None, now=later
+        )
+    assert f.last_audit(engine) == (
+        "suggestion.topic_field",
+        actor.name,
+        "suggestion",
+        sid,
+        {"from": 2, "to": None},
+    )
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        moderation.set_topic_field(
+            session=s, actor=actor, suggestion_id=sid, topic_field_id=999, now=now
+        )
+    assert err.value.errors == {"topic_field_id": "Bitte wählen Sie ein Themenfeld."}
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        moderation.decide(
+            session=s, actor=actor, suggestion_id=999, to_state=ModerationState.REJECTED, now=now
+        )
+    assert err.value.message == "Diesen Vorschlag gibt es nicht."
+    with session_scope(engine) as s, pytest.raises(ValueError, match=r"^decide\(\) approves"):
+        moderation.decide(
+            session=s, actor=actor, suggestion_id=sid, to_state=ModerationState.MERGED, now=now
+        )
+
+
+def test_merge_refusals_say_why_and_the_duplicate_keeps_no_votes(engine, now, actor):
+    target = f.suggestion(engine, now=now, publish=True, voters=("a",))
+    rejected = f.suggestion(engine, now=now)
+    f.decide(engine, rejected, ModerationState.REJECTED, now=now)
+    duplicate = f.suggestion(engine, now=now, publish=True, voters=("b",))
+    for dup, into, errors in [
+        (
+            target,
+            target,
+            {"target_id": "Ein Vorschlag kann nicht mit sich selbst zusammengeführt werden."},
+        ),
+        (
+            duplicate,
+            rejected,
+            {
+                "target_id": "Zusammenführen geht nur in einen offenen oder "
+                "veröffentlichten Vorschlag."
+            },
+        ),
+    ]:
+        with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+            moderation.merge(session=s, actor=actor, duplicate_id=dup, target_id=into, now=now)
+        assert err.value.errors == errors
+    later = now + timedelta(minutes=5)
+    with session_scope(engine) as s:
+        moderation.merge(
+            session=s, actor=actor, duplicate_id=duplicate, target_id=target, now=later
+        )
+    with session_scope(engine) as s:
+        dup = s.get(Suggestion, duplicate)
+        assert (dup.votes, dup.moderated_at) == (0, later)
+    assert f.last_audit(engine) == (
+        "suggestion.merge",
+        actor.name,
+        "suggestion",
+        duplicate,
+        {"into": target, "votes": 2},
+    )
+
+
+def test_queue_oldest_first_decided_newest_first_with_field_names(engine, now, actor):
+    young = f.suggestion(engine, now=now, text="Der jüngere Vorschlag", topic_field_id=1)
+    old = f.suggestion(engine, now=now - timedelta(hours=2), text="Der ältere Vorschlag")
+
+    def listed(**kw):
+        with session_scope(engine) as s:
+            return moderation.list_suggestions(session=s, actor=actor, **kw)
+
+    queue = listed()
+    assert [(i.id, i.topic_field_name) for i in queue] == [
+        (old, None),
+        (young, "Klimaschutz & Energiewende"),
+    ]
+    for sid in (young, old):
+        f.decide(engine, sid, ModerationState.APPROVED, now=now)
+    assert [i.id for i in listed(state=ModerationState.APPROVED)] == [young, old]
+    assert [i.id for i in listed(state=None, limit=1, offset=1)] == [old]

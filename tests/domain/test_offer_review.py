@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from stammtisch import meetings, offer_review
 from stammtisch.bootstrap import init_database
 from stammtisch.db import session_scope
-from stammtisch.errors import InvalidTransition, PermissionDenied, ValidationError
+from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from stammtisch.models import Impulse, OfferState
 from stammtisch.organizers import OrganizerIdentity
 from tests import factories as f
@@ -128,3 +128,97 @@ def test_accept_refuses_past_or_cancelled_meeting(engine, now, actor):
             now=now,
         )
     assert "meeting_id" in err.value.errors
+
+
+# --- exact messages, log entries and listing ------------------------------------------------
+
+
+def test_review_steps_are_logged_with_where_they_came_from(engine, now, actor):
+    mid = f.meeting(engine, now=now)
+    oid = f.offer(engine, now=now)
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=oid, to_state=OfferState.IN_DISCUSSION, now=now
+        )
+    assert f.last_audit(engine) == (
+        "offer.in_discussion",
+        actor.name,
+        "offer",
+        oid,
+        {"from": "submitted"},
+    )
+    with session_scope(engine) as s:
+        offer_review.set_note(session=s, actor=actor, offer_id=oid, note="  ", now=now)
+    assert f.last_audit(engine) == ("offer.note", actor.name, "offer", oid, {})
+    with session_scope(engine) as s:
+        impulse_id = offer_review.accept(
+            session=s,
+            actor=actor,
+            offer_id=oid,
+            data=offer_review.AcceptInput(
+                meeting_id=mid,
+                title="Dorfladen Plus",
+                presenter="Kim Beispiel",
+                organisation="Dorfverein",
+                description="Wie ein Laden zum Treffpunkt wurde.",
+            ),
+            now=now,
+        )
+    assert f.last_audit(engine) == (
+        "offer.accepted",
+        actor.name,
+        "offer",
+        oid,
+        {"meeting_id": mid, "impulse_id": impulse_id},
+    )
+    with session_scope(engine) as s:
+        impulse = s.get(Impulse, impulse_id)
+        [view] = offer_review.list_offers(session=s, actor=actor)
+    assert (impulse.organisation, impulse.description, impulse.offer_id) == (
+        "Dorfverein",
+        "Wie ein Laden zum Treffpunkt wurde.",
+        oid,
+    )
+    assert (view.state, view.internal_note) == ("accepted", "")
+
+
+def test_review_refusals_say_why(engine, now, actor):
+    oid = f.offer(engine, now=now)
+    past = f.meeting(engine, now=now, days_ahead=-5)
+    accept = offer_review.AcceptInput
+    cases = [
+        (
+            accept(meeting_id=None, title="Dorfladen", presenter="Kim"),
+            {"meeting_id": "Bitte wählen Sie den Termin, an dem der Impuls stattfindet."},
+        ),
+        (
+            accept(meeting_id=past, title="Dorfladen", presenter="Kim"),
+            {"meeting_id": "Bitte wählen Sie einen kommenden, nicht abgesagten Termin."},
+        ),
+        (
+            accept(meeting_id=999, title="Dorfladen", presenter="Kim"),
+            {"meeting_id": "Bitte wählen Sie einen kommenden, nicht abgesagten Termin."},
+        ),
+    ]
+    for data, errors in cases:
+        with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+            offer_review.accept(session=s, actor=actor, offer_id=oid, data=data, now=now)
+        assert err.value.errors == errors
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        offer_review.set_note(session=s, actor=actor, offer_id=oid, note="x" * 5001, now=now)
+    assert err.value.errors == {
+        "internal_note": "Eine Notiz ist zu lang (höchstens 5000 Zeichen, jetzt 5001)."
+    }
+    for call in (
+        lambda s: offer_review.set_note(session=s, actor=actor, offer_id=999, note="x", now=now),
+        lambda s: offer_review.move(
+            session=s, actor=actor, offer_id=999, to_state=OfferState.DECLINED, now=now
+        ),
+    ):
+        with session_scope(engine) as s, pytest.raises(NotFound) as err:
+            call(s)
+        assert err.value.message == "Dieses Angebot gibt es nicht."
+    with session_scope(engine) as s, pytest.raises(ValueError, match=r"^use accept\(\) to"):
+        offer_review.move(
+            session=s, actor=actor, offer_id=oid, to_state=OfferState.ACCEPTED, now=now
+        )

@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from stammtisch import audit, organizers
 from stammtisch.db import session_scope
-from stammtisch.errors import NotFound, PermissionDenied, ValidationError
+from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from stammtisch.models import Organizer
 from stammtisch.organizers import LoginFailed, LoginThrottled, OrganizerIdentity
+from tests import factories as f
 
 PASSWORD = "ein-langes-passwort"
 
@@ -135,6 +136,64 @@ def test_require_organizer_refuses_missing_unknown_and_removed(engine, now):
         organizers.remove_organizer(session=s, name="leon", now=now)
 
 
+def _set_active(engine, now, active, name="leon"):
+    with session_scope(engine) as s:
+        return organizers.set_active(session=s, name=name, active=active, now=now)
+
+
+def _stored_active(engine, name="leon") -> bool:
+    with session_scope(engine) as s:
+        return s.exec(select(Organizer).where(Organizer.name == name)).one().active
+
+
+def test_deactivated_account_can_neither_log_in_nor_act_until_activated(engine, now):
+    _add(engine, now, email="leon@example.org")
+    identity = _login(engine, now)
+    with pytest.raises(LoginFailed) as wrong:
+        _login(engine, now, password="falsch-falsch-falsch")
+    view = _set_active(engine, now, False, name="LEON")
+    assert (view.name, view.active) == ("leon", False) and not _stored_active(engine)
+    # Refused like a wrong password: the login reveals nothing about the account.
+    with pytest.raises(LoginFailed) as refused:
+        _login(engine, now)
+    assert refused.value.message == wrong.value.message
+    with session_scope(engine) as s:
+        assert organizers.identity_for_email(session=s, email="leon@example.org", now=now) is None
+    with session_scope(engine) as s, pytest.raises(PermissionDenied):
+        organizers.require_organizer(s, identity)
+    with session_scope(engine) as s:
+        assert [v.active for v in organizers.list_organizers(session=s)] == [False]
+
+    assert _set_active(engine, now, True).active and _stored_active(engine)
+    again = _login(engine, now)
+    with session_scope(engine) as s:
+        assert organizers.require_organizer(s, again).id == identity.id
+    with session_scope(engine) as s:
+        assert organizers.identity_for_email(session=s, email="leon@example.org", now=now)
+
+
+def test_set_active_is_audited_and_refuses_unknown_names_and_the_same_state(engine, now):
+    _add(engine, now)
+    with pytest.raises(InvalidTransition) as err:
+        _set_active(engine, now, True)
+    assert err.value.message == "Das Organisator-Konto „leon“ ist bereits aktiv."
+    _set_active(engine, now, False)
+    with pytest.raises(InvalidTransition) as err:
+        _set_active(engine, now, False)
+    assert err.value.message == "Das Organisator-Konto „leon“ ist bereits deaktiviert."
+    with pytest.raises(NotFound):
+        _set_active(engine, now, False, name="niemand")
+    _set_active(engine, now, True)
+    with session_scope(engine) as s:
+        entries = audit.list_entries(session=s)
+    assert [e.action for e in entries] == [
+        "organizer.activate",
+        "organizer.deactivate",
+        "organizer.add",
+    ]
+    assert {e.details["name"] for e in entries} == {"leon"}
+
+
 def test_sso_maps_email_to_account(engine, now):
     _add(engine, now, email="Leon@Example.org")
     with session_scope(engine) as s:
@@ -162,3 +221,60 @@ def test_idle_sessions_expire():
     assert organizers.session_expired(None, t)
     assert not organizers.session_expired(t - timedelta(minutes=29), t)
     assert organizers.session_expired(t - timedelta(minutes=31), t)
+
+
+def test_logins_are_noted_and_logged_without_touching_the_data_version(engine, now):
+    from stammtisch.db import read_data_version
+
+    view = _add(engine, now, email="leon@example.org")
+    before = read_data_version(engine)
+    later = now + timedelta(minutes=3)
+    _login(engine, later)
+    with session_scope(engine) as s:
+        assert s.get(Organizer, view.id).last_login_at == later
+    assert f.last_audit(engine) == (
+        "login.success",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
+    sso = later + timedelta(minutes=1)
+    with session_scope(engine) as s:
+        organizers.identity_for_email(session=s, email="LEON@example.org", now=sso)
+    assert f.last_audit(engine) == ("login.sso", "system", "organizer", view.id, {"name": "leon"})
+    with session_scope(engine) as s:
+        assert s.get(Organizer, view.id).last_login_at == sso
+    # A login is no content change: no page cache of another process goes stale.
+    assert read_data_version(engine) == before
+
+
+def test_removal_is_logged_with_the_name(engine, now):
+    view = _add(engine, now)
+    with session_scope(engine) as s:
+        organizers.remove_organizer(session=s, name="LEON", now=now + timedelta(minutes=1))
+    assert f.last_audit(engine) == (
+        "organizer.remove",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("wait", "seconds"),
+    [
+        (timedelta(milliseconds=1), 1),
+        (timedelta(seconds=2), 2),
+        (timedelta(seconds=2, milliseconds=1), 3),  # rounded up: never too short a wait
+        (timedelta(minutes=15), 900),
+    ],
+)
+def test_throttle_message_says_how_long_to_wait(wait, seconds):
+    refusal = LoginThrottled(wait)
+    assert refusal.retry_after == wait
+    assert refusal.message == (
+        f"Zu viele Fehlversuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie es dann "
+        "erneut."
+    )

@@ -3,15 +3,17 @@ e-mail key."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import UTC, timedelta
 
 import pandas as pd
 import pytest
 from sqlmodel import select
 
-from stammtisch import privacy
+from stammtisch import audit, meetings, offer_review, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
-from stammtisch.models import ImpulseOffer, Registration
+from stammtisch.errors import ValidationError
+from stammtisch.models import Impulse, ImpulseOffer, Registration
 from tests import factories as f
 
 
@@ -57,3 +59,327 @@ def test_figures_survive_anonymisation(engine, known_history, now):
     assert result.anonymised == 8
     after = f.meeting_stats(engine)
     pd.testing.assert_frame_equal(before, after)
+
+
+# --- retention -----------------------------------------------------------------------------
+
+SECOND = timedelta(seconds=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+PERIOD = timedelta(days=180)  # the promise of the privacy notice, written out on purpose
+
+
+def _ended_meeting(engine, now, who="ann", theme="Vorbei"):
+    """A meeting that ended before ``now`` with one registration: (id, end, receipt)."""
+    early = now - timedelta(days=30)
+    meeting_id = f.meeting(engine, now=early, days_ahead=10, theme=theme)
+    receipt = f.register(
+        engine,
+        meeting_id,
+        who,
+        now=early,
+        name=f"{who.title()} Beispiel",
+        email=f"{who}@example.org",
+        organisation="BUND",
+    )
+    with session_scope(engine) as s:
+        return meeting_id, meetings.get_meeting(session=s, meeting_id=meeting_id).ends_at, receipt
+
+
+def _run_retention(engine, actor, by, at):
+    with session_scope(engine) as s:
+        if by == "team":
+            return privacy.apply_retention(session=s, actor=actor, now=at)
+        return privacy.apply_retention_system(session=s, now=at)
+
+
+@pytest.mark.parametrize(
+    ("after_end", "due"),
+    [(PERIOD - SECOND, False), (PERIOD, False), (PERIOD + SECOND, True)],
+    ids=["before", "at", "after"],
+)
+@pytest.mark.parametrize("by", ["team", "system"])
+def test_retention_anonymises_only_once_180_days_have_passed(
+    engine, now, actor, after_end, due, by
+):
+    meeting_id, ends, receipt = _ended_meeting(engine, now)
+    at = ends + after_end
+    with session_scope(engine) as s:
+        preview = privacy.retention_preview(session=s, actor=actor, now=at)
+    result = _run_retention(engine, actor, by, at)
+    with session_scope(engine) as s:
+        row = s.exec(select(Registration)).one()
+        [entry] = audit.list_entries(session=s, action_prefix="privacy.retention")
+    # The preview the team sees and the run agree on the period and its unit.
+    assert preview.days == result.days == privacy_text.RETENTION_DAYS == 180
+    assert preview.cutoff == result.cutoff == at - PERIOD
+    assert entry.details == {
+        "days": 180,
+        "cutoff": (at - PERIOD).isoformat(),
+        "anonymised": int(due),
+        "meetings": int(due),
+    }
+    assert entry.actor_name == ("system" if by == "system" else actor.name)
+    stored = (row.name, row.email, row.email_normalized, row.organisation, row.anonymised_at)
+    if due:
+        [shown] = preview.meetings
+        assert (shown.meeting_id, shown.theme, shown.ends_at, shown.registrations) == (
+            meeting_id,
+            "Vorbei",
+            ends,
+            1,
+        )
+        assert (preview.registrations, result.anonymised, result.meetings) == (1, 1, 1)
+        assert stored == (None, None, None, None, at)
+    else:
+        assert preview.meetings == () and preview.registrations == 0
+        assert (result.anonymised, result.meetings) == (0, 0)
+        assert stored == ("Ann Beispiel", "ann@example.org", "ann@example.org", "BUND", None)
+    # What stays for the statistics, and what the personal link shows afterwards.
+    assert (row.status, row.federal_state) == ("confirmed", "sachsen")
+    with session_scope(engine) as s:
+        found = registrations.find_by_token(session=s, token=receipt.token)
+    assert (found is None) is due
+
+
+def test_retention_is_idempotent_and_never_reuses_a_replacement_token(engine, now, actor):
+    _, first_end, _ = _ended_meeting(engine, now, who="ann", theme="Erstes")
+    _, second_end, _ = _ended_meeting(engine, now + timedelta(days=1), who="ben")
+    with session_scope(engine) as s:
+        key_before = {r.id: r.participant_key for r in s.exec(select(Registration)).all()}
+    assert _run_retention(engine, actor, "team", first_end + PERIOD + SECOND).anonymised == 1
+    again = _run_retention(engine, actor, "team", first_end + PERIOD + 2 * SECOND)
+    assert (again.anonymised, again.meetings) == (0, 0)
+    assert _run_retention(engine, actor, "system", second_end + PERIOD + SECOND).anonymised == 1
+    with session_scope(engine) as s:
+        rows = s.exec(select(Registration).order_by(Registration.id)).all()
+    assert {r.id: r.participant_key for r in rows} == key_before
+    assert [r.anonymised_at for r in rows] == [
+        first_end + PERIOD + SECOND,
+        second_end + PERIOD + SECOND,
+    ]
+    # A fresh random part per run: no replacement can be derived from an id.
+    prefixes = [r.token_hash.rsplit(":", 1)[0] for r in rows]
+    assert prefixes[0] != prefixes[1] and all(len(p) == len("anon-") + 32 for p in prefixes)
+    assert [r.token_hash.rsplit(":", 1)[1] for r in rows] == [str(r.id) for r in rows]
+
+
+@pytest.mark.parametrize(("days", "valid"), [(0, False), (1, True), (3650, True), (3651, False)])
+def test_retention_period_bounds(engine, now, actor, days, valid):
+    _ended_meeting(engine, now)
+    with session_scope(engine) as s:
+        if valid:
+            assert (
+                privacy.retention_preview(session=s, actor=actor, now=now, days=days).days == days
+            )
+            return
+        with pytest.raises(ValidationError) as err:
+            privacy.retention_preview(session=s, actor=actor, now=now, days=days)
+    assert "days" in err.value.errors
+    with session_scope(engine) as s, pytest.raises(ValidationError):
+        privacy.apply_retention(session=s, actor=actor, now=now, days=days)
+    with session_scope(engine) as s, pytest.raises(ValidationError):
+        privacy.apply_retention_system(session=s, now=now, days=days)
+
+
+def test_retention_preview_lists_due_meetings_oldest_first_and_defaults_to_the_period(
+    engine, now, actor
+):
+    first, first_end, _ = _ended_meeting(engine, now, who="ann", theme="Erstes")
+    second, second_end, _ = _ended_meeting(engine, now - timedelta(days=3), who="ben")
+    f.register(engine, first, "cat", now=now - timedelta(days=30))
+    at = first_end + PERIOD + SECOND
+    with session_scope(engine) as s:
+        preview = privacy.retention_preview(session=s, actor=actor, now=at, days=None)
+        bounded = privacy.retention_preview(session=s, actor=actor, now=at, days=3650)
+    assert preview.days == 180 and bounded == privacy.RetentionPreview(3650, at - 3650 * DAY, ())
+    assert [(m.meeting_id, m.theme, m.registrations) for m in preview.meetings] == [
+        (second, "Vorbei", 1),
+        (first, "Erstes", 2),
+    ]
+    assert [(m.starts_at, m.ends_at) for m in preview.meetings] == [
+        (second_end - timedelta(minutes=90), second_end),
+        (first_end - timedelta(minutes=90), first_end),
+    ]
+    assert preview.registrations == 3
+    result = _run_retention(engine, actor, "team", at)
+    assert (result.anonymised, result.meetings) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        (0, "Die Löschfrist in Tagen muss mindestens 1 sein."),
+        (3651, "Die Löschfrist in Tagen darf höchstens 3650 sein."),
+        ("viele", "Die Löschfrist in Tagen muss eine ganze Zahl sein."),
+    ],
+)
+def test_retention_period_refusals_say_why(engine, now, actor, days, message):
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        privacy.retention_preview(session=s, actor=actor, now=now, days=days)
+    assert err.value.errors == {"days": message}
+
+
+# --- one person ----------------------------------------------------------------------------
+
+
+def _person_with_history(engine, now):
+    """Änne: registered for a later and an earlier meeting (the later one cancelled), an
+    accepted impulse offer; Bea, registered too, waits for Änne's place."""
+    later = f.meeting(engine, now=now, days_ahead=30, theme="Später")
+    earlier = f.meeting(engine, now=now, days_ahead=10, theme="Früher", capacity=1)
+    cancelled = f.register(
+        engine, later, "a1", now=now, name="Änne", email="Aenne@Example.org", organisation="BUND"
+    )
+    f.register(engine, earlier, "a2", now=now, name="Änne B.", email="aenne@example.org")
+    f.register(engine, earlier, "bea", now=now, name="Bea", email="bea@example.org")
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=cancelled.token, now=now + HOUR)
+    offer_id = f.offer(
+        engine,
+        now=now,
+        title="Dorfladen",
+        description="Wie ein Dorfladen zum Treffpunkt wurde.",
+        name="Änne",
+        email="AENNE@Example.org",
+        organisation="Dorfverein",
+    )
+    f.offer(engine, now=now, email="bea@example.org", name="Bea")
+    with session_scope(engine) as s:
+        offer_review.accept(
+            session=s,
+            actor=f.team(engine, now=now),
+            offer_id=offer_id,
+            data=offer_review.AcceptInput(
+                meeting_id=earlier, title="Dorfladen Plus", presenter="Änne", organisation="DV"
+            ),
+            now=now,
+        )
+    return later, earlier
+
+
+def test_export_person_gives_everything_stored_about_the_address(engine, now, actor):
+    _person_with_history(engine, now)
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="AENNE@example.org", now=now)
+        [entry] = audit.list_entries(session=s, action_prefix="privacy.export")
+        key = registrations.participant_key(s, "aenne@example.org")
+    registered = now.astimezone(UTC).isoformat()
+    assert data == {
+        "erstellt_am": now.isoformat(),
+        "email": "aenne@example.org",
+        "anmeldungen": [
+            {
+                "termin": "Di, 30.11.2021, 17:00–18:30 Uhr",
+                "termin_beginn": "2021-11-30T16:00:00+00:00",
+                "thema": "Früher",
+                "name": "Änne B.",
+                "email": "aenne@example.org",
+                "organisation": None,
+                "bundesland": "sachsen",
+                "status": "confirmed",
+                "teilnahme": "unknown",
+                "einwilligung_am": registered,
+                "angemeldet_am": registered,
+                "storniert_am": None,
+            },
+            {
+                "termin": "Mo, 20.12.2021, 17:00–18:30 Uhr",
+                "termin_beginn": "2021-12-20T16:00:00+00:00",
+                "thema": "Später",
+                "name": "Änne",
+                "email": "Aenne@example.org",
+                "organisation": "BUND",
+                "bundesland": "sachsen",
+                "status": "cancelled",
+                "teilnahme": "unknown",
+                "einwilligung_am": registered,
+                "angemeldet_am": registered,
+                "storniert_am": (now + HOUR).astimezone(UTC).isoformat(),
+            },
+        ],
+        "impuls_angebote": [
+            {
+                "titel": "Dorfladen",
+                "beschreibung": "Wie ein Dorfladen zum Treffpunkt wurde.",
+                "name": "Änne",
+                "organisation": "Dorfverein",
+                "email": "AENNE@example.org",
+                "status": "accepted",
+                "eingegangen_am": registered,
+            }
+        ],
+        "impulse_im_programm": [
+            {"titel": "Dorfladen Plus", "vortragende_person": "Änne", "organisation": "DV"}
+        ],
+        "hinweis": (
+            "Vorschläge der Themensammlung speichern wir ohne E-Mail-Adresse; sie lassen sich "
+            "einer Person nur über den freiwillig angegebenen Namen zuordnen. Nach Ablauf der "
+            "Löschfrist (180 Tage nach dem Treffen) sind Anmeldungen anonymisiert und hier "
+            "nicht mehr enthalten."
+        ),
+    }
+    # The log says that and how much was given out, never to whom in clear.
+    assert (entry.actor_name, entry.object_type) == (actor.name, None)
+    assert entry.details == {"email_hmac": key, "registrations": 2, "offers": 1, "impulses": 1}
+    assert "aenne" not in json.dumps(entry.details).casefold()
+
+
+def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, now, actor):
+    later, earlier = _person_with_history(engine, now)
+    f.register(engine, later, "bea2", now=now, name="Bea", email="bea@example.org")
+    with session_scope(engine) as s:
+        summary = privacy.person_summary(session=s, actor=actor, email="aenne@example.org", now=now)
+        key = registrations.participant_key(s, "aenne@example.org")
+    assert summary == privacy.PersonSummary(registrations=2, future_active=1, offers=1, impulses=1)
+    with session_scope(engine) as s:
+        result = privacy.erase_person(session=s, actor=actor, email="aenne@example.org", now=now)
+    assert result == privacy.ErasureResult(
+        registrations=2, cancelled=1, promoted=1, offers=1, impulses=1
+    )
+    with session_scope(engine) as s:
+        rows = {(r.meeting_id, r.participant_key == key): r for r in s.exec(select(Registration))}
+        offers = {o.email: o for o in s.exec(select(ImpulseOffer))}
+        [impulse] = s.exec(select(Impulse)).all()
+        [entry] = audit.list_entries(session=s, action_prefix="privacy.erase")
+    for meeting_id in (later, earlier):
+        mine = rows[(meeting_id, True)]
+        assert (mine.name, mine.email, mine.organisation) == (None, None, None)
+        assert (mine.status, mine.anonymised_at) == ("cancelled", now)
+    # Bea moved up into Änne's place; her own rows keep her name.
+    assert (rows[(earlier, False)].status, rows[(earlier, False)].name) == ("confirmed", "Bea")
+    assert rows[(later, False)].name == "Bea"
+    erased, kept = offers[""], offers["bea@example.org"]
+    assert (erased.title, erased.name, erased.organisation) == ("Dorfladen", privacy.ERASED, None)
+    assert (kept.name, kept.organisation) == ("Bea", None)
+    assert (impulse.title, impulse.presenter, impulse.organisation) == (
+        "Dorfladen Plus",
+        privacy.ERASED,
+        None,
+    )
+    assert entry.actor_name == actor.name
+    assert entry.details == {
+        "email_hmac": key,
+        "registrations": 2,
+        "cancelled": 1,
+        "promoted": 1,
+        "offers": 1,
+        "impulses": 1,
+    }
+    with session_scope(engine) as s:
+        after = privacy.person_summary(session=s, actor=actor, email="aenne@example.org", now=now)
+    assert after == privacy.PersonSummary(registrations=0, future_active=0, offers=0, impulses=0)
+
+
+def test_person_summary_counts_only_places_of_meetings_not_over(engine, now, actor):
+    _person_with_history(engine, now)
+    over = now + timedelta(days=11)  # the earlier meeting is over, the later one is not
+    with session_scope(engine) as s:
+        summary = privacy.person_summary(
+            session=s, actor=actor, email="aenne@example.org", now=over
+        )
+    assert summary == privacy.PersonSummary(registrations=2, future_active=0, offers=1, impulses=1)
+    with session_scope(engine) as s:
+        result = privacy.erase_person(session=s, actor=actor, email="aenne@example.org", now=over)
+    # Over: the place is not given back (nobody can move up any more), only anonymised.
+    assert (result.cancelled, result.promoted) == (0, 0)

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from stammtisch import meeting_admin, privacy, registrations
 from stammtisch import registration_admin as ra
-from stammtisch import registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from stammtisch.models import AuditEntry, Meeting, Registration
+from stammtisch.models import AuditEntry, Meeting, MeetingStatus, Registration
 from stammtisch.organizers import OrganizerIdentity, add_organizer
 from tests import factories as f
 
@@ -309,3 +309,184 @@ def test_set_attendance_before_the_meeting_only_unknown(engine, now, actor):
             attendance="unknown",
             now=now,
         )
+
+
+# --- exact messages, audit entries and edges ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("a\\b", ["A\\B Verein"]),  # a backslash is a backslash, not an escape
+        ("a_b", ["A_B Verein"]),  # _ is taken literally, not "any character"
+        ("a%b", []),
+    ],
+)
+def test_search_takes_backslash_and_underscore_literally(engine, now, actor, search, expected):
+    meeting_id = f.meeting(engine, now=now)
+    for n, name in enumerate(["A\\B Verein", "A_B Verein", "AB Verein", "AxB Verein"]):
+        f.register(engine, meeting_id, n, now=now, name=name)
+    with session_scope(engine) as s:
+        page = ra.list_registrations(session=s, actor=actor, meeting_id=meeting_id, search=search)
+    assert [r.name for r in page.rows] == expected
+
+
+def test_list_in_arrival_order_with_page_bounds_and_the_anonymised_flag(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    first = f.register(engine, meeting_id, 1, now=now)
+    f.register(engine, meeting_id, 2, now=now)  # waits, then moves up
+    f.register(engine, meeting_id, 3, now=now)  # waits
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=first.token, now=now)
+    with session_scope(engine) as s:
+        privacy.erase_person(session=s, actor=actor, email="person3@example.org", now=now)
+
+    def page(**kw):
+        with session_scope(engine) as s:
+            return ra.list_registrations(session=s, actor=actor, meeting_id=meeting_id, **kw)
+
+    everyone = page()
+    # Arrival order, whatever the status (the status index would sort differently).
+    assert [(r.id, r.status, r.anonymised) for r in everyone.rows] == [
+        (1, "cancelled", False),
+        (2, "confirmed", False),
+        (3, "cancelled", True),
+    ]
+    assert (everyone.total, everyone.offset, everyone.limit) == (3, 0, 100)
+    one = page(limit=0, offset=-5)  # at least one row, never a negative offset
+    assert ([r.id for r in one.rows], one.offset, one.limit) == ([1], 0, 1)
+    last = page(limit=1, offset=2)
+    assert ([r.id for r in last.rows], last.total, last.offset, last.limit) == ([3], 3, 2, 1)
+    assert page(limit=10_000).limit == ra.MAX_PAGE
+
+
+def test_counts_absent_only_among_confirmed_and_unknown_meeting_message(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    confirmed = f.register(engine, meeting_id, 1, now=now)
+    waiting = f.register(engine, meeting_id, 2, now=now)
+    during = now + timedelta(days=14, hours=5, minutes=10)  # the meeting is running
+    with session_scope(engine) as s:
+        ra.set_attendance(
+            session=s,
+            actor=actor,
+            registration_ids=[confirmed.registration_id, waiting.registration_id],
+            attendance="no",
+            now=during,
+        )
+    with session_scope(engine) as s:
+        counts = ra.counts(session=s, actor=actor, meeting_id=meeting_id)
+    assert (counts.confirmed, counts.waitlisted, counts.absent, counts.attended) == (1, 1, 1, 0)
+    assert counts.total == 2
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        ra.counts(session=s, actor=actor, meeting_id=999)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+
+
+def test_promote_messages_and_audit_entry(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, meeting_id, 1, now=now)
+    waiting = f.register(engine, meeting_id, 2, now=now).registration_id
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        ra.promote(session=s, actor=actor, registration_id=waiting, now=now)
+    assert err.value.errors == {
+        "over_capacity": "Alle 1 Plätze sind vergeben. Wenn die Person trotzdem nachrücken "
+        "soll, bestätigen Sie bitte „auch wenn alle Plätze vergeben sind“."
+    }
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        ra.promote(session=s, actor=actor, registration_id=999, now=now)
+    assert err.value.message == "Diese Anmeldung gibt es nicht."
+    with session_scope(engine) as s:
+        ra.promote(session=s, actor=actor, registration_id=waiting, now=now, over_capacity=True)
+    [entry] = f.audit_entries(engine, "registration.promote")
+    assert (entry.actor_name, entry.object_type, entry.object_id) == (
+        actor.name,
+        "registration",
+        waiting,
+    )
+    assert entry.details == {
+        "meeting_id": meeting_id,
+        "over_capacity": True,
+        "confirmed_after": 2,
+        "capacity": 1,
+    }
+
+
+def test_promote_refused_for_a_cancelled_meeting(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, meeting_id, 1, now=now)
+    waiting = f.register(engine, meeting_id, 2, now=now).registration_id
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=meeting_id, status=MeetingStatus.CANCELLED, now=now
+        )
+    with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
+        ra.promote(session=s, actor=actor, registration_id=waiting, now=now, over_capacity=True)
+    assert err.value.message == (
+        "Dieser Termin wurde abgesagt; seine Anmeldungen lassen sich nicht mehr ändern."
+    )
+    assert _status(engine, waiting)[0] == "waitlisted"
+
+
+def test_cancel_for_writes_the_time_and_a_full_audit_entry(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    first = f.register(engine, meeting_id, 1, now=now).registration_id
+    second = f.register(engine, meeting_id, 2, now=now).registration_id
+    later = now + timedelta(hours=2)
+    with session_scope(engine) as s:
+        ra.cancel_for(session=s, actor=actor, registration_id=first, now=later)
+    with session_scope(engine) as s:
+        assert s.get(Registration, first).cancelled_at == later
+    [entry] = f.audit_entries(engine, "registration.cancel")
+    assert (entry.actor_name, entry.object_type, entry.object_id, entry.at) == (
+        actor.name,
+        "registration",
+        first,
+        later,
+    )
+    assert entry.details == {"meeting_id": meeting_id, "was": "confirmed", "promoted": [second]}
+
+
+@pytest.mark.parametrize(
+    ("ids", "value", "errors"),
+    [
+        ([1], "vielleicht", {"attendance": "Bitte wählen Sie „ja“, „nein“ oder „unbekannt“."}),
+        ([], "yes", {"registration_ids": "Bitte wählen Sie Anmeldungen aus."}),
+        (["x"], "yes", {"registration_ids": "Ungültige Auswahl."}),
+        (
+            list(range(1, ra.MAX_BULK + 2)),
+            "yes",
+            {"registration_ids": "Höchstens 5000 Anmeldungen auf einmal."},
+        ),
+    ],
+)
+def test_set_attendance_refusals_say_why(engine, now, actor, ids, value, errors):
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        ra.set_attendance(session=s, actor=actor, registration_ids=ids, attendance=value, now=now)
+    assert err.value.errors == errors
+
+
+def test_set_attendance_takes_up_to_the_bulk_limit_and_names_missing_rows(engine, now, actor):
+    _past_meeting(engine, now)
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        ra.set_attendance(
+            session=s,
+            actor=actor,
+            registration_ids=list(range(1, ra.MAX_BULK + 1)),  # exactly the limit: allowed
+            attendance="yes",
+            now=now,
+        )
+    assert err.value.message == "Mindestens eine dieser Anmeldungen gibt es nicht (mehr)."
+
+
+def test_attendance_for_two_meetings_is_logged_without_one_meeting(engine, now, actor):
+    first = _past_meeting(engine, now)
+    second = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17)
+    other = f.register(engine, second, "o", now=now - timedelta(days=10)).registration_id
+    with session_scope(engine) as s:
+        ra.set_attendance(
+            session=s, actor=actor, registration_ids=[1, other], attendance="yes", now=now
+        )
+    [entry] = f.audit_entries(engine, "registration.attendance")
+    assert (entry.actor_name, entry.object_type, entry.object_id) == (actor.name, None, None)
+    assert entry.details == {"ids": [1, other], "attendance": "yes"}
+    assert first != second

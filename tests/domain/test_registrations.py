@@ -322,3 +322,84 @@ def test_attendance_write_itself_refuses_a_meeting_that_has_not_begun(engine, no
         registrations.write_attendance(s, [reg.registration_id], Attendance.YES, start)
     with session_scope(engine) as s:
         assert s.get(Registration, reg.registration_id).attendance == Attendance.YES
+
+
+# --- what the owner's link shows, positions per meeting, the cancellation's result ---------
+
+
+def test_the_owners_link_shows_every_field_of_the_registration(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, meeting_id, 1, now=now)
+    later = now + timedelta(minutes=5)
+    receipt = f.register(
+        engine, meeting_id, 2, now=later, organisation="BUND", federal_state="thueringen"
+    )
+    with session_scope(engine) as s:
+        details = registrations.find_by_token(session=s, token=receipt.token)
+    assert details == registrations.RegistrationDetails(
+        registration_id=receipt.registration_id,
+        meeting_id=meeting_id,
+        name="Person 2",
+        email="person2@example.org",
+        organisation="BUND",
+        federal_state="thueringen",
+        status="waitlisted",
+        waitlist_position=1,
+        online_link=None,  # only a confirmed place sees the link
+        created_at=later,
+    )
+
+
+def test_waitlist_positions_count_only_people_waiting_for_the_same_meeting(engine, now):
+    first = f.meeting(engine, now=now, capacity=1)
+    second = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, first, "a1", now=now)
+    early = f.register(engine, first, "a2", now=now)  # waits for the first meeting
+    f.register(engine, first, "a3", now=now)  # waits too
+    f.register(engine, second, "b1", now=now)  # confirmed in the second
+    waiting = f.register(engine, second, "b2", now=now)
+    later = f.register(engine, second, "b3", now=now)
+    assert (waiting.waitlist_position, later.waitlist_position) == (1, 2)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=early.token, now=now)
+    with session_scope(engine) as s:
+        assert registrations.find_by_token(session=s, token=later.token).waitlist_position == 2
+    with session_scope(engine) as s:
+        counts = [
+            registrations.count_with_status(s, m, RegistrationStatus.CONFIRMED)
+            for m in (first, second)
+        ]
+    assert counts == [1, 1]
+
+
+def test_cancelling_returns_what_happened_and_stamps_the_time(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    first = f.register(engine, meeting_id, 1, now=now)
+    second = f.register(engine, meeting_id, 2, now=now)
+    later = now + timedelta(hours=3)
+    with session_scope(engine) as s:
+        result = registrations.cancel(session=s, token=first.token, now=later)
+    assert result == registrations.CancellationResult(
+        registration_id=first.registration_id,
+        meeting_id=meeting_id,
+        was_status="confirmed",
+        promoted_registration_ids=(second.registration_id,),
+    )
+    with session_scope(engine) as s:
+        assert s.get(Registration, first.registration_id).cancelled_at == later
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        registrations.cancel(session=s, token="x" * 201, now=later)
+    assert err.value.message == registrations.UNKNOWN_TOKEN_MESSAGE
+
+
+def test_participant_key_needs_the_installation_secret(engine, now):
+    from stammtisch.models import SiteSetting
+
+    with session_scope(engine) as s:
+        s.delete(s.get(SiteSetting, "participant_salt"))
+        s.commit()
+    with (
+        session_scope(engine) as s,
+        pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"),
+    ):
+        registrations.participant_key(s, "ada@example.org")

@@ -110,3 +110,24 @@ def test_public_list_is_capped_per_topic_field_in_sql(engine, now):
     assert [v.id for v in top] == [made[first][0]]
     assert counts == {first: 4, second: 2, None: 3}
     assert pending not in {v.id for v in capped}
+
+
+def test_vote_messages_and_the_length_of_a_voter_key(engine, now):
+    sid = f.suggestion(engine, now=now, publish=True)
+    pending = f.suggestion(engine, now=now)
+
+    def vote(key, suggestion_id=sid):
+        with session_scope(engine) as s:
+            return suggestions.vote(session=s, suggestion_id=suggestion_id, voter_key=key, now=now)
+
+    for bad in ("", "k" * 65):
+        with pytest.raises(ValueError, match=r"^voter_key must be 1–64 characters$"):
+            vote(bad)
+    assert vote("k" * 64) == 1
+    with pytest.raises(AlreadyVoted) as err:
+        vote("k" * 64)
+    assert err.value.message == "Sie haben diesen Vorschlag schon unterstützt."
+    for missing in (pending, 999):
+        with pytest.raises(NotFound) as err:
+            vote("andere", missing)
+        assert err.value.message == "Diesen Vorschlag gibt es nicht (mehr)."

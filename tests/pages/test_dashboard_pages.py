@@ -144,3 +144,34 @@ def _count_meetings(url):
         ).one()
     engine.dispose()
     return n
+
+
+def test_no_show_quote_counts_only_recorded_attendance(make_organizer_app, app_db):
+    """Two of four confirmed people recorded, one of them absent: 50 %, not 25 %."""
+    from datetime import timedelta
+
+    from stammtisch import registration_admin
+    from stammtisch.db import session_scope
+    from tests import factories as f
+
+    make_organizer_app()
+    engine = make_engine(app_db)
+    now = parse_instant("2021-11-20T12:00:00+01:00")
+    early = now - timedelta(days=15)
+    meeting_id = f.meeting(engine, now=early, days_ahead=10, theme="Vier Angemeldete")
+    ids = [f.register(engine, meeting_id, n, now=early).registration_id for n in range(4)]
+    for registration_id, value in zip(ids[:2], ("yes", "no"), strict=True):
+        with session_scope(engine) as s:
+            registration_admin.set_attendance(
+                session=s,
+                actor=f.team(engine, now=now),
+                registration_ids=[registration_id],
+                attendance=value,
+                now=now,
+            )
+    engine.dispose()
+    at = make_organizer_app("pages/orga_dashboard.py")
+    assert not at.exception, at.exception
+    assert "Letztes Treffen: Mo, 15.11.2021 – Vier Angemeldete" in texts(at)
+    shown = {m.label: m.value for m in at.metric}
+    assert (shown["Anmeldungen"], shown["Teilnahme"], shown["No-Show-Quote"]) == ("4", "1", "50%")

@@ -117,3 +117,31 @@ def test_removed_account_loses_cached_team_pages_at_once(make_organizer_app, app
     # The team section is gone from the navigation; the start page shows instead.
     assert title not in [t.value for t in at.title] and "Nächste Termine" in texts(at)
     assert_refused(at, "pages/orga_protokoll.py")
+
+
+def test_deactivated_account_loses_team_pages_and_cannot_log_in_again(
+    make_organizer_app, make_app, app_db
+):
+    from stammtisch.clock import parse_instant
+    from stammtisch.db import make_engine, session_scope
+
+    at = make_organizer_app("pages/orga_moderation.py")
+    assert "Vorschläge prüfen" in _titles(at)
+    name = at.session_state["organizer.identity"].name
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        organizers.set_active(
+            session=s, name=name, active=False, now=parse_instant("2021-11-20T12:00:00+01:00")
+        )
+    engine.dispose()
+    at.run()
+    assert "Vorschläge prüfen" not in _titles(at) and "Nächste Termine" in texts(at)
+    assert_refused(at, "pages/orga_protokoll.py")
+
+    login = make_app("pages/login.py")
+    login.text_input(key="login.name").input(name)
+    login.text_input(key="login.password").input(ORGANIZER_PASSWORD)
+    [button] = [b for b in login.button if b.label == "Anmelden"]
+    button.click().run()
+    assert "Anmeldename oder Passwort ist falsch." in [e.value for e in login.error]
+    assert "Angemeldet als" not in texts(login)
