@@ -119,6 +119,7 @@ class RegistrationDetails:
     created_at: datetime
     expires_at: datetime | None = None
     cancelled_by_team: bool = False
+    promoted: bool = False  # confirmed after waiting on the waitlist
 
     @property
     def is_pending(self) -> bool:
@@ -789,14 +790,13 @@ def _by_token(session: Session, token: str, *, lock: bool = False) -> Registrati
 
 
 def find_by_token(*, session: Session, token: str, now: datetime) -> RegistrationDetails | None:
-    """The registration that owns ``token``, as its owner may see it; else ``None``."""
+    """The registration that owns ``token``, as its owner may see it; else ``None``.
+
+    A pending registration past its confirmation deadline is still found (the page says
+    it expired) until the sender's housekeeping deletes it."""
     registration = _by_token(session, token)
     if registration is None:
         return None
-    if registration.status == RegistrationStatus.PENDING and (
-        registration.expires_at is not None and registration.expires_at <= now
-    ):
-        return None  # expired: as if it never existed (it is deleted soon)
     meeting = session.get(Meeting, registration.meeting_id)
     show_link = registration.status == RegistrationStatus.CONFIRMED and not is_cancelled(meeting)
     return RegistrationDetails(
@@ -812,6 +812,20 @@ def find_by_token(*, session: Session, token: str, now: datetime) -> Registratio
         created_at=registration.created_at,
         expires_at=registration.expires_at,
         cancelled_by_team=_cancelled_by_team(session, registration),
+        promoted=registration.status == RegistrationStatus.CONFIRMED
+        and _was_promoted(session, registration),
+    )
+
+
+def _was_promoted(session: Session, registration: Registration) -> bool:
+    """Whether the person moved up from the waitlist (they were told so by mail)."""
+    return (
+        session.exec(
+            select(func.count())
+            .select_from(Mail)
+            .where(Mail.registration_id == registration.id, Mail.kind == "promoted")
+        ).one()
+        > 0
     )
 
 

@@ -103,8 +103,7 @@ class FieldChecker:
         if len(cleaned) > limit.max:
             self.fail(
                 field,
-                f"{subject} ist zu lang (höchstens {limit.max} Zeichen, "
-                f"jetzt {len(cleaned)}).",
+                f"{subject} ist zu lang (höchstens {limit.max} Zeichen, jetzt {len(cleaned)}).",
             )
             return None
         return cleaned

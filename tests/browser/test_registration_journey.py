@@ -70,7 +70,7 @@ def test_register_confirm_download_ics_and_cancel(seed_app, page, tmp_path, smtp
 
     # Opened again later, the link shows a cancelled registration and no meeting link.
     page.goto(personal_link)
-    page.get_by_text("Diese Anmeldung ist storniert").wait_for(timeout=30_000)
+    page.get_by_text("Sie haben sich abgemeldet").wait_for(timeout=30_000)
     assert ZOOM not in page.content()
 
 

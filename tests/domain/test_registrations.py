@@ -335,7 +335,7 @@ def test_the_owners_link_shows_every_field_of_the_registration(engine, now):
         engine, meeting_id, 2, now=later, organisation="BUND", federal_state="thueringen"
     )
     with session_scope(engine) as s:
-        details = registrations.find_by_token(session=s, token=receipt.token)
+        details = registrations.find_by_token(session=s, token=receipt.token, now=now)
     assert details == registrations.RegistrationDetails(
         registration_id=receipt.registration_id,
         meeting_id=meeting_id,
@@ -363,7 +363,10 @@ def test_waitlist_positions_count_only_people_waiting_for_the_same_meeting(engin
     with session_scope(engine) as s:
         registrations.cancel(session=s, token=early.token, now=now)
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=later.token).waitlist_position == 2
+        assert (
+            registrations.find_by_token(session=s, token=later.token, now=now).waitlist_position
+            == 2
+        )
     with session_scope(engine) as s:
         counts = [
             registrations.count_with_status(s, m, RegistrationStatus.CONFIRMED)

@@ -258,5 +258,5 @@ def test_waitlisted_person_is_promoted_when_someone_cancels(make_app, app_db):
     at = make_app("pages/meine_anmeldung.py")
     at.query_params["token"] = second.token
     at.run()
-    assert "Sie sind angemeldet" in at.success[0].value
+    assert "nachgerückt und angemeldet" in at.success[0].value
     assert "https://zoom.us/j/00000000000" in [c.value for c in at.code]
