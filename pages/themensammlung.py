@@ -8,14 +8,14 @@ from collections import defaultdict
 import streamlit as st
 
 from stammtisch import spam, suggestions
-from stammtisch.errors import AlreadyVoted, NotFound
+from stammtisch.errors import AlreadySubmitted, AlreadyVoted, NotFound
 from stammtisch.formatting import format_count, format_day
 from stammtisch.limits import SUGGESTION_TEXT
 from stammtisch.models import SuggestionKind
 from stammtisch.suggestions import SuggestionView
 from ui import core, layout
 from ui.forms import FormState
-from ui.render import form_error, literal, text_block
+from ui.render import bring_into_view, form_error, literal, text_block
 
 ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
 PER_FIELD = 5  # shown per topic field at first
@@ -82,12 +82,20 @@ def _submit(form: FormState) -> None:
             author_name=form.value("author_name", ""),
         )
         with core.session() as s:
-            suggestion_id = suggestions.submit_suggestion(session=s, data=data, now=now)
+            try:
+                suggestion_id = suggestions.submit_suggestion(session=s, data=data, now=now)
+            except AlreadySubmitted as exc:  # a second click: stored once, and said so
+                return exc
         st.session_state["suggest.sent"] = spam.remember(recent, now)
         return suggestion_id
 
-    if form.submit(action):
-        form.clear_inputs("text")
+    form.submit(action)
+
+
+def _another(form: FormState) -> None:
+    """ "Noch einen Vorschlag": the form comes back empty."""
+    form.reset()
+    form.clear_inputs("text", "kind", "topic_field_id", "author_name", "website")
 
 
 url = core.cache_key()
@@ -102,36 +110,50 @@ st.header("Vorschlag einreichen", anchor=False)
 form = FormState("suggest")
 errors = form.errors
 if form.result is not None and not errors:
-    st.success("Danke – wird nach kurzer Prüfung veröffentlicht.", icon=":material/check_circle:")
-with st.form("suggest.form"):
-    form.field(
-        st.text_area,
-        "text",
-        "Ihr Vorschlag",
-        max_chars=SUGGESTION_TEXT.max,
-        placeholder="Was sollte beim Stammtisch zur Sprache kommen?",
-    )
-    form.field(
-        st.radio,
-        "kind",
-        "Art",
-        options=list(SuggestionKind),
-        format_func=lambda k: SuggestionKind(k).label,
-        horizontal=True,
-    )
-    form.field(
-        st.selectbox,
-        "topic_field_id",
-        "Themenfeld",
-        options=[None, *field_names],
-        format_func=lambda i: "weiß nicht" if i is None else field_names[i],
-    )
-    form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
-    # The honeypot: app.py's style moves it out of sight (no visible label either).
-    with st.container(key="suggest-website"):
-        st.text_input("Website", key=form.widget_key("website"), label_visibility="collapsed")
-    form_error(errors)
-    st.form_submit_button("Vorschlag senden", type="primary", on_click=_submit, args=(form,))
+    # The confirmation takes the form's place, is scrolled to and gets the focus.
+    with st.container(key="suggest-sent", border=True):
+        if isinstance(form.result, AlreadySubmitted):
+            st.info(form.result.message, icon=":material/content_copy:")
+        else:
+            st.success(
+                "Danke! Ihr Vorschlag ist angekommen und erscheint nach kurzer Prüfung in der "
+                "Sammlung.",
+                icon=":material/check_circle:",
+            )
+        st.button(
+            "Noch einen Vorschlag senden", key="suggest.again", on_click=_another, args=(form,)
+        )
+    bring_into_view("suggest-sent")
+else:
+    with st.form("suggest.form"):
+        form.field(
+            st.text_area,
+            "text",
+            "Ihr Vorschlag",
+            max_chars=SUGGESTION_TEXT.max,
+            placeholder="Was sollte beim Stammtisch zur Sprache kommen?",
+        )
+        form.field(
+            st.radio,
+            "kind",
+            "Art",
+            options=list(SuggestionKind),
+            format_func=lambda k: SuggestionKind(k).label,
+            horizontal=True,
+        )
+        form.field(
+            st.selectbox,
+            "topic_field_id",
+            "Themenfeld",
+            options=[None, *field_names],
+            format_func=lambda i: "weiß nicht" if i is None else field_names[i],
+        )
+        form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
+        # The honeypot: app.py's style moves it out of sight (no visible label either).
+        with st.container(key="suggest-website"):
+            st.text_input("Website", key=form.widget_key("website"), label_visibility="collapsed")
+        form_error(errors)
+        st.form_submit_button("Vorschlag senden", type="primary", on_click=_submit, args=(form,))
 
 st.header("Gesammelte Vorschläge", anchor=False)
 order = (

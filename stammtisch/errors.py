@@ -61,3 +61,12 @@ class NeedsConfirmation(DomainError):
     def __init__(self, message: str, count: int) -> None:
         super().__init__(message)
         self.count = count
+
+
+class AlreadySubmitted(DomainError):
+    """The same contribution arrived a moment ago (a second click, a reload): it is stored
+    once; ``existing_id`` is the one kept."""
+
+    def __init__(self, message: str, existing_id: int) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id

@@ -9,16 +9,16 @@ table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from stammtisch import limits, notify
-from stammtisch.db import write_transaction
-from stammtisch.errors import ValidationError
+from stammtisch.db import casefold, write_transaction
+from stammtisch.errors import AlreadySubmitted, ValidationError
 from stammtisch.meeting_rules import open_for_impulses
 from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
-from stammtisch.validation import FieldChecker
+from stammtisch.validation import FieldChecker, email_key, fold_text
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,14 @@ class ImpulseOfferInput:
     preferred_meeting_id: int | None = None
 
 
+DOUBLE_SEND_WINDOW = timedelta(days=1)
+
+
 def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: datetime) -> int:
-    """Store an offer in the state "submitted"; organizers review it."""
+    """Store an offer in the state "submitted" and mail a receipt; organizers review it.
+
+    The same title from the same address within a day is stored (and mailed) once:
+    :class:`AlreadySubmitted` names the offer kept."""
     check = FieldChecker()
     title = check.text("title", data.title, label="einen Titel", limit=limits.OFFER_TITLE)
     description = check.text(
@@ -59,6 +65,21 @@ def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: date
                 problems["preferred_meeting_id"] = "Bitte wählen Sie einen kommenden Termin."
         if problems:
             raise ValidationError(problems)
+        same = session.exec(
+            select(ImpulseOffer.id)
+            .where(
+                ImpulseOffer.created_at > now - DOUBLE_SEND_WINDOW,
+                casefold(session, ImpulseOffer.email) == email_key(email),
+                casefold(session, ImpulseOffer.title) == fold_text(title),
+            )
+            .limit(1)
+        ).first()
+        if same is not None:
+            raise AlreadySubmitted(
+                "Dieses Angebot ist heute schon bei uns eingegangen; wir haben es nur einmal "
+                "gespeichert. Wir melden uns per E-Mail.",
+                same,
+            )
         offer = ImpulseOffer(
             title=title,
             description=description,

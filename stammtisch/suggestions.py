@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import case, func, update
@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from stammtisch import limits
-from stammtisch.db import view_of, write_transaction
-from stammtisch.errors import AlreadyVoted, NotFound, ValidationError
+from stammtisch.db import casefold, view_of, write_transaction
+from stammtisch.errors import AlreadySubmitted, AlreadyVoted, NotFound, ValidationError
 from stammtisch.models import (
     ModerationState,
     Suggestion,
@@ -26,7 +26,7 @@ from stammtisch.models import (
     SuggestionVote,
     TopicField,
 )
-from stammtisch.validation import FieldChecker
+from stammtisch.validation import FieldChecker, fold_text
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,14 @@ class SuggestionView:
     created_at: datetime
 
 
+DOUBLE_SEND_WINDOW = timedelta(days=1)
+
+
 def submit_suggestion(*, session: Session, data: SuggestionInput, now: datetime) -> int:
-    """Store a visitor's suggestion as pending; it appears once an organizer approves it."""
+    """Store a visitor's suggestion as pending; it appears once an organizer approves it.
+
+    The same text within a day (a second click, a reload, the same idea sent twice) is
+    stored once: :class:`AlreadySubmitted` names the suggestion kept."""
     check = FieldChecker()
     text = check.text("text", data.text, label="Ihren Vorschlag", limit=limits.SUGGESTION_TEXT)
     kind = check.choice(
@@ -67,6 +73,20 @@ def submit_suggestion(*, session: Session, data: SuggestionInput, now: datetime)
         if topic_id is not None and session.get(TopicField, topic_id) is None:
             raise ValidationError.single(
                 "topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste."
+            )
+        same = session.exec(
+            select(Suggestion.id)
+            .where(
+                Suggestion.created_at > now - DOUBLE_SEND_WINDOW,
+                casefold(session, Suggestion.text) == fold_text(text),
+            )
+            .limit(1)
+        ).first()
+        if same is not None:
+            raise AlreadySubmitted(
+                "Diesen Vorschlag haben wir heute schon bekommen; wir haben ihn nur einmal "
+                "gespeichert.",
+                same,
             )
         row = Suggestion(
             text=text,

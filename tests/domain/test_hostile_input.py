@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from stammtisch import offers, registrations, suggestions, topics
 from stammtisch.bootstrap import init_database
 from stammtisch.db import make_engine, session_scope
-from stammtisch.errors import AlreadyRegistered, ValidationError
+from stammtisch.errors import AlreadyRegistered, AlreadySubmitted, ValidationError
 from stammtisch.models import ImpulseOffer, Registration, Suggestion
 from stammtisch.validation import email_key
 from tests import factories as f
@@ -116,6 +116,8 @@ def test_suggest_any_input(prop_engine, text_value, kind, author, topic):
     except ValidationError as err:
         _german(err)
         assert _count(prop_engine, Suggestion) == before
+    except AlreadySubmitted:  # the same text again today: kept once
+        assert _count(prop_engine, Suggestion) == before
     else:
         assert _count(prop_engine, Suggestion) == before + 1
 
@@ -144,6 +146,8 @@ def test_offer_any_input(prop_engine, title, description, name, email, organisat
             offers.submit_impulse_offer(session=s, data=data, now=SEED_NOW)
     except ValidationError as err:
         _german(err)
+        assert _count(prop_engine, ImpulseOffer) == before
+    except AlreadySubmitted:  # the same offer from the same address today: kept once
         assert _count(prop_engine, ImpulseOffer) == before
     else:
         assert _count(prop_engine, ImpulseOffer) == before + 1

@@ -306,7 +306,13 @@ def test_status_changes_messages_documentation_and_log(engine, now, actor):
         meeting_admin.set_status(
             session=s, actor=actor, meeting_id=mid, status=MeetingStatus.CANCELLED, now=now
         )
-    assert f.last_audit(engine) == ("meeting.cancelled", actor.name, "meeting", mid, {})
+    assert f.last_audit(engine) == (
+        "meeting.cancelled",
+        actor.name,
+        "meeting",
+        mid,
+        {"notified": 0},
+    )
     with session_scope(engine) as s:
         meeting_admin.set_status(
             session=s, actor=actor, meeting_id=mid, status=MeetingStatus.PLANNED, now=now
@@ -355,7 +361,7 @@ def test_update_logs_the_changed_fields_and_allows_capacity_equal_to_confirmed(e
         actor.name,
         "meeting",
         mid,
-        {"fields": [], "promoted": []},
+        {"fields": [], "notified": 0, "promoted": []},
     )
     with session_scope(engine) as s:
         promoted = meeting_admin.update_meeting(
@@ -365,7 +371,11 @@ def test_update_logs_the_changed_fields_and_allows_capacity_equal_to_confirmed(e
             data=replace(current, capacity=4, theme="Neues Thema"),
             now=now,
         )
-    assert f.last_audit(engine)[4] == {"fields": ["capacity", "theme"], "promoted": promoted}
+    assert f.last_audit(engine)[4] == {
+        "fields": ["capacity", "theme"],
+        "notified": 0,
+        "promoted": promoted,
+    }
     assert len(promoted) == 1
 
 

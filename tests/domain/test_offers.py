@@ -41,3 +41,21 @@ def test_impulse_offer_validation_and_past_meeting(engine, now):
             now=now,
         )
     assert "preferred_meeting_id" in err.value.errors
+
+
+def test_the_same_offer_within_a_day_is_stored_and_mailed_once(engine, now):
+    from datetime import timedelta
+
+    from stammtisch.errors import AlreadySubmitted
+
+    first = f.offer(engine, now=now, title="Dorfladen", email="Kim@Example.org")
+    with pytest.raises(AlreadySubmitted) as err:
+        f.offer(engine, now=now + timedelta(hours=2), title=" dorfladen ", email="kim@example.org")
+    assert err.value.existing_id == first and "nur einmal" in err.value.message
+    # Another address, another title, or the next day: a new offer.
+    f.offer(engine, now=now, title="Dorfladen", email="ada@example.org")
+    f.offer(engine, now=now, title="Dorfladen 2", email="kim@example.org")
+    f.offer(
+        engine, now=now + timedelta(days=1, minutes=1), title="Dorfladen", email="kim@example.org"
+    )
+    assert f.mail_kinds(engine, "kim@example.org") == ["offer_received"] * 3

@@ -13,7 +13,7 @@ from sqlmodel import select
 from stammtisch import audit, meetings, offer_review, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import ValidationError
-from stammtisch.models import Impulse, ImpulseOffer, Registration
+from stammtisch.models import Impulse, ImpulseOffer, Mail, Registration
 from tests import factories as f
 
 
@@ -138,7 +138,7 @@ def test_retention_anonymises_only_once_180_days_have_passed(
     # What stays for the statistics, and what the personal link shows afterwards.
     assert (row.status, row.federal_state) == ("confirmed", "sachsen")
     with session_scope(engine) as s:
-        found = registrations.find_by_token(session=s, token=receipt.token)
+        found = registrations.find_by_token(session=s, token=receipt.token, now=now)
     assert (found is None) is due
 
 
@@ -265,6 +265,20 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
         [entry] = audit.list_entries(session=s, action_prefix="privacy.export")
         key = registrations.participant_key(s, "aenne@example.org")
     registered = now.astimezone(UTC).isoformat()
+    # Every mail to the address is part of what is stored about it (personal links never).
+    mails = data.pop("mails")
+    assert sorted(m["anlass"] for m in mails) == sorted(
+        [
+            "Bitte bestätigen",
+            "Bitte bestätigen",
+            "Anmeldung bestätigt",
+            "Anmeldung bestätigt",
+            "Abmeldung bestätigt",
+            "Impuls-Angebot eingegangen",
+            "Entscheidung zum Impuls-Angebot",
+        ]
+    )
+    assert all("token=" not in m["text"] for m in mails)
     assert data == {
         "erstellt_am": now.isoformat(),
         "email": "aenne@example.org",
@@ -335,7 +349,7 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
     with session_scope(engine) as s:
         result = privacy.erase_person(session=s, actor=actor, email="aenne@example.org", now=now)
     assert result == privacy.ErasureResult(
-        registrations=2, cancelled=1, promoted=1, offers=1, impulses=1
+        registrations=2, cancelled=1, promoted=1, offers=1, impulses=1, mails=7
     )
     with session_scope(engine) as s:
         rows = {(r.meeting_id, r.participant_key == key): r for r in s.exec(select(Registration))}
@@ -365,7 +379,10 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
         "promoted": 1,
         "offers": 1,
         "impulses": 1,
+        "mails": 7,
     }
+    with session_scope(engine) as s:
+        assert not [m for m in s.exec(select(Mail)).all() if "aenne" in m.to_address.casefold()]
     with session_scope(engine) as s:
         after = privacy.person_summary(session=s, actor=actor, email="aenne@example.org", now=now)
     assert after == privacy.PersonSummary(registrations=0, future_active=0, offers=0, impulses=0)

@@ -417,7 +417,12 @@ def test_promote_refused_for_a_cancelled_meeting(engine, now, actor):
     waiting = f.register(engine, meeting_id, 2, now=now).registration_id
     with session_scope(engine) as s:
         meeting_admin.set_status(
-            session=s, actor=actor, meeting_id=meeting_id, status=MeetingStatus.CANCELLED, now=now
+            session=s,
+            actor=actor,
+            meeting_id=meeting_id,
+            status=MeetingStatus.CANCELLED,
+            now=now,
+            notify_count=2,
         )
     with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
         ra.promote(session=s, actor=actor, registration_id=waiting, now=now, over_capacity=True)

@@ -77,7 +77,7 @@ def test_the_window_ends_exactly_after_ten_minutes(now, oldest, counted):
         (timedelta(minutes=1), 9),  # exactly nine minutes to wait
         (timedelta(minutes=7, seconds=30), 3),  # two and a half: rounded up
         (timedelta(minutes=8), 2),
-        (timedelta(minutes=9, seconds=59), 1),  # one second left: still "1 Minute(n)"
+        (timedelta(minutes=9, seconds=59), 1),  # one second left: still "einer Minute"
     ],
 )
 def test_the_wait_is_given_in_whole_minutes_rounded_up(now, oldest, minutes):
@@ -86,5 +86,7 @@ def test_the_wait_is_given_in_whole_minutes_rounded_up(now, oldest, minutes):
         spam.check_submission(honeypot=None, recent=recent, now=now)
     assert err.value.errors == {
         FORM: "Sie haben gerade schon 3 Beiträge gesendet. Damit die Themensammlung nicht mit "
-        f"Werbung überflutet wird, geht der nächste in {minutes} Minute(n) wieder."
+        "Werbung überflutet wird, geht der nächste in "
+        + ("einer Minute" if minutes == 1 else f"{minutes} Minuten")
+        + " wieder."
     }

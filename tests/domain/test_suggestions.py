@@ -131,3 +131,19 @@ def test_vote_messages_and_the_length_of_a_voter_key(engine, now):
         with pytest.raises(NotFound) as err:
             vote("andere", missing)
         assert err.value.message == "Diesen Vorschlag gibt es nicht (mehr)."
+
+
+def test_the_same_suggestion_within_a_day_is_stored_once(engine, now):
+    from datetime import timedelta
+
+    from stammtisch.errors import AlreadySubmitted
+
+    first = f.suggestion(engine, now=now, text="Mehr Radwege zwischen den Dörfern")
+    with pytest.raises(AlreadySubmitted) as err:
+        f.suggestion(
+            engine, now=now + timedelta(hours=23), text="mehr radwege zwischen den dörfern"
+        )
+    assert err.value.existing_id == first
+    f.suggestion(
+        engine, now=now + timedelta(days=1, minutes=1), text="Mehr Radwege zwischen den Dörfern"
+    )
