@@ -10,7 +10,7 @@ from ui.render import literal
 
 texts = layout.texts()
 
-st.title("Datenschutzhinweise")
+st.title("Datenschutzhinweise", anchor=False)
 st.caption("Informationen nach Art. 13 der Datenschutz-Grundverordnung (DSGVO)")
 
 st.header("Verantwortlich", anchor=False)

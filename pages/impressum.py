@@ -9,7 +9,7 @@ from ui.render import literal
 
 texts = layout.texts()
 
-st.title("Impressum")
+st.title("Impressum", anchor=False)
 st.header("Anbieter", anchor=False)
 literal(texts["address"])
 if texts["website"]:

@@ -103,7 +103,7 @@ texts = layout.texts()
 fields = {tf.id: tf.name for tf in core.topic_fields()}
 upcoming = {m.id: m for m in core.upcoming() if not m.is_cancelled}
 
-st.title("Selbst etwas vorstellen")
+st.title("Selbst etwas vorstellen", anchor=False)
 literal(texts["impulse_intro"])
 st.caption(
     "Ein Impuls dauert etwa 10 Minuten: Sie stellen Ihr Projekt, Ihre Initiative oder Ihre "

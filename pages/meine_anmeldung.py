@@ -23,7 +23,7 @@ TONES = {
     "error": (st.error, ":material/event_busy:"),
 }
 
-st.title("Meine Anmeldung")
+st.title("Meine Anmeldung", anchor=False)
 token = st.query_params.get("token", "")
 cancel_form = FormState("cancel")
 confirm_form = FormState("confirm")

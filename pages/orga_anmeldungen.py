@@ -18,7 +18,7 @@ PAGE_SIZE = 200
 ATTENDANCE_BY_LABEL = {a.label: a for a in Attendance}
 
 actor = auth.require_organizer()
-st.title("Anmeldungen & Teilnahme")
+st.title("Anmeldungen & Teilnahme", anchor=False)
 
 all_meetings = core.admin_meetings(actor)
 if not all_meetings:

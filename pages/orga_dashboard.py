@@ -124,7 +124,7 @@ fields = core.topic_fields()
 field_names = [tf.name for tf in fields]
 colour = topic_scale(field_names)
 
-st.title("Auswertung")
+st.title("Auswertung", anchor=False)
 # A year by default: enough for trends, and charts of a large network stay readable
 # (one bar per meeting). A series without a meeting in the last year sees everything.
 today = core.now().astimezone(BERLIN).date()

@@ -16,7 +16,7 @@ from ui.forms import FormState
 from ui.render import field_error, form_error
 
 actor = auth.require_organizer()
-st.title("Datenschutz & Löschung")
+st.title("Datenschutz & Löschung", anchor=False)
 
 st.header("Löschfrist", anchor=False)
 now = core.now()

@@ -14,7 +14,7 @@ from ui.paging import pager
 from ui.render import field_error, form_error, lazy_expander, text_block
 
 actor = auth.require_organizer()
-st.title("Impuls-Angebote")
+st.title("Impuls-Angebote", anchor=False)
 st.caption("Angebote sind intern, bis sie angenommen und einem Termin zugeordnet sind.")
 
 state = (

@@ -13,7 +13,7 @@ from ui.paging import pager
 from ui.render import form_error, lazy_expander, text_block
 
 actor = auth.require_organizer()
-st.title("Vorschläge prüfen")
+st.title("Vorschläge prüfen", anchor=False)
 form = FormState("moderation")
 
 

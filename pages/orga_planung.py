@@ -21,7 +21,7 @@ from ui.render import escape_md, form_error, literal, md_small
 
 actor = auth.require_organizer()
 now = core.now()
-st.title("Themenplanung")
+st.title("Themenplanung", anchor=False)
 
 
 @st.cache_data(ttl=3600, max_entries=50, show_spinner=False)

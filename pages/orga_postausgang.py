@@ -18,7 +18,7 @@ from ui.render import form_error, lazy_expander, literal
 PAGE_SIZE = 20
 
 actor = auth.require_organizer()
-st.title("Postausgang")
+st.title("Postausgang", anchor=False)
 settings = core.settings()
 try:
     transport = mailer.check_settings(settings)

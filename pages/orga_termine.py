@@ -11,7 +11,7 @@ from ui.meeting_editor import NEW, SELECTED, impulses, meeting_form, status_acti
 from ui.series_planner import created_message, series_planner
 
 actor = auth.require_organizer()
-st.title("Termine verwalten")
+st.title("Termine verwalten", anchor=False)
 
 all_meetings = core.admin_meetings(actor)
 fields = {tf.id: tf.name for tf in core.topic_fields()}

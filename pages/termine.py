@@ -195,7 +195,7 @@ now = core.now()
 key = core.now_key(now)
 texts = layout.texts()
 
-st.title(texts["title"] or "Strukturwandel-Stammtisch")
+st.title(texts["title"] or "Strukturwandel-Stammtisch", anchor=False)
 st.header("Worum geht's?", anchor=False)
 about = [p for p in texts["about"].split("\n\n") if p.strip()]
 literal(about[0] if about else "")

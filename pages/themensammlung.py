@@ -103,7 +103,7 @@ texts = layout.texts()
 fields = core.topic_fields()
 field_names = {tf.id: tf.name for tf in fields}
 
-st.title("Themensammlung")
+st.title("Themensammlung", anchor=False)
 literal(texts["suggestions_intro"])
 
 st.header("Vorschlag einreichen", anchor=False)

@@ -46,6 +46,8 @@ class FormState:
         the widget's key is :meth:`widget_key` of ``field``, so the service's error for
         ``field`` lands next to it.
         """
+        if getattr(widget, "__name__", "") in ("selectbox", "multiselect"):
+            kwargs.setdefault("placeholder", "Bitte auswählen")  # Streamlit's is English
         value = widget(label, key=self.widget_key(field), **kwargs)
         field_error(self.errors, field)
         return value
