@@ -13,7 +13,7 @@ from stammtisch import date_proposals, meeting_admin, planning, suggestions
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
-from stammtisch.models import RegistrationState
+from stammtisch.models import MeetingStatus, RegistrationState
 from ui import auth, core
 from ui.charts import block, chart, topic_scale
 from ui.forms import FormState
@@ -182,6 +182,7 @@ def create_draft() -> None:
         ends_at=proposal.ends_at,
         primary_topic_field_id=field_id,
         registration_state=RegistrationState.NOT_OPEN,
+        status=MeetingStatus.DRAFT,  # only the team sees it until someone publishes it
     )
     form.call(meeting_admin.create_meeting, actor=actor, data=data)
 
@@ -193,6 +194,7 @@ for message in form.errors.values():
         st.error(message, icon=":material/error:")
 if form.result and not form.errors:
     st.success(
-        "Entwurf angelegt (Anmeldung noch nicht geöffnet). Feinschliff unter „Termine verwalten“.",
+        "Entwurf angelegt – nur für das Team sichtbar. Feinschliff und Veröffentlichen unter "
+        "„Termine verwalten“.",
         icon=":material/check_circle:",
     )

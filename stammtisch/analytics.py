@@ -24,7 +24,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from stammtisch.db import count_if
-from stammtisch.meeting_rules import sql_not_cancelled
+from stammtisch.meeting_rules import sql_is_counted
 from stammtisch.models import (
     Attendance,
     FederalState,
@@ -51,7 +51,7 @@ class Filters:
 
 
 def _meeting_filter(filters: Filters):
-    conditions = [sql_not_cancelled()]
+    conditions = [sql_is_counted()]
     if filters.start is not None:
         conditions.append(Meeting.starts_at >= filters.start)
     if filters.end is not None:
@@ -159,7 +159,7 @@ def _new_and_returning(session: Session, meeting_ids: list[int]) -> pd.DataFrame
     confirmed_at = (
         select(R.participant_key.label("key"), Meeting.starts_at.label("starts_at"))
         .join(Meeting, Meeting.id == R.meeting_id)
-        .where(R.status == RegistrationStatus.CONFIRMED, sql_not_cancelled())
+        .where(R.status == RegistrationStatus.CONFIRMED, sql_is_counted())
         .subquery()
     )
     first = (

@@ -245,7 +245,11 @@ def set_status(
                 "status",
                 "Als stattgefunden lässt sich ein Treffen erst ab seinem Beginn markieren.",
             )
-        tells = status in (MeetingStatus.CANCELLED, MeetingStatus.PLANNED)
+        # Cancelling, and planning a cancelled meeting again, are news for the registered;
+        # publishing a draft (nobody could register yet) is not.
+        tells = status == MeetingStatus.CANCELLED or (
+            status == MeetingStatus.PLANNED and meeting.status == MeetingStatus.CANCELLED
+        )
         audience = notify.status_change_audience(session, meeting_id) if tells else 0
         _confirm_notice(
             audience,
@@ -280,14 +284,20 @@ def create_series(
     template: MeetingInput,
     now: datetime,
 ) -> list[int]:
-    """Create one meeting per confirmed date proposal, all or nothing."""
+    """Create one draft per confirmed date proposal, all or nothing (the team publishes each
+    when its theme is settled)."""
     if not proposals:
         raise ValidationError.single("proposals", "Bitte wählen Sie mindestens einen Termin.")
     with write_transaction(session):
         require_organizer(session, actor)
         ids = []
         for proposal in proposals:
-            data = replace(template, starts_at=proposal.starts_at, ends_at=proposal.ends_at)
+            data = replace(
+                template,
+                starts_at=proposal.starts_at,
+                ends_at=proposal.ends_at,
+                status=MeetingStatus.DRAFT,
+            )
             ids.append(insert_meeting(session, validate_meeting(session, data), now).id)
         record(
             session,
@@ -298,6 +308,29 @@ def create_series(
             now=now,
         )
     return ids
+
+
+def delete_draft(
+    *, session: Session, actor: OrganizerIdentity | None, meeting_id: int, now: datetime
+) -> None:
+    """Delete a draft (nobody but the team ever saw it); published meetings are cancelled."""
+    with write_transaction(session):
+        require_organizer(session, actor)
+        meeting = lock_meeting(session, meeting_id)
+        if meeting.status != MeetingStatus.DRAFT:
+            raise ValidationError.single(
+                "status",
+                "Löschen lässt sich nur ein Entwurf; ein veröffentlichtes Treffen sagen Sie ab.",
+            )
+        record(
+            session,
+            actor=actor,
+            action="meeting.delete_draft",
+            obj=("meeting", meeting_id),
+            details={"theme": meeting.theme},
+            now=now,
+        )
+        session.delete(meeting)
 
 
 # --- impulses of a meeting -----------------------------------------------------------------

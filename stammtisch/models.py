@@ -87,15 +87,22 @@ def workflow(enum: type[Workflow], this: str, table: dict) -> None:
 
 
 class MeetingStatus(Workflow):
+    # Only the team sees a draft (the series planner and "Entwurf anlegen" make them).
+    DRAFT = "draft", "Entwurf"
     PLANNED = "planned", "geplant"
     HELD = "held", "stattgefunden"
     CANCELLED = "cancelled", "abgesagt"
 
 
+# Published meetings: the ones visitors see and the figures count (besides cancelled).
+PUBLIC_MEETING = (MeetingStatus.PLANNED, MeetingStatus.HELD, MeetingStatus.CANCELLED)
+
 workflow(
     MeetingStatus,
     "Dieses Treffen",
     {
+        # Publishing makes it public; a draft nobody saw is deleted, never cancelled.
+        MeetingStatus.DRAFT: {MeetingStatus.PLANNED},
         MeetingStatus.PLANNED: {MeetingStatus.HELD, MeetingStatus.CANCELLED},
         # Saving a held meeting again updates its documentation.
         MeetingStatus.HELD: {MeetingStatus.HELD},

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from stammtisch.db import count_if
-from stammtisch.meeting_rules import sql_has_begun, sql_not_cancelled
+from stammtisch.meeting_rules import sql_has_begun, sql_is_counted
 from stammtisch.models import (
     Attendance,
     ImpulseOffer,
@@ -33,7 +33,7 @@ def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
     """Per topic field: meetings held so far, last covered, waiting demand, past audience."""
     fields = session.exec(select(TopicField.id, TopicField.name, TopicField.position)).all()
     frame = pd.DataFrame(fields, columns=["topic_field_id", "topic_field", "position"])
-    held_filter = and_(sql_not_cancelled(), sql_has_begun(now))
+    held_filter = and_(sql_is_counted(), sql_has_begun(now))
     # A meeting covers its primary field and its further fields.
     pairs = (
         select(
@@ -117,7 +117,7 @@ def coverage_by_quarter(*, session: Session, now: datetime) -> pd.DataFrame:
     rows = session.exec(
         select(Meeting.starts_at, TopicField.name)
         .join(TopicField, TopicField.id == Meeting.primary_topic_field_id)
-        .where(sql_not_cancelled(), sql_has_begun(now))
+        .where(sql_is_counted(), sql_has_begun(now))
     ).all()
     # Meetings are few (one every ~six weeks); quarters are computed on this small result.
     frame = pd.DataFrame(rows, columns=["starts_at", "topic_field"])

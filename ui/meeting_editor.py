@@ -53,7 +53,11 @@ def _save(
     notify_count: int | None = None,
 ) -> None:
     def action():
-        data = _meeting_input(form, meeting.status if meeting else MeetingStatus.PLANNED)
+        if meeting is not None:
+            status = meeting.status
+        else:
+            status = MeetingStatus.DRAFT if form.value("draft") else MeetingStatus.PLANNED
+        data = _meeting_input(form, status)
         with core.session() as s:
             if meeting is None:
                 return meeting_admin.create_meeting(
@@ -94,6 +98,7 @@ def _prefill(form: FormState, meeting: AdminMeeting | None, fields: dict[int, st
             "online_link": "",
             "documentation_url": "",
             "documentation_text": "",
+            "draft": False,
         }
     else:
         start, end = meeting.starts_at.astimezone(BERLIN), meeting.ends_at.astimezone(BERLIN)
@@ -174,6 +179,11 @@ def meeting_form(
         with st.expander("Dokumentation (nach dem Treffen)"):
             form.field(st.text_input, "documentation_url", "Link zur Dokumentation")
             form.field(st.text_area, "documentation_text", "Text zur Dokumentation")
+        if meeting is None:
+            st.checkbox(
+                "Nur als Entwurf anlegen (für Besucher:innen noch unsichtbar)",
+                key=form.widget_key("draft"),
+            )
         form_error(errors)
         st.form_submit_button(
             "Termin anlegen" if meeting is None else "Änderungen speichern",
@@ -191,6 +201,7 @@ STATUS_ACTIONS = {
     MeetingStatus.HELD: ("Als stattgefunden markieren", ":material/task_alt:"),
     MeetingStatus.PLANNED: ("Wieder planen", ":material/event_repeat:"),
 }
+PUBLISH = ("Veröffentlichen", ":material/public:")
 
 
 def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
@@ -261,6 +272,32 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
     field_error(form.errors, "status")
 
 
+def _delete_draft(actor: OrganizerIdentity, meeting: AdminMeeting, form: FormState) -> None:
+    if not st.session_state.get("status.confirm_delete"):
+        st.button(
+            "Entwurf löschen",
+            key="status.delete",
+            icon=":material/delete:",
+            on_click=lambda: st.session_state.update({"status.confirm_delete": True}),
+        )
+        return
+    st.warning("Diesen Entwurf endgültig löschen?", icon=":material/warning:")
+
+    def delete() -> None:
+        if form.call(meeting_admin.delete_draft, actor=actor, meeting_id=meeting.id):
+            st.session_state[SELECTED] = NEW
+        st.session_state.pop("status.confirm_delete", None)
+
+    yes, no = st.columns(2)
+    yes.button("Ja, Entwurf löschen", key="status.delete_yes", on_click=delete)
+    no.button(
+        "Nein",
+        key="status.delete_no",
+        type="primary",
+        on_click=lambda: st.session_state.pop("status.confirm_delete", None),
+    )
+
+
 def _held_form(form: FormState, meeting: AdminMeeting, change) -> None:
     """Mark the meeting as held, with its documentation (or save the documentation again)."""
     again = meeting.status == MeetingStatus.HELD
@@ -291,7 +328,7 @@ def _held_form(form: FormState, meeting: AdminMeeting, change) -> None:
 def impulses(actor: OrganizerIdentity, meeting_id: int) -> None:
     """The meeting's impulses in order: move, remove, add."""
     with core.session() as s:
-        view = get_meeting(session=s, meeting_id=meeting_id)
+        view = get_meeting(session=s, meeting_id=meeting_id, include_drafts=True)
     form = FormState("impulse")
 
     def run(fn, **kwargs) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from stammtisch import demo
 from stammtisch.clock import parse_instant
-from stammtisch.db import make_engine
-from stammtisch.models import MeetingStatus
+from stammtisch.db import make_engine, session_scope
+from stammtisch.models import Meeting, MeetingStatus
 from tests.pages.conftest import texts
 
 PAGES = ["pages/orga_dashboard.py", "pages/orga_planung.py"]
@@ -125,6 +126,14 @@ def test_planning_ranks_and_drafts_a_meeting(make_organizer_app, app_db, monkeyp
     at.button(key="draft.create").click().run()
     assert any("Entwurf angelegt" in s.value for s in at.success)
     assert _count_meetings(app_db) == before + 1
+    # A draft: the team has it, the start page does not.
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        draft = s.exec(select(Meeting).order_by(Meeting.id.desc())).first()
+    engine.dispose()
+    assert draft.status == "draft"
+    start = make_organizer_app("pages/termine.py")
+    assert "Entwurf aus der Themenplanung" not in texts(start)
     at.slider(key="w.time").set_value(0.0).run()
     assert not at.exception
 

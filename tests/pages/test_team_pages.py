@@ -75,8 +75,9 @@ def test_series_draft_and_create(make_organizer_app, app_db):
         at.session_state["series.drafts"]
     )
     _click(at, "Ausgewählte Termine anlegen")
-    assert any("2 Termine angelegt" in s.value for s in at.success)
-    assert len(_rows(app_db, Meeting)) == 7
+    assert any("2 Entwürfe angelegt" in s.value for s in at.success)
+    rows = _rows(app_db, Meeting)
+    assert len(rows) == 7 and [m.status for m in rows[-2:]] == ["draft", "draft"]
 
 
 def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
