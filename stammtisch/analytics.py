@@ -36,6 +36,7 @@ from stammtisch.models import (
     Suggestion,
     TopicField,
 )
+from stammtisch.registrations import absent_condition, attended_condition
 
 STATE_COLUMNS = {state: state.label for state in FederalState}
 UNKNOWN_STATE = "keine Angabe"
@@ -120,8 +121,8 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
             count_if(confirmed),
             count_if(R.status == RegistrationStatus.WAITLISTED),
             count_if(R.status == RegistrationStatus.CANCELLED),
-            count_if(and_(confirmed, R.attendance == Attendance.YES)),
-            count_if(and_(confirmed, R.attendance == Attendance.NO)),
+            count_if(attended_condition()),
+            count_if(absent_condition()),
             count_if(and_(confirmed, R.attendance != Attendance.UNKNOWN)),
             *[count_if(and_(confirmed, R.federal_state == s)) for s in STATE_COLUMNS],
             count_if(and_(confirmed, col(R.federal_state).is_(None))),

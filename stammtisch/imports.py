@@ -44,13 +44,14 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import write_transaction
+from stammtisch.db import count_if, write_transaction
 from stammtisch.errors import FORM, NotFound, ValidationError
 from stammtisch.formatting import berlin, format_day
 from stammtisch.meeting_rules import attendance_refusal, is_over
@@ -62,7 +63,12 @@ from stammtisch.models import (
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.registrations import lock_meeting, write_attendance
+from stammtisch.registrations import (
+    absent_condition,
+    attended_condition,
+    lock_meeting,
+    write_attendance,
+)
 from stammtisch.validation import email_key
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -146,6 +152,32 @@ class MatchedParticipant:
 
 
 @dataclass(frozen=True)
+class AmbiguousParticipant:
+    """A name in the report that fits several registrations: the organizer decides."""
+
+    participant: str
+    candidates: tuple[tuple[int, str], ...]  # (registration id, name)
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    """Attendance of a meeting as recorded: confirmed people there / not there, and people
+    there without a (confirmed) registration."""
+
+    attended: int
+    absent: int
+    unregistered: int
+
+    @property
+    def total(self) -> int:
+        return self.attended + self.unregistered
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.attended or self.absent or self.unregistered)
+
+
+@dataclass(frozen=True)
 class ImportPreview:
     """What applying the report to a meeting would do (or did)."""
 
@@ -159,6 +191,17 @@ class ImportPreview:
     meeting_over: bool
     blocked: str | None = None  # why it cannot be applied (yet), in German
     warnings: tuple[str, ...] = field(default=())
+    ambiguous: tuple[AmbiguousParticipant, ...] = ()  # still to be decided
+    before: AttendanceFigures = AttendanceFigures(0, 0, 0)  # what is recorded now
+
+    @property
+    def after(self) -> AttendanceFigures:
+        """What will be recorded once the import is applied."""
+        return AttendanceFigures(
+            attended=len(self.matched) - self.waitlisted_matched,
+            absent=len(self.absent),
+            unregistered=self.unregistered_attendees,
+        )
 
     @property
     def rows_read(self) -> int:
@@ -431,7 +474,15 @@ def _primary_key(name: str) -> str:
     return " ".join(words)
 
 
-def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPreview:
+def _match(
+    session: Session,
+    meeting: Meeting,
+    report: ZoomReport,
+    choices: Mapping[str, int | None] | None = None,
+) -> ImportPreview:
+    """Match the report; ``choices`` decides names that fit several registrations
+    (participant as in the report → registration id, or None: not registered)."""
+    choices = choices or {}
     registrations = session.exec(
         select(Registration)
         .where(
@@ -461,8 +512,10 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
     matched: dict[int, MatchedParticipant] = {}
     unmatched: list[str] = []
     team: list[str] = []
+    ambiguous: list[AmbiguousParticipant] = []
     for p in report.participants:
         registration, by = (by_email.get(p.email), "email") if p.email else (None, "")
+        candidates: set[int] = set()
         if registration is None:
             for candidate in (p.original_name, p.name, p.raw_name):
                 ids = set().union(*(by_name.get(k, set()) for k in name_keys(candidate)))
@@ -470,7 +523,22 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
                     registration, by = by_id[ids.pop()], "name"
                     break
                 if len(ids) > 1:
-                    break  # two registrations fit this name: do not guess
+                    candidates = ids  # two registrations fit this name: do not guess
+                    break
+        if registration is None and candidates:
+            if p.raw_name not in choices:
+                ambiguous.append(
+                    AmbiguousParticipant(
+                        participant=p.raw_name,
+                        candidates=tuple(
+                            (i, by_id[i].name or "(anonymisiert)") for i in sorted(candidates)
+                        ),
+                    )
+                )
+                continue
+            chosen = choices[p.raw_name]
+            if chosen in candidates:
+                registration, by = by_id[chosen], "choice"
         if registration is not None:
             # The same person on a second device (or with and without e-mail) counts once.
             matched.setdefault(
@@ -487,8 +555,12 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
             team.append(p.raw_name)
         else:
             unmatched.append(p.raw_name)
+    # Whoever an open question might be is neither there nor absent until it is decided.
+    undecided = {i for a in ambiguous for i, _name in a.candidates}
     absent = [
-        r for r in registrations if r.status == RegistrationStatus.CONFIRMED and r.id not in matched
+        r
+        for r in registrations
+        if r.status == RegistrationStatus.CONFIRMED and r.id not in matched.keys() | undecided
     ]
     return ImportPreview(
         meeting_id=meeting.id,
@@ -499,6 +571,20 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
         absent=tuple(r.id for r in absent),
         absent_names=tuple(r.name or "(anonymisiert)" for r in absent),
         meeting_over=False,
+        ambiguous=tuple(ambiguous),
+        before=recorded_attendance(session, meeting),
+    )
+
+
+def recorded_attendance(session: Session, meeting: Meeting) -> AttendanceFigures:
+    """The attendance recorded for a meeting now (the one count every view uses)."""
+    attended, absent = session.exec(
+        select(count_if(attended_condition()), count_if(absent_condition())).where(
+            Registration.meeting_id == meeting.id
+        )
+    ).one()
+    return AttendanceFigures(
+        attended=int(attended), absent=int(absent), unregistered=meeting.unregistered_attendees
     )
 
 
@@ -525,13 +611,17 @@ def preview_import(
     meeting_id: int,
     report: ZoomReport,
     now: datetime,
+    choices: Mapping[str, int | None] | None = None,
 ) -> ImportPreview:
-    """Match a parsed report against a meeting's registrations, without writing anything."""
+    """Match a parsed report against a meeting's registrations, without writing anything.
+
+    The preview names what is recorded now (``before``) and what will be (``after``), and
+    the names that fit several registrations (``ambiguous``) until ``choices`` decides."""
     require_organizer(session, actor)
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound("Diesen Termin gibt es nicht.")
-    preview = _match(session, meeting, report)
+    preview = _match(session, meeting, report, choices)
     return _with_state(preview, meeting, now)
 
 
@@ -554,11 +644,16 @@ def apply_import(
     meeting_id: int,
     report: ZoomReport,
     now: datetime,
+    choices: Mapping[str, int | None] | None = None,
+    replace_recorded: bool = False,
 ) -> ImportPreview:
-    """Record attendance from a parsed report in one audited transaction.
+    """Record attendance from a parsed report in one audited transaction; it replaces
+    whatever was recorded for the meeting.
 
     Matching is done again inside the transaction (with the meeting locked), so what is
     written fits the registrations as they are now, not as they were at the preview.
+    Refused while a name fits several registrations and ``choices`` does not decide it,
+    and when attendance is recorded already and ``replace_recorded`` is not confirmed.
     """
     with write_transaction(session):
         require_organizer(session, actor)
@@ -566,7 +661,30 @@ def apply_import(
         blocked = attendance_refusal(meeting, now)
         if blocked:
             raise _fail(blocked)
-        preview = _with_state(_match(session, meeting, report), meeting, now)
+        preview = _with_state(_match(session, meeting, report, choices), meeting, now)
+        if preview.ambiguous:
+            names = ", ".join(a.participant for a in preview.ambiguous)
+            raise ValidationError.single(
+                "choices", f"Bitte ordnen Sie zuerst zu, wer gemeint ist: {names}."
+            )
+        if preview.before.recorded and preview.before != preview.after and not replace_recorded:
+            before, after = preview.before, preview.after
+            raise ValidationError.single(
+                "replace_recorded",
+                f"Für dieses Treffen ist schon Teilnahme erfasst ({before.total} dabei, davon "
+                f"{before.unregistered} ohne Anmeldung). Der Bericht ersetzt das durch "
+                f"{after.total} dabei, davon {after.unregistered} ohne Anmeldung. Bitte "
+                "bestätigen Sie das.",
+            )
+        # A new report replaces the last one: start from "unknown" for everybody.
+        write_attendance(
+            session,
+            session.exec(
+                select(Registration.id).where(Registration.meeting_id == meeting.id)
+            ).all(),
+            Attendance.UNKNOWN,
+            now,
+        )
         attended = [m.registration_id for m in preview.matched]
         write_attendance(session, attended, Attendance.YES, now)
         write_attendance(session, list(preview.absent), Attendance.NO, now)
@@ -586,6 +704,9 @@ def apply_import(
                 "team": len(preview.team),
                 "absent": len(preview.absent),
                 "unregistered_attendees": preview.unregistered_attendees,
+                "decided": len(choices or {}),
+                "before": preview.before.total,
+                "after": preview.after.total,
             },
             now=now,
         )
@@ -593,6 +714,8 @@ def apply_import(
 
 
 __all__ = [
+    "AmbiguousParticipant",
+    "AttendanceFigures",
     "ImportPreview",
     "MatchedParticipant",
     "Participant",

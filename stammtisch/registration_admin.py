@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from stammtisch import notify
@@ -30,6 +30,8 @@ from stammtisch.models import (
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.registrations import (
+    absent_condition,
+    attended_condition,
     cancel_locked,
     count_with_status,
     lock_meeting,
@@ -75,8 +77,8 @@ class RegistrationCounts:
     confirmed: int
     waitlisted: int
     cancelled: int
-    attended: int  # registrations with attendance "yes"
-    absent: int  # confirmed registrations with attendance "no"
+    attended: int  # confirmed registrations with attendance "ja" (registrations.attended_condition)
+    absent: int  # confirmed registrations with attendance "nein"
     unregistered_attendees: int  # from the Zoom report: attended without a registration
 
     @property
@@ -162,13 +164,8 @@ def counts(
             count_if(Registration.status == RegistrationStatus.CONFIRMED),
             count_if(Registration.status == RegistrationStatus.WAITLISTED),
             count_if(Registration.status == RegistrationStatus.CANCELLED),
-            count_if(Registration.attendance == Attendance.YES),
-            count_if(
-                and_(
-                    Registration.status == RegistrationStatus.CONFIRMED,
-                    Registration.attendance == Attendance.NO,
-                )
-            ),
+            count_if(attended_condition()),
+            count_if(absent_condition()),
         ).where(Registration.meeting_id == meeting_id)
     ).one()
     return RegistrationCounts(
@@ -273,11 +270,15 @@ def set_attendance(
     registration_ids: Sequence[int],
     attendance: str,
     now: datetime,
+    counted_without_registration: bool = False,
 ) -> int:
     """Record attendance (yes / no / unknown) by hand for one or many registrations.
 
-    "ja" and "nein" only once the meeting has begun; "unbekannt" resets at any time.
-    Returns how many registrations were set (the rule lives in ``write_attendance``).
+    "ja" and "nein" only once the meeting has begun; "unbekannt" resets at any time (the
+    rule lives in ``write_attendance``). ``counted_without_registration``: these people
+    were counted by the Zoom import as attendees without registration (their name did not
+    match); ticking them now moves them over instead of counting them twice.
+    Returns how many registrations were set.
     """
     try:
         value = Attendance(attendance)
@@ -298,20 +299,31 @@ def set_attendance(
     with write_transaction(session):
         require_organizer(session, actor)
         rows = session.exec(
-            select(Registration.id, Registration.meeting_id)
+            select(Registration.id, Registration.meeting_id, Registration.attendance)
             .where(col(Registration.id).in_(ids))
             .with_for_update()
         ).all()
-        meeting_ids = {meeting_id for _id, meeting_id in rows}
+        meeting_ids = {meeting_id for _id, meeting_id, _was in rows}
         if len(rows) != len(ids):
             raise NotFound("Mindestens eine dieser Anmeldungen gibt es nicht (mehr).")
         write_attendance(session, ids, value, now)
+        moved = 0
+        if counted_without_registration and value == Attendance.YES:
+            if len(meeting_ids) != 1:
+                raise ValidationError.single(
+                    "registration_ids", "Bitte nur Anmeldungen eines Treffens auf einmal."
+                )
+            meeting = lock_meeting(session, next(iter(meeting_ids)))
+            newly = sum(1 for _id, _m, was in rows if was != Attendance.YES)
+            moved = min(newly, meeting.unregistered_attendees)
+            meeting.unregistered_attendees -= moved
+            session.add(meeting)
         record(
             session,
             actor=actor,
             action="registration.attendance",
             obj=("meeting", next(iter(meeting_ids))) if len(meeting_ids) == 1 else None,
-            details={"ids": ids, "attendance": value.value},
+            details={"ids": ids, "attendance": value.value, "moved_from_unregistered": moved},
             now=now,
         )
     return len(ids)

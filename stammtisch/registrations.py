@@ -756,6 +756,27 @@ def cancel_locked(
     return fill_free_places(session, meeting, now) if was == RegistrationStatus.CONFIRMED else []
 
 
+def attended_condition():
+    """SQL: a registration that counts as attended – a confirmed place, attendance "ja".
+
+    Attendance counts among confirmed places only; people who came while still waiting
+    (or without any registration) are the meeting's ``unregistered_attendees``. Every
+    view's figures use this and :func:`absent_condition`.
+    """
+    return and_(
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.attendance == Attendance.YES,
+    )
+
+
+def absent_condition():
+    """SQL: a confirmed place whose person did not come (attendance "nein")."""
+    return and_(
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.attendance == Attendance.NO,
+    )
+
+
 def write_attendance(
     session: Session, registration_ids: Sequence[int], value: Attendance, now: datetime
 ) -> None:

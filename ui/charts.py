@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
+from stammtisch import exports
 from stammtisch.models import RegistrationStatus
 from ui.render import lazy_expander
 
@@ -126,9 +127,10 @@ def block(
         st.dataframe(table, hide_index=True, width="stretch")
         st.download_button(
             "CSV herunterladen",
-            data=table.to_csv(index=False, sep=";").encode("utf-8-sig"),
+            # The same formula-safe CSV as every export (themes are text people typed).
+            data=exports.to_csv(table),
             file_name=f"{key}.csv",
-            mime="text/csv",
+            mime=exports.CSV_MIME,
             key=f"csv.{key}",
             on_click="ignore",
             icon=":material/download:",

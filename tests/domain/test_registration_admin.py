@@ -270,7 +270,11 @@ def test_set_attendance_for_many_and_audited(engine, now, actor):
         )
     assert [_status(engine, i)[1] for i in (1, 2, 3)] == ["yes", "yes", "unknown"]
     [entry] = _audit(engine, "registration.attendance")
-    assert json.loads(entry.details) == {"ids": [1, 2], "attendance": "yes"}
+    assert json.loads(entry.details) == {
+        "ids": [1, 2],
+        "attendance": "yes",
+        "moved_from_unregistered": 0,
+    }
     assert (entry.object_type, entry.object_id) == ("meeting", meeting_id)
 
 
@@ -493,5 +497,9 @@ def test_attendance_for_two_meetings_is_logged_without_one_meeting(engine, now, 
         )
     [entry] = f.audit_entries(engine, "registration.attendance")
     assert (entry.actor_name, entry.object_type, entry.object_id) == (actor.name, None, None)
-    assert entry.details == {"ids": [1, other], "attendance": "yes"}
+    assert entry.details == {
+        "ids": [1, other],
+        "attendance": "yes",
+        "moved_from_unregistered": 0,
+    }
     assert first != second
