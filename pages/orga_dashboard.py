@@ -9,7 +9,7 @@ import streamlit as st
 
 from stammtisch import analytics
 from stammtisch.clock import BERLIN
-from stammtisch.formatting import format_day
+from stammtisch.formatting import format_day, month_label
 from stammtisch.models import RegistrationStatus
 from ui import auth, core
 from ui.charts import topic_scale
@@ -99,7 +99,8 @@ def _frames(
         var_name="Reihe",
         value_name="Personen",
     )
-    novelty = stats[["Treffen", "Termin", "new", "returning"]].rename(
+    # People are counted where they could be: at meetings that have taken place.
+    novelty = past[["Treffen", "Termin", "new", "returning"]].rename(
         columns={"new": "neu", "returning": "wiederkehrend"}
     )
     frames["novelty"] = novelty
@@ -114,9 +115,11 @@ def _frames(
     frames["demand"] = stats[stats["capacity"].notna()][
         ["Treffen", "Termin", "demand", "capacity", "waitlisted"]
     ].rename(columns={"demand": "Nachfrage", "capacity": "Plätze", "waitlisted": "Warteliste"})
-    frames["inflow"] = _inflow(version, start, end).rename(
+    inflow = _inflow(version, start, end)
+    frames["inflow"] = inflow.assign(month=[month_label(m) for m in inflow["month"]]).rename(
         columns={"month": "Monat", "kind": "Art", "count": "Anzahl"}
     )
+    frames["inflow_order"] = [month_label(m) for m in sorted(set(inflow["month"]))]
     return frames
 
 
@@ -149,8 +152,12 @@ field = c2.selectbox(
 )
 start = end = None
 if span == "year":
-    start = year_ago
-    st.caption(f"Treffen ab {today - timedelta(days=365):%d.%m.%Y}, geplante eingeschlossen.")
+    # The meetings held in the twelve months before now; planned ones come in "Alle Treffen".
+    start, end = year_ago, until_today
+    st.caption(
+        f"Treffen vom {today - timedelta(days=365):%d.%m.%Y} bis heute; geplante zeigt "
+        "„Alle Treffen“."
+    )
 elif span == "custom":
     period = st.date_input(
         "Von – bis",

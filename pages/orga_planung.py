@@ -15,7 +15,7 @@ from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
 from stammtisch.models import MeetingStatus, RegistrationState
 from ui import auth, core
-from ui.charts import block, chart, topic_scale
+from ui.charts import block, chart, heat_chart, topic_scale
 from ui.forms import FormState
 from ui.render import escape_md, form_error, literal, md_small
 
@@ -50,36 +50,34 @@ meeting_dates, fields, coverage, heat, wanted = _planning_data(version, minute, 
 field_names = [tf.name for tf in fields]
 
 st.header("Abdeckung der Themenfelder", anchor=False)
+heat = heat.assign(
+    Feld=lambda h: [
+        f"{held}" + (" + geplant" if planned else "") if held or planned else ""
+        for held, planned in zip(h["held"], h["planned"], strict=True)
+    ]
+)
 block(
     "Treffen je Themenfeld und Quartal",
-    lambda: (
-        alt.Chart(heat)
-        .mark_rect()
-        .encode(
-            x=alt.X("quarter:O", title=None),
-            y=alt.Y("topic_field:N", sort=field_names, title=None, axis=alt.Axis(labelLimit=260)),
-            color=alt.Color(
-                "meetings:Q",
-                scale=alt.Scale(scheme="blues"),
-                title="Treffen",
-                legend=alt.Legend(format="d", tickMinStep=1),
-            ),
-            tooltip=[
-                alt.Tooltip("topic_field:N", title="Themenfeld"),
-                alt.Tooltip("quarter:O", title="Quartal"),
-                alt.Tooltip("meetings:Q", title="Treffen"),
-            ],
-        )
-    ),
-    heat.rename(columns={"topic_field": "Themenfeld", "quarter": "Quartal", "meetings": "Treffen"}),
+    lambda: heat_chart(heat, field_names),
+    heat.rename(
+        columns={
+            "topic_field": "Themenfeld",
+            "quarter": "Quartal",
+            "held": "stattgefunden",
+            "planned": "geplant",
+        }
+    ).drop(columns=["Feld"]),
     key="abdeckung",
     version=f"{version}|{minute}",
+    caption="Dunkler = mehr Treffen; „geplant“: veröffentlicht, noch nicht stattgefunden. "
+    "Jedes Quartal ist zu sehen, auch ohne Treffen.",
 )
 table = pd.DataFrame(
     {
         "Themenfeld": coverage["topic_field"],
         "Treffen bisher": coverage["meetings_held"],
         "zuletzt": [format_day(t) if pd.notna(t) else "noch nie" for t in coverage["last_covered"]],
+        "geplant": [format_day(t) if pd.notna(t) else "–" for t in coverage["next_scheduled"]],
         "Vorschläge": coverage["suggestions"],
         "Stimmen": coverage["votes"],
         "offene Impuls-Angebote": coverage["open_offers"],

@@ -135,3 +135,42 @@ def block(
             on_click="ignore",
             icon=":material/download:",
         )
+
+
+# Distinct, colour-blind-safe steps from "none" to "many" (a continuous scale made every
+# cell with one meeting look the same as the scale's single value).
+HEAT_STEPS = ["#f2f2f2", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
+
+
+def heat_chart(heat: pd.DataFrame, fields: Sequence[str]) -> alt.LayerChart:
+    """Topic field × quarter: a cell per pair, shaded by meetings held, labelled with the
+    number and "geplant" where a published meeting is still to come."""
+    top = max(int(heat["held"].max()), 1) if not heat.empty else 1
+    steps = list(range(min(top, len(HEAT_STEPS) - 1) + 1))
+    shade = heat.assign(Stufe=heat["held"].clip(upper=steps[-1]))
+    base = alt.Chart(shade).encode(
+        x=alt.X("quarter:O", title=None, sort=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("topic_field:N", sort=list(fields), title=None, axis=alt.Axis(labelLimit=260)),
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color(
+            "Stufe:O",
+            scale=alt.Scale(domain=steps, range=HEAT_STEPS[: len(steps)]),
+            title="Treffen",
+            legend=alt.Legend(
+                labelExpr=f"datum.value == {steps[-1]} && {top} > {steps[-1]} "
+                f"? '{steps[-1]}+' : datum.label"
+            ),
+        ),
+        tooltip=[
+            alt.Tooltip("topic_field:N", title="Themenfeld"),
+            alt.Tooltip("quarter:O", title="Quartal"),
+            alt.Tooltip("held:Q", title="stattgefunden"),
+            alt.Tooltip("planned:Q", title="geplant"),
+        ],
+    )
+    labels = base.mark_text(fontSize=11).encode(
+        text="Feld:N",
+        color=alt.condition(alt.datum.Stufe >= 3, alt.value("white"), alt.value("#222")),
+    )
+    return alt.layer(cells, labels)

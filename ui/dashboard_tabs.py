@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 
 from stammtisch.analytics import STATE_COLUMNS, UNKNOWN_STATE
-from ui.charts import STATUS_COLOURS, block, chart, fixed_scale
+from ui.charts import STATUS_COLOURS, block, fixed_scale
 
 # Okabe-Ito colours per federal state, in the order of FederalState, then "keine Angabe".
 STATE_COLOURS = dict(
@@ -86,43 +86,49 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
 def attendance_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
     """Who came: attendance and no-shows over time, new and returning people."""
     trend, trend_long = frames["trend"], frames["trend_long"]
-    block(
-        "Teilnahme im Verlauf",
-        lambda: alt.layer(
-            alt.Chart(trend_long)
+    no_show = trend.dropna(subset=["No-Show-Quote"])
+
+    def attendance_and_no_shows():
+        # One time axis for both: the no-show rate sits right under its meetings.
+        x = alt.X("Datum:T", title=None, axis=alt.Axis(format="%b %Y"))
+        people = (
+            alt.Chart(trend_long, title="Angemeldet und teilgenommen")
             .mark_line(point=True)
             .encode(
-                x=alt.X("Datum:T", title=None),
+                x=x,
                 y=alt.Y("Personen:Q"),
                 color=alt.Color(
                     "Reihe:N",
                     scale=fixed_scale({"angemeldet": "#0072B2", "teilgenommen": "#009E73"}),
                 ),
                 tooltip=["Treffen", "Reihe", "Personen"],
-            ),
-        ),
+            )
+            .properties(width="container", height=220)
+        )
+        if no_show.empty:
+            return people
+        rate = (
+            alt.Chart(no_show, title="No-Show-Quote")
+            .mark_line(point=alt.OverlayMarkDef(color="#D55E00"), color="#D55E00")
+            .encode(
+                x=x,
+                y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="Anteil"),
+                tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
+            )
+            .properties(width="container", height=140)
+        )
+        return alt.vconcat(people, rate).resolve_scale(x="shared")
+
+    block(
+        "Teilnahme im Verlauf",
+        attendance_and_no_shows,
         trend,
         key="teilnahme-verlauf",
         version=charts_version,
-        caption="No-Show-Quote: bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
+        caption="Oben: bestätigte Anmeldungen und Teilnahme je Treffen. Unten: No-Show-Quote – "
+        "bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
         min_rows=2,
     )
-    if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
-        no_show = trend.dropna(subset=["No-Show-Quote"])
-        chart(
-            "no-show",
-            lambda: (
-                alt.Chart(no_show)
-                .mark_line(point=alt.OverlayMarkDef(color="#D55E00"), color="#D55E00")
-                .encode(
-                    x=alt.X("Datum:T", title=None),
-                    y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
-                    tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
-                )
-                .properties(height=160)
-            ),
-            charts_version,
-        )
 
     novelty, novelty_long = frames["novelty"], frames["novelty_long"]
     block(
@@ -177,7 +183,7 @@ def inflow_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
             alt.Chart(inflow)
             .mark_bar()
             .encode(
-                x=alt.X("Monat:O", title=None),
+                x=alt.X("Monat:O", title=None, sort=frames["inflow_order"]),
                 y="Anzahl:Q",
                 color=alt.Color(
                     "Art:N",

@@ -22,11 +22,40 @@ def test_coverage_and_ranking(engine, known_history, now):
     assert (cov.loc["Feld A"].meetings_held, cov.loc["Feld B"].meetings_held) == (1, 1)
     assert (cov.loc["Feld B"].suggestions, cov.loc["Feld B"].votes) == (1, 2)
     assert cov.loc["Feld A"].avg_registrations == 2.0 and cov.loc["Feld B"].avg_attendance == 3.0
-    assert heat["meetings"].sum() == 2
+    assert heat["held"].sum() == 2
     ranked = planning.rank_topic_fields(cov.reset_index(), planning.Weights())
     assert ranked.iloc[0]["topic_field"] == "Feld B"
     assert "Vorschläge" in ranked.iloc[0]["reason"]
     only_time = planning.rank_topic_fields(
         cov.reset_index(), planning.Weights(suggestions=0, votes=0, offers=0, attendance=0)
     )
-    assert only_time.iloc[0]["days_since"] == only_time["days_since"].max()
+    # Feld A has the longest gap, but its next meeting (in 20 days) is already scheduled.
+    assert list(only_time["topic_field"]) == ["Feld B", "Feld A"]
+    assert only_time.iloc[1]["reason"].startswith("Vor allem")
+    assert "schon geplant am" in only_time.iloc[1]["reason"]
+    assert cov.loc["Feld A"].meetings_scheduled == 1 and cov.loc["Feld B"].meetings_scheduled == 0
+
+
+def test_the_heatmap_shows_every_quarter_and_what_is_planned(engine, known_history, now):
+    from sqlalchemy import text
+
+    f.meeting(engine, now=now, days_ahead=400, topic_field_id=known_history["b"])  # 2023
+    with session_scope(engine) as s:
+        heat = planning.coverage_by_quarter(session=s, now=now)
+    quarters = list(dict.fromkeys(heat["quarter"]))
+    # Contiguous quarters, from the first meeting to the last one scheduled.
+    years = [int(q[:4]) * 4 + int(q[-1]) for q in quarters]
+    assert years == list(range(years[0], years[-1] + 1)) and len(years) >= 5
+    # Every field has a cell in every quarter (empty ones are 0, not missing).
+    assert len(heat) == len(quarters) * heat["topic_field"].nunique()
+    # The same numbers as straight SQL over the meetings table.
+    with engine.connect() as conn:
+        held, planned = conn.execute(
+            text(
+                "SELECT sum(CASE WHEN starts_at <= :now THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN starts_at > :now THEN 1 ELSE 0 END) FROM meeting "
+                "WHERE status IN ('planned', 'held')"
+            ),
+            {"now": now},
+        ).one()
+    assert (heat["held"].sum(), heat["planned"].sum()) == (held, planned)

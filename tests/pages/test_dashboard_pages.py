@@ -76,7 +76,7 @@ def test_dashboard_with_demo_data(make_organizer_app, app_db, monkeypatch):
     ]
     # A year of meetings by default; the charts of the open tab only.
     assert at.selectbox(key="dash.span").value == "year"
-    assert "Treffen ab 25.11.2025, geplante eingeschlossen." in texts(at)
+    assert "Treffen vom 25.11.2025 bis heute" in texts(at)
     charts = {
         "Anmeldungen": ["Anmeldungen je Treffen", "Anmeldungen je Themenfeld"],
         "Teilnahme": ["Teilnahme im Verlauf", "Neue und wiederkehrende Teilnehmende"],
