@@ -50,12 +50,6 @@ meeting_dates, fields, coverage, heat, wanted = _planning_data(version, minute, 
 field_names = [tf.name for tf in fields]
 
 st.header("Abdeckung der Themenfelder", anchor=False)
-heat = heat.assign(
-    Feld=lambda h: [
-        f"{held}" + (" + geplant" if planned else "") if held or planned else ""
-        for held, planned in zip(h["held"], h["planned"], strict=True)
-    ]
-)
 block(
     "Treffen je Themenfeld und Quartal",
     lambda: heat_chart(heat, field_names),
@@ -66,11 +60,11 @@ block(
             "held": "stattgefunden",
             "planned": "geplant",
         }
-    ).drop(columns=["Feld"]),
+    ),
     key="abdeckung",
     version=f"{version}|{minute}",
-    caption="Dunkler = mehr Treffen; „geplant“: veröffentlicht, noch nicht stattgefunden. "
-    "Jedes Quartal ist zu sehen, auch ohne Treffen.",
+    caption="Zahl und Farbe: stattgefundene Treffen (dunkler = mehr); „g“ und Orange: "
+    "veröffentlicht, noch nicht stattgefunden. Jedes Quartal ist zu sehen, auch ohne Treffen.",
 )
 table = pd.DataFrame(
     {

@@ -138,29 +138,37 @@ def block(
 
 
 # Distinct, colour-blind-safe steps from "none" to "many" (a continuous scale made every
-# cell with one meeting look the same as the scale's single value).
-HEAT_STEPS = ["#f2f2f2", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
+# cell with one meeting look the same as the scale's single value), and orange for a
+# quarter with meetings only planned so far.
+HEAT_STEPS = {"0": "#f2f2f2", "1": "#9ecae1", "2": "#4292c6", "3+": "#08306b", "geplant": "#E69F00"}
+
+
+def _step(held: int, planned: int) -> str:
+    if held == 0 and planned:
+        return "geplant"
+    return "3+" if held >= 3 else str(held)
 
 
 def heat_chart(heat: pd.DataFrame, fields: Sequence[str]) -> alt.LayerChart:
-    """Topic field × quarter: a cell per pair, shaded by meetings held, labelled with the
-    number and "geplant" where a published meeting is still to come."""
-    top = max(int(heat["held"].max()), 1) if not heat.empty else 1
-    steps = list(range(min(top, len(HEAT_STEPS) - 1) + 1))
-    shade = heat.assign(Stufe=heat["held"].clip(upper=steps[-1]))
+    """Topic field × quarter: a cell per pair, shaded by meetings held, orange where the
+    quarter only has planned meetings; each cell also says it in text ("1", "1+g", "g"),
+    so nothing depends on colour alone."""
+    shade = heat.assign(
+        Stufe=[_step(h, p) for h, p in zip(heat["held"], heat["planned"], strict=True)],
+        Text=[
+            (str(h) if h else "") + ("+g" if h and p else "g" if p else "")
+            for h, p in zip(heat["held"], heat["planned"], strict=True)
+        ],
+    )
     base = alt.Chart(shade).encode(
         x=alt.X("quarter:O", title=None, sort=None, axis=alt.Axis(labelAngle=-45)),
         y=alt.Y("topic_field:N", sort=list(fields), title=None, axis=alt.Axis(labelLimit=260)),
     )
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color(
-            "Stufe:O",
-            scale=alt.Scale(domain=steps, range=HEAT_STEPS[: len(steps)]),
+            "Stufe:N",
+            scale=alt.Scale(domain=list(HEAT_STEPS), range=list(HEAT_STEPS.values())),
             title="Treffen",
-            legend=alt.Legend(
-                labelExpr=f"datum.value == {steps[-1]} && {top} > {steps[-1]} "
-                f"? '{steps[-1]}+' : datum.label"
-            ),
         ),
         tooltip=[
             alt.Tooltip("topic_field:N", title="Themenfeld"),
@@ -169,8 +177,12 @@ def heat_chart(heat: pd.DataFrame, fields: Sequence[str]) -> alt.LayerChart:
             alt.Tooltip("planned:Q", title="geplant"),
         ],
     )
-    labels = base.mark_text(fontSize=11).encode(
-        text="Feld:N",
-        color=alt.condition(alt.datum.Stufe >= 3, alt.value("white"), alt.value("#222")),
+    labels = base.mark_text(fontSize=10).encode(
+        text="Text:N",
+        color=alt.condition(
+            alt.FieldOneOfPredicate(field="Stufe", oneOf=["2", "3+"]),
+            alt.value("white"),
+            alt.value("#222"),
+        ),
     )
     return alt.layer(cells, labels)
