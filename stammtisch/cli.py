@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from stammtisch import backup, demo, mailer, organizers, privacy
+from stammtisch import backup, demo, mailer, organizers, privacy, site
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import ConfigError, load_settings
@@ -204,6 +204,28 @@ def _cmd_mail_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_text_show(args: argparse.Namespace) -> int:
+    engine, _now = _engine()
+    with session_scope(engine) as session:
+        texts = site.site_texts(session=session)
+    for key in site.TEXT_KEYS:
+        value = texts[key].replace("\n", " / ")
+        print(f"{key}\t{site.TEXT_LABELS[key]}\t{value or '(leer)'}")
+    missing = site.missing_imprint_fields(texts)
+    if missing:
+        print("Im Impressum fehlt noch: " + ", ".join(missing), file=sys.stderr)
+    return 0
+
+
+def _cmd_text_set(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    value = sys.stdin.read() if args.value == "-" else args.value
+    with session_scope(engine) as session:
+        site.set_text(session=session, key=args.key, value=value, now=now)
+    print(f"Text „{site.TEXT_LABELS.get(args.key, args.key)}“ gespeichert.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stammtisch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -243,6 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     retention.add_argument("--days", type=int, default=RETENTION_DAYS, help="Tage nach dem Treffen")
     retention.set_defaults(func=_cmd_retention)
+
+    text = sub.add_parser(
+        "text", help="Seitentexte (Impressum, Kontakt, Startseite) ansehen/ändern"
+    )
+    text_sub = text.add_subparsers(dest="text_command", required=True)
+    text_sub.add_parser("show", help="alle Texte und was im Impressum fehlt").set_defaults(
+        func=_cmd_text_show
+    )
+    text_set = text_sub.add_parser("set", help="einen Text setzen (WERT - liest von stdin)")
+    text_set.add_argument("key", choices=site.TEXT_KEYS)
+    text_set.add_argument("value")
+    text_set.set_defaults(func=_cmd_text_set)
 
     mail_cmd = sub.add_parser("mail", help="Mails aus dem Postausgang senden")
     mail_sub = mail_cmd.add_subparsers(dest="mail_command", required=True)

@@ -8,7 +8,7 @@ from stammtisch import demo, mail
 from stammtisch.formatting import format_day, format_time
 from stammtisch.models import MailStatus
 from stammtisch.organizers import OrganizerIdentity
-from stammtisch.site import site_texts
+from stammtisch.site import missing_imprint_fields, site_texts
 from stammtisch.suggestions import count_pending
 from ui import core
 
@@ -92,6 +92,13 @@ def sidebar(organizer: OrganizerIdentity | None = None) -> None:
     with st.sidebar:
         if organizer is not None:
             st.caption(f"Angemeldet als {organizer.display_name}")
+            missing = missing_imprint_fields(t)
+            if missing:
+                # Never invented: the team fills them in ("python -m stammtisch text set").
+                st.warning(
+                    "Im Impressum fehlt noch: " + ", ".join(missing) + ".",
+                    icon=":material/gavel:",
+                )
         st.caption(t["organisation"])
         if _is_demo(core.cache_key()):
             st.warning(
@@ -118,6 +125,10 @@ def footer(organizer: OrganizerIdentity | None = None) -> None:
     with right:
         st.caption("Förderung")
         st.text(t["funding"], width="stretch")
+    if t["contact_email"] or t["contact_name"]:
+        contact = " · ".join(part for part in (t["contact_name"], t["contact_email"]) if part)
+        st.caption("Kontakt")
+        st.text(contact)
     left, right = st.columns([3, 1])
     left.caption(t["copyright"])
     if organizer is None:

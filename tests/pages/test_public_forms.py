@@ -191,3 +191,35 @@ def test_the_same_suggestion_sent_twice_is_stored_once(make_app, app_db):
     _send(at, text="  wie finanzieren wir Bürgerenergie im Revier?  ")
     assert "heute schon bekommen" in at.info[0].value
     assert len(_rows(app_db, Suggestion)) == 1
+
+
+def test_the_imprint_shows_what_is_known_and_the_team_sees_what_is_missing(
+    make_app, make_organizer_app, app_db
+):
+    from stammtisch import site
+
+    at = make_app("pages/impressum.py")
+    shown = texts(at)
+    assert "Landesverband" in shown and "Vertreten durch" not in shown  # nothing invented
+    team = make_organizer_app("pages/orga_protokoll.py")
+    [warning] = [w.value for w in team.sidebar.warning if "Impressum" in w.value]
+    assert "Registereintrag" in warning and "vertretungsberechtigte" in warning
+    engine = make_engine(app_db)
+    now = parse_instant(SEED_NOW)
+    for key, value in (
+        ("contact_email", "stammtisch@example.org"),
+        ("imprint_representatives", "Vorstand: A. Beispiel"),
+        ("imprint_register", "Amtsgericht Dresden, VR 0000"),
+    ):
+        with session_scope(engine) as s:
+            site.set_text(session=s, key=key, value=value, now=now)
+    engine.dispose()
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = make_app("pages/impressum.py")
+    shown = texts(at)
+    assert "Vorstand: A. Beispiel" in shown and "Amtsgericht Dresden, VR 0000" in shown
+    assert "stammtisch@example.org" in shown  # and in every page's footer
+    team = make_organizer_app("pages/orga_protokoll.py")
+    assert not [w for w in team.sidebar.warning if "Impressum" in w.value]

@@ -203,7 +203,7 @@ def test_privacy_page_erasure_shows_what_it_erases_and_can_be_cancelled(make_org
     at.button(key="person.erase").click().run()
     assert any("1 Anmeldungen (davon 1 für kommende Treffen" in w.value for w in at.warning)
     at.button(key="person.erase.no").click().run()
-    assert not at.warning
+    assert not at.main.warning
     assert _rows(app_db, Registration)[0].name == "Eva"
     at.button(key="person.erase").click().run()
     at.button(key="person.erase.yes").click().run()
