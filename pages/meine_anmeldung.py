@@ -123,9 +123,10 @@ if view.cancel and cancel_form.result is None:
             icon=":material/help:",
         )
         yes, no = st.columns(2)
-        yes.button("Ja, abmelden", type="primary", key="cancel.yes", on_click=_cancel)
+        yes.button("Ja, abmelden", key="cancel.yes", icon=":material/event_busy:", on_click=_cancel)
         no.button(
             "Nein, angemeldet bleiben",
+            type="primary",
             key="cancel.no",
             on_click=lambda: st.session_state.pop("cancel.confirm", None),
         )

@@ -146,7 +146,12 @@ if summary is not None:
         icon=":material/warning:",
     )
     b1, b2 = st.columns(2)
-    b1.button("Ja, endgültig löschen", type="primary", on_click=erase, key="person.erase.yes")
+    b1.button(
+        "Ja, endgültig löschen",
+        icon=":material/delete_forever:",
+        on_click=erase,
+        key="person.erase.yes",
+    )
     b2.button(
         "Abbrechen",
         on_click=lambda: st.session_state.pop("person.confirm", None),

@@ -239,12 +239,13 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
         yes.button(
             "Ja, absagen und alle benachrichtigen",
             key="status.cancel_yes",
+            icon=":material/event_busy:",
             on_click=change,
             args=(MeetingStatus.CANCELLED, meeting.confirmed + meeting.waitlisted),
-            type="primary",
         )
         no.button(
-            "Nein",
+            "Nein, nicht absagen",
+            type="primary",
             key="status.cancel_no",
             on_click=lambda: st.session_state.pop("status.confirm_cancel", None),
         )
