@@ -72,7 +72,7 @@ def main() -> None:
     bare.run()
     results = {"bare": _measure(bare)}
     for page in PUBLIC + ORGANIZER:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at = AppTest.from_file(str(ROOT / "navigation.py"), default_timeout=300)
         if page in ORGANIZER:
             at.session_state["organizer.identity"] = identity
             at.session_state["organizer.last_seen"] = datetime.now(UTC)

@@ -79,7 +79,7 @@ _VERSION = "_data_version"
 
 
 def begin_run() -> None:
-    """Read the data version once per page run (app.py calls this first)."""
+    """Read the data version once per page run (navigation.py calls this first)."""
     version = read_data_version(engine())
     st.session_state[_VERSION] = version
     forget_texts(version)

@@ -1,7 +1,8 @@
-"""Production entry point: the Streamlit app plus plain HTTP routes next to it.
+"""The app's server side: start-up hook, error page and plain HTTP routes.
 
-``streamlit run serve.py`` (what ``make run`` does) serves the app from ``app.py`` and,
-on the same port, the subscribable calendar feed at ``/kalender.ics``.
+``app.py`` builds the ``st.App`` from these parts; ``streamlit run app.py`` (what
+``make run`` does) then serves the pages of ``navigation.py`` and, on the same port, the
+subscribable calendar feed at ``/kalender.ics``. Nothing here runs inside a page.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from streamlit.runtime.pages_manager import PagesManager
 
 from stammtisch import mailer
 from stammtisch.bootstrap import init_database
@@ -27,13 +27,7 @@ from stammtisch.config import ConfigError, load_settings
 from stammtisch.db import make_engine
 from stammtisch.feed import upcoming_feed
 
-log = logging.getLogger("stammtisch.serve")
-
-# Streamlit treats a folder named pages/ next to the entry script as the old (v1)
-# multipage layout until the first script run calls st.navigation: a first visitor
-# after a restart could then open pages/*.py directly by URL, bypassing app.py's
-# navigation and login gate. app.py always uses st.navigation, so say so up front.
-PagesManager.uses_pages_directory = False
+log = logging.getLogger("stammtisch.server")
 
 
 @cache
@@ -128,9 +122,6 @@ def friendly_error(exc: Exception) -> bool:
     return True  # suppress Streamlit's own exception box
 
 
-app = st.App(
-    "app.py",
-    lifespan=lifespan,
-    on_script_error=friendly_error,
-    routes=[Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"])],
-)
+def routes() -> list[Route]:
+    """The plain HTTP routes beside the pages."""
+    return [Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"])]
