@@ -1,8 +1,9 @@
 """Strukturwandel-Stammtisch: the entry point (``streamlit run app.py``, also ``make run``).
 
 ``app`` is the whole server: the pages (routed by ``navigation.py``), the start-up hook
-(migrations, the mail sender, warm-up), the friendly error page and the plain HTTP
-routes (the calendar feed). ``streamlit run`` finds the ``st.App`` here and serves it,
+(migrations, the mail sender, warm-up), the friendly error page, the plain HTTP routes
+(the calendar feed) and, in front of all of it, the client address and the security
+headers (``ui/http_security.py``). ``streamlit run`` finds the ``st.App`` here and serves it,
 so the command a Streamlit user tries first is the production entry.
 """
 
@@ -25,4 +26,5 @@ app = st.App(
     lifespan=server.lifespan,
     on_script_error=server.friendly_error,
     routes=server.routes(),
+    middleware=server.middleware(),
 )

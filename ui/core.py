@@ -104,20 +104,19 @@ def data_changed() -> None:
 
 
 def base_url() -> str:
-    """The app's public address: configured, else what the browser used, else localhost."""
-    configured = settings().public_base_url
-    if configured:
-        return configured
-    try:
-        from urllib.parse import urlsplit
+    """The app's public address for links: configured (default ``http://localhost:8501``),
+    or the address the browser used if its host is allow-listed (``STAMMTISCH_ALLOWED_HOSTS``)."""
+    from urllib.parse import urlsplit
 
+    host, scheme = None, "http"
+    try:
         current = st.context.url
         if current:
             parts = urlsplit(current)
-            return f"{parts.scheme}://{parts.netloc}"
+            host, scheme = parts.netloc, parts.scheme
     except Exception:  # AppTest and bare mode have no browser URL
         log.debug("no browser URL available", exc_info=True)
-    return "http://localhost:8501"
+    return settings().link_base(host, scheme)[0]
 
 
 @st.cache_data(ttl=3600, max_entries=50, show_spinner=False)

@@ -16,6 +16,7 @@ from functools import cache
 import streamlit as st
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,38 +24,44 @@ from starlette.routing import Route
 from stammtisch import mailer
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
-from stammtisch.config import ConfigError, load_settings
+from stammtisch.config import ConfigError
 from stammtisch.db import make_engine
 from stammtisch.feed import upcoming_feed
+from ui import core
+from ui.http_security import ClientAddress, SecurityHeaders
 
 log = logging.getLogger("stammtisch.server")
 
 
+# The same settings as the pages: the environment, then .streamlit/secrets.toml.
+settings = core.settings
+
+
 @cache
 def _engine() -> Engine:
-    settings = load_settings()
-    engine = make_engine(settings.database_url)
-    init_database(engine, now=clock_from_setting(settings.now).now())
+    cfg = settings()
+    engine = make_engine(cfg.database_url)
+    init_database(engine, now=clock_from_setting(cfg.now).now())
     return engine
 
 
-def _feed_bytes(base_url: str) -> bytes:
-    settings = load_settings()
-    now = clock_from_setting(settings.now).now()
-    return upcoming_feed(_engine(), now=now, page_url=settings.public_base_url or base_url)
+def _feed_bytes(page_url: str) -> bytes:
+    now = clock_from_setting(settings().now).now()
+    return upcoming_feed(_engine(), now=now, page_url=page_url)
 
 
 async def calendar_feed(request: Request) -> Response:
-    base_url = f"{request.url.scheme}://{request.url.netloc}"
-    body = await run_in_threadpool(_feed_bytes, base_url)
-    return Response(
-        body,
-        media_type="text/calendar; charset=utf-8",
-        headers={
-            "Content-Disposition": 'inline; filename="strukturwandel-stammtisch.ics"',
-            "Cache-Control": "public, max-age=900",
-        },
-    )
+    """The subscribable feed. Its links use the configured address; the request's Host
+    only when allow-listed, and such a response is cached by nobody but the client."""
+    page_url, from_request = settings().link_base(request.headers.get("host"), request.url.scheme)
+    body = await run_in_threadpool(_feed_bytes, page_url)
+    headers = {
+        "Content-Disposition": 'inline; filename="strukturwandel-stammtisch.ics"',
+        "Cache-Control": "private, max-age=900" if from_request else "public, max-age=900",
+    }
+    if from_request:
+        headers["Vary"] = "Host"
+    return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
 # Imported at start-up by the pages; loaded before the first visitor, then frozen.
@@ -83,20 +90,18 @@ def _warm_up() -> None:
 
 def _start_mail() -> None:
     """Check the mail settings (a bad one stops the start) and start this process's sender."""
-    settings = load_settings()
+    cfg = settings()
     try:
-        how = mailer.check_settings(settings)
+        how = mailer.check_settings(cfg)
     except ConfigError as exc:
         log.critical("Mail-Einstellungen unbrauchbar: %s", exc)
         raise SystemExit(f"Start abgebrochen – {exc}") from exc
-    if not settings.mail_worker:
+    if not cfg.mail_worker:
         log.info("mail: no sender in this process (STAMMTISCH_MAIL_WORKER=0); use the CLI")
         return
     log.info("mail: sending via %s", how)
     mailer.start_worker(
-        mailer.MailWorker(
-            _engine(), load_settings, lambda: clock_from_setting(load_settings().now).now()
-        )
+        mailer.MailWorker(_engine(), settings, lambda: clock_from_setting(settings().now).now())
     )
 
 
@@ -125,3 +130,11 @@ def friendly_error(exc: Exception) -> bool:
 def routes() -> list[Route]:
     """The plain HTTP routes beside the pages."""
     return [Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"])]
+
+
+def middleware() -> list[Middleware]:
+    """In front of everything the server answers (outermost first)."""
+    return [
+        Middleware(ClientAddress, trusted=settings().trusted_proxies),
+        Middleware(SecurityHeaders),
+    ]
