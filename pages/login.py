@@ -21,6 +21,8 @@ def _log_in() -> None:
                 name=form.value("name", ""),
                 password=form.value("password", ""),
                 now=core.now(),
+                client=core.client_address(),
+                attempt_at=core.real_now(),
             )
 
     if form.submit(action):

@@ -90,6 +90,17 @@ def _cmd_organizer_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_organizer_unlock(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    with session_scope(engine) as session:
+        removed = organizers.unlock(session=session, name=args.name, now=now)
+    print(
+        f"Anmeldesperren für „{args.name}“ aufgehoben"
+        + (f" ({removed} Einträge)." if removed else " (es gab keine).")
+    )
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     engine, now = _engine()
     counts = backup.write_backup(engine, Path(args.file), now=now)
@@ -254,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     remove = org_sub.add_parser("remove", help="Konto entfernen")
     remove.add_argument("name")
     remove.set_defaults(func=_cmd_organizer_remove)
+    unlock = org_sub.add_parser(
+        "unlock", help="Wartezeiten nach Fehlversuchen für ein Konto aufheben (alle Adressen)"
+    )
+    unlock.add_argument("name")
+    unlock.set_defaults(func=_cmd_organizer_unlock)
     return parser
 
 

@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -55,6 +55,21 @@ def engine() -> Engine:
 
 def now() -> datetime:
     return clock_from_setting(settings().now).now()
+
+
+def real_now() -> datetime:
+    """The real time, also when ``STAMMTISCH_NOW`` pins :func:`now` (for waits and the
+    organizers' session limits, which must run out in a demo too)."""
+    return datetime.now(UTC)
+
+
+def client_address() -> str | None:
+    """The visitor's network address (behind the reverse proxy: as the trusted proxy saw
+    it, see ``ui/http_security.py``); None for the local machine and in tests."""
+    try:
+        return st.context.ip_address
+    except Exception:  # AppTest and bare mode have no connection
+        return None
 
 
 @contextmanager
