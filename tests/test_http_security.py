@@ -42,3 +42,36 @@ def test_a_forged_header_never_names_a_client_for_an_untrusted_peer(forwarded):
     assert client_address("203.0.113.7", forwarded, LOCAL) == "203.0.113.7"
     # Behind the proxy the answer is the appended hop, whatever stands left of it.
     assert client_address("127.0.0.1", [*forwarded, "198.51.100.1"], LOCAL) == "198.51.100.1"
+
+
+def _seen_by_app(client, headers, trusted=LOCAL, kind="http"):
+    import asyncio
+
+    from ui.http_security import ClientAddress
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(scope)
+
+    scope = {
+        "type": kind,
+        "scheme": "http" if kind == "http" else "ws",
+        "client": (client, 50000),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    asyncio.run(ClientAddress(app, trusted=trusted)(scope, None, None))
+    return seen
+
+
+def test_the_middleware_sets_client_and_scheme_from_trusted_proxies_only():
+    behind = _seen_by_app(
+        "127.0.0.1", {"X-Forwarded-For": "1.2.3.4, 203.0.113.7", "X-Forwarded-Proto": "https"}
+    )
+    assert behind["client"] == ("203.0.113.7", 50000) and behind["scheme"] == "https"
+    socket = _seen_by_app("127.0.0.1", {"X-Forwarded-Proto": "https"}, kind="websocket")
+    assert socket["scheme"] == "wss"
+    direct = _seen_by_app(
+        "203.0.113.7", {"X-Forwarded-For": "1.2.3.4", "X-Forwarded-Proto": "https"}
+    )
+    assert direct["client"] == ("203.0.113.7", 50000) and direct["scheme"] == "http"

@@ -111,22 +111,25 @@ class SecurityHeaders:
         return send_with_headers
 
 
+def is_trusted(address: str | None, trusted: Iterable[str]) -> bool:
+    """True when ``address`` is one of the trusted proxies (addresses or networks)."""
+    if address is None:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(t, strict=False) for t in trusted)
+
+
 def client_address(
     peer: str | None, forwarded_for: Iterable[str], trusted: Iterable[str]
 ) -> str | None:
     """The client's address: the peer, unless it is a trusted proxy; then, walking
     ``X-Forwarded-For`` from the right (each proxy appends the address it saw), the first
     address that is not a trusted proxy. Unparseable entries end the walk there."""
-    networks = [ipaddress.ip_network(t, strict=False) for t in trusted]
-
-    def is_trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in network for network in networks)
-
-    if peer is None or not is_trusted(peer):
+    trusted = tuple(trusted)
+    if not is_trusted(peer, trusted):
         return peer
     hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
     client = peer
@@ -136,13 +139,15 @@ def client_address(
         except ValueError:
             return client  # a garbled entry: stay with the last address a proxy vouched for
         client = hop
-        if not is_trusted(hop):
+        if not is_trusted(hop, trusted):
             return hop
     return client
 
 
 class ClientAddress:
-    """Replaces the ASGI ``client`` with :func:`client_address` (HTTP and WebSocket)."""
+    """Replaces the ASGI ``client`` with :func:`client_address` (HTTP and WebSocket) and,
+    when a trusted proxy says the browser used HTTPS (``X-Forwarded-Proto``), the scheme,
+    so that the team's cookie is marked ``Secure``."""
 
     def __init__(self, app: ASGIApp, *, trusted: tuple[str, ...]) -> None:
         self.app = app
@@ -151,8 +156,14 @@ class ClientAddress:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and scope.get("client"):
             host, port = scope["client"]
-            forwarded = Headers(scope=scope).getlist("x-forwarded-for")
-            resolved = client_address(host, forwarded, self.trusted)
+            headers = Headers(scope=scope)
+            resolved = client_address(host, headers.getlist("x-forwarded-for"), self.trusted)
+            changes: dict = {}
             if resolved != host:
-                scope = {**scope, "client": (resolved, port)}
+                changes["client"] = (resolved, port)
+            proto = headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
+            if proto == "https" and is_trusted(host, self.trusted):
+                changes["scheme"] = "https" if scope["type"] == "http" else "wss"
+            if changes:
+                scope = {**scope, **changes}
         await self.app(scope, receive, send)
