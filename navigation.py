@@ -1,8 +1,9 @@
 """Strukturwandel-Stammtisch: the router, run by ``app.py``'s ``st.App`` on every page view.
 
 Organizer pages are added to the navigation only for a logged-in organizer, so they
-are neither listed nor reachable by URL for anyone else; each page and every organizer
-service checks the login again.
+are neither listed nor reachable by URL for anyone else: their addresses show the login
+form instead (and, after the login, the page). Each page and every organizer service
+checks the login again.
 """
 
 from pathlib import Path
@@ -60,6 +61,7 @@ hidden = [
 ]
 
 organizer = auth.current_organizer()
+auth.cookie_script()  # sets or clears the login cookie after a login or logout
 pages = {"Stammtisch": public, "Rechtliches": legal}
 if organizer is None:
     hidden.append(
@@ -71,6 +73,7 @@ if organizer is None:
             visibility="hidden",
         )
     )
+    hidden.extend(layout.team_page_gates())
 else:
     pages["Team"] = layout.organizer_pages()
 pages[""] = hidden
@@ -82,7 +85,8 @@ st.html(
     "<style>@media (max-width: 640px) {"
     " h1 { font-size: 2rem !important; } h2 { font-size: 1.5rem !important; }"
     " h3 { font-size: 1.25rem !important; } }"
-    " .st-key-suggest-website { position: absolute; left: -10000px; height: 0; }</style>"
+    " .st-key-suggest-website { position: absolute; left: -10000px; height: 0; }"
+    " .st-key-team-cookie { display: none; }</style>"
 )
 layout.sidebar(organizer)
 nav.run()

@@ -101,6 +101,15 @@ def _cmd_organizer_unlock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_organizer_password(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    password = _read_password(args)
+    with session_scope(engine) as session:
+        organizers.set_password(session=session, name=args.name, password=password, now=now)
+    print(f"Neues Passwort für „{args.name}“ gesetzt; alle Anmeldungen des Kontos sind beendet.")
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     engine, now = _engine()
     counts = backup.write_backup(engine, Path(args.file), now=now)
@@ -265,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove = org_sub.add_parser("remove", help="Konto entfernen")
     remove.add_argument("name")
     remove.set_defaults(func=_cmd_organizer_remove)
+    password = org_sub.add_parser(
+        "password", help="neues Passwort setzen (beendet alle Anmeldungen des Kontos)"
+    )
+    password.add_argument("name")
+    password.add_argument("--password-stdin", action="store_true", help="Passwort von stdin lesen")
+    password.set_defaults(func=_cmd_organizer_password)
     unlock = org_sub.add_parser(
         "unlock", help="Wartezeiten nach Fehlversuchen für ein Konto aufheben (alle Adressen)"
     )

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -27,7 +28,7 @@ from stammtisch.db import casefold, view_of, write_transaction
 from stammtisch.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from stammtisch.identity import OrganizerIdentity
 from stammtisch.login_throttle import LoginThrottled  # noqa: F401  (raised by authenticate)
-from stammtisch.models import Organizer
+from stammtisch.models import Organizer, OrganizerSession
 from stammtisch.validation import FieldChecker, email_key, normalise_text
 
 MIN_PASSWORD_LENGTH = 12
@@ -261,3 +262,78 @@ def unlock(*, session: Session, name: str, now: datetime) -> int:
             now=now,
         )
     return removed
+
+
+def change_password(
+    *,
+    session: Session,
+    actor: OrganizerIdentity,
+    old_password: str,
+    new_password: str,
+    new_password_repeat: str,
+    now: datetime,
+    client: str | None = None,
+    attempt_at: datetime | None = None,
+) -> None:
+    """An organizer changes their own password ("Mein Konto"): the old one is checked
+    under the login throttle, the new one follows the same rules as at creation. Every
+    session of the account ends (the page starts a fresh one for the browser at hand)."""
+    at = attempt_at or now
+    client_key = login_throttle.client_key(client)
+    check = FieldChecker()
+    _validate_password(check, new_password)
+    if new_password != new_password_repeat:
+        check.fail("new_password_repeat", "Die beiden neuen Passwörter stimmen nicht überein.")
+    elif new_password and new_password == old_password:
+        check.fail("password", "Das neue Passwort muss sich vom bisherigen unterscheiden.")
+    wrong_old = False
+    with write_transaction(session):
+        row = require_organizer(session, actor)
+        login_throttle.check(session, row.login_key, client_key, at)
+        if not _verify(row.password_hash, old_password or ""):
+            login_throttle.record_failure(session, row.login_key, client_key, at)
+            wrong_old = True
+        else:
+            check.raise_if_any()  # rolls back: nothing changes
+            row.password_hash = _hasher.hash(new_password)
+            session.add(row)
+            _end_sessions(session, row.id)
+            record(
+                session,
+                actor=actor,
+                action="organizer.password",
+                obj=("organizer", row.id),
+                details={"name": row.name},
+                now=now,
+            )
+    if wrong_old:
+        check.fail("old_password", "Das bisherige Passwort stimmt nicht.")
+        check.raise_if_any()
+
+
+def set_password(*, session: Session, name: str, password: str, now: datetime) -> None:
+    """Give an account a new password (the CLI's ``organizer password``); every session
+    of the account ends at once."""
+    check = FieldChecker()
+    _validate_password(check, password)
+    check.raise_if_any()
+    with write_transaction(session):
+        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
+        if row is None:
+            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row.password_hash = _hasher.hash(password)
+        session.add(row)
+        _end_sessions(session, row.id)
+        record(
+            session,
+            actor=None,
+            action="organizer.password",
+            obj=("organizer", row.id),
+            details={"name": row.name},
+            now=now,
+        )
+
+
+def _end_sessions(session: Session, organizer_id: int) -> None:
+    """Every server-side session of the account ends (see stammtisch.organizer_sessions)."""
+    session.execute(delete(OrganizerSession).where(OrganizerSession.organizer_id == organizer_id))

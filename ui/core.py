@@ -134,6 +134,20 @@ def base_url() -> str:
     return settings().link_base(host, scheme)[0]
 
 
+@st.cache_resource(show_spinner=False)
+def _stored_secret(url: str) -> str:
+    from stammtisch.site import session_secret
+
+    return read(session_secret)
+
+
+def secret_key() -> str:
+    """The key that signs the team's login cookie: ``STAMMTISCH_SECRET_KEY``, else the key
+    generated once in the database (the server's routes use the same rule)."""
+    cfg = settings()
+    return cfg.secret_key or _stored_secret(cfg.database_url)
+
+
 @st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
 def _admin_meetings(version: str, _actor: Any) -> list:
     from stammtisch import meeting_admin

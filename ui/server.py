@@ -25,9 +25,10 @@ from stammtisch import mailer
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import ConfigError
-from stammtisch.db import make_engine
+from stammtisch.db import make_engine, session_scope
 from stammtisch.feed import upcoming_feed
-from ui import core
+from stammtisch.site import session_secret
+from ui import core, session_routes
 from ui.http_security import ClientAddress, SecurityHeaders
 
 log = logging.getLogger("stammtisch.server")
@@ -43,6 +44,16 @@ def _engine() -> Engine:
     engine = make_engine(cfg.database_url)
     init_database(engine, now=clock_from_setting(cfg.now).now())
     return engine
+
+
+@cache
+def _secret() -> str:
+    """The key for the team's login cookie: configured, else the installation's own."""
+    configured = settings().secret_key
+    if configured:
+        return configured
+    with session_scope(_engine()) as s:
+        return session_secret(session=s)
 
 
 def _feed_bytes(page_url: str) -> bytes:
@@ -109,6 +120,12 @@ def _start_mail() -> None:
 async def lifespan(_app):
     # Migrate and seed before the first request, so every route finds the schema.
     await run_in_threadpool(_engine)
+    if not settings().secret_key:
+        log.warning(
+            "STAMMTISCH_SECRET_KEY is not set: the team's login cookie is signed with the key "
+            "generated in the database. Set it in production (the same value on every process)."
+        )
+    await run_in_threadpool(_secret)
     await run_in_threadpool(_start_mail)
     await run_in_threadpool(_warm_up)
     yield
@@ -129,7 +146,12 @@ def friendly_error(exc: Exception) -> bool:
 
 def routes() -> list[Route]:
     """The plain HTTP routes beside the pages."""
-    return [Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"])]
+    return [
+        Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"]),
+        *session_routes.routes(
+            _engine, _secret, lambda: settings().base_url.startswith("https://")
+        ),
+    ]
 
 
 def middleware() -> list[Middleware]:
