@@ -244,3 +244,28 @@ def test_a_team_link_without_login_shows_the_login_then_the_page(team_app, brows
         assert page.url == team_app + "/team-protokoll"
     finally:
         context.close()
+
+
+def test_a_strangers_failures_do_not_keep_the_organizer_out(team_app, browser):
+    """Keyed on name and address in the running server: the stranger (another address, as
+    the local proxy reports it) is held back, the organizer logs in at the same moment."""
+    stranger = browser.new_context(extra_http_headers={"X-Forwarded-For": "203.0.113.7"})
+    organizer = browser.new_context(extra_http_headers={"X-Forwarded-For": "198.51.100.2"})
+    try:
+        page = stranger.new_page()
+        page.goto(team_app + "/login")
+        page.get_by_role("textbox", name="Anmeldename").wait_for(timeout=30_000)
+        wait_idle(page)
+        for _ in range(7):
+            page.get_by_role("textbox", name="Anmeldename").fill("leon")
+            page.get_by_role("textbox", name="Passwort").fill("geraten-geraten")
+            page.get_by_role("button", name="Anmelden").click()
+            page.get_by_text("Anmeldename oder Passwort ist falsch").or_(
+                page.get_by_text("Zu viele Fehlversuche")
+            ).first.wait_for(timeout=30_000)
+            wait_idle(page)
+        assert "Zu viele Fehlversuche" in page.inner_text("body")
+        log_in_cookie_as(organizer.new_page(), team_app, "leon", PASSWORD)
+    finally:
+        stranger.close()
+        organizer.close()
