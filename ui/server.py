@@ -155,8 +155,14 @@ def routes() -> list[Route]:
 
 
 def middleware() -> list[Middleware]:
-    """In front of everything the server answers (outermost first)."""
+    """In front of everything the server answers (outermost first). Reads the settings
+    at start-up: an unusable one stops the start with its German reason."""
+    try:
+        cfg = settings()
+    except ConfigError as exc:
+        log.critical("Einstellungen unbrauchbar: %s", exc)
+        raise SystemExit(f"Start abgebrochen – {exc}") from exc
     return [
-        Middleware(ClientAddress, trusted=settings().trusted_proxies),
+        Middleware(ClientAddress, trusted=cfg.trusted_proxies),
         Middleware(SecurityHeaders),
     ]

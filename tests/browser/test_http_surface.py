@@ -175,3 +175,17 @@ def test_a_foreign_page_cannot_frame_the_app(http_app, browser):
         assert refused, "Chromium reports the refused frame"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("STAMMTISCH_SECRET_KEY", "zu-kurz", "STAMMTISCH_SECRET_KEY ist zu kurz"),
+        ("STAMMTISCH_TRUSTED_PROXIES", "proxy.example", "ist keine IP-Adresse"),
+    ],
+)
+def test_an_unusable_setting_stops_the_start_with_its_reason(tmp_path, name, value, reason):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bad.db'}", name: value}
+    with pytest.raises(RuntimeError) as err:
+        start_app(env, log=tmp_path / "server.log", timeout=60)
+    assert "Start abgebrochen" in str(err.value) and reason in str(err.value)
