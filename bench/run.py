@@ -512,7 +512,7 @@ def part_memory(report: Report, browser, app: Server, bare: Server) -> None:
             f"{mem['hwm']:.0f}",
             f"{(mem['rss'] - mem['rss_before']) / SESSIONS:.1f}",
         ]
-        for name, mem in (("app (`serve.py`, large db)", app_mem), ("bare app", bare_mem))
+        for name, mem in (("app (`app.py`, large db)", app_mem), ("bare app", bare_mem))
     ]
     rows.append(
         [
@@ -547,7 +547,7 @@ def parts_browser(report: Report, urls: dict[str, str], workdir: Path, parts: se
     app = bare = None
     try:
         log("starting the app server (large database) and the bare app")
-        app = start_server("serve.py", _env(urls["large"]), workdir / "app-server.log")
+        app = start_server("app.py", _env(urls["large"]), workdir / "app-server.log")
         bare = start_server("bench/bare_app.py", _env(urls["large"]), workdir / "bare-server.log")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -101,6 +101,26 @@ def _cmd_organizer_set_active(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_organizer_unlock(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    with session_scope(engine) as session:
+        removed = organizers.unlock(session=session, name=args.name, now=now)
+    print(
+        f"Anmeldesperren für „{args.name}“ aufgehoben"
+        + (f" ({removed} Einträge)." if removed else " (es gab keine).")
+    )
+    return 0
+
+
+def _cmd_organizer_password(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    password = _read_password(args)
+    with session_scope(engine) as session:
+        organizers.set_password(session=session, name=args.name, password=password, now=now)
+    print(f"Neues Passwort für „{args.name}“ gesetzt; alle Anmeldungen des Kontos sind beendet.")
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     engine, now = _engine()
     counts = backup.write_backup(engine, Path(args.file), now=now)
@@ -307,6 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     activate = org_sub.add_parser("activate", help="gesperrtes Konto wieder freigeben")
     activate.add_argument("name")
     activate.set_defaults(func=_cmd_organizer_set_active, active=True)
+
+    password = org_sub.add_parser(
+        "password", help="neues Passwort setzen (beendet alle Anmeldungen des Kontos)"
+    )
+    password.add_argument("name")
+    password.add_argument("--password-stdin", action="store_true", help="Passwort von stdin lesen")
+    password.set_defaults(func=_cmd_organizer_password)
+    unlock = org_sub.add_parser(
+        "unlock", help="Wartezeiten nach Fehlversuchen für ein Konto aufheben (alle Adressen)"
+    )
+    unlock.add_argument("name")
+    unlock.set_defaults(func=_cmd_organizer_unlock)
     return parser
 
 

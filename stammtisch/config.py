@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,9 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'stammtisch.db'}"
 
 
 DEFAULT_BASE_URL = "http://localhost:8501"
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.1", "::1")
+MIN_SECRET_KEY_LENGTH = 32
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?")
 DEFAULT_MAIL_FROM = "Strukturwandel-Stammtisch <stammtisch@localhost>"
 OUTBOX_DIR = DATA_DIR / "outbox"
 
@@ -30,11 +35,35 @@ class Settings:
     confirm_registrations: bool = True  # double opt-in for registrations
     reminder_hours: int = 24
     outbox_dir: Path = OUTBOX_DIR
+    # Signs the organizers' login cookie; None: a key generated once per database.
+    secret_key: str | None = None
+    # Proxies whose X-Forwarded-For names the client (addresses or networks).
+    trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
+    # Host names besides the base URL's for which links may use the request's host.
+    allowed_hosts: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
         """The public address for links in mails and feeds (never the request's Host)."""
         return self.public_base_url or DEFAULT_BASE_URL
+
+    def link_base(self, request_host: str | None, scheme: str = "http") -> tuple[str, bool]:
+        """(address for links in a response, whether it came from the request).
+
+        The request's ``Host`` header is the client's to choose: it is used only when its
+        host name is in :attr:`allowed_hosts`; otherwise links use :attr:`base_url`.
+        A response built from the request's host must not be cached for others.
+        """
+        host = (request_host or "").strip().lower()
+        name = host.rsplit("]", 1)[0] + "]" if host.startswith("[") else host.split(":", 1)[0]
+        if (
+            name
+            and name in self.allowed_hosts
+            and _HOST.fullmatch(host)
+            and scheme in ("http", "https")
+        ):
+            return f"{scheme}://{host}", True
+        return self.base_url, False
 
 
 class ConfigError(ValueError):
@@ -62,6 +91,38 @@ def _int(name: str, value: str | None, default: int, *, low: int, high: int) -> 
     if not low <= number <= high:
         raise ConfigError(f"{name}: {number} liegt nicht zwischen {low} und {high}.")
     return number
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(
+        item.strip() for item in (value or "").replace(";", ",").split(",") if item.strip()
+    )
+
+
+def _networks(name: str, value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_TRUSTED_PROXIES
+    if value.strip().lower() == "none":
+        return ()
+    items = _list(value)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{name}: '{item}' ist keine IP-Adresse und kein Netz (z. B. 10.0.0.0/8)."
+            ) from None
+    return items
+
+
+def _secret_key(name: str, value: str | None) -> str | None:
+    if value is not None and len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"{name} ist zu kurz ({len(value)} Zeichen); nötig sind mindestens "
+            f"{MIN_SECRET_KEY_LENGTH}, z. B. aus: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'"
+        )
+    return value
 
 
 def load_settings(
@@ -93,4 +154,7 @@ def load_settings(
             "STAMMTISCH_REMINDER_HOURS", pick("STAMMTISCH_REMINDER_HOURS"), 24, low=1, high=24 * 14
         ),
         outbox_dir=Path(pick("STAMMTISCH_OUTBOX_DIR") or OUTBOX_DIR),
+        secret_key=_secret_key("STAMMTISCH_SECRET_KEY", pick("STAMMTISCH_SECRET_KEY")),
+        trusted_proxies=_networks("STAMMTISCH_TRUSTED_PROXIES", pick("STAMMTISCH_TRUSTED_PROXIES")),
+        allowed_hosts=tuple(h.lower() for h in _list(pick("STAMMTISCH_ALLOWED_HOSTS"))),
     )

@@ -466,14 +466,48 @@ class Organizer(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per login name (existing or not), for the growing delay."""
+    """Failed logins per login name and client address (for names that exist or not, so
+    the answers reveal nothing), plus one row per name (``client_key`` ``"*"``) for the
+    short name-wide spacing when many addresses fail. All times on the real clock."""
 
     __tablename__ = "login_throttle"
 
     login_key: str = Field(sa_column=Column(String(120), primary_key=True))
+    client_key: str = Field(sa_column=Column(String(64), primary_key=True))
     failures: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     last_failure_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     blocked_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+    __table_args__ = (Index("ix_login_throttle_last_failure", "last_failure_at"),)
+
+
+class OrganizerSession(SQLModel, table=True):
+    """A logged-in organizer, kept on the server (every process sees the same sessions).
+
+    ``token_hash`` is the SHA-256 of the random id in the browser's signed cookie (set once
+    the browser has redeemed the one-time ``handover_hash`` code); the id itself is never
+    stored. Idle and absolute limits run on the real clock. Removing the account removes
+    its sessions (``ON DELETE CASCADE``).
+    """
+
+    __tablename__ = "organizer_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organizer_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("organizer.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    token_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    handover_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    handover_expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+    last_active_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
 
 
 class AuditEntry(SQLModel, table=True):

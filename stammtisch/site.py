@@ -97,3 +97,15 @@ def site_texts(*, session: Session) -> dict[str, str]:
     texts = dict.fromkeys(TEXT_KEYS, "")
     texts.update({r.key.removeprefix(TEXT_PREFIX): r.value for r in rows})
     return texts
+
+
+SESSION_SECRET_KEY = "session_secret"  # noqa: S105  (the row's name, not a secret)
+
+
+def session_secret(*, session: Session) -> str:
+    """The key generated once per installation (migration 0007) that signs the team's
+    login cookie when ``STAMMTISCH_SECRET_KEY`` is not configured."""
+    row = session.get(SiteSetting, SESSION_SECRET_KEY)
+    if row is None or not row.value:
+        raise RuntimeError("site_setting.session_secret is missing: migrate the database")
+    return row.value

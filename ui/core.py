@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -57,6 +57,21 @@ def now() -> datetime:
     return clock_from_setting(settings().now).now()
 
 
+def real_now() -> datetime:
+    """The real time, also when ``STAMMTISCH_NOW`` pins :func:`now` (for waits and the
+    organizers' session limits, which must run out in a demo too)."""
+    return datetime.now(UTC)
+
+
+def client_address() -> str | None:
+    """The visitor's network address (behind the reverse proxy: as the trusted proxy saw
+    it, see ``ui/http_security.py``); None for the local machine and in tests."""
+    try:
+        return st.context.ip_address
+    except Exception:  # AppTest and bare mode have no connection
+        return None
+
+
 @contextmanager
 def session() -> Iterator[Session]:
     with session_scope(engine()) as s:
@@ -79,7 +94,7 @@ _VERSION = "_data_version"
 
 
 def begin_run() -> None:
-    """Read the data version once per page run (app.py calls this first)."""
+    """Read the data version once per page run (navigation.py calls this first)."""
     version = read_data_version(engine())
     st.session_state[_VERSION] = version
     forget_texts(version)
@@ -104,20 +119,33 @@ def data_changed() -> None:
 
 
 def base_url() -> str:
-    """The app's public address: configured, else what the browser used, else localhost."""
-    configured = settings().public_base_url
-    if configured:
-        return configured
-    try:
-        from urllib.parse import urlsplit
+    """The app's public address for links: configured (default ``http://localhost:8501``),
+    or the address the browser used if its host is allow-listed (``STAMMTISCH_ALLOWED_HOSTS``)."""
+    from urllib.parse import urlsplit
 
+    host, scheme = None, "http"
+    try:
         current = st.context.url
         if current:
             parts = urlsplit(current)
-            return f"{parts.scheme}://{parts.netloc}"
+            host, scheme = parts.netloc, parts.scheme
     except Exception:  # AppTest and bare mode have no browser URL
         log.debug("no browser URL available", exc_info=True)
-    return "http://localhost:8501"
+    return settings().link_base(host, scheme)[0]
+
+
+@st.cache_resource(show_spinner=False)
+def _stored_secret(url: str) -> str:
+    from stammtisch.site import session_secret
+
+    return read(session_secret)
+
+
+def secret_key() -> str:
+    """The key that signs the team's login cookie: ``STAMMTISCH_SECRET_KEY``, else the key
+    generated once in the database (the server's routes use the same rule)."""
+    cfg = settings()
+    return cfg.secret_key or _stored_secret(cfg.database_url)
 
 
 @st.cache_data(ttl=3600, max_entries=50, show_spinner=False)

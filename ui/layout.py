@@ -11,6 +11,7 @@ from stammtisch.organizers import OrganizerIdentity
 from stammtisch.site import missing_imprint_fields, site_texts
 from stammtisch.suggestions import count_pending
 from ui import core
+from ui.account import login_gate
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -85,6 +86,23 @@ def organizer_pages() -> list:
             )
         pages.append(st.Page(path, title=title, icon=icon, url_path=url_path))
     return pages
+
+
+def team_page_gates() -> list:
+    """For a visitor who is not logged in: every team page's address shows the login form
+    (hidden from the navigation; nothing of the page itself), so a link from a mail or a
+    tab whose login ended leads to the login, and after it to the page."""
+    return [
+        st.Page(
+            login_gate,
+            title="Anmeldung Team",
+            icon=":material/login:",
+            url_path=url_path,
+            visibility="hidden",
+        )
+        for path, _title, _icon, url_path in ORGANIZER_PAGES
+        if path != "pages/login.py"
+    ]
 
 
 def sidebar(organizer: OrganizerIdentity | None = None) -> None:

@@ -52,7 +52,7 @@ def seed_app_db(tmp_path, smtp_server) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def seed_app(seed_app_db) -> str:
-    """The app (served by serve.py) at the time of the original page."""
+    """The app (``streamlit run app.py``) at the time of the original page."""
     return seed_app_db[0]
 
 

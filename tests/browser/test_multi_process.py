@@ -79,6 +79,8 @@ def cluster(tmp_path, empty_pg_url, smtp_server):
         "DATABASE_URL": empty_pg_url,
         "STAMMTISCH_NOW": SEED_NOW,
         "STAMMTISCH_BASE_URL": f"http://127.0.0.1:{listen}",
+        # As in production: the same cookie key on every process.
+        "STAMMTISCH_SECRET_KEY": "ein-gemeinsamer-schluessel-fuer-beide-prozesse",
         **mail_env(tmp_path, smtp_server),
     }
     apps: list = []
@@ -177,3 +179,42 @@ def _register_through_one_see_in_other(
     # The other process shows the change on its very next run, no cache expiry needed.
     assert _open(second, proxy + "/") == backends[1]
     _card(second).get_by_text("Ausgebucht – Warteliste offen").wait_for(timeout=5_000)
+
+
+def test_two_processes_share_one_login(cluster, browser):
+    """Logged in through one process, the same browser's cookie is a login in the other;
+    logging out through the first ends it in the second at once."""
+    from stammtisch.clock import parse_instant
+    from tests import factories as f
+    from tests.browser.test_team_sessions import assert_login_shown, log_in_cookie_as
+
+    proxy, backends, db_url = cluster
+    engine = make_engine(db_url)
+    f.organizer(engine, now=parse_instant(SEED_NOW), name="leon", display_name="Leon")
+    engine.dispose()
+    contexts: list = []
+    try:
+        pages: dict[str, object] = {}
+        for _ in range(16):  # browsers until each process has one
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+            contexts.append(context)
+            page = context.new_page()
+            pages.setdefault(_open(page, proxy + "/"), page)
+            if len(pages) == 2:
+                break
+        first, second = pages[backends[0]], pages[backends[1]]
+        cookie = log_in_cookie_as(first, proxy, "leon", f.PASSWORD)
+        second.context.add_cookies([cookie])
+        response = second.goto(proxy + "/team-protokoll")
+        assert response.headers[UPSTREAM_HEADER] == backends[1]  # the other process
+        second.get_by_role("heading", name="Änderungsprotokoll").wait_for(timeout=30_000)
+        wait_idle(second)
+
+        first.goto(proxy + "/login")
+        first.get_by_role("button", name="Abmelden", exact=True).click()
+        first.get_by_role("heading", name="Anmeldung für das Team").wait_for(timeout=30_000)
+        second.locator('[data-testid="stSidebar"]').get_by_text("Auswertung").click()
+        assert_login_shown(second)
+    finally:
+        for context in contexts:
+            context.close()

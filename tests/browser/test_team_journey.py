@@ -139,9 +139,14 @@ def test_first_visitor_after_restart_cannot_open_team_pages_by_url(tmp_path, bro
     context = browser.new_context()
     page = context.new_page()
     try:
-        for path in ("/orga_protokoll", "/orga_anmeldungen", "/team-protokoll"):
+        # File names are no addresses; a team page's address shows the login, nothing else.
+        for path, shows in (
+            ("/orga_protokoll", "Nächste Termine"),
+            ("/orga_anmeldungen", "Nächste Termine"),
+            ("/team-protokoll", "Anmeldung für das Team"),
+        ):
             page.goto(base + path)
-            page.get_by_text("Nächste Termine").wait_for(timeout=30_000)
+            page.get_by_text(shows).first.wait_for(timeout=30_000)
             wait_idle(page)
             body = page.inner_text("body")
             assert "Änderungsprotokoll" not in body and "orga_" not in body
