@@ -80,12 +80,13 @@ pages[""] = hidden
 
 nav = st.navigation(pages, expanded=True)
 # Long German page titles ("Themensammlung") must not break mid-word on a phone; the
-# suggestion form's honeypot field stays out of sight (people never fill it in).
+# public forms' honeypot fields stay out of sight and out of the tab order (people never
+# fill them in; see ui.forms.FormState.honeypot).
 st.html(
     "<style>@media (max-width: 640px) {"
     " h1 { font-size: 2rem !important; } h2 { font-size: 1.5rem !important; }"
     " h3 { font-size: 1.25rem !important; } }"
-    " .st-key-suggest-website { position: absolute; left: -10000px; height: 0; }"
+    ' [class*="st-key-honeypot-"] { display: none !important; }'
     " .st-key-team-cookie { display: none; }</style>"
 )
 layout.sidebar(organizer)

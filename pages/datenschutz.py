@@ -42,7 +42,16 @@ in die Mail eingesetzt. Werbung oder Newsletter schicken wir nicht.
 **Themensammlung.** Ihr Vorschlag, die Art (Thema, Frage, Idee), das Themenfeld und
 freiwillig Ihr Name. Vorschläge werden nach einer kurzen Prüfung öffentlich gezeigt,
 mit dem Namen, falls Sie einen angegeben haben. Für das „+1“ speichern wir nur eine
-zufällige Kennung Ihrer Browsersitzung, damit jede Stimme einmal zählt.
+zufällige Kennung Ihres Browsers, damit jede Stimme einmal zählt. Dafür setzt diese Seite
+beim ersten Besuch ein Cookie („stammtisch_besuch“, 180 Tage): Es enthält nur diese
+Zufallskennung, keine Angaben zu Ihnen, und wir zeichnen damit keine Seitenaufrufe auf.
+
+**Schutz vor Missbrauch.** Damit niemand die Formulare mit Massen von Einträgen flutet,
+zählen wir jede Anmeldung, jeden Vorschlag, jedes „+1“ und jedes Impuls-Angebot für
+höchstens einen Tag unter einer nicht umkehrbaren Kennung (einem Hash) Ihrer
+Netzwerkadresse und, wo Sie eine E-Mail-Adresse eingeben, dieser Adresse. Aus der
+Kennung lässt sich keine Adresse zurückrechnen; nach spätestens einem Tag wird sie
+gelöscht (berechtigtes Interesse, Art. 6 Abs. 1 lit. f DSGVO).
 
 **Angebot eines Impulses.** Titel, Beschreibung, Name, E-Mail-Adresse und freiwillig
 Organisation, Themenfeld und Wunschtermin. Das sehen nur die Organisator:innen; öffentlich

@@ -23,6 +23,7 @@ FIELDS = (
 
 def _submit(form: FormState) -> None:
     def action():
+        form.check_honeypot()
         data = offers.ImpulseOfferInput(
             title=form.value("title", ""),
             description=form.value("description", ""),
@@ -34,7 +35,9 @@ def _submit(form: FormState) -> None:
         )
         with core.session() as s:
             try:
-                return offers.submit_impulse_offer(session=s, data=data, now=core.now())
+                return offers.submit_impulse_offer(
+                    session=s, data=data, now=core.now(), requester=core.requester()
+                )
             except AlreadySubmitted as exc:  # a second click: stored once, and said so
                 return exc
 
@@ -94,6 +97,7 @@ def _offer_form(form: FormState) -> None:
         st.caption(
             "Ihre Angaben sehen nur die Organisator:innen ([Datenschutzhinweise](/datenschutz))."
         )
+        form.honeypot()
         form_error(errors)
         st.form_submit_button("Angebot senden", type="primary", on_click=_submit, args=(form,))
 

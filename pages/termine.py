@@ -50,6 +50,7 @@ def _status_badge(meeting: MeetingView, now: datetime) -> str:
 
 def _submit_registration(meeting_id: int, form: FormState) -> None:
     def action():
+        form.check_honeypot()
         data = registrations.RegistrationInput(
             name=form.value("name", ""),
             email=form.value("email", ""),
@@ -65,6 +66,7 @@ def _submit_registration(meeting_id: int, form: FormState) -> None:
                     data=data,
                     now=core.now(),
                     confirmation=core.settings().confirm_registrations,
+                    requester=core.requester(),
                 )
             except AlreadyRegistered as exc:
                 # Shown next to the e-mail field; nothing about the existing one is revealed.
@@ -143,6 +145,7 @@ def _registration(meeting: MeetingView) -> None:
                 "Ich bin einverstanden, dass meine Angaben zur Organisation dieses Treffens "
                 "gespeichert werden ([Datenschutzhinweise](/datenschutz)).",
             )
+            form.honeypot()
             form_error(errors)
             st.form_submit_button(
                 "Auf die Warteliste setzen" if meeting.is_full else "Verbindlich anmelden",

@@ -7,12 +7,14 @@ from collections import defaultdict
 
 import streamlit as st
 
-from stammtisch import spam, suggestions
-from stammtisch.errors import AlreadySubmitted, AlreadyVoted, NotFound
+from stammtisch import suggestions
+from stammtisch.errors import FORM, AlreadySubmitted, AlreadyVoted, NotFound
 from stammtisch.formatting import format_count, format_day
 from stammtisch.limits import SUGGESTION_TEXT
 from stammtisch.models import SuggestionKind
+from stammtisch.rate_limits import Action, RateLimited, Scope
 from stammtisch.suggestions import SuggestionView
+from stammtisch.tokens import hash_token
 from ui import core, layout
 from ui.forms import FormState
 from ui.render import bring_into_view, form_error, literal, text_block
@@ -46,7 +48,11 @@ def _show_more(field_id: int | None) -> None:
 
 
 def _voter_key() -> str:
-    # One random key per browser session: a "+1" counts once per visitor session.
+    """One "+1" per browser: the hash of the anonymous visitor cookie (a reload or a new
+    tab keeps it); without cookies, a random key for this session."""
+    browser = core.visitor_id()
+    if browser is not None:
+        return hash_token(browser)
     if "voter_key" not in st.session_state:
         st.session_state["voter_key"] = secrets.token_hex(16)
     return st.session_state["voter_key"]
@@ -60,10 +66,17 @@ def _vote(suggestion_id: int) -> None:
     try:
         with core.session() as s:
             suggestions.vote(
-                session=s, suggestion_id=suggestion_id, voter_key=_voter_key(), now=core.now()
+                session=s,
+                suggestion_id=suggestion_id,
+                voter_key=_voter_key(),
+                now=core.now(),
+                requester=core.requester(),
             )
     except AlreadyVoted:
         st.session_state["vote.note"] = "Sie haben diesen Vorschlag schon unterstützt."
+    except RateLimited as exc:
+        st.session_state["vote.note"] = exc.errors[FORM]
+        return  # not counted: the button stays
     except NotFound as exc:
         st.session_state["vote.note"] = exc.message
     _voted().add(suggestion_id)
@@ -72,9 +85,7 @@ def _vote(suggestion_id: int) -> None:
 
 def _submit(form: FormState) -> None:
     def action():
-        now = core.now()
-        recent = st.session_state.get("suggest.sent", [])
-        spam.check_submission(honeypot=form.value("website", ""), recent=recent, now=now)
+        form.check_honeypot()
         data = suggestions.SuggestionInput(
             text=form.value("text", ""),
             kind=form.value("kind"),
@@ -83,11 +94,11 @@ def _submit(form: FormState) -> None:
         )
         with core.session() as s:
             try:
-                suggestion_id = suggestions.submit_suggestion(session=s, data=data, now=now)
+                return suggestions.submit_suggestion(
+                    session=s, data=data, now=core.now(), requester=core.requester()
+                )
             except AlreadySubmitted as exc:  # a second click: stored once, and said so
                 return exc
-        st.session_state["suggest.sent"] = spam.remember(recent, now)
-        return suggestion_id
 
     form.submit(action)
 
@@ -149,9 +160,7 @@ else:
             format_func=lambda i: "weiß nicht" if i is None else field_names[i],
         )
         form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
-        # The honeypot: app.py's style moves it out of sight (no visible label either).
-        with st.container(key="suggest-website"):
-            st.text_input("Website", key=form.widget_key("website"), label_visibility="collapsed")
+        form.honeypot()
         form_error(errors)
         st.form_submit_button("Vorschlag senden", type="primary", on_click=_submit, args=(form,))
 
@@ -165,6 +174,19 @@ order = (
         key="suggest.order",
     )
     or "votes"
+)
+votes_per_network = next(
+    (r.count for r in core.requester().rules.get((Action.VOTE, Scope.TARGET), ())), None
+)
+st.caption(
+    "Ein „+1“ zeigt, dass Sie ein Thema auch interessiert; es ist keine Abstimmung. Es zählt "
+    "einmal je Browser (dafür merkt sich diese Seite Ihren Browser mit einem anonymen Cookie, "
+    "ohne Namen oder Adresse)"
+    + (
+        f" und höchstens {votes_per_network}-mal je Netzwerk, Vorschlag und Tag."
+        if votes_per_network
+        else "."
+    )
 )
 note = st.session_state.pop("vote.note", None)
 if note:
@@ -185,7 +207,9 @@ ordered_groups = [tf.id for tf in fields if tf.id in groups]
 ordered_groups += [g for g in groups if g is not None and g not in ordered_groups]
 if None in groups:
     ordered_groups.append(None)
-voted = _voted()
+voted = _voted() | core.read(
+    suggestions.voted_by, voter_key=_voter_key(), suggestion_ids=[item.id for item in public]
+)
 for group in ordered_groups:
     total = counts.get(group, len(groups[group]))
     name = groups[group][0].topic_field_name or NO_FIELD

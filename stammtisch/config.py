@@ -41,6 +41,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = DEFAULT_TRUSTED_PROXIES
     # Host names besides the base URL's for which links may use the request's host.
     allowed_hosts: tuple[str, ...] = ()
+    # Limits on the public forms (stammtisch.rate_limits) as (pair, rules) items, kept
+    # hashable like every setting; None: the defaults there.
+    rate_rules: tuple | None = None
 
     @property
     def base_url(self) -> str:
@@ -157,4 +160,16 @@ def load_settings(
         secret_key=_secret_key("STAMMTISCH_SECRET_KEY", pick("STAMMTISCH_SECRET_KEY")),
         trusted_proxies=_networks("STAMMTISCH_TRUSTED_PROXIES", pick("STAMMTISCH_TRUSTED_PROXIES")),
         allowed_hosts=tuple(h.lower() for h in _list(pick("STAMMTISCH_ALLOWED_HOSTS"))),
+        rate_rules=_rate_rules("STAMMTISCH_LIMITS", pick("STAMMTISCH_LIMITS")),
     )
+
+
+def _rate_rules(name: str, value: str | None) -> tuple | None:
+    if value is None:
+        return None
+    from stammtisch.rate_limits import parse_rules  # the domain's tables, loaded on demand
+
+    try:
+        return tuple(parse_rules(value).items())
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None

@@ -321,7 +321,9 @@ class PassReport:
 
 
 def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassReport:
-    """Queue due reminders, delete unconfirmed registrations that expired, expire mails."""
+    """Queue due reminders, delete unconfirmed registrations that expired, expire mails,
+    forget the form counts of :mod:`stammtisch.rate_limits` that ran out (real clock)."""
+    from stammtisch import rate_limits
     from stammtisch.registrations import purge_expired
 
     report = PassReport()
@@ -330,6 +332,8 @@ def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassRe
             session, now=now, hours=settings.reminder_hours
         )
         report.purged = purge_expired(session, now)
+        rules = dict(settings.rate_rules) if settings.rate_rules else rate_limits.DEFAULT_RULES
+        rate_limits.prune(session, datetime.now(UTC), rules)
         result = session.exec(
             update(Mail)
             .where(

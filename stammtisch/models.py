@@ -481,6 +481,27 @@ class LoginThrottle(SQLModel, table=True):
     __table_args__ = (Index("ix_login_throttle_last_failure", "last_failure_at"),)
 
 
+class RateHit(SQLModel, table=True):
+    """One public send, counted for the limits of :mod:`stammtisch.rate_limits`.
+
+    ``key`` is a keyed hash of the network address, the typed e-mail address or the pair
+    (address, thing acted on), never the address itself; ``at`` is the real time. Rows go
+    once they are older than the longest window.
+    """
+
+    __tablename__ = "rate_hit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(sa_column=Column(String(20), nullable=False))
+    key: str = Field(sa_column=Column(String(40), nullable=False))
+    at: datetime = Field(sa_column=_utc())
+
+    __table_args__ = (
+        Index("ix_rate_hit_action_key_at", "action", "key", "at"),
+        Index("ix_rate_hit_at", "at"),
+    )
+
+
 class OrganizerSession(SQLModel, table=True):
     """A logged-in organizer, kept on the server (every process sees the same sessions).
 

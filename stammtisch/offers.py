@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from stammtisch import limits, notify
+from stammtisch import limits, notify, rate_limits
 from stammtisch.db import casefold, write_transaction
 from stammtisch.errors import AlreadySubmitted, ValidationError
 from stammtisch.meeting_rules import open_for_impulses
 from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
+from stammtisch.rate_limits import Action, Requester
 from stammtisch.validation import FieldChecker, email_key, fold_text
 
 
@@ -35,11 +36,18 @@ class ImpulseOfferInput:
 DOUBLE_SEND_WINDOW = timedelta(days=1)
 
 
-def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: datetime) -> int:
+def submit_impulse_offer(
+    *,
+    session: Session,
+    data: ImpulseOfferInput,
+    now: datetime,
+    requester: Requester | None = None,
+) -> int:
     """Store an offer in the state "submitted" and mail a receipt; organizers review it.
 
     The same title from the same address within a day is stored (and mailed) once:
-    :class:`AlreadySubmitted` names the offer kept."""
+    :class:`AlreadySubmitted` names the offer kept. A visitor's send (``requester``)
+    counts against the limits of :mod:`stammtisch.rate_limits`, per network and address."""
     check = FieldChecker()
     title = check.text("title", data.title, label="einen Titel", limit=limits.OFFER_TITLE)
     description = check.text(
@@ -80,6 +88,7 @@ def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: date
                 "gespeichert. Wir melden uns per E-Mail.",
                 same,
             )
+        rate_limits.enforce(session, Action.OFFER, requester, email_key=email_key(email))
         offer = ImpulseOffer(
             title=title,
             description=description,

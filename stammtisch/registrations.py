@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from stammtisch import limits, mail, notify
+from stammtisch import limits, mail, notify, rate_limits
 from stammtisch.db import data_version_bump, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
@@ -49,6 +49,7 @@ from stammtisch.models import (
     RegistrationStatus,
     SiteSetting,
 )
+from stammtisch.rate_limits import Action, Requester
 from stammtisch.tokens import hash_token, new_token
 from stammtisch.validation import FieldChecker, email_key
 
@@ -364,6 +365,7 @@ def register(
     data: RegistrationInput,
     now: datetime,
     confirmation: bool = True,
+    requester: Requester | None = None,
 ) -> RegistrationReceipt:
     """Register a person for a meeting.
 
@@ -373,14 +375,18 @@ def register(
     takes a place (or the waitlist) at once and :class:`AlreadyRegistered` tells a known
     address apart (after mailing it a fresh link).
 
-    Raises :class:`ValidationError` (bad input, registration not open) or :class:`NotFound`.
+    A visitor's send (``requester``) counts against the limits of
+    :mod:`stammtisch.rate_limits`, per network and per address.
+
+    Raises :class:`ValidationError` (bad input, registration not open, too many sends) or
+    :class:`NotFound`.
     """
     values = validate_registration(data)
     if confirmation:
-        return _register_pending(session, meeting_id, values, now)
+        return _register_pending(session, meeting_id, values, now, requester)
     view = get_meeting(session=session, meeting_id=meeting_id)
     session.rollback()  # the read above must not hold the session for the write below
-    return _register_placed(session, view, values, now)
+    return _register_placed(session, view, values, now, requester)
 
 
 def _refuse_if_closed(meeting, now: datetime) -> None:
@@ -488,7 +494,11 @@ def _insert_pending_with_mail_pg():
 
 
 def _register_pending(
-    session: Session, meeting_id: int, values: RegistrationValues, now: datetime
+    session: Session,
+    meeting_id: int,
+    values: RegistrationValues,
+    now: datetime,
+    requester: Requester | None,
 ) -> RegistrationReceipt:
     """The form: a pending registration and its confirmation mail, in one transaction.
 
@@ -533,6 +543,7 @@ def _register_pending(
     try:
         with write_transaction(session, content=not postgres):
             conn = session.connection()
+            rate_limits.enforce(session, Action.REGISTRATION, requester, email_key=key)
             if postgres:
                 params = {**row, **{f"mail_{c}": mail_row[c] for c in _MAIL_COLUMNS}}
                 inserted = conn.execute(_insert_pending_with_mail_pg(), params).first()
@@ -574,7 +585,11 @@ def _known_address(
 
 
 def _register_placed(
-    session: Session, view: MeetingView, values: RegistrationValues, now: datetime
+    session: Session,
+    view: MeetingView,
+    values: RegistrationValues,
+    now: datetime,
+    requester: Requester | None,
 ) -> RegistrationReceipt:
     """Without confirmation: the status is decided inside the INSERT (see above)."""
     token = new_token()
@@ -602,6 +617,7 @@ def _register_placed(
             if meeting is None:
                 raise NotFound("Diesen Termin gibt es nicht.")
             _refuse_if_closed(meeting, now)
+            rate_limits.enforce(session, Action.REGISTRATION, requester, email_key=key)
             if meeting.salt is None:
                 raise RuntimeError("participant_salt missing: run the migrations")
             row["participant_key"] = _pseudonym(meeting.salt, key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import Settings, load_settings
 from stammtisch.db import make_engine, read_data_version, session_scope
+from stammtisch.rate_limits import DEFAULT_RULES, Requester
 from ui.render import forget_texts
 
 log = logging.getLogger("stammtisch.ui")
@@ -63,13 +65,41 @@ def real_now() -> datetime:
     return datetime.now(UTC)
 
 
+VISITOR_COOKIE = "stammtisch_besuch"
+VISITOR_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def visitor_id() -> str | None:
+    """The browser's anonymous visitor id (the HttpOnly cookie ``ui/visitor_cookie.py``
+    sets on the first page load); None without it (cookies off, tests)."""
+    try:
+        value = st.context.cookies.get(VISITOR_COOKIE)
+    except Exception:  # AppTest and bare mode have no request
+        return None
+    if not isinstance(value, str):  # AppTest's stand-in context
+        return None
+    return value if VISITOR_ID_PATTERN.fullmatch(value) else None
+
+
+def requester() -> Requester:
+    """Who sends a public form, for the limits of :mod:`stammtisch.rate_limits`."""
+    configured = settings().rate_rules
+    return Requester(
+        address=client_address(),
+        at=real_now(),
+        browser=visitor_id(),
+        rules=dict(configured) if configured is not None else DEFAULT_RULES,
+    )
+
+
 def client_address() -> str | None:
     """The visitor's network address (behind the reverse proxy: as the trusted proxy saw
     it, see ``ui/http_security.py``); None for the local machine and in tests."""
     try:
-        return st.context.ip_address
+        address = st.context.ip_address
     except Exception:  # AppTest and bare mode have no connection
         return None
+    return address if isinstance(address, str) else None
 
 
 @contextmanager

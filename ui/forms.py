@@ -13,10 +13,12 @@ from typing import Any
 
 import streamlit as st
 
-from stammtisch import mailer
+from stammtisch import mailer, spam
 from stammtisch.errors import FORM, DomainError, NeedsConfirmation, ValidationError
 from ui import core
 from ui.render import field_error
+
+HONEYPOT_FIELD = "website"
 
 
 class FormState:
@@ -64,6 +66,19 @@ class FormState:
         st.session_state.pop(f"{self.key}::errors", None)
         st.session_state.pop(f"{self.key}::result", None)
         self.drop_confirmation()
+
+    def honeypot(self) -> None:
+        """The public form's hidden field (see :mod:`stammtisch.spam`). The page's style
+        hides every ``honeypot-`` container entirely (``display: none``): out of sight,
+        out of the tab order and of what screen readers read."""
+        with st.container(key=f"honeypot-{self.key}"):
+            st.text_input(
+                "Website", key=self.widget_key(HONEYPOT_FIELD), label_visibility="collapsed"
+            )
+
+    def check_honeypot(self) -> None:
+        """Refuse the send when the hidden field is filled (call first in the action)."""
+        spam.check_honeypot(self.value(HONEYPOT_FIELD, ""))
 
     def clear_inputs(self, *fields: str) -> None:
         for field in fields:

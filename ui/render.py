@@ -108,24 +108,17 @@ def _text_block_markdown(parts: tuple[str, ...], meta: str | None, note: str | N
     return "\n\n".join(lines)
 
 
-# Fixed code, no data from anybody: scroll the element with this Streamlit key into view
-# and move the keyboard focus there, so a confirmation that replaced a form is seen (and
-# read out by screen readers) instead of sitting above the visible area.
-_BRING_INTO_VIEW = """
-<script>
-(() => {
-  const el = document.querySelector(".st-key-%s");
-  if (!el) return;
-  el.setAttribute("tabindex", "-1");
-  el.scrollIntoView({block: "center"});
-  el.focus({preventScroll: true});
-})();
-</script>
-"""
+# The script that scrolls to and focuses a confirmation (ui/focus.js, served by
+# ui/server.py: the Content-Security-Policy allows scripts of this origin only).
+FOCUS_SCRIPT_PATH = "/seite/fokus.js"
 
 
 def bring_into_view(key: str) -> None:
     """Scroll to and focus the container with Streamlit ``key`` (letters, digits, dashes)."""
     if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
         raise ValueError("bring_into_view needs a plain key")
-    st.html(_BRING_INTO_VIEW % key, unsafe_allow_javascript=True, width="content")
+    st.html(
+        f'<script src="{FOCUS_SCRIPT_PATH}" data-key="{key}"></script>',
+        unsafe_allow_javascript=True,
+        width="content",
+    )

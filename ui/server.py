@@ -12,6 +12,7 @@ import importlib
 import logging
 from contextlib import asynccontextmanager
 from functools import cache
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -30,6 +31,8 @@ from stammtisch.feed import upcoming_feed
 from stammtisch.site import session_secret
 from ui import core, session_routes
 from ui.http_security import ClientAddress, SecurityHeaders
+from ui.render import FOCUS_SCRIPT_PATH
+from ui.visitor_cookie import VisitorCookie
 
 log = logging.getLogger("stammtisch.server")
 
@@ -144,10 +147,22 @@ def friendly_error(exc: Exception) -> bool:
     return True  # suppress Streamlit's own exception box
 
 
+FOCUS_SCRIPT = (Path(__file__).parent / "focus.js").read_bytes()
+
+
+async def focus_script(_request: Request) -> Response:
+    return Response(
+        FOCUS_SCRIPT,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 def routes() -> list[Route]:
     """The plain HTTP routes beside the pages."""
     return [
         Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"]),
+        Route(FOCUS_SCRIPT_PATH, focus_script, methods=["GET", "HEAD"]),
         *session_routes.routes(
             _engine, _secret, lambda: settings().base_url.startswith("https://")
         ),
@@ -165,4 +180,5 @@ def middleware() -> list[Middleware]:
     return [
         Middleware(ClientAddress, trusted=cfg.trusted_proxies),
         Middleware(SecurityHeaders),
+        Middleware(VisitorCookie),
     ]

@@ -74,7 +74,7 @@ def log_in_with_cookie(page, base: str) -> dict:
 def log_in_cookie_as(page, base: str, name: str, password: str) -> dict:
     log_in(page, base, name, password, "Leon")
     page.wait_for_function(
-        "document.documentElement.getAttribute('data-stammtisch-session') === '204'",
+        "() => document.documentElement.getAttribute('data-stammtisch-session') === '204'",
         timeout=30_000,
     )
     [cookie] = [c for c in page.context.cookies() if c["name"] == COOKIE]
@@ -140,7 +140,7 @@ def test_logout_in_one_tab_ends_the_other_and_the_stolen_cookie(team_app, browse
         first.get_by_role("button", name="Abmelden", exact=True).click()
         first.get_by_role("heading", name="Anmeldung für das Team").wait_for(timeout=30_000)
         first.wait_for_function(
-            "document.documentElement.getAttribute('data-stammtisch-session') === '204'",
+            "() => document.documentElement.getAttribute('data-stammtisch-session') === '204'",
             timeout=30_000,
         )
         assert COOKIE not in [c["name"] for c in context.cookies()]
