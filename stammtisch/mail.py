@@ -38,6 +38,11 @@ from stammtisch.validation import FieldChecker, email_key, normalise_text
 PERSONAL_LINK = "[[PERSOENLICHER-LINK]]"
 PERSONAL_LINK_PREVIEW = "[persönlicher Link – wird erst beim Versand eingesetzt]"
 MY_REGISTRATION_PATH = "meine-anmeldung"
+# The confirmation link of a subscription (stammtisch.subscriptions), filled in like
+# the personal link: its token is in ``Mail.secret`` until delivery only.
+CONFIRM_LINK = "[[BESTAETIGUNGS-LINK]]"
+CONFIRM_LINK_PREVIEW = "[Bestätigungslink – wird erst beim Versand eingesetzt]"
+SUBSCRIPTION_PATH = "benachrichtigung"
 SUBJECT_PREFIX = "Strukturwandel-Stammtisch: "
 
 
@@ -165,12 +170,23 @@ def personal_url(token: str, base_url: str | None = None) -> str:
     return f"{base}/{MY_REGISTRATION_PATH}?{urlencode({'token': token})}"
 
 
+def confirm_url(token: str, base_url: str | None = None) -> str:
+    """The link that confirms a subscription (a page with a button)."""
+    base = base_url or load_settings().base_url
+    return f"{base}/{SUBSCRIPTION_PATH}?{urlencode({'bestaetigen': token})}"
+
+
 def with_secret(body: str, secret: str | None, *, escape: bool, base_url: str | None = None) -> str:
-    """The body as delivered: the personal link filled in (or the preview text)."""
-    if PERSONAL_LINK not in body:
-        return body
-    filler = personal_url(secret, base_url) if secret else PERSONAL_LINK_PREVIEW
-    return body.replace(PERSONAL_LINK, html.escape(filler, quote=True) if escape else filler)
+    """The body as delivered: the personal or confirmation link filled in (or, without
+    the secret, the preview text)."""
+    for placeholder, url, preview in (
+        (PERSONAL_LINK, personal_url, PERSONAL_LINK_PREVIEW),
+        (CONFIRM_LINK, confirm_url, CONFIRM_LINK_PREVIEW),
+    ):
+        if placeholder in body:
+            filler = url(secret, base_url) if secret else preview
+            body = body.replace(placeholder, html.escape(filler, quote=True) if escape else filler)
+    return body
 
 
 # --- queueing ----------------------------------------------------------------------------
@@ -193,6 +209,8 @@ def mail_row(
     registration_id: int | None = None,
     meeting_id: int | None = None,
     offer_id: int | None = None,
+    subscription_id: int | None = None,
+    list_unsubscribe: str | None = None,
     expires_at: datetime | None = None,
     dedupe_key: str | None = None,
 ) -> dict:
@@ -213,6 +231,8 @@ def mail_row(
         "registration_id": registration_id,
         "meeting_id": meeting_id,
         "offer_id": offer_id,
+        "subscription_id": subscription_id,
+        "list_unsubscribe": list_unsubscribe,
         "attempts": 0,
         # Delivery runs on the real clock: a pinned demo clock must not hold mails back.
         "next_attempt_at": wall or datetime.now(UTC),
@@ -316,6 +336,12 @@ KIND_LABELS = {
     "meeting_changed": "Treffen geändert",
     "offer_received": "Impuls-Angebot eingegangen",
     "offer_decision": "Entscheidung zum Impuls-Angebot",
+    "subscription_confirm": "Benachrichtigung bestätigen",
+    "registration_open": "Anmeldung offen (Benachrichtigung)",
+    "news_meeting": "Neuer Termin (Benachrichtigung)",
+    "news_registration_open": "Anmeldung offen (neue Termine)",
+    "link_again": "Persönlicher Link (Link verloren)",
+    "team_message": "Nachricht des Teams",
     "test": "Testmail",
 }
 

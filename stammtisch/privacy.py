@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, func, literal, update
+from sqlalchemy import String, cast, delete, func, literal, update
 from sqlmodel import Session, col, select
 
 from stammtisch import mail
@@ -34,6 +34,9 @@ from stammtisch.models import (
     Meeting,
     Registration,
     RegistrationStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.privacy_text import RETENTION_DAYS
@@ -82,6 +85,7 @@ class PersonSummary:
     future_active: int  # confirmed/waitlisted for meetings not over yet: will be cancelled
     offers: int
     impulses: int
+    subscriptions: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class ErasureResult:
     offers: int
     impulses: int
     mails: int = 0
+    subscriptions: int = 0
 
 
 def _check_days(days: int) -> int:
@@ -274,6 +279,17 @@ def person_summary(
         ),
         offers=len(offers),
         impulses=len(_impulses(session, [o.id for o in offers])),
+        subscriptions=len(_subscriptions(session, key)),
+    )
+
+
+def _subscriptions(session: Session, key: str) -> list[Subscription]:
+    return list(
+        session.exec(
+            select(Subscription)
+            .where(Subscription.email_normalized == key)
+            .order_by(Subscription.id)
+        ).all()
     )
 
 
@@ -298,6 +314,7 @@ def export_person(
         mails = session.exec(
             select(Mail).where(casefold(session, Mail.to_address) == key).order_by(Mail.id)
         ).all()
+        wishes = _subscriptions(session, key)
         record(
             session,
             actor=actor,
@@ -308,6 +325,7 @@ def export_person(
                 "registrations": len(regs),
                 "offers": len(offers),
                 "impulses": len(impulses),
+                "subscriptions": len(wishes),
             },
             now=now,
         )
@@ -353,6 +371,23 @@ def export_person(
                     "text": mail.with_secret(m.body_text, None, escape=False),
                 }
                 for m in mails
+            ],
+            "benachrichtigungen": [
+                {
+                    "art": SubscriptionKind.label_for(w.kind),
+                    "termin": (
+                        format_meeting_time(m.starts_at, m.ends_at)
+                        if (m := session.get(Meeting, w.meeting_id)) is not None
+                        else None
+                    ),
+                    "name": w.name,
+                    "email": w.email,
+                    "status": SubscriptionStatus.label_for(w.status),
+                    "einwilligung_am": w.consent_at.isoformat(),
+                    "einwilligungstext_version": w.consent_version,
+                    "bestaetigt_am": w.confirmed_at.isoformat() if w.confirmed_at else None,
+                }
+                for w in wishes
             ],
             "impulse_im_programm": [
                 {
@@ -415,6 +450,9 @@ def erase_person(
                 .execution_options(synchronize_session=False)
             )
         mails = mail.forget_address(session, key)
+        wishes = session.execute(
+            delete(Subscription).where(Subscription.email_normalized == key)
+        ).rowcount
         offers = _offers(session, key)
         for offer in offers:
             offer.name = ERASED
@@ -434,6 +472,7 @@ def erase_person(
             offers=len(offers),
             impulses=len(impulses),
             mails=mails,
+            subscriptions=int(wishes or 0),
         )
         record(
             session,
@@ -448,6 +487,7 @@ def erase_person(
                 "offers": result.offers,
                 "impulses": result.impulses,
                 "mails": result.mails,
+                "subscriptions": result.subscriptions,
             },
             now=now,
         )
