@@ -39,6 +39,12 @@ public = [
         icon=":material/campaign:",
         url_path="impuls-anbieten",
     ),
+    st.Page(
+        "pages/benachrichtigung.py",
+        title="Per E-Mail informiert bleiben",
+        icon=":material/notifications:",
+        url_path="benachrichtigung",
+    ),
 ]
 legal = [
     st.Page(

@@ -11,7 +11,7 @@ import streamlit as st
 
 from stammtisch import meetings, personal_page, registrations
 from stammtisch.models import FederalState, RegistrationStatus
-from ui import core
+from ui import core, staying_informed
 from ui.forms import FormState
 from ui.registration import calendar_button, mail_sent_note, zoom_access
 from ui.render import escape_md, form_error, literal
@@ -47,6 +47,7 @@ if details is None or meeting is None:
     # One message for every unknown, mistyped or foreign token: it reveals nothing.
     st.warning(registrations.UNKNOWN_TOKEN_MESSAGE, icon=":material/link_off:")
     st.caption("Öffnen Sie den persönlichen Link aus unserer neuesten Mail vollständig.")
+    staying_informed.lost_link()
     st.page_link("pages/termine.py", label="Zu den Terminen", icon=":material/event:")
     st.stop()
 

@@ -11,6 +11,7 @@ from ui import auth, core
 from ui.attendance_import import attendance_import
 from ui.forms import FormState
 from ui.render import field_error, form_error
+from ui.team_message import team_message
 
 PAGE_SIZE = 200
 ATTENDANCE_BY_LABEL = {a.label: a for a in Attendance}
@@ -71,6 +72,14 @@ if counts.unregistered_attendees:
     st.caption(f"Davon {counts.unregistered_attendees} ohne Anmeldung (aus dem Zoom-Bericht).")
 if meeting.capacity:
     st.caption(f"{meeting.capacity} Plätze")
+waiting_for_opening = core.subscription_figures().per_meeting.get(meeting_id, 0)
+if waiting_for_opening:
+    who = (
+        "Eine Person wartet"
+        if waiting_for_opening == 1
+        else f"{waiting_for_opening} Personen warten"
+    )
+    st.caption(f"{who} auf die Öffnung der Anmeldung (und bekommen dann eine Mail).")
 
 left, right = st.columns([2, 1])
 search = left.text_input("Suche (Name, E-Mail, Organisation)", key="reg.search")
@@ -184,6 +193,8 @@ if rows:
             )
 else:
     st.caption("Keine Anmeldungen für diese Auswahl.")
+
+team_message(actor, meeting_id)
 
 st.subheader("Export", anchor=False)
 

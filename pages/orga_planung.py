@@ -83,6 +83,18 @@ st.dataframe(table, hide_index=True, width="stretch")
 unassigned = coverage.attrs.get("unassigned_suggestions", 0)
 if unassigned:
     st.caption(f"{unassigned} veröffentlichte Vorschläge haben noch kein Themenfeld.")
+interest = core.subscription_figures()
+if interest.news_total:
+    field_names = {tf.id: tf.name for tf in core.topic_fields()}
+    st.caption(
+        "Interessierte je Themenfeld (bestätigte Benachrichtigung „Neue Termine“): "
+        + ", ".join(
+            f"{field_names.get(field_id, field_id)} {count}"
+            for field_id, count in sorted(interest.per_topic_field.items())
+        )
+        + ("; " if interest.per_topic_field else "")
+        + f"zu allen Themenfeldern {interest.news_all_fields}."
+    )
 
 st.header("Was als Nächstes?", anchor=False)
 st.caption(

@@ -12,7 +12,7 @@ from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
 from stammtisch.models import FederalState, RegistrationState
-from ui import core, layout
+from ui import core, layout, staying_informed
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import mail_sent_note, show_access, show_pending
@@ -191,6 +191,12 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
             )
         if not past and meeting.accepts_registrations(now):
             _registration(meeting)
+        elif (
+            not past
+            and not meeting.is_cancelled
+            and meeting.registration_state == RegistrationState.NOT_OPEN
+        ):
+            staying_informed.notify_when_open(meeting)
 
 
 url = core.cache_key()
@@ -235,6 +241,13 @@ if calendar_box is not None:
             "den Zoom-Link gibt es weiterhin nur nach der Anmeldung."
         )
         st.code(f"{core.base_url()}/kalender.ics", language=None, wrap_lines=True)
+st.page_link(
+    "pages/benachrichtigung.py",
+    label="Per E-Mail über neue Termine informiert bleiben",
+    icon=":material/notifications:",
+)
+if upcoming:
+    staying_informed.lost_link()
 
 st.header("Themenfelder", anchor=False)
 literal(texts["topic_fields_intro"])

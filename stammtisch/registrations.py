@@ -68,7 +68,8 @@ ALREADY_REGISTERED_MESSAGE = (
 )
 UNKNOWN_TOKEN_MESSAGE = (
     "Dieser Link ist ungültig, abgelaufen oder durch einen neueren ersetzt, oder die Anmeldung "  # noqa: S105
-    "besteht nicht mehr. Den aktuellen Link finden Sie in der neuesten Mail von uns."
+    "besteht nicht mehr. Den aktuellen Link finden Sie in der neuesten Mail von uns – oder Sie "
+    "lassen sich unten unter „Link verloren?“ einen neuen schicken."
 )
 EXPIRED_MESSAGE = (
     "Diese Anmeldung wurde nicht rechtzeitig bestätigt und ist verfallen. Bitte melden Sie "

@@ -13,16 +13,17 @@ import logging
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from stammtisch import mailer
+from stammtisch import mailer, subscriptions
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import ConfigError
@@ -147,6 +148,29 @@ def friendly_error(exc: Exception) -> bool:
     return True  # suppress Streamlit's own exception box
 
 
+def _unsubscribe(token: str) -> str | None:
+    now = clock_from_setting(settings().now).now()
+    with session_scope(_engine()) as s:
+        return subscriptions.unsubscribe(session=s, token=token, now=now)
+
+
+async def one_click_unsubscribe(request: Request) -> Response:
+    """RFC 8058: a mail program's POST to the ``List-Unsubscribe`` address removes the
+    wish at once (the signed token is the authorisation; no cookie, no CSRF token). A GET
+    (a person or a link scanner opening the address) changes nothing and leads to the
+    page with the button."""
+    token = request.query_params.get("token", "")[:300]
+    if request.method != "POST":
+        target = f"/{subscriptions.CONFIRM_PATH}?{urlencode({'abbestellen': token})}"
+        return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    body = await request.body()
+    if len(body) > 1_000:
+        return PlainTextResponse("Zu groß.", status_code=413)
+    what = await run_in_threadpool(_unsubscribe, token)
+    text = "Abbestellt." if what else "Nichts abzubestellen (schon abbestellt oder unbekannt)."
+    return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
+
+
 FOCUS_SCRIPT = (Path(__file__).parent / "focus.js").read_bytes()
 
 
@@ -163,6 +187,7 @@ def routes() -> list[Route]:
     return [
         Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"]),
         Route(FOCUS_SCRIPT_PATH, focus_script, methods=["GET", "HEAD"]),
+        Route(subscriptions.ONE_CLICK_PATH, one_click_unsubscribe, methods=["GET", "HEAD", "POST"]),
         *session_routes.routes(
             _engine, _secret, lambda: settings().base_url.startswith("https://")
         ),
