@@ -37,7 +37,8 @@ und Änderungen oder die Absage des Treffens; wer einen Impuls anbietet, bekommt
 Eingangsbestätigung und unsere Entscheidung. Wir speichern dazu Empfänger, Betreff, Text,
 Zeitpunkt und ob die Mail zugestellt wurde – so sehen wir, wenn eine Mail nicht ankommt.
 Ihr persönlicher Link wird dabei nicht im Klartext aufbewahrt: Er wird erst beim Versand
-in die Mail eingesetzt. Andere Mails schicken wir nur, wenn Sie sie ausdrücklich bestellt haben (siehe unten).
+in die Mail eingesetzt. Andere Mails schicken wir nur, wenn Sie sie ausdrücklich
+bestellt haben (siehe unten).
 
 **Benachrichtigungen per E-Mail.** Wenn Sie sich benachrichtigen lassen – sobald die
 Anmeldung zu einem Treffen öffnet, oder über neue Termine (auf Wunsch nur zu bestimmten

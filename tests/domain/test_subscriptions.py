@@ -334,3 +334,33 @@ def test_team_message_reaches_exactly_the_chosen_groups(engine, now):
             now=now,
         )
     assert set(err.value.errors) == {"subject", "text", "groups"}
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(email=st.text(max_size=80), subject=st.text(max_size=200), text=st.text(max_size=300))
+def test_lost_link_and_team_message_take_any_input(seeded, now, email, subject, text):
+    """Whatever is typed: a German message per field, or clean single-line headers."""
+    from stammtisch import registration_admin, registrations
+    from stammtisch.errors import NeedsConfirmation
+
+    try:
+        with session_scope(seeded) as s:
+            registrations.send_fresh_links(session=s, email=email, now=now)
+    except ValidationError as exc:
+        assert set(exc.errors) == {"email"}
+    actor = f.team(seeded, now=now)
+    data = registration_admin.MessageInput(subject=subject, text=text, groups=("confirmed",))
+    try:
+        with session_scope(seeded) as s:
+            registration_admin.send_message(
+                session=s, actor=actor, meeting_id=2, data=data, now=now, notify_count=None
+            )
+    except ValidationError as exc:
+        assert set(exc.errors) <= {"subject", "text", "groups"} and exc.errors
+    except NeedsConfirmation:  # valid input, somebody registered: asked first
+        pass
+    with session_scope(seeded) as s:
+        for mail_row in s.exec(select(Mail)).scalars():
+            assert "\n" not in mail_row.subject and "\r" not in mail_row.subject
