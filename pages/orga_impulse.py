@@ -99,7 +99,9 @@ for offer in offers:
         wishes = []
         if offer.topic_field_name:
             wishes.append(f"Themenfeld: {offer.topic_field_name}")
-        if offer.preferred_meeting_theme:
+        if offer.scheduled_meeting:
+            wishes.append(f"Im Programm: {offer.scheduled_meeting}")
+        elif offer.preferred_meeting_theme:
             wishes.append(f"Wunschtermin: {offer.preferred_meeting_theme}")
         if offer.internal_note:
             wishes.append(f"Interne Notiz: {offer.internal_note}")

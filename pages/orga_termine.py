@@ -56,7 +56,7 @@ with tab_edit:
         key=SELECTED,
     )
     meeting = by_id.get(selected) if selected != NEW else None
-    meeting_form(actor, meeting, fields)
+    meeting_form(actor, meeting, fields, all_meetings)
     if meeting is not None:
         st.divider()
         status_actions(actor, meeting)

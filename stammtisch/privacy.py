@@ -28,10 +28,14 @@ from stammtisch.formatting import format_meeting_time
 from stammtisch.meeting_rules import is_over
 from stammtisch.models import (
     ACTIVE_REGISTRATION,
+    Attendance,
+    FederalState,
     Impulse,
     ImpulseOffer,
     Mail,
+    MailStatus,
     Meeting,
+    OfferState,
     Registration,
     RegistrationStatus,
     Subscription,
@@ -340,9 +344,11 @@ def export_person(
                     "name": r.name,
                     "email": r.email,
                     "organisation": r.organisation,
-                    "bundesland": r.federal_state,
-                    "status": r.status,
-                    "teilnahme": r.attendance,
+                    "bundesland": FederalState.label_for(r.federal_state)
+                    if r.federal_state
+                    else None,
+                    "status": RegistrationStatus.label_for(r.status),
+                    "teilnahme": Attendance.label_for(r.attendance),
                     "einwilligung_am": r.consent_at.isoformat(),
                     "angemeldet_am": r.created_at.isoformat(),
                     "storniert_am": r.cancelled_at.isoformat() if r.cancelled_at else None,
@@ -356,7 +362,7 @@ def export_person(
                     "name": o.name,
                     "organisation": o.organisation,
                     "email": o.email,
-                    "status": o.state,
+                    "status": OfferState.label_for(o.state),
                     "eingegangen_am": o.created_at.isoformat(),
                 }
                 for o in offers
@@ -365,7 +371,7 @@ def export_person(
                 {
                     "betreff": m.subject,
                     "anlass": mail.kind_label(m.kind),
-                    "status": m.status,
+                    "status": MailStatus.label_for(m.status),
                     "erstellt_am": m.created_at.isoformat(),
                     "gesendet_am": m.sent_at.isoformat() if m.sent_at else None,
                     "text": mail.with_secret(m.body_text, None, escape=False),
