@@ -270,37 +270,42 @@ INVALID_CONFIRM_LINK = (
 )
 
 
-def describe_confirmation(*, session: Session, token: str, now: datetime) -> ConfirmResult:
-    """What the link would confirm, for the page before its button (changes nothing)."""
+def _batch_for(session: Session, token: str, now: datetime) -> tuple[Subscription, list]:
+    """The link's wish and the pending wishes of its address it confirms ([] when it was
+    confirmed before); :class:`NotFound` for an unknown or expired link."""
     row = _by_confirm_token(session, token)
     if row is None:
         raise NotFound(INVALID_CONFIRM_LINK)
     if row.status == SubscriptionStatus.CONFIRMED:
-        return ConfirmResult((_describe(session, row),), already=True)
+        return row, []
     batch = _pending_batch(session, row.email_normalized, now)
     if row not in batch:
         raise NotFound(INVALID_CONFIRM_LINK)
+    return row, batch
+
+
+def _result(session: Session, row: Subscription, batch: list) -> ConfirmResult:
+    if not batch:
+        return ConfirmResult((_describe(session, row),), already=True)
     return ConfirmResult(tuple(_describe(session, r) for r in batch), already=False)
+
+
+def describe_confirmation(*, session: Session, token: str, now: datetime) -> ConfirmResult:
+    """What the link would confirm, for the page before its button (changes nothing)."""
+    return _result(session, *_batch_for(session, token, now))
 
 
 def confirm(*, session: Session, token: str, now: datetime) -> ConfirmResult:
     """Confirm every pending wish of the link's address (the button the mail's link
     opens; a link scanner's GET changes nothing). Clicking again changes nothing."""
     with write_transaction(session, content=False):
-        row = _by_confirm_token(session, token)
-        if row is None:
-            raise NotFound(INVALID_CONFIRM_LINK)
-        if row.status == SubscriptionStatus.CONFIRMED:
-            return ConfirmResult((_describe(session, row),), already=True)
-        batch = _pending_batch(session, row.email_normalized, now)
-        if row not in batch:
-            raise NotFound(INVALID_CONFIRM_LINK)
+        row, batch = _batch_for(session, token, now)
         for item in batch:
             item.status = SubscriptionStatus.CONFIRMED.value
             item.confirmed_at = now
             item.expires_at = None
             session.add(item)
-        return ConfirmResult(tuple(_describe(session, r) for r in batch), already=False)
+        return _result(session, row, batch)
 
 
 def purge_expired(session: Session, now: datetime) -> int:
@@ -429,28 +434,40 @@ def _queue_for(
     )
 
 
+def _tell_news(
+    session: Session,
+    meeting: Meeting,
+    audience: list[Subscription],
+    kind: str,
+    event: str,
+    content_for,
+    now: datetime,
+) -> int:
+    """One mail of ``kind`` per subscriber and meeting and ``event`` (never a second one,
+    whatever the team does twice); returns how many were queued."""
+    keys = [f"news-{event}:{row.id}:{meeting.id}" for row in audience]
+    done = _already_mailed(session, keys)
+    count = 0
+    for row, key in zip(audience, keys, strict=True):
+        if key not in done:
+            _queue_for(session, row, meeting, kind, content_for, now, key)
+            count += 1
+    return count
+
+
 def meeting_published(session: Session, meeting: Meeting, now: datetime) -> int:
     """A meeting became public: announcement subscribers whose fields match are told
     (once per subscriber and meeting). Returns how many mails were queued."""
     view = view_of_meeting(session, meeting)
-    audience = _news_audience(session, meeting)
-    keys = [f"news-new:{row.id}:{meeting.id}" for row in audience]
-    done = _already_mailed(session, keys)
-    count = 0
-    for row, key in zip(audience, keys, strict=True):
-        if key in done:
-            continue
-        _queue_for(
-            session,
-            row,
-            meeting,
-            "news_meeting",
-            lambda r, page: mail_texts.news_meeting(view, r.name, page, r.confirmed_at),
-            now,
-            key,
-        )
-        count += 1
-    return count
+    return _tell_news(
+        session,
+        meeting,
+        _news_audience(session, meeting),
+        "news_meeting",
+        "new",
+        lambda r, page: mail_texts.news_meeting(view, r.name, page, r.confirmed_at),
+        now,
+    )
 
 
 def registration_opened(session: Session, meeting: Meeting, now: datetime) -> int:
@@ -467,7 +484,6 @@ def registration_opened(session: Session, meeting: Meeting, now: datetime) -> in
             )
         ).all()
     )
-    told = set()
     for row in waiting:
         _queue_for(
             session,
@@ -478,8 +494,7 @@ def registration_opened(session: Session, meeting: Meeting, now: datetime) -> in
             now,
             f"open:{row.id}:{meeting.id}",
         )
-        told.add(row.email_normalized)
-    count = len(waiting)
+    told = {row.email_normalized for row in waiting}
     session.flush()
     session.execute(
         delete(Subscription).where(
@@ -487,24 +502,15 @@ def registration_opened(session: Session, meeting: Meeting, now: datetime) -> in
         )
     )
     audience = [row for row in _news_audience(session, meeting) if row.email_normalized not in told]
-    keys = [f"news-open:{row.id}:{meeting.id}" for row in audience]
-    done = _already_mailed(session, keys)
-    for row, key in zip(audience, keys, strict=True):
-        if key in done:
-            continue
-        _queue_for(
-            session,
-            row,
-            meeting,
-            "news_registration_open",
-            lambda r, page: mail_texts.registration_open(
-                view, r.name, page, r.confirmed_at, news=True
-            ),
-            now,
-            key,
-        )
-        count += 1
-    return count
+    return len(waiting) + _tell_news(
+        session,
+        meeting,
+        audience,
+        "news_registration_open",
+        "open",
+        lambda r, page: mail_texts.registration_open(view, r.name, page, r.confirmed_at, news=True),
+        now,
+    )
 
 
 # --- the team's view ---------------------------------------------------------------------------
