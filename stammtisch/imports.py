@@ -241,7 +241,7 @@ class ImportPreview:
         )
         return (
             f"Der Bericht nennt {self.counted} Personen, das Treffen hat aber nur {registered}. "
-            f"Alle {self.counted - len(self.matched)} nicht Zugeordneten zählen dann als "
+            f"Alle {len(self.unmatched)} nicht Zugeordneten zählen dann als "
             "Teilnahme ohne Anmeldung. Ist das wirklich der Teilnahmebericht dieses Treffens?"
         )
 

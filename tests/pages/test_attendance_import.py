@@ -166,3 +166,34 @@ def test_an_applied_report_is_not_kept(make_organizer_app, meeting):
 def test_the_plausible_size_is_the_domains(make_organizer_app, meeting):
     at = _upload(make_organizer_app, meeting, _people(imports.plausible_participants(3)))
     assert "Teilnahme übernehmen" in _buttons(at)
+
+
+def test_many_questions_are_paged_and_the_answers_kept(make_organizer_app, app_db, meeting):
+    """Twelve names that fit two registrations each: ten questions per page, answers on
+    one page survive turning to the other, and the import waits for all of them."""
+    engine = make_engine(app_db)
+    before = NOW - timedelta(days=10)
+    names = [f"Doppel Person{n:02d}" for n in range(12)]
+    for n, name in enumerate(names):
+        for k in (1, 2):
+            f.register(engine, meeting, f"d{n}-{k}", now=before, name=name)
+    engine.dispose()
+    at = _upload(make_organizer_app, meeting, HEADER + "".join(f"{n},,30\n" for n in names))
+    first_page = [s for s in at.selectbox if s.key.startswith(f"zoom.choice.{meeting}.")]
+    assert len(first_page) == attendance_import.QUESTIONS_PAGE
+    for question in first_page:
+        question.set_value(attendance_import.NOBODY)
+    at.run()
+    assert at.button(key="reg.import").disabled
+    at.button(key=f"zoom.questions.{meeting}.next").click().run()
+    rest = [s for s in at.selectbox if s.key.startswith(f"zoom.choice.{meeting}.")]
+    assert [s.key.rsplit(".", 1)[1] for s in rest] == ["10", "11"]
+    for question in rest:
+        question.set_value(attendance_import.NOBODY).run()
+    assert not at.button(key="reg.import").disabled
+    at.button(key=f"zoom.questions.{meeting}.prev").click().run()
+    again = [s for s in at.selectbox if s.key.startswith(f"zoom.choice.{meeting}.")]
+    assert [s.value for s in again] == [attendance_import.NOBODY] * 10
+    at.button(key="reg.import").click().run()
+    assert not at.exception, at.exception
+    assert _unregistered(app_db, meeting) == 12
