@@ -236,11 +236,11 @@ class ImportPreview:
         """The German question the organizer answers before an unusually large report."""
         if not self.unusually_many:
             return None
-        registered = (
-            "eine Anmeldung" if self.registrations == 1 else (f"{self.registrations} Anmeldungen")
+        registered = {0: "keine Anmeldung", 1: "nur eine Anmeldung"}.get(
+            self.registrations, f"nur {self.registrations} Anmeldungen"
         )
         return (
-            f"Der Bericht nennt {self.counted} Personen, das Treffen hat aber nur {registered}. "
+            f"Der Bericht nennt {self.counted} Personen, das Treffen hat aber {registered}. "
             f"Alle {len(self.unmatched)} nicht Zugeordneten zählen dann als "
             "Teilnahme ohne Anmeldung. Ist das wirklich der Teilnahmebericht dieses Treffens?"
         )

@@ -762,6 +762,14 @@ def test_an_unusually_large_report_is_applied_only_when_confirmed(engine, now, a
     assert entry.details["confirmed_many"] is True and entry.details["participants"] == 60
 
 
+def test_the_size_question_for_a_meeting_without_registrations(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17)
+    preview = _preview(engine, actor, meeting_id, imports.parse_zoom_report(_people(51)), now)
+    assert preview.size_question.startswith(
+        "Der Bericht nennt 51 Personen, das Treffen hat aber keine Anmeldung. Alle 51 "
+    )
+
+
 def test_the_team_does_not_count_towards_the_size(engine, now, actor):
     meeting_id = _past_meeting(engine, now)
     team = b"Team,team@example.org,90\n"
