@@ -159,13 +159,18 @@ if rows:
 
     waiting = [r for r in rows if r.status == RegistrationStatus.WAITLISTED]
     active = [r for r in rows if r.status != RegistrationStatus.CANCELLED]
+    # One label per registration, anonymised ones too (a choice is matched by its label).
+    labels = {
+        r.id: f"{r.name or '(anonymisiert)'} ({r.email or 'keine Adresse'}) – Nr. {r.id}"
+        for r in rows
+    }
     with st.expander("Warteliste und Stornierung"):
         if waiting:
             pick = st.selectbox(
                 "Von der Warteliste nachrücken lassen",
                 options=[r.id for r in waiting],
-                format_func=lambda i: next(f"{r.name} ({r.email})" for r in waiting if r.id == i),
-                key="reg.promote",
+                format_func=lambda i: labels.get(i, f"Anmeldung Nr. {i}"),
+                key=f"reg.promote.{meeting_id}",  # a choice belongs to its meeting
             )
             over = st.checkbox("auch wenn alle Plätze vergeben sind", key="reg.over")
             st.button(
@@ -181,8 +186,8 @@ if rows:
             victim = st.selectbox(
                 "Anmeldung im Auftrag stornieren",
                 options=[r.id for r in active],
-                format_func=lambda i: next(f"{r.name} ({r.email})" for r in active if r.id == i),
-                key="reg.cancel",
+                format_func=lambda i: labels.get(i, f"Anmeldung Nr. {i}"),
+                key=f"reg.cancel.{meeting_id}",
             )
             st.button(
                 "Stornieren",

@@ -14,7 +14,7 @@ from stammtisch.formatting import format_count, format_day, format_meeting_time
 from stammtisch.privacy_text import RETENTION_DAYS
 from ui import auth, core
 from ui.forms import FormState
-from ui.render import field_error, form_error
+from ui.render import escape_md, field_error, form_error
 
 actor = auth.require_organizer()
 st.title("Datenschutz & Löschung", anchor=False)
@@ -138,7 +138,7 @@ c2.button(
 summary = st.session_state.get("person.confirm")
 if summary is not None:
     st.warning(
-        f"Zu **{summary['email']}** gespeichert: {summary['registrations']} Anmeldungen "
+        f"Zu **{escape_md(summary['email'])}** gespeichert: {summary['registrations']} Anmeldungen "
         f"(davon {summary['future_active']} für kommende Treffen; sie werden storniert, die "
         f"Warteliste rückt nach), {summary['offers']} Impuls-Angebote und "
         f"{summary['impulses']} Impulse im Programm, {summary['subscriptions']} "

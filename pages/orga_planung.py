@@ -83,6 +83,13 @@ st.dataframe(table, hide_index=True, width="stretch")
 unassigned = coverage.attrs.get("unassigned_suggestions", 0)
 if unassigned:
     st.caption(f"{unassigned} veröffentlichte Vorschläge haben noch kein Themenfeld.")
+unassigned_offers = coverage.attrs.get("unassigned_offers", 0)
+if unassigned_offers:
+    st.caption(
+        "1 offenes Impuls-Angebot hat noch kein Themenfeld."
+        if unassigned_offers == 1
+        else f"{unassigned_offers} offene Impuls-Angebote haben noch kein Themenfeld."
+    )
 interest = core.subscription_figures()
 if interest.news_total:
     field_names = {tf.id: tf.name for tf in core.topic_fields()}

@@ -383,7 +383,8 @@ def export_person(
                     "art": SubscriptionKind.label_for(w.kind),
                     "termin": (
                         format_meeting_time(m.starts_at, m.ends_at)
-                        if (m := session.get(Meeting, w.meeting_id)) is not None
+                        if w.meeting_id is not None
+                        and (m := session.get(Meeting, w.meeting_id)) is not None
                         else None
                     ),
                     "name": w.name,

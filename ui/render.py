@@ -28,14 +28,19 @@ def lazy_expander(label: str, key: str, *, open_anyway: bool = False, **kwargs):
     return box if (box.open or open_anyway) else None
 
 
-def field_error(errors: Mapping[str, str] | None, field: str) -> None:
-    """The German message for ``field`` right below its input, if there is one."""
+def field_error(errors: Mapping[str, str] | None, field: str, *, literal: bool = False) -> None:
+    """The German message for ``field`` right below its input, if there is one.
+
+    ``literal``: the message may quote a visitor's or a file's text (a name, a cell), so
+    it is shown exactly as written instead of as Markdown.
+    """
     if errors and field in errors:
-        st.error(errors[field], icon=":material/error:")
+        message = errors[field]
+        st.error(escape_md(message) if literal else message, icon=":material/error:")
 
 
-def form_error(errors: Mapping[str, str] | None) -> None:
-    field_error(errors, FORM)
+def form_error(errors: Mapping[str, str] | None, *, literal: bool = False) -> None:
+    field_error(errors, FORM, literal=literal)
 
 
 _MD_SPECIAL = re.compile(r"""([\\`*_{}\[\]()#+\-.!|~<>:$&="'])""")

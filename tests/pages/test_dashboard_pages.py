@@ -184,3 +184,17 @@ def test_no_show_quote_counts_only_recorded_attendance(make_organizer_app, app_d
     assert "Letztes Treffen: Mo, 15.11.2021 – Vier Angemeldete" in texts(at)
     shown = {m.label: m.value for m in at.metric}
     assert (shown["Anmeldungen"], shown["Teilnahme"], shown["No-Show-Quote"]) == ("4", "1", "50%")
+
+
+def test_planning_page_survives_an_offer_without_topic_field(make_organizer_app, app_db):
+    """A visitor's impulse offer with the default topic field "weiß nicht" once broke the
+    page for every organizer (a merge on int64 against object ids)."""
+    from tests import factories as f
+
+    make_organizer_app()
+    engine = make_engine(app_db)
+    f.offer(engine, now=parse_instant("2021-11-20T12:00:00+01:00"))
+    engine.dispose()
+    at = make_organizer_app("pages/orga_planung.py")
+    assert not at.exception, at.exception
+    assert "1 offenes Impuls-Angebot hat noch kein Themenfeld." in texts(at)
