@@ -28,10 +28,26 @@ def lazy_expander(label: str, key: str, *, open_anyway: bool = False, **kwargs):
     return box if (box.open or open_anyway) else None
 
 
-def field_error(errors: Mapping[str, str] | None, field: str) -> None:
-    """The German message for ``field`` right below its input, if there is one."""
-    if errors and field in errors:
+def field_error(
+    errors: Mapping[str, str] | None, field: str, *, widget_key: str | None = None
+) -> None:
+    """The German message for ``field`` right below its input, if there is one.
+
+    Every message is an alert (screen readers announce it when it appears). With the
+    input's ``widget_key`` the message is tied to the input as well: ``ui/a11y.js`` marks
+    the input invalid and points its ``aria-describedby`` at the message.
+    """
+    if not errors or field not in errors:
+        return
+    if widget_key is None:
         st.error(errors[field], icon=":material/error:")
+        return
+    with st.container(key=f"{FIELD_ERROR_PREFIX}{widget_key}"):
+        st.error(errors[field], icon=":material/error:")
+
+
+# ui/a11y.js finds a message by this key prefix and its input by the rest of the key.
+FIELD_ERROR_PREFIX = "feldfehler-"
 
 
 def form_error(errors: Mapping[str, str] | None) -> None:
@@ -108,24 +124,14 @@ def _text_block_markdown(parts: tuple[str, ...], meta: str | None, note: str | N
     return "\n\n".join(lines)
 
 
-# Fixed code, no data from anybody: scroll the element with this Streamlit key into view
-# and move the keyboard focus there, so a confirmation that replaced a form is seen (and
-# read out by screen readers) instead of sitting above the visible area.
-_BRING_INTO_VIEW = """
-<script>
-(() => {
-  const el = document.querySelector(".st-key-%s");
-  if (!el) return;
-  el.setAttribute("tabindex", "-1");
-  el.scrollIntoView({block: "center"});
-  el.focus({preventScroll: true});
-})();
-</script>
-"""
-
-
 def bring_into_view(key: str) -> None:
-    """Scroll to and focus the container with Streamlit ``key`` (letters, digits, dashes)."""
+    """Scroll to and focus the container with Streamlit ``key`` (letters, digits, dashes).
+
+    A confirmation that replaced a form is then seen, and read out by screen readers,
+    instead of sitting above the visible area. ``ui/a11y.js`` (linked from every page's
+    document, so no inline script is needed under the Content-Security-Policy) acts on
+    the marker once, when it appears.
+    """
     if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
         raise ValueError("bring_into_view needs a plain key")
-    st.html(_BRING_INTO_VIEW % key, unsafe_allow_javascript=True, width="content")
+    st.html(f'<div data-stammtisch-fokus="{key}"></div>', width="content")

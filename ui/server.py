@@ -2,7 +2,8 @@
 
 ``app.py`` builds the ``st.App`` from these parts; ``streamlit run app.py`` (what
 ``make run`` does) then serves the pages of ``navigation.py`` and, on the same port, the
-subscribable calendar feed at ``/kalender.ics``. Nothing here runs inside a page.
+subscribable calendar feed at ``/kalender.ics``; every page's HTML document is German
+and links the accessibility aids (``ui/html_document.py``). Nothing here runs inside a page.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from stammtisch.config import ConfigError
 from stammtisch.db import make_engine, session_scope
 from stammtisch.feed import upcoming_feed
 from stammtisch.site import session_secret
-from ui import core, session_routes
+from ui import core, html_document, session_routes
 from ui.http_security import ClientAddress, SecurityHeaders
 
 log = logging.getLogger("stammtisch.server")
@@ -148,6 +149,7 @@ def routes() -> list[Route]:
     """The plain HTTP routes beside the pages."""
     return [
         Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"]),
+        *html_document.routes(),
         *session_routes.routes(
             _engine, _secret, lambda: settings().base_url.startswith("https://")
         ),
@@ -165,4 +167,5 @@ def middleware() -> list[Middleware]:
     return [
         Middleware(ClientAddress, trusted=cfg.trusted_proxies),
         Middleware(SecurityHeaders),
+        Middleware(html_document.GermanDocument),
     ]
