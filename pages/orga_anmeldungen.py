@@ -185,7 +185,7 @@ if rows:
 else:
     st.caption("Keine Anmeldungen für diese Auswahl.")
 
-st.subheader("Export", anchor=False)
+st.header("Export", anchor=False)
 
 
 def _export(kind: str) -> bytes:
