@@ -54,7 +54,7 @@ view = personal_page.personal_view(meeting, details, now)
 
 with st.container(border=True):
     st.markdown(f"**{escape_md(meeting.time_label)}**")
-    st.subheader(f"Thema: {escape_md(meeting.theme)}", anchor=False)
+    st.header(f"Thema: {escape_md(meeting.theme)}", anchor=False)
 
 # After a click the result replaces the question, in the same place, and gets the focus
 # (the button that was pressed is gone; screen readers read the new state).
