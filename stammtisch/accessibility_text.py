@@ -26,11 +26,12 @@ ACCESSIBLE = (
 )
 
 NOT_YET_ACCESSIBLE = (
-    "Einige Beschriftungen erzeugt die Software, auf der die App aufbaut (Streamlit), selbst "
-    "und nur auf Englisch: der Sprunglink „Skip to main content“ sowie für Screenreader "
-    "„Collapse sidebar“, „Main menu“ und „Open“ (Auswahllisten); im Bereich für das Team "
-    "außerdem die Monats- und Wochentagsnamen im Datumsfeld und die Texte des Datei-Uploads. "
-    "Wir können sie in der App nicht ändern.",
+    "Einige sichtbare Texte erzeugt die Software, auf der die App aufbaut (Streamlit), "
+    "selbst und nur auf Englisch: der Sprunglink „Skip to main content“ und der Hinweis "
+    "„Press Enter to submit form“ in Formularen; sie sind als englisch ausgezeichnet, damit "
+    "Screenreader sie richtig aussprechen. Im Bereich für das Team kommen die Monats- und "
+    "Wochentagsnamen im Datumsfeld und die Texte des Datei-Uploads dazu. Was Screenreader "
+    "sonst von Streamlit hören (etwa „Hauptmenü“, „Seitenleiste einklappen“), ist deutsch.",
     "Die Diagramme selbst sind für Screenreader nur als Ganzes beschrieben (der Satz neben "
     "dem Diagramm); die einzelnen Werte stehen in der Tabelle darunter.",
     "Verlinkte Dokumentationen vergangener Treffen und Zoom, wo die Treffen stattfinden, "

@@ -9,6 +9,10 @@
 //    readers (people never fill it in, only bots).
 // 3. Field errors (ui/render.py puts them in a container keyed "feldfehler-<widget key>"):
 //    the field gets aria-invalid and aria-describedby pointing to its message.
+// 5. Streamlit's own English texts: names only screen readers hear ("Collapse sidebar",
+//    "Main menu", "App pages" …) are put into German; visible ones (the skip link, the
+//    hint "Press Enter to submit form") are marked lang="en", so they are read in
+//    English (3.1.2) and their visible words stay their name (2.5.3).
 // 4. Focus requests (ui/render.py bring_into_view): an element data-stammtisch-fokus="KEY"
 //    scrolls the container with that Streamlit key into view and gives it the focus, once.
 (function () {
@@ -125,6 +129,53 @@
     });
   }
 
+  var GERMAN_NAMES = {
+    "Collapse sidebar": "Seitenleiste einklappen",
+    "Expand sidebar": "Seitenleiste ausklappen",
+    "Main menu": "Hauptmenü",
+    "App pages": "Seiten",
+    Sidebar: "Seitenleiste",
+    Open: "Auswahl öffnen",
+    Close: "Schließen",
+    "Clear all": "Alles entfernen",
+    "Clear value": "Auswahl entfernen",
+    "Link to heading": "Link zu dieser Überschrift",
+  };
+  var ENGLISH_TEXTS = ["Skip to main content"];
+
+  // The text a screen reader would read inside ``el`` (icons are aria-hidden ligatures).
+  function spokenText(el) {
+    var text = "";
+    var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      if (!walker.currentNode.parentElement.closest('[aria-hidden="true"]')) {
+        text += walker.currentNode.nodeValue;
+      }
+    }
+    return text.trim();
+  }
+
+  function streamlitTexts() {
+    Array.prototype.forEach.call(document.querySelectorAll("[aria-label]"), function (el) {
+      var name = el.getAttribute("aria-label");
+      var german = GERMAN_NAMES[name];
+      if (german && spokenText(el) !== name) {
+        el.setAttribute("aria-label", german);
+      } else if (german && el.getAttribute("lang") !== "en") {
+        el.setAttribute("lang", "en"); // a visible English text is its name: keep, mark
+      }
+    });
+    var hints = document.querySelectorAll('[data-testid="InputInstructions"]');
+    Array.prototype.forEach.call(hints, function (hint) {
+      hint.setAttribute("lang", "en");
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("a, button"), function (el) {
+      if (ENGLISH_TEXTS.indexOf(spokenText(el)) !== -1) {
+        el.setAttribute("lang", "en");
+      }
+    });
+  }
+
   var scheduled = false;
   function run() {
     scheduled = false;
@@ -132,6 +183,7 @@
     honeypot();
     fieldErrors();
     focusRequests();
+    streamlitTexts();
   }
   function schedule() {
     if (!scheduled) {

@@ -271,5 +271,15 @@ def test_the_document_stays_german_after_navigating(public_app, browser):
             # Navigating inside the app keeps the document; it stays German.
             assert page.evaluate("window.sameDocument") is True
             assert page.evaluate("document.documentElement.lang") == "de"
+        # Streamlit's English names for screen readers are German; its visible English
+        # text (the skip link) is marked as English.
+        names = page.evaluate(
+            "Array.from(document.querySelectorAll('[aria-label]'),"
+            " e => e.getAttribute('aria-label'))"
+        )
+        assert "Hauptmenü" in names and "Seiten" in names
+        assert not {"Main menu", "App pages", "Collapse sidebar", "Sidebar"} & set(names)
+        skip = page.get_by_role("link", name="Skip to main content")
+        assert skip.get_attribute("lang") == "en"
     finally:
         context.close()
