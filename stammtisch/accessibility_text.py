@@ -32,6 +32,9 @@ NOT_YET_ACCESSIBLE = (
     "Screenreader sie richtig aussprechen. Im Bereich für das Team kommen die Monats- und "
     "Wochentagsnamen im Datumsfeld und die Texte des Datei-Uploads dazu. Was Screenreader "
     "sonst von Streamlit hören (etwa „Hauptmenü“, „Seitenleiste einklappen“), ist deutsch.",
+    "Im Bereich für das Team zeichnet die Tabelle der Anmeldungen (eine Grafik, die die "
+    "automatische Prüfung nicht erreicht) die angehefteten Spalten in hellerem Grau, mit "
+    "weniger Kontrast als der übrige Text; dieselben Angaben stehen im Export.",
     "Die Diagramme selbst sind für Screenreader nur als Ganzes beschrieben (der Satz neben "
     "dem Diagramm); die einzelnen Werte stehen in der Tabelle darunter.",
     "Verlinkte Dokumentationen vergangener Treffen und Zoom, wo die Treffen stattfinden, "
