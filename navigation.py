@@ -54,6 +54,12 @@ legal = [
         url_path="datenschutz",
     ),
     st.Page("pages/impressum.py", title="Impressum", icon=":material/info:", url_path="impressum"),
+    st.Page(
+        "pages/barrierefreiheit.py",
+        title="Barrierefreiheit",
+        icon=":material/accessibility_new:",
+        url_path="barrierefreiheit",
+    ),
 ]
 hidden = [
     # Reached only through the personal link in the registration confirmation.

@@ -14,7 +14,7 @@ from stammtisch.models import FederalState, RegistrationStatus
 from ui import core, staying_informed
 from ui.forms import FormState
 from ui.registration import calendar_button, mail_sent_note, zoom_access
-from ui.render import escape_md, form_error, literal
+from ui.render import bring_into_view, escape_md, form_error, literal
 
 TONES = {
     "success": (st.success, ":material/check_circle:"),
@@ -55,18 +55,22 @@ view = personal_page.personal_view(meeting, details, now)
 
 with st.container(border=True):
     st.markdown(f"**{escape_md(meeting.time_label)}**")
-    st.subheader(f"Thema: {escape_md(meeting.theme)}", anchor=False)
+    st.header(f"Thema: {escape_md(meeting.theme)}", anchor=False)
 
-# After a click the result replaces the question, in the same place.
-if cancel_form.result is not None:
-    st.success(
-        "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
-        "nächsten Mal! Eine Bestätigung kommt per Mail.",
-        icon=":material/check_circle:",
-    )
-else:
-    show, icon = TONES[view.tone]
-    show(view.text(details.waitlist_position), icon=icon)
+# After a click the result replaces the question, in the same place, and gets the focus
+# (the button that was pressed is gone; screen readers read the new state).
+with st.container(key="registration-status"):
+    if cancel_form.result is not None:
+        st.success(
+            "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
+            "nächsten Mal! Eine Bestätigung kommt per Mail.",
+            icon=":material/check_circle:",
+        )
+    else:
+        show, icon = TONES[view.tone]
+        show(view.text(details.waitlist_position), icon=icon)
+if cancel_form.result is not None or confirm_form.result is not None:
+    bring_into_view("registration-status")
 form_error(cancel_form.errors)
 form_error(confirm_form.errors)
 

@@ -201,7 +201,7 @@ else:
 
 team_message(actor, meeting_id)
 
-st.subheader("Export", anchor=False)
+st.header("Export", anchor=False)
 
 
 def _export(kind: str) -> bytes:

@@ -189,7 +189,7 @@ latest, figures = frames["key_figures"]
 if latest is None:
     st.info("Noch hat keines der ausgewählten Treffen stattgefunden.", icon=":material/schedule:")
 else:
-    st.subheader(
+    st.header(
         f"Letztes Treffen: {format_day(latest['starts_at'])} – {escape_md(latest['theme'])}",
         anchor=False,
     )

@@ -16,7 +16,15 @@ from ui import core, layout, staying_informed
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import mail_sent_note, show_access, show_pending
-from ui.render import escape_md, form_error, lazy_expander, literal, md_literal, md_small
+from ui.render import (
+    bring_into_view,
+    escape_md,
+    form_error,
+    lazy_expander,
+    literal,
+    md_literal,
+    md_small,
+)
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
 OLDER_PAGE = 20
@@ -84,7 +92,8 @@ def _registration(meeting: MeetingView) -> None:
     form = FormState(f"reg{meeting.id}")
     receipt = form.result
     if receipt is not None:
-        with st.container(border=True):
+        # The confirmation (or the waitlist position) takes the form's place and the focus.
+        with st.container(border=True, key=f"reg{meeting.id}-sent"):
             if receipt.is_pending:
                 show_pending(receipt.email)
             else:
@@ -103,6 +112,7 @@ def _registration(meeting: MeetingView) -> None:
                 on_click=_another_person,
                 args=(form,),
             )
+        bring_into_view(f"reg{meeting.id}-sent")
         return
     errors = form.errors
     label = "Auf die Warteliste" if meeting.is_full else "Anmelden"

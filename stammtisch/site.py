@@ -26,6 +26,7 @@ TEXT_KEYS = (
     "imprint_representatives",
     "imprint_register",
     "imprint_responsible",
+    "accessibility_enforcement",
 )
 
 # What § 5 DDG asks of the imprint besides name and address (which the seed has): shown
@@ -52,6 +53,7 @@ TEXT_LABELS = {
     "imprint_representatives": "Vertretungsberechtigte (Impressum)",
     "imprint_register": "Registereintrag (Impressum)",
     "imprint_responsible": "Verantwortlich für den Inhalt (Impressum)",
+    "accessibility_enforcement": "Durchsetzungs- oder Schlichtungsstelle (Barrierefreiheit)",
 }
 
 

@@ -109,7 +109,7 @@ def _figures(label: str, figures: imports.AttendanceFigures) -> str:
 
 
 def attendance_import(actor: OrganizerIdentity, meeting_id: int) -> None:
-    st.subheader("Teilnahme aus Zoom übernehmen", anchor=False)
+    st.header("Teilnahme aus Zoom übernehmen", anchor=False)
     st.caption(
         "Zoom → Berichte → Nutzungsberichte → Teilnehmer → als CSV exportieren. Wer sich neu "
         "verbunden hat, zählt einmal; zugeordnet wird über die E-Mail-Adresse, sonst den Namen. "

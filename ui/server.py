@@ -2,7 +2,8 @@
 
 ``app.py`` builds the ``st.App`` from these parts; ``streamlit run app.py`` (what
 ``make run`` does) then serves the pages of ``navigation.py`` and, on the same port, the
-subscribable calendar feed at ``/kalender.ics``. Nothing here runs inside a page.
+subscribable calendar feed at ``/kalender.ics``; every page's HTML document is German
+and links the accessibility aids (``ui/html_document.py``). Nothing here runs inside a page.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import importlib
 import logging
 from contextlib import asynccontextmanager
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -30,9 +30,8 @@ from stammtisch.config import ConfigError
 from stammtisch.db import make_engine, session_scope
 from stammtisch.feed import upcoming_feed
 from stammtisch.site import session_secret
-from ui import core, session_routes
+from ui import core, html_document, session_routes
 from ui.http_security import ClientAddress, SecurityHeaders
-from ui.render import FOCUS_SCRIPT_PATH
 from ui.visitor_cookie import VisitorCookie
 
 log = logging.getLogger("stammtisch.server")
@@ -171,23 +170,12 @@ async def one_click_unsubscribe(request: Request) -> Response:
     return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
 
 
-FOCUS_SCRIPT = (Path(__file__).parent / "focus.js").read_bytes()
-
-
-async def focus_script(_request: Request) -> Response:
-    return Response(
-        FOCUS_SCRIPT,
-        media_type="text/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
-
-
 def routes() -> list[Route]:
     """The plain HTTP routes beside the pages."""
     return [
         Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"]),
-        Route(FOCUS_SCRIPT_PATH, focus_script, methods=["GET", "HEAD"]),
         Route(subscriptions.ONE_CLICK_PATH, one_click_unsubscribe, methods=["GET", "HEAD", "POST"]),
+        *html_document.routes(),
         *session_routes.routes(
             _engine, _secret, lambda: settings().base_url.startswith("https://")
         ),
@@ -206,4 +194,5 @@ def middleware() -> list[Middleware]:
         Middleware(ClientAddress, trusted=cfg.trusted_proxies),
         Middleware(SecurityHeaders),
         Middleware(VisitorCookie),
+        Middleware(html_document.GermanDocument),
     ]

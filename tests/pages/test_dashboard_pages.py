@@ -88,11 +88,14 @@ def test_dashboard_with_demo_data(make_organizer_app, app_db, monkeypatch):
             at.session_state["dash.tab"] = tab
             at.run()
         assert not at.exception, at.exception
-        shown = [h.value for h in at.subheader]
+        shown = [h.value for h in at.header]  # level 2 under the page's title
         for other, other_titles in charts.items():
             for title in other_titles:
                 assert (title in shown) == (other == tab), (tab, title)
         assert len(at.get("vega_lite_chart")) >= len(titles)
+        # Every chart has its one-sentence text alternative next to it.
+        in_words = [m.value for m in at.markdown if m.value.startswith("**In Worten:**")]
+        assert len(in_words) >= len(titles), (tab, in_words)
     assert any("Demo-Daten" in w.value for w in at.sidebar.warning)
     # Tables and CSV downloads are built only for the expander someone opens.
     assert not at.dataframe and not at.get("download_button")

@@ -40,7 +40,7 @@ def test_the_theme_in_the_dashboard_heading_is_escaped(make_organizer_app, app_d
     engine.dispose()
     at = make_organizer_app("pages/orga_dashboard.py")
     assert not at.exception, at.exception
-    [heading] = [h.value for h in at.subheader if h.value.startswith("Letztes Treffen")]
+    [heading] = [h.value for h in at.header if h.value.startswith("Letztes Treffen")]
     assert heading == f"Letztes Treffen: Mo, 15.11.2021 – Wasser {ESCAPED}"
 
 
