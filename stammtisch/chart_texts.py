@@ -83,7 +83,12 @@ def attendance_trend(trend: pd.DataFrame) -> str:
         return ""
     last = trend.iloc[-1]
     registered = _people(last["angemeldet"], "bestätigte Anmeldung", "bestätigte Anmeldungen")
-    text = f"Zuletzt ({last['Treffen']}) {registered} und {_n(last['teilgenommen'])} Teilnehmende"
+    attended = (
+        "keine erfasste Teilnahme"
+        if pd.isna(last["teilgenommen"])
+        else f"{_n(last['teilgenommen'])} Teilnehmende"
+    )
+    text = f"Zuletzt ({last['Treffen']}) {registered} und {attended}"
     rates = trend["No-Show-Quote"].dropna()
     if rates.empty:
         return text + "."

@@ -57,6 +57,21 @@ def test_attendance_trend_with_and_without_no_show_rate():
     )
 
 
+def test_attendance_trend_when_the_last_meeting_has_no_recorded_attendance():
+    table = pd.DataFrame(
+        {
+            "Treffen": ["A", "B"],
+            "angemeldet": [20, 3],
+            "teilgenommen": [15, None],
+            "No-Show-Quote": [0.25, None],
+        }
+    )
+    assert chart_texts.attendance_trend(table) == (
+        "Zuletzt (B) 3 bestätigte Anmeldungen und keine erfasste Teilnahme; die No-Show-Quote "
+        "lag im Mittel bei 25 % (zwischen 25 % und 25 %)."
+    )
+
+
 def test_new_and_returning_reach_inflow_coverage_ranking():
     novelty = pd.DataFrame({"Treffen": ["A", "B"], "neu": [5, 2], "wiederkehrend": [0, 4]})
     assert chart_texts.new_and_returning(novelty) == (
