@@ -30,7 +30,7 @@ init: install
 	$(PY) -m stammtisch init
 
 run: init
-	$(PY) -m streamlit run serve.py --server.port $(PORT)
+	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 system-deps:
 	bash scripts/ensure-system-deps.sh

@@ -1,89 +1,30 @@
-"""Strukturwandel-Stammtisch: entry point and router (``streamlit run app.py``).
+"""Strukturwandel-Stammtisch: the entry point (``streamlit run app.py``, also ``make run``).
 
-Organizer pages are added to the navigation only for a logged-in organizer, so they
-are neither listed nor reachable by URL for anyone else; each page and every organizer
-service checks the login again.
+``app`` is the whole server: the pages (routed by ``navigation.py``), the start-up hook
+(migrations, the mail sender, warm-up), the friendly error page, the plain HTTP routes
+(the calendar feed) and, in front of all of it, the client address and the security
+headers (``ui/http_security.py``). ``streamlit run`` finds the ``st.App`` here and serves it,
+so the command a Streamlit user tries first is the production entry.
 """
 
-from pathlib import Path
+from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from ui import auth, core, layout
+from ui import server
 
-FAVICON = Path(__file__).parent / "ui" / "favicon.png"
+# Streamlit treats a folder named pages/ next to the page script as the old (v1)
+# multipage layout until the first script run calls st.navigation: a first visitor
+# after a restart would see a list of every file in pages/ and could open one by URL,
+# past navigation.py's login gate, and a deep link to a page with its own url_path
+# would show "Page not found". navigation.py always uses st.navigation; say so up front.
+PagesManager.uses_pages_directory = False
 
-st.set_page_config(
-    page_title="Strukturwandel-Stammtisch",
-    # A local file: a Material icon here would make every browser fetch it from Google.
-    page_icon=str(FAVICON),
-    layout="centered",
-    menu_items={"Get help": None, "Report a bug": None, "About": None},
+app = st.App(
+    "navigation.py",
+    lifespan=server.lifespan,
+    on_script_error=server.friendly_error,
+    routes=server.routes(),
+    middleware=server.middleware(),
 )
-
-core.engine()  # migrate and seed an empty database before any page reads from it
-core.begin_run()  # one data-version read per run keys every cached read
-
-public = [
-    st.Page("pages/termine.py", title="Termine", icon=":material/event:", default=True),
-    st.Page(
-        "pages/themensammlung.py",
-        title="Themensammlung",
-        icon=":material/lightbulb:",
-        url_path="themensammlung",
-    ),
-    st.Page(
-        "pages/impuls.py",
-        title="Selbst etwas vorstellen",
-        icon=":material/campaign:",
-        url_path="impuls-anbieten",
-    ),
-]
-legal = [
-    st.Page(
-        "pages/datenschutz.py",
-        title="Datenschutz",
-        icon=":material/shield:",
-        url_path="datenschutz",
-    ),
-    st.Page("pages/impressum.py", title="Impressum", icon=":material/info:", url_path="impressum"),
-]
-hidden = [
-    # Reached only through the personal link in the registration confirmation.
-    st.Page(
-        "pages/meine_anmeldung.py",
-        title="Meine Anmeldung",
-        icon=":material/badge:",
-        url_path="meine-anmeldung",
-        visibility="hidden",
-    ),
-]
-
-organizer = auth.current_organizer()
-pages = {"Stammtisch": public, "Rechtliches": legal}
-if organizer is None:
-    hidden.append(
-        st.Page(
-            "pages/login.py",
-            title="Anmeldung Team",
-            icon=":material/login:",
-            url_path="login",
-            visibility="hidden",
-        )
-    )
-else:
-    pages["Team"] = layout.organizer_pages()
-pages[""] = hidden
-
-nav = st.navigation(pages, expanded=True)
-# Long German page titles ("Themensammlung") must not break mid-word on a phone; the
-# suggestion form's honeypot field stays out of sight (people never fill it in).
-st.html(
-    "<style>@media (max-width: 640px) {"
-    " h1 { font-size: 2rem !important; } h2 { font-size: 1.5rem !important; }"
-    " h3 { font-size: 1.25rem !important; } }"
-    " .st-key-suggest-website { position: absolute; left: -10000px; height: 0; }</style>"
-)
-layout.sidebar(organizer)
-nav.run()
-layout.footer(organizer)

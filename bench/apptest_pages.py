@@ -53,10 +53,11 @@ def _measure(at: AppTest) -> dict[str, float]:
 
 
 def main() -> None:
-    identity = None
+    login = None
     if len(sys.argv) > 1:
         from sqlmodel import select
 
+        from stammtisch import organizer_sessions
         from stammtisch.db import make_engine, session_scope
         from stammtisch.models import Organizer
 
@@ -66,16 +67,18 @@ def main() -> None:
             identity = organizers.OrganizerIdentity(
                 id=row.id, name=row.name, display_name=row.display_name
             )
+        with session_scope(engine) as s:  # a server-side session, as a login starts it
+            started = organizer_sessions.start(session=s, actor=identity, now=datetime.now(UTC))
+        login = (started.view.id, started.view.created_at)
         engine.dispose()
 
     bare = AppTest.from_string(BARE, default_timeout=60)
     bare.run()
     results = {"bare": _measure(bare)}
     for page in PUBLIC + ORGANIZER:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at = AppTest.from_file(str(ROOT / "navigation.py"), default_timeout=300)
         if page in ORGANIZER:
-            at.session_state["organizer.identity"] = identity
-            at.session_state["organizer.last_seen"] = datetime.now(UTC)
+            at.session_state["organizer.session"] = login
         at.run()  # the router once (engine and settings), then the page itself
         at.switch_page(page)
         results[page] = _measure(at)

@@ -8,9 +8,13 @@ that has a target is a ratio of two measurements taken in the same run:
 1. every page's script run with Streamlit's AppTest (worker ``bench/apptest_pages.py``),
    against a bare page and large against small database;
 2. time to visible content in Chromium (Playwright), the app against ``bench/bare_app.py``;
-3. 100 threads registering for one meeting of capacity 40 (SQLite and PostgreSQL),
-   against the raw insert rate of the same database;
-4. peak memory of the app server after 20 browser sessions, next to the bare app's.
+3. 100 threads registering for one meeting of capacity 40 (SQLite and PostgreSQL) – the
+   form (a pending registration plus its confirmation mail, one transaction) and then
+   the 100 confirmations racing for the places – against the raw insert rate of the same
+   database;
+4. peak memory of the app server after 20 browser sessions, next to the bare app's;
+5. 1,000 queued mails drained to a local SMTP server (aiosmtpd) by the app's sender,
+   against a bare ``smtplib`` loop sending the same messages to the same server.
 """
 
 from __future__ import annotations
@@ -508,7 +512,7 @@ def part_memory(report: Report, browser, app: Server, bare: Server) -> None:
             f"{mem['hwm']:.0f}",
             f"{(mem['rss'] - mem['rss_before']) / SESSIONS:.1f}",
         ]
-        for name, mem in (("app (`serve.py`, large db)", app_mem), ("bare app", bare_mem))
+        for name, mem in (("app (`app.py`, large db)", app_mem), ("bare app", bare_mem))
     ]
     rows.append(
         [
@@ -543,7 +547,7 @@ def parts_browser(report: Report, urls: dict[str, str], workdir: Path, parts: se
     app = bare = None
     try:
         log("starting the app server (large database) and the bare app")
-        app = start_server("serve.py", _env(urls["large"]), workdir / "app-server.log")
+        app = start_server("app.py", _env(urls["large"]), workdir / "app-server.log")
         bare = start_server("bench/bare_app.py", _env(urls["large"]), workdir / "bare-server.log")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -585,7 +589,7 @@ def _race_database(engine) -> dict[str, object]:
     from stammtisch import db
     from stammtisch.bootstrap import init_database
     from stammtisch.clock import parse_instant
-    from stammtisch.models import Attendance, Meeting, Registration, RegistrationStatus
+    from stammtisch.models import Attendance, Mail, Meeting, Registration, RegistrationStatus
     from tests import factories
 
     now = parse_instant(RACE_NOW)
@@ -624,22 +628,29 @@ def _race_database(engine) -> dict[str, object]:
         return work
 
     def register(n: int) -> object:
-        return factories.register(engine, RACE_MEETING, n, now=now)
+        # The form: a pending registration and its confirmation mail, one transaction.
+        return factories.register(engine, RACE_MEETING, n, now=now, confirm=False)
 
     def clear() -> None:
         with engine.begin() as conn:
+            conn.execute(Mail.__table__.delete())
             conn.execute(
                 table_.delete().where(table_.c.meeting_id.in_([RACE_MEETING, RAW_MEETING]))
             )
 
     # Warm the connection pool; then, per round, raw inserts before and after the service
-    # run on an empty meeting. Several rounds: SQLite's busy waits make one run noisy.
+    # runs on an empty meeting. Several rounds: SQLite's busy waits make one run noisy.
     _race(THREADS, lambda n: engine.connect().close())
     rounds = []
     for round_ in range(RACE_ROUNDS):
         clear()
         raw_first, raw_errors_first = _race(THREADS, raw_insert(2 * round_))
         service, results = _race(THREADS, register)
+        tokens = [factories.link_token(engine, f"person{n}@example.org") for n in range(THREADS)]
+        confirming, confirmed_results = _race(
+            THREADS,
+            lambda n, tokens=tokens: factories.confirm_registration(engine, tokens[n], now=now),
+        )
         raw_second, raw_errors_second = _race(THREADS, raw_insert(2 * round_ + 1))
         with engine.connect() as conn:
             counts = dict(
@@ -649,15 +660,19 @@ def _race_database(engine) -> dict[str, object]:
                     .group_by(table_.c.status)
                 ).all()
             )
+            mails = conn.execute(select(func.count()).select_from(Mail.__table__)).scalar_one()
         raw_wall = statistics.mean([raw_first, raw_second])
         rounds.append(
             {
                 "service_s": service,
                 "ratio": raw_wall / service,
+                "confirm_s": confirming,
+                "confirm_ratio": raw_wall / confirming,
                 "raw_s": raw_wall,
                 "confirmed": counts.get(RegistrationStatus.CONFIRMED.value, 0),
                 "waitlisted": counts.get(RegistrationStatus.WAITLISTED.value, 0),
-                "errors": [r for r in results if isinstance(r, Exception)],
+                "mails": mails,
+                "errors": [r for r in results + confirmed_results if isinstance(r, Exception)],
                 "raw_errors": [
                     r for r in raw_errors_first + raw_errors_second if isinstance(r, Exception)
                 ],
@@ -667,10 +682,13 @@ def _race_database(engine) -> dict[str, object]:
     return {
         "service_s": middle["service_s"],
         "service_rate": THREADS / middle["service_s"],
+        "confirm_rate": THREADS / middle["confirm_s"],
         "raw_rate": THREADS / middle["raw_s"],
         "ratios": [r["ratio"] for r in rounds],
+        "confirm_ratios": [r["confirm_ratio"] for r in rounds],
         "confirmed": [r["confirmed"] for r in rounds],
         "waitlisted": [r["waitlisted"] for r in rounds],
+        "mails": [r["mails"] for r in rounds],
         "errors": [e for r in rounds for e in r["errors"]],
         "raw_errors": [e for r in rounds for e in r["raw_errors"]],
     }
@@ -723,25 +741,29 @@ def part_concurrency(report: Report, workdir: Path) -> None:
             rows.append([name, "–", "–", "–", "–", "–", "–", "–", f"❌ failed: {exc!r}"[:200]])
             continue
         value = r["service_rate"] / r["raw_rate"]
+        confirm_value = r["confirm_rate"] / r["raw_rate"]
         rule = all(c == CAPACITY for c in r["confirmed"])
         rule = rule and all(w == THREADS - CAPACITY for w in r["waitlisted"])
-        rule = rule and not r["errors"]
+        rule = rule and all(m == 2 * THREADS for m in r["mails"]) and not r["errors"]
         rule_mark = report.check(
-            f"concurrency {name}: {CAPACITY} confirmed, {THREADS - CAPACITY} waitlisted, 0 errors",
+            f"concurrency {name}: {CAPACITY} confirmed, {THREADS - CAPACITY} waitlisted, "
+            f"{2 * THREADS} mails, 0 errors",
             rule,
         )
         rate_mark = report.check(
-            f"concurrency {name}: service ≥ {RAW_TARGET}× raw insert rate", value >= RAW_TARGET
+            f"concurrency {name}: registration with its mail ≥ {RAW_TARGET}× raw insert rate",
+            value >= RAW_TARGET,
         )
         rows.append(
             [
                 name,
-                f"{r['service_s'] * 1000:,.0f}",
                 f"{r['service_rate']:,.0f}",
                 f"{r['raw_rate']:,.0f}",
                 ratio(value) + " (" + " / ".join(ratio(x) for x in r["ratios"]) + ")",
+                f"{r['confirm_rate']:,.0f} = {ratio(confirm_value)}",
                 " / ".join(str(c) for c in r["confirmed"]),
                 " / ".join(str(w) for w in r["waitlisted"]),
+                " / ".join(str(m) for m in r["mails"]),
                 len(r["errors"]),
                 f"{rule_mark} {CAPACITY}/{THREADS - CAPACITY}/0; {rate_mark} ≥ {RAW_TARGET}×",
             ]
@@ -756,19 +778,23 @@ def part_concurrency(report: Report, workdir: Path) -> None:
     text = (
         f"## 3. {THREADS} simultaneous registrations, capacity {CAPACITY}\n\n"
         f"{THREADS} threads released by a barrier call `registrations.register` for one "
-        "meeting; raw = the same number of threads each inserting one registration row in "
-        "its own transaction (mean of a run before and one after). "
+        "meeting (a pending registration and its confirmation mail in one transaction); "
+        f"then {THREADS} threads confirm at once (`registrations.confirm`: the capacity "
+        "rule under the meeting's lock, and the mail with the place or the waitlist). "
+        "Raw = the same number of threads each inserting one registration row in its own "
+        "transaction (mean of a run before and one after). "
         f"{RACE_ROUNDS} rounds on an emptied meeting; the row shows the median round, "
         "all rounds' ratios in brackets, and every round's counts.\n\n"
         + table(
             [
                 "database",
-                "wall (ms)",
-                "service (reg/s)",
+                "form (reg/s)",
                 "raw insert (rows/s)",
-                "service / raw",
+                "form / raw",
+                "confirmations (/s) = / raw",
                 "confirmed",
                 "waitlisted",
+                "mails",
                 "errors",
                 "targets",
             ],
@@ -778,6 +804,140 @@ def part_concurrency(report: Report, workdir: Path) -> None:
     if notes:
         text += "\n\n" + "\n".join(notes)
     report.add(text)
+
+
+# --- 5. mail drain ------------------------------------------------------------------------------
+
+MAILS = 1000
+MAIL_TARGET = 0.5
+
+
+def _queue_mails(engine, count: int) -> None:
+    from stammtisch import mail, mail_texts
+    from stammtisch.clock import parse_instant
+    from stammtisch.config import load_settings
+    from stammtisch.db import session_scope, write_transaction
+
+    now = parse_instant(RACE_NOW)
+    content = mail_texts.test_mail("Bench", load_settings())
+    with session_scope(engine) as s, write_transaction(s):
+        for n in range(count):
+            mail.queue(
+                s,
+                kind="test",
+                to_address=f"leser{n}@example.org",
+                to_name=f"Leser {n}",
+                content=content,
+                now=now,
+                secret=secrets.token_urlsafe(32),
+            )
+
+
+def _drain(engine, smtp) -> dict[str, float]:
+    import smtplib
+
+    from sqlmodel import select
+
+    from stammtisch import mailer
+    from stammtisch.clock import parse_instant
+    from stammtisch.config import Settings
+    from stammtisch.db import session_scope
+    from stammtisch.models import Mail
+
+    settings = Settings(
+        database_url="unused",
+        smtp_url=smtp.url,
+        mail_from="Strukturwandel-Stammtisch <stammtisch@example.org>",
+    )
+    now = parse_instant(RACE_NOW)
+    _queue_mails(engine, MAILS)
+    # The same messages, built beforehand, for the bare loop (it measures SMTP alone).
+    with session_scope(engine) as s:
+        messages = [mailer.build_message(m, settings) for m in s.exec(select(Mail)).all()]
+    started = time.perf_counter()
+    report = mailer.send_pass(engine, settings=settings, now=now, limit=MAILS + 10)
+    app_s = time.perf_counter() - started
+    smtp.clear()
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", smtp.port) as client:
+        for message in messages:
+            client.send_message(message)
+    bare_s = time.perf_counter() - started
+    received = len(smtp.received)
+    return {"sent": report.sent, "app_s": app_s, "bare_s": bare_s, "bare_received": received}
+
+
+def part_mail(report: Report, workdir: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from stammtisch.bootstrap import init_database
+    from stammtisch.clock import parse_instant
+    from stammtisch.db import make_engine
+    from tests.pgserver import start_server as start_pg
+    from tests.smtpserver import SmtpServer
+
+    rows = []
+    smtp = SmtpServer().start()
+    try:
+        for name in ("SQLite", "PostgreSQL"):
+            log(f"part 5: {MAILS} mails on {name}")
+            server = None
+            if name == "SQLite":
+                for stale in workdir.glob("mail.db*"):
+                    stale.unlink()
+                engine = make_engine(f"sqlite:///{workdir / 'mail.db'}")
+            else:
+                server = start_pg()
+                admin = create_engine(server.url("postgres"), isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text("CREATE DATABASE mailbench"))
+                admin.dispose()
+                engine = make_engine(server.url("mailbench"))
+            try:
+                init_database(engine, now=parse_instant(RACE_NOW))
+                smtp.clear()
+                r = _drain(engine, smtp)
+            finally:
+                engine.dispose()
+                if server is not None:
+                    server.stop()
+            value = r["bare_s"] / r["app_s"]
+            ok = r["sent"] == MAILS and r["bare_received"] == MAILS
+            mark = report.check(
+                f"mail {name}: {MAILS} sent, ≥ {MAIL_TARGET}× a bare smtplib loop",
+                ok and value >= MAIL_TARGET,
+            )
+            rows.append(
+                [
+                    name,
+                    r["sent"],
+                    f"{MAILS / r['app_s']:,.0f}",
+                    f"{r['app_s'] / MAILS * 1000:.2f}",
+                    f"{r['bare_s'] / MAILS * 1000:.2f}",
+                    ratio(value),
+                    f"{mark} ≥ {MAIL_TARGET}×",
+                ]
+            )
+    finally:
+        smtp.stop()
+    report.add(
+        f"## 5. {MAILS} queued mails drained to a local SMTP server\n\n"
+        "The app's sender (`mailer.send_pass`: claim with lease, build, send, mark sent) "
+        "against a bare `smtplib` loop sending the same, already built messages over one "
+        "connection to the same aiosmtpd server on 127.0.0.1.\n\n"
+        + table(
+            [
+                "database",
+                "sent",
+                "mails/s",
+                "ms per mail",
+                "bare ms per mail",
+                "bare / app",
+                "target",
+            ],
+            rows,
+        )
+    )
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -812,7 +972,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="20,000 instead of 200,000 registrations"
     )
-    parser.add_argument("--parts", default="1,2,3,4", help="which parts to run, e.g. 2,3,4")
+    parser.add_argument("--parts", default="1,2,3,4,5", help="which parts to run, e.g. 2,3,5")
     parser.add_argument(
         "--workdir", help="keep the databases here and reuse them next time (default: temp dir)"
     )
@@ -839,6 +999,8 @@ def main(argv: list[str] | None = None) -> int:
             _guarded(report, "2./4. browser", lambda: parts_browser(report, urls, workdir, parts))
         if 3 in parts:
             _guarded(report, "3. concurrency", lambda: part_concurrency(report, workdir))
+        if 5 in parts:
+            _guarded(report, "5. mail", lambda: part_mail(report, workdir))
 
     large = "20,000" if args.quick else "200,000"
     head = (

@@ -1,46 +1,107 @@
-"""A person's own registration, opened through the personal link: link, .ics, cancel."""
+"""A person's own registration, opened through the personal link.
+
+What it says and offers comes from one table (``stammtisch.personal_page.TABLE``): every
+combination of the meeting's phase and the registration's standing has exactly one
+message and exactly the actions that make sense.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import meetings, registrations
+from stammtisch import meetings, personal_page, registrations
 from stammtisch.models import FederalState, RegistrationStatus
-from ui import core
+from ui import core, staying_informed
 from ui.forms import FormState
-from ui.registration import show_access
-from ui.render import escape_md, form_error, literal
+from ui.registration import calendar_button, mail_sent_note, zoom_access
+from ui.render import bring_into_view, escape_md, form_error, literal
 
-st.title("Meine Anmeldung")
+TONES = {
+    "success": (st.success, ":material/check_circle:"),
+    "info": (st.info, ":material/info:"),
+    "warning": (st.warning, ":material/hourglass_top:"),
+    "error": (st.error, ":material/event_busy:"),
+}
+
+st.title("Meine Anmeldung", anchor=False)
 token = st.query_params.get("token", "")
-form = FormState("cancel")
+cancel_form = FormState("cancel")
+confirm_form = FormState("confirm")
 
 
 def _cancel() -> None:
-    def action():
-        with core.session() as s:
-            return registrations.cancel(session=s, token=token, now=core.now())
-
-    form.submit(action)
+    cancel_form.call(registrations.cancel, token=token)
     st.session_state.pop("cancel.confirm", None)
 
 
+def _confirm() -> None:
+    confirm_form.call(registrations.confirm, token=token)
+
+
+now = core.now()
 with core.session() as s:
-    details = registrations.find_by_token(session=s, token=token) if token else None
+    details = registrations.find_by_token(session=s, token=token, now=now) if token else None
     meeting = meetings.get_meeting(session=s, meeting_id=details.meeting_id) if details else None
 
 if details is None or meeting is None:
     # One message for every unknown, mistyped or foreign token: it reveals nothing.
     st.warning(registrations.UNKNOWN_TOKEN_MESSAGE, icon=":material/link_off:")
-    st.caption("Öffnen Sie den persönlichen Link aus Ihrer Anmeldebestätigung vollständig.")
+    st.caption("Öffnen Sie den persönlichen Link aus unserer neuesten Mail vollständig.")
+    staying_informed.lost_link()
     st.page_link("pages/termine.py", label="Zu den Terminen", icon=":material/event:")
     st.stop()
 
+view = personal_page.personal_view(meeting, details, now)
+
 with st.container(border=True):
     st.markdown(f"**{escape_md(meeting.time_label)}**")
-    st.subheader(f"Thema: {escape_md(meeting.theme)}", anchor=False)
-    if meeting.is_cancelled:
-        st.error("Dieses Treffen wurde abgesagt.", icon=":material/event_busy:")
+    st.header(f"Thema: {escape_md(meeting.theme)}", anchor=False)
+
+# After a click the result replaces the question, in the same place, and gets the focus
+# (the button that was pressed is gone; screen readers read the new state).
+with st.container(key="registration-status"):
+    if cancel_form.result is not None:
+        st.success(
+            "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
+            "nächsten Mal! Eine Bestätigung kommt per Mail.",
+            icon=":material/check_circle:",
+        )
+    else:
+        show, icon = TONES[view.tone]
+        show(view.text(details.waitlist_position), icon=icon)
+if cancel_form.result is not None or confirm_form.result is not None:
+    bring_into_view("registration-status")
+form_error(cancel_form.errors)
+form_error(confirm_form.errors)
+
+if view.confirm:
+    # Opening the link changes nothing (mail scanners open links too): one button confirms.
+    st.button(
+        "Anmeldung bestätigen",
+        key="confirm.go",
+        type="primary",
+        icon=":material/how_to_reg:",
+        on_click=_confirm,
+    )
+if view.zoom_link:
+    zoom_access(details.online_link)
+if view.calendar:
+    calendar_button(
+        meeting,
+        online_link=details.online_link,
+        tentative=view.calendar == "tentative",
+        key="mine",
+    )
+if confirm_form.result is not None and not view.confirm:
+    mail_sent_note(details.email)
+if view.documentation and (meeting.documentation_url or meeting.documentation_text):
+    st.markdown("**Dokumentation des Treffens**")
+    if meeting.documentation_text:
+        literal(meeting.documentation_text)
+    if meeting.documentation_url:
+        st.link_button("Zur Dokumentation", meeting.documentation_url, icon=":material/link:")
+if view.register_again:
+    st.page_link("pages/termine.py", label="Zu den Terminen", icon=":material/event:")
 
 st.markdown("**Ihre Angaben**")
 rows = [("Name", details.name), ("E-Mail-Adresse", details.email)]
@@ -55,45 +116,33 @@ for label, value in rows:
     with right:
         literal(value)
 
-if form.result is not None:
-    st.success(
-        "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
-        "nächsten Mal!",
-        icon=":material/check_circle:",
-    )
-form_error(form.errors)
-
-if details.status == RegistrationStatus.CANCELLED:
-    if form.result is None:
-        st.info("Diese Anmeldung ist storniert.", icon=":material/info:")
-    st.page_link("pages/termine.py", label="Zu den Terminen", icon=":material/event:")
-    st.stop()
-
-show_access(
-    meeting,
-    status=details.status,
-    waitlist_position=details.waitlist_position,
-    online_link=details.online_link,
-    token=None,
-    key="mine",
-)
-
-st.divider()
-st.markdown("**Doch keine Zeit?**")
-if not meeting.is_over(core.now()):
+if view.cancel and cancel_form.result is None:
+    st.divider()
+    waiting = details.status == RegistrationStatus.WAITLISTED
+    st.markdown("**Doch keine Zeit?**")
     if st.session_state.get("cancel.confirm"):
-        st.warning("Möchten Sie Ihre Anmeldung wirklich stornieren?", icon=":material/help:")
+        st.warning(
+            "Möchten Sie sich wirklich von der Warteliste abmelden?"
+            if waiting
+            else "Möchten Sie Ihre Anmeldung wirklich stornieren?",
+            icon=":material/help:",
+        )
         yes, no = st.columns(2)
-        yes.button("Ja, abmelden", type="primary", key="cancel.yes", on_click=_cancel)
+        yes.button("Ja, abmelden", key="cancel.yes", icon=":material/event_busy:", on_click=_cancel)
         no.button(
             "Nein, angemeldet bleiben",
+            type="primary",
             key="cancel.no",
             on_click=lambda: st.session_state.pop("cancel.confirm", None),
         )
     else:
-        st.caption("Geben Sie Ihren Platz frei, damit jemand von der Warteliste nachrücken kann.")
+        st.caption(
+            "Melden Sie sich ab, wenn Sie nicht mehr warten möchten."
+            if waiting
+            else "Geben Sie Ihren Platz frei, damit jemand von der Warteliste nachrücken kann."
+        )
         st.button(
-            "Anmeldung stornieren",
+            "Von der Warteliste abmelden" if waiting else "Anmeldung stornieren",
             key="cancel.start",
             icon=":material/event_busy:",
             on_click=lambda: st.session_state.update({"cancel.confirm": True}),

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
-from stammtisch import exports, imports, registration_admin
-from stammtisch.errors import ValidationError
+from stammtisch import exports, registration_admin
 from stammtisch.models import Attendance, FederalState, RegistrationStatus
 from ui import auth, core
+from ui.attendance_import import attendance_import
 from ui.forms import FormState
-from ui.render import field_error, form_error, literal
+from ui.render import field_error, form_error
+from ui.team_message import team_message
 
 PAGE_SIZE = 200
 ATTENDANCE_BY_LABEL = {a.label: a for a in Attendance}
 
 actor = auth.require_organizer()
-st.title("Anmeldungen & Teilnahme")
+st.title("Anmeldungen & Teilnahme", anchor=False)
 
 all_meetings = core.admin_meetings(actor)
 if not all_meetings:
     st.info("Noch keine Termine.", icon=":material/event:")
     st.stop()
 by_id = {m.id: m for m in all_meetings}
+if "reg.meeting" not in st.session_state:
+    # The meeting the team is most likely busy with: the next one, else the last one held.
+    now = core.now()
+    coming = [m for m in all_meetings if m.ends_at > now and m.status != "cancelled"]
+    held = [m for m in all_meetings if m.starts_at <= now and m.status != "cancelled"]
+    pick = min(coming, key=lambda m: m.starts_at, default=None) or max(
+        held, key=lambda m: m.starts_at, default=all_meetings[0]
+    )
+    st.session_state["reg.meeting"] = pick.id
 meeting_id = st.selectbox(
     "Termin",
     options=list(by_id),
@@ -64,6 +72,14 @@ if counts.unregistered_attendees:
     st.caption(f"Davon {counts.unregistered_attendees} ohne Anmeldung (aus dem Zoom-Bericht).")
 if meeting.capacity:
     st.caption(f"{meeting.capacity} Plätze")
+waiting_for_opening = core.subscription_figures().per_meeting.get(meeting_id, 0)
+if waiting_for_opening:
+    who = (
+        "Eine Person wartet"
+        if waiting_for_opening == 1
+        else f"{waiting_for_opening} Personen warten"
+    )
+    st.caption(f"{who} auf die Öffnung der Anmeldung (und bekommen dann eine Mail).")
 
 left, right = st.columns([2, 1])
 search = left.text_input("Suche (Name, E-Mail, Organisation)", key="reg.search")
@@ -111,14 +127,22 @@ if rows:
         width="stretch",
         disabled=[c for c in table.columns if c != "Teilnahme"],
         column_config={
+            "Name": st.column_config.TextColumn("Name", pinned=True),
             "Teilnahme": st.column_config.SelectboxColumn(
                 "Teilnahme", options=list(ATTENDANCE_BY_LABEL), required=True
-            )
+            ),
         },
     )
     changed = edited[edited["Teilnahme"] != table["Teilnahme"]]
     if not changed.empty:
         st.caption(f"{len(changed)} Teilnahme-Angaben geändert.")
+        merging = counts.unregistered_attendees and (changed["Teilnahme"] == "ja").any()
+        if merging:
+            st.checkbox(
+                f"Diese Personen hat der Zoom-Import unter den {counts.unregistered_attendees} "
+                "ohne Anmeldung gezählt (nicht doppelt zählen)",
+                key="reg.merge",
+            )
 
         def save_attendance() -> None:
             for label, group in changed.groupby("Teilnahme"):
@@ -126,20 +150,27 @@ if rows:
                     registration_admin.set_attendance,
                     registration_ids=group["Nr."].tolist(),
                     attendance=ATTENDANCE_BY_LABEL[label],
+                    counted_without_registration=bool(st.session_state.get("reg.merge")),
                 )
             st.session_state.pop(f"reg.table.{meeting_id}", None)
+            st.session_state.pop("reg.merge", None)
 
         st.button("Teilnahme speichern", type="primary", on_click=save_attendance, key="reg.save")
 
     waiting = [r for r in rows if r.status == RegistrationStatus.WAITLISTED]
     active = [r for r in rows if r.status != RegistrationStatus.CANCELLED]
+    # One label per registration, anonymised ones too (a choice is matched by its label).
+    labels = {
+        r.id: f"{r.name or '(anonymisiert)'} ({r.email or 'keine Adresse'}) – Nr. {r.id}"
+        for r in rows
+    }
     with st.expander("Warteliste und Stornierung"):
         if waiting:
             pick = st.selectbox(
                 "Von der Warteliste nachrücken lassen",
                 options=[r.id for r in waiting],
-                format_func=lambda i: next(f"{r.name} ({r.email})" for r in waiting if r.id == i),
-                key="reg.promote",
+                format_func=lambda i: labels.get(i, f"Anmeldung Nr. {i}"),
+                key=f"reg.promote.{meeting_id}",  # a choice belongs to its meeting
             )
             over = st.checkbox("auch wenn alle Plätze vergeben sind", key="reg.over")
             st.button(
@@ -155,8 +186,8 @@ if rows:
             victim = st.selectbox(
                 "Anmeldung im Auftrag stornieren",
                 options=[r.id for r in active],
-                format_func=lambda i: next(f"{r.name} ({r.email})" for r in active if r.id == i),
-                key="reg.cancel",
+                format_func=lambda i: labels.get(i, f"Anmeldung Nr. {i}"),
+                key=f"reg.cancel.{meeting_id}",
             )
             st.button(
                 "Stornieren",
@@ -168,7 +199,9 @@ if rows:
 else:
     st.caption("Keine Anmeldungen für diese Auswahl.")
 
-st.subheader("Export", anchor=False)
+team_message(actor, meeting_id)
+
+st.header("Export", anchor=False)
 
 
 def _export(kind: str) -> bytes:
@@ -200,95 +233,4 @@ c2.download_button(
 )
 
 
-@st.cache_data(ttl=3600, max_entries=20, show_spinner=False)
-def _preview(version: str, meeting_id: int, file_id: str, minute: str, _data: bytes, _actor):
-    """The parsed report and its matching, once per upload (not again on every click while
-    the preview is open); a bad file raises every time, which Streamlit does not cache."""
-    report = imports.parse_zoom_report(_data)
-    return report, core.read(
-        imports.preview_import,
-        actor=_actor,
-        meeting_id=meeting_id,
-        report=report,
-        now=datetime.fromisoformat(minute),
-    )
-
-
-st.subheader("Teilnahme aus Zoom übernehmen", anchor=False)
-st.caption(
-    "Zoom → Berichte → Nutzungsberichte → Teilnehmer → als CSV exportieren. Wer sich neu "
-    "verbunden hat, zählt einmal; zugeordnet wird über die E-Mail-Adresse, sonst den Namen."
-)
-upload = st.file_uploader("Teilnahmebericht (CSV)", type=["csv"], key=f"reg.upload.{meeting_id}")
-import_form = FormState("zoom")
-if upload is not None:
-    preview = None
-    try:
-        report, preview = _preview(
-            core.cache_key(), meeting_id, upload.file_id, core.now_key(), upload.getvalue(), actor
-        )
-    except ValidationError as exc:
-        st.error(exc.errors.get("_form", exc.message), icon=":material/error:")
-    if preview is not None:
-        people = len(preview.participants)
-        summary = (
-            f"**{people} {'Person' if people == 1 else 'Personen'}** im Bericht "
-            f"({preview.rows_read} Zeilen, {preview.duplicates_merged} Mehrfach-Einwahlen "
-            f"zusammengefasst, {imports.ENCODING_LABELS.get(report.encoding, report.encoding)}): "
-            f"{len(preview.matched)} zugeordnet, {len(preview.unmatched)} ohne Anmeldung"
-        )
-        if preview.meeting_over:
-            summary += f", {len(preview.absent)} Angemeldete nicht dabei"
-        if preview.team:
-            summary += f", {len(preview.team)} aus dem Team (nicht gezählt)"
-        st.markdown(summary + ".")
-        for warning in preview.warnings:
-            st.warning(warning, icon=":material/warning:")
-        if preview.waitlisted_matched:
-            st.caption(
-                f"{preview.waitlisted_matched} Teilnehmende standen noch auf der Warteliste; "
-                "sie zählen als Teilnahme ohne Anmeldung."
-            )
-        if preview.matched:
-            with st.expander(f"Zugeordnet ({len(preview.matched)})"):
-                st.dataframe(
-                    pd.DataFrame(
-                        [
-                            {
-                                "Im Bericht": m.participant,
-                                "Anmeldung": m.registration_name or "(anonymisiert)",
-                                "über": "E-Mail" if m.by == "email" else "Name",
-                            }
-                            for m in preview.matched
-                        ]
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
-        if preview.unmatched:
-            with st.expander(f"Ohne Anmeldung ({len(preview.unmatched)})"):
-                for name in preview.unmatched:
-                    literal(name)
-        if preview.absent_names:
-            with st.expander(f"Angemeldet, aber nicht dabei ({len(preview.absent_names)})"):
-                for name in preview.absent_names:
-                    literal(name)
-        if preview.blocked:
-            st.info(preview.blocked, icon=":material/block:")
-        else:
-            st.button(
-                "Teilnahme übernehmen",
-                type="primary",
-                on_click=import_form.call,
-                args=(imports.apply_import,),
-                kwargs={"actor": actor, "meeting_id": meeting_id, "report": report},
-                key="reg.import",
-            )
-form_error(import_form.errors)
-if import_form.result is not None and not import_form.errors:
-    result = import_form.result
-    st.success(
-        f"Übernommen: {len(result.matched)} Teilnehmende mit Anmeldung, "
-        f"{len(result.unmatched)} ohne Anmeldung.",
-        icon=":material/check_circle:",
-    )
+attendance_import(actor, meeting_id)

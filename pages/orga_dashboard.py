@@ -9,11 +9,12 @@ import streamlit as st
 
 from stammtisch import analytics
 from stammtisch.clock import BERLIN
-from stammtisch.formatting import format_day
+from stammtisch.formatting import format_day, month_label
 from stammtisch.models import RegistrationStatus
 from ui import auth, core
 from ui.charts import topic_scale
 from ui.dashboard_tabs import STATE_COLOURS, TABS
+from ui.render import escape_md
 
 SPANS = {"year": "Letzte 12 Monate", "all": "Alle Treffen", "custom": "Eigener Zeitraum"}
 
@@ -99,7 +100,8 @@ def _frames(
         var_name="Reihe",
         value_name="Personen",
     )
-    novelty = stats[["Treffen", "Termin", "new", "returning"]].rename(
+    # People are counted where they could be: at meetings that have taken place.
+    novelty = past[["Treffen", "Termin", "new", "returning"]].rename(
         columns={"new": "neu", "returning": "wiederkehrend"}
     )
     frames["novelty"] = novelty
@@ -114,9 +116,11 @@ def _frames(
     frames["demand"] = stats[stats["capacity"].notna()][
         ["Treffen", "Termin", "demand", "capacity", "waitlisted"]
     ].rename(columns={"demand": "Nachfrage", "capacity": "Plätze", "waitlisted": "Warteliste"})
-    frames["inflow"] = _inflow(version, start, end).rename(
+    inflow = _inflow(version, start, end)
+    frames["inflow"] = inflow.assign(month=[month_label(m) for m in inflow["month"]]).rename(
         columns={"month": "Monat", "kind": "Art", "count": "Anzahl"}
     )
+    frames["inflow_order"] = [month_label(m) for m in sorted(set(inflow["month"]))]
     return frames
 
 
@@ -124,7 +128,7 @@ fields = core.topic_fields()
 field_names = [tf.name for tf in fields]
 colour = topic_scale(field_names)
 
-st.title("Auswertung")
+st.title("Auswertung", anchor=False)
 # A year by default: enough for trends, and charts of a large network stay readable
 # (one bar per meeting). A series without a meeting in the last year sees everything.
 today = core.now().astimezone(BERLIN).date()
@@ -149,8 +153,12 @@ field = c2.selectbox(
 )
 start = end = None
 if span == "year":
-    start = year_ago
-    st.caption(f"Treffen ab {today - timedelta(days=365):%d.%m.%Y}, geplante eingeschlossen.")
+    # The meetings held in the twelve months before now; planned ones come in "Alle Treffen".
+    start, end = year_ago, until_today
+    st.caption(
+        f"Treffen vom {today - timedelta(days=365):%d.%m.%Y} bis heute; geplante zeigt "
+        "„Alle Treffen“."
+    )
 elif span == "custom":
     period = st.date_input(
         "Von – bis",
@@ -181,8 +189,9 @@ latest, figures = frames["key_figures"]
 if latest is None:
     st.info("Noch hat keines der ausgewählten Treffen stattgefunden.", icon=":material/schedule:")
 else:
-    st.subheader(
-        f"Letztes Treffen: {format_day(latest['starts_at'])} – {latest['theme']}", anchor=False
+    st.header(
+        f"Letztes Treffen: {format_day(latest['starts_at'])} – {escape_md(latest['theme'])}",
+        anchor=False,
     )
     columns = [*st.columns(3), *st.columns(3)[:2]]
     for col, fig in zip(columns, figures, strict=True):

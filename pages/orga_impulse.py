@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import meetings, offer_review
+from stammtisch import limits, meetings, offer_review
 from stammtisch.formatting import format_day
 from stammtisch.models import OfferState
 from stammtisch.offer_review import AcceptInput
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
-from ui.render import field_error, form_error, lazy_expander, text_block
+from ui.render import escape_md, field_error, form_error, lazy_expander, text_block
 
 actor = auth.require_organizer()
-st.title("Impuls-Angebote")
+st.title("Impuls-Angebote", anchor=False)
 st.caption("Angebote sind intern, bis sie angenommen und einem Termin zugeordnet sind.")
 
 state = (
@@ -55,6 +55,11 @@ def _upcoming() -> dict[int, meetings.MeetingView]:
     return {m.id: m for m in core.upcoming() if not m.is_cancelled}
 
 
+def message_label(name: str) -> str:
+    """The label of the personal message field; the name is the visitor's, as written."""
+    return f"Persönliche Nachricht an {escape_md(name)} (freiwillig, kommt in die Mail)"
+
+
 def _offer_form(offer_id: int) -> FormState:
     return FormState(f"offer.{offer_id}")
 
@@ -78,6 +83,7 @@ def accept(offer_id: int) -> None:
             presenter=st.session_state.get(f"{key}.presenter", ""),
             organisation=st.session_state.get(f"{key}.organisation", ""),
             description=st.session_state.get(f"{key}.description", ""),
+            message=st.session_state.get(f"{key}.message", ""),
         ),
     )
     if not _offer_form(offer_id).errors:
@@ -85,7 +91,10 @@ def accept(offer_id: int) -> None:
 
 
 if st.session_state.pop("offers.accepted", None):
-    st.success("Angenommen – der Impuls steht jetzt beim Termin.", icon=":material/check_circle:")
+    st.success(
+        "Angenommen – der Impuls steht jetzt beim Termin, und die Person bekommt eine Mail.",
+        icon=":material/check_circle:",
+    )
 if not offers:
     st.info("Keine Angebote in diesem Zustand.", icon=":material/inbox:")
 for offer in offers:
@@ -95,7 +104,9 @@ for offer in offers:
         wishes = []
         if offer.topic_field_name:
             wishes.append(f"Themenfeld: {offer.topic_field_name}")
-        if offer.preferred_meeting_theme:
+        if offer.scheduled_meeting:
+            wishes.append(f"Im Programm: {offer.scheduled_meeting}")
+        elif offer.preferred_meeting_theme:
             wishes.append(f"Wunschtermin: {offer.preferred_meeting_theme}")
         if offer.internal_note:
             wishes.append(f"Interne Notiz: {offer.internal_note}")
@@ -121,13 +132,27 @@ for offer in offers:
                 kwargs={"to_state": OfferState.IN_DISCUSSION},
             )
         if OfferState.DECLINED in allowed:
-            cols[1].button(
-                "Ablehnen",
-                key=f"offer.decline.{offer.id}",
-                on_click=run,
-                args=(offer.id, offer_review.move),
-                kwargs={"to_state": OfferState.DECLINED},
+            decline_box = lazy_expander(
+                "Ablehnen …", f"offer.decline.{offer.id}.open", open_anyway="message" in errors
             )
+            if decline_box is not None:
+                with decline_box:
+                    st.text_area(
+                        message_label(offer.name),
+                        key=f"decline.{offer.id}.message",
+                        max_chars=limits.PERSONAL_MESSAGE.max,
+                    )
+                    field_error(errors, "message")
+                    st.button(
+                        "Ablehnen und benachrichtigen",
+                        key=f"offer.decline.{offer.id}",
+                        on_click=lambda oid=offer.id: run(
+                            oid,
+                            offer_review.move,
+                            to_state=OfferState.DECLINED,
+                            message=st.session_state.get(f"decline.{oid}.message", ""),
+                        ),
+                    )
         note_box = lazy_expander(
             "Notiz bearbeiten" if offer.internal_note else "Notiz hinzufügen",
             f"note.{offer.id}.open",
@@ -183,6 +208,12 @@ for offer in offers:
                 "Kurzbeschreibung (öffentlich)", value=offer.description, key=f"{key}.description"
             )
             field_error(errors, "description")
+            st.text_area(
+                message_label(offer.name),
+                key=f"{key}.message",
+                max_chars=limits.PERSONAL_MESSAGE.max,
+            )
+            field_error(errors, "message")
             st.button(
                 "Annehmen", key=f"{key}.go", type="primary", on_click=accept, args=(offer.id,)
             )

@@ -13,12 +13,27 @@ from ui.paging import pager
 from ui.render import form_error, lazy_expander, text_block
 
 actor = auth.require_organizer()
-st.title("Vorschläge prüfen")
+st.title("Themensammlung prüfen", anchor=False)
 form = FormState("moderation")
 
 
+DONE = {
+    ModerationState.APPROVED: "Veröffentlicht – der Vorschlag steht jetzt in der Themensammlung.",
+    ModerationState.REJECTED: "Abgelehnt – der Vorschlag ist nicht (mehr) öffentlich.",
+}
+
+
 def run(fn, **kwargs) -> None:
-    form.call(fn, actor=actor, **kwargs)
+    """Call the service; say what happened (the item may leave the list it was in)."""
+    if not form.call(fn, actor=actor, **kwargs):
+        return
+    if fn is moderation.merge:
+        done = f"Zusammengeführt – der andere Vorschlag hat jetzt {form.result} Stimmen."
+    elif fn is moderation.set_topic_field:
+        done = "Themenfeld geändert."
+    else:
+        done = DONE[kwargs["to_state"]]
+    st.session_state["mod.done"] = done
 
 
 PENDING_PAGE = 10
@@ -32,6 +47,8 @@ def _merge_targets(version: str, _actor) -> list:
 LIST_PAGE = 20
 
 form_error(form.errors)
+if done := st.session_state.pop("mod.done", None):
+    st.success(done, icon=":material/check_circle:")
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)

@@ -9,19 +9,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import date_proposals, meeting_admin, planning, suggestions
+from stammtisch import chart_texts, date_proposals, meeting_admin, planning, suggestions
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
-from stammtisch.models import RegistrationState
+from stammtisch.models import MeetingStatus, RegistrationState
 from ui import auth, core
-from ui.charts import block, chart, topic_scale
+from ui.charts import block, chart, heat_chart, topic_scale
 from ui.forms import FormState
 from ui.render import escape_md, form_error, literal, md_small
 
 actor = auth.require_organizer()
 now = core.now()
-st.title("Themenplanung")
+st.title("Themenplanung", anchor=False)
 
 
 @st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
@@ -50,36 +50,30 @@ meeting_dates, fields, coverage, heat, wanted = _planning_data(version, minute, 
 field_names = [tf.name for tf in fields]
 
 st.header("Abdeckung der Themenfelder", anchor=False)
+heat_table = heat.rename(
+    columns={
+        "topic_field": "Themenfeld",
+        "quarter": "Quartal",
+        "held": "stattgefunden",
+        "planned": "geplant",
+    }
+)
 block(
     "Treffen je Themenfeld und Quartal",
-    lambda: (
-        alt.Chart(heat)
-        .mark_rect()
-        .encode(
-            x=alt.X("quarter:O", title=None),
-            y=alt.Y("topic_field:N", sort=field_names, title=None, axis=alt.Axis(labelLimit=260)),
-            color=alt.Color(
-                "meetings:Q",
-                scale=alt.Scale(scheme="blues"),
-                title="Treffen",
-                legend=alt.Legend(format="d", tickMinStep=1),
-            ),
-            tooltip=[
-                alt.Tooltip("topic_field:N", title="Themenfeld"),
-                alt.Tooltip("quarter:O", title="Quartal"),
-                alt.Tooltip("meetings:Q", title="Treffen"),
-            ],
-        )
-    ),
-    heat.rename(columns={"topic_field": "Themenfeld", "quarter": "Quartal", "meetings": "Treffen"}),
+    lambda: heat_chart(heat, field_names),
+    heat_table,
+    summary=chart_texts.coverage(heat_table),
     key="abdeckung",
     version=f"{version}|{minute}",
+    caption="Zahl und Farbe: stattgefundene Treffen (dunkler = mehr); „g“ und Orange: "
+    "veröffentlicht, noch nicht stattgefunden. Jedes Quartal ist zu sehen, auch ohne Treffen.",
 )
 table = pd.DataFrame(
     {
         "Themenfeld": coverage["topic_field"],
         "Treffen bisher": coverage["meetings_held"],
         "zuletzt": [format_day(t) if pd.notna(t) else "noch nie" for t in coverage["last_covered"]],
+        "geplant": [format_day(t) if pd.notna(t) else "–" for t in coverage["next_scheduled"]],
         "Vorschläge": coverage["suggestions"],
         "Stimmen": coverage["votes"],
         "offene Impuls-Angebote": coverage["open_offers"],
@@ -91,6 +85,25 @@ st.dataframe(table, hide_index=True, width="stretch")
 unassigned = coverage.attrs.get("unassigned_suggestions", 0)
 if unassigned:
     st.caption(f"{unassigned} veröffentlichte Vorschläge haben noch kein Themenfeld.")
+unassigned_offers = coverage.attrs.get("unassigned_offers", 0)
+if unassigned_offers:
+    st.caption(
+        "1 offenes Impuls-Angebot hat noch kein Themenfeld."
+        if unassigned_offers == 1
+        else f"{unassigned_offers} offene Impuls-Angebote haben noch kein Themenfeld."
+    )
+interest = core.subscription_figures()
+if interest.news_total:
+    field_names = {tf.id: tf.name for tf in core.topic_fields()}
+    st.caption(
+        "Interessierte je Themenfeld (bestätigte Benachrichtigung „Neue Termine“): "
+        + ", ".join(
+            f"{field_names.get(field_id, field_id)} {count}"
+            for field_id, count in sorted(interest.per_topic_field.items())
+        )
+        + ("; " if interest.per_topic_field else "")
+        + f"zu allen Themenfeldern {interest.news_all_fields}."
+    )
 
 st.header("Was als Nächstes?", anchor=False)
 st.caption(
@@ -127,6 +140,7 @@ else:
             )
         ),
         version=f"{version}|{minute}|{astuple(weights)}",
+        summary=chart_texts.ranking(chart_data),
     )
     st.markdown(
         "\n\n".join(
@@ -182,6 +196,7 @@ def create_draft() -> None:
         ends_at=proposal.ends_at,
         primary_topic_field_id=field_id,
         registration_state=RegistrationState.NOT_OPEN,
+        status=MeetingStatus.DRAFT,  # only the team sees it until someone publishes it
     )
     form.call(meeting_admin.create_meeting, actor=actor, data=data)
 
@@ -193,6 +208,7 @@ for message in form.errors.values():
         st.error(message, icon=":material/error:")
 if form.result and not form.errors:
     st.success(
-        "Entwurf angelegt (Anmeldung noch nicht geöffnet). Feinschliff unter „Termine verwalten“.",
+        "Entwurf angelegt – nur für das Team sichtbar. Feinschliff und Veröffentlichen unter "
+        "„Termine verwalten“.",
         icon=":material/check_circle:",
     )

@@ -14,7 +14,7 @@ from ui import auth, core
 PAGE_SIZE = 100
 
 actor = auth.require_organizer()
-st.title("Änderungsprotokoll")
+st.title("Änderungsprotokoll", anchor=False)
 st.caption("Jede Änderung durch das Team – wer, was, wann. Neueste zuerst.")
 
 prefix = st.text_input(

@@ -11,7 +11,7 @@ from ui.meeting_editor import NEW, SELECTED, impulses, meeting_form, status_acti
 from ui.series_planner import created_message, series_planner
 
 actor = auth.require_organizer()
-st.title("Termine verwalten")
+st.title("Termine verwalten", anchor=False)
 
 all_meetings = core.admin_meetings(actor)
 fields = {tf.id: tf.name for tf in core.topic_fields()}
@@ -56,7 +56,7 @@ with tab_edit:
         key=SELECTED,
     )
     meeting = by_id.get(selected) if selected != NEW else None
-    meeting_form(actor, meeting, fields)
+    meeting_form(actor, meeting, fields, all_meetings)
     if meeting is not None:
         st.divider()
         status_actions(actor, meeting)

@@ -12,11 +12,19 @@ from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
 from stammtisch.models import FederalState, RegistrationState
-from ui import core, layout
+from ui import core, layout, staying_informed
 from ui.forms import FormState
 from ui.paging import pager
-from ui.registration import show_access
-from ui.render import escape_md, form_error, lazy_expander, literal, md_literal, md_small
+from ui.registration import mail_sent_note, show_access, show_pending
+from ui.render import (
+    bring_into_view,
+    escape_md,
+    form_error,
+    lazy_expander,
+    literal,
+    md_literal,
+    md_small,
+)
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
 OLDER_PAGE = 20
@@ -50,6 +58,7 @@ def _status_badge(meeting: MeetingView, now: datetime) -> str:
 
 def _submit_registration(meeting_id: int, form: FormState) -> None:
     def action():
+        form.check_honeypot()
         data = registrations.RegistrationInput(
             name=form.value("name", ""),
             email=form.value("email", ""),
@@ -60,7 +69,12 @@ def _submit_registration(meeting_id: int, form: FormState) -> None:
         with core.session() as s:
             try:
                 return registrations.register(
-                    session=s, meeting_id=meeting_id, data=data, now=core.now()
+                    session=s,
+                    meeting_id=meeting_id,
+                    data=data,
+                    now=core.now(),
+                    confirmation=core.settings().confirm_registrations,
+                    requester=core.requester(),
                 )
             except AlreadyRegistered as exc:
                 # Shown next to the e-mail field; nothing about the existing one is revealed.
@@ -78,21 +92,27 @@ def _registration(meeting: MeetingView) -> None:
     form = FormState(f"reg{meeting.id}")
     receipt = form.result
     if receipt is not None:
-        with st.container(border=True):
-            show_access(
-                meeting,
-                status=receipt.status,
-                waitlist_position=receipt.waitlist_position,
-                online_link=receipt.online_link,
-                token=receipt.token,
-                key=f"reg{meeting.id}",
-            )
+        # The confirmation (or the waitlist position) takes the form's place and the focus.
+        with st.container(border=True, key=f"reg{meeting.id}-sent"):
+            if receipt.is_pending:
+                show_pending(receipt.email)
+            else:
+                show_access(
+                    meeting,
+                    status=receipt.status,
+                    waitlist_position=receipt.waitlist_position,
+                    online_link=receipt.online_link,
+                    token=receipt.token,
+                    key=f"reg{meeting.id}",
+                )
+                mail_sent_note(receipt.email)
             st.button(
                 "Weitere Person anmelden",
                 key=f"reg{meeting.id}.again",
                 on_click=_another_person,
                 args=(form,),
             )
+        bring_into_view(f"reg{meeting.id}-sent")
         return
     errors = form.errors
     label = "Auf die Warteliste" if meeting.is_full else "Anmelden"
@@ -135,6 +155,7 @@ def _registration(meeting: MeetingView) -> None:
                 "Ich bin einverstanden, dass meine Angaben zur Organisation dieses Treffens "
                 "gespeichert werden ([Datenschutzhinweise](/datenschutz)).",
             )
+            form.honeypot()
             form_error(errors)
             st.form_submit_button(
                 "Auf die Warteliste setzen" if meeting.is_full else "Verbindlich anmelden",
@@ -180,6 +201,12 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
             )
         if not past and meeting.accepts_registrations(now):
             _registration(meeting)
+        elif (
+            not past
+            and not meeting.is_cancelled
+            and meeting.registration_state == RegistrationState.NOT_OPEN
+        ):
+            staying_informed.notify_when_open(meeting)
 
 
 url = core.cache_key()
@@ -187,7 +214,7 @@ now = core.now()
 key = core.now_key(now)
 texts = layout.texts()
 
-st.title(texts["title"] or "Strukturwandel-Stammtisch")
+st.title(texts["title"] or "Strukturwandel-Stammtisch", anchor=False)
 st.header("Worum geht's?", anchor=False)
 about = [p for p in texts["about"].split("\n\n") if p.strip()]
 literal(about[0] if about else "")
@@ -224,6 +251,13 @@ if calendar_box is not None:
             "den Zoom-Link gibt es weiterhin nur nach der Anmeldung."
         )
         st.code(f"{core.base_url()}/kalender.ics", language=None, wrap_lines=True)
+st.page_link(
+    "pages/benachrichtigung.py",
+    label="Per E-Mail über neue Termine informiert bleiben",
+    icon=":material/notifications:",
+)
+if upcoming:
+    staying_informed.lost_link()
 
 st.header("Themenfelder", anchor=False)
 literal(texts["topic_fields_intro"])

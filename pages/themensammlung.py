@@ -7,15 +7,17 @@ from collections import defaultdict
 
 import streamlit as st
 
-from stammtisch import spam, suggestions
-from stammtisch.errors import AlreadyVoted, NotFound
+from stammtisch import suggestions
+from stammtisch.errors import FORM, AlreadySubmitted, AlreadyVoted, NotFound
 from stammtisch.formatting import format_count, format_day
 from stammtisch.limits import SUGGESTION_TEXT
 from stammtisch.models import SuggestionKind
+from stammtisch.rate_limits import Action, RateLimited, Scope
 from stammtisch.suggestions import SuggestionView
+from stammtisch.tokens import hash_token
 from ui import core, layout
 from ui.forms import FormState
-from ui.render import form_error, literal, text_block
+from ui.render import bring_into_view, form_error, literal, text_block
 
 ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
 PER_FIELD = 5  # shown per topic field at first
@@ -46,7 +48,11 @@ def _show_more(field_id: int | None) -> None:
 
 
 def _voter_key() -> str:
-    # One random key per browser session: a "+1" counts once per visitor session.
+    """One "+1" per browser: the hash of the anonymous visitor cookie (a reload or a new
+    tab keeps it); without cookies, a random key for this session."""
+    browser = core.visitor_id()
+    if browser is not None:
+        return hash_token(browser)
     if "voter_key" not in st.session_state:
         st.session_state["voter_key"] = secrets.token_hex(16)
     return st.session_state["voter_key"]
@@ -60,10 +66,17 @@ def _vote(suggestion_id: int) -> None:
     try:
         with core.session() as s:
             suggestions.vote(
-                session=s, suggestion_id=suggestion_id, voter_key=_voter_key(), now=core.now()
+                session=s,
+                suggestion_id=suggestion_id,
+                voter_key=_voter_key(),
+                now=core.now(),
+                requester=core.requester(),
             )
     except AlreadyVoted:
         st.session_state["vote.note"] = "Sie haben diesen Vorschlag schon unterstützt."
+    except RateLimited as exc:
+        st.session_state["vote.note"] = exc.errors[FORM]
+        return  # not counted: the button stays
     except NotFound as exc:
         st.session_state["vote.note"] = exc.message
     _voted().add(suggestion_id)
@@ -72,9 +85,7 @@ def _vote(suggestion_id: int) -> None:
 
 def _submit(form: FormState) -> None:
     def action():
-        now = core.now()
-        recent = st.session_state.get("suggest.sent", [])
-        spam.check_submission(honeypot=form.value("website", ""), recent=recent, now=now)
+        form.check_honeypot()
         data = suggestions.SuggestionInput(
             text=form.value("text", ""),
             kind=form.value("kind"),
@@ -82,12 +93,20 @@ def _submit(form: FormState) -> None:
             author_name=form.value("author_name", ""),
         )
         with core.session() as s:
-            suggestion_id = suggestions.submit_suggestion(session=s, data=data, now=now)
-        st.session_state["suggest.sent"] = spam.remember(recent, now)
-        return suggestion_id
+            try:
+                return suggestions.submit_suggestion(
+                    session=s, data=data, now=core.now(), requester=core.requester()
+                )
+            except AlreadySubmitted as exc:  # a second click: stored once, and said so
+                return exc
 
-    if form.submit(action):
-        form.clear_inputs("text")
+    form.submit(action)
+
+
+def _another(form: FormState) -> None:
+    """ "Noch einen Vorschlag": the form comes back empty."""
+    form.reset()
+    form.clear_inputs("text", "kind", "topic_field_id", "author_name", "website")
 
 
 url = core.cache_key()
@@ -95,43 +114,55 @@ texts = layout.texts()
 fields = core.topic_fields()
 field_names = {tf.id: tf.name for tf in fields}
 
-st.title("Themensammlung")
+st.title("Themensammlung", anchor=False)
 literal(texts["suggestions_intro"])
 
 st.header("Vorschlag einreichen", anchor=False)
 form = FormState("suggest")
 errors = form.errors
 if form.result is not None and not errors:
-    st.success("Danke – wird nach kurzer Prüfung veröffentlicht.", icon=":material/check_circle:")
-with st.form("suggest.form"):
-    form.field(
-        st.text_area,
-        "text",
-        "Ihr Vorschlag",
-        max_chars=SUGGESTION_TEXT.max,
-        placeholder="Was sollte beim Stammtisch zur Sprache kommen?",
-    )
-    form.field(
-        st.radio,
-        "kind",
-        "Art",
-        options=list(SuggestionKind),
-        format_func=lambda k: SuggestionKind(k).label,
-        horizontal=True,
-    )
-    form.field(
-        st.selectbox,
-        "topic_field_id",
-        "Themenfeld",
-        options=[None, *field_names],
-        format_func=lambda i: "weiß nicht" if i is None else field_names[i],
-    )
-    form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
-    # The honeypot: app.py's style moves it out of sight (no visible label either).
-    with st.container(key="suggest-website"):
-        st.text_input("Website", key=form.widget_key("website"), label_visibility="collapsed")
-    form_error(errors)
-    st.form_submit_button("Vorschlag senden", type="primary", on_click=_submit, args=(form,))
+    # The confirmation takes the form's place, is scrolled to and gets the focus.
+    with st.container(key="suggest-sent", border=True):
+        if isinstance(form.result, AlreadySubmitted):
+            st.info(form.result.message, icon=":material/content_copy:")
+        else:
+            st.success(
+                "Danke! Ihr Vorschlag ist angekommen und erscheint nach kurzer Prüfung in der "
+                "Sammlung.",
+                icon=":material/check_circle:",
+            )
+        st.button(
+            "Noch einen Vorschlag senden", key="suggest.again", on_click=_another, args=(form,)
+        )
+    bring_into_view("suggest-sent")
+else:
+    with st.form("suggest.form"):
+        form.field(
+            st.text_area,
+            "text",
+            "Ihr Vorschlag",
+            max_chars=SUGGESTION_TEXT.max,
+            placeholder="Was sollte beim Stammtisch zur Sprache kommen?",
+        )
+        form.field(
+            st.radio,
+            "kind",
+            "Art",
+            options=list(SuggestionKind),
+            format_func=lambda k: SuggestionKind(k).label,
+            horizontal=True,
+        )
+        form.field(
+            st.selectbox,
+            "topic_field_id",
+            "Themenfeld",
+            options=[None, *field_names],
+            format_func=lambda i: "weiß nicht" if i is None else field_names[i],
+        )
+        form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
+        form.honeypot()
+        form_error(errors)
+        st.form_submit_button("Vorschlag senden", type="primary", on_click=_submit, args=(form,))
 
 st.header("Gesammelte Vorschläge", anchor=False)
 order = (
@@ -143,6 +174,19 @@ order = (
         key="suggest.order",
     )
     or "votes"
+)
+votes_per_network = next(
+    (r.count for r in core.requester().rules.get((Action.VOTE, Scope.TARGET), ())), None
+)
+st.caption(
+    "Ein „+1“ zeigt, dass Sie ein Thema auch interessiert; es ist keine Abstimmung. Es zählt "
+    "einmal je Browser (dafür merkt sich diese Seite Ihren Browser mit einem anonymen Cookie, "
+    "ohne Namen oder Adresse)"
+    + (
+        f" und höchstens {votes_per_network}-mal je Netzwerk, Vorschlag und Tag."
+        if votes_per_network
+        else "."
+    )
 )
 note = st.session_state.pop("vote.note", None)
 if note:
@@ -163,7 +207,9 @@ ordered_groups = [tf.id for tf in fields if tf.id in groups]
 ordered_groups += [g for g in groups if g is not None and g not in ordered_groups]
 if None in groups:
     ordered_groups.append(None)
-voted = _voted()
+voted = _voted() | core.read(
+    suggestions.voted_by, voter_key=_voter_key(), suggestion_ids=[item.id for item in public]
+)
 for group in ordered_groups:
     total = counts.get(group, len(groups[group]))
     name = groups[group][0].topic_field_name or NO_FIELD

@@ -24,7 +24,8 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from stammtisch.db import count_if
-from stammtisch.meeting_rules import sql_not_cancelled
+from stammtisch.frames import ANY, COUNT, ID, from_rows
+from stammtisch.meeting_rules import sql_is_counted
 from stammtisch.models import (
     Attendance,
     FederalState,
@@ -36,6 +37,7 @@ from stammtisch.models import (
     Suggestion,
     TopicField,
 )
+from stammtisch.registrations import absent_condition, attended_condition
 
 STATE_COLUMNS = {state: state.label for state in FederalState}
 UNKNOWN_STATE = "keine Angabe"
@@ -51,7 +53,7 @@ class Filters:
 
 
 def _meeting_filter(filters: Filters):
-    conditions = [sql_not_cancelled()]
+    conditions = [sql_is_counted()]
     if filters.start is not None:
         conditions.append(Meeting.starts_at >= filters.start)
     if filters.end is not None:
@@ -86,17 +88,19 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
         .where(_meeting_filter(filters))
         .order_by(Meeting.starts_at, Meeting.id)
     ).all()
-    columns = [
-        "meeting_id",
-        "theme",
-        "starts_at",
-        "status",
-        "capacity",
-        "unregistered_attendees",
-        "topic_field",
-        "topic_field_id",
-    ]
-    frame = pd.DataFrame(meetings, columns=columns)
+    frame = from_rows(
+        meetings,
+        {
+            "meeting_id": COUNT,
+            "theme": ANY,
+            "starts_at": ANY,
+            "status": ANY,
+            "capacity": ID,
+            "unregistered_attendees": COUNT,
+            "topic_field": ANY,
+            "topic_field_id": COUNT,
+        },
+    )
     counts = [
         "confirmed",
         "waitlisted",
@@ -120,8 +124,8 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
             count_if(confirmed),
             count_if(R.status == RegistrationStatus.WAITLISTED),
             count_if(R.status == RegistrationStatus.CANCELLED),
-            count_if(and_(confirmed, R.attendance == Attendance.YES)),
-            count_if(and_(confirmed, R.attendance == Attendance.NO)),
+            count_if(attended_condition()),
+            count_if(absent_condition()),
             count_if(and_(confirmed, R.attendance != Attendance.UNKNOWN)),
             *[count_if(and_(confirmed, R.federal_state == s)) for s in STATE_COLUMNS],
             count_if(and_(confirmed, col(R.federal_state).is_(None))),
@@ -129,7 +133,7 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
         .where(col(R.meeting_id).in_(ids))
         .group_by(R.meeting_id)
     ).all()
-    agg = pd.DataFrame(per_meeting, columns=["meeting_id", *counts[:-2]])
+    agg = from_rows(per_meeting, {"meeting_id": COUNT, **dict.fromkeys(counts[:-2], COUNT)})
     novelty = _new_and_returning(session, ids)
     frame = frame.merge(agg, on="meeting_id", how="left").merge(
         novelty, on="meeting_id", how="left"
@@ -159,7 +163,7 @@ def _new_and_returning(session: Session, meeting_ids: list[int]) -> pd.DataFrame
     confirmed_at = (
         select(R.participant_key.label("key"), Meeting.starts_at.label("starts_at"))
         .join(Meeting, Meeting.id == R.meeting_id)
-        .where(R.status == RegistrationStatus.CONFIRMED, sql_not_cancelled())
+        .where(R.status == RegistrationStatus.CONFIRMED, sql_is_counted())
         .subquery()
     )
     first = (
@@ -175,7 +179,7 @@ def _new_and_returning(session: Session, meeting_ids: list[int]) -> pd.DataFrame
         .where(R.status == RegistrationStatus.CONFIRMED, col(R.meeting_id).in_(meeting_ids))
         .group_by(R.meeting_id)
     ).all()
-    return pd.DataFrame(rows, columns=["meeting_id", "new", "returning"])
+    return from_rows(rows, {"meeting_id": COUNT, "new": COUNT, "returning": COUNT})
 
 
 @dataclass(frozen=True)
@@ -257,7 +261,7 @@ def inflow_per_month(
         if end is not None:
             query = query.where(model.created_at <= end)
         rows = session.exec(query).all()
-        frames.append(pd.DataFrame(rows, columns=["month", "count"]).assign(kind=label))
+        frames.append(from_rows(rows, {"month": ANY, "count": COUNT}).assign(kind=label))
     return pd.concat(frames, ignore_index=True)[["month", "kind", "count"]]
 
 

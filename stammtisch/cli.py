@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import getpass
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from stammtisch import backup, demo, organizers, privacy
+from stammtisch import backup, demo, mailer, organizers, privacy, site
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
-from stammtisch.config import load_settings
+from stammtisch.config import ConfigError, load_settings
 from stammtisch.db import make_engine, migrate, session_scope
 from stammtisch.errors import DomainError, ValidationError
 from stammtisch.formatting import format_timestamp
@@ -99,6 +101,26 @@ def _cmd_organizer_set_active(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_organizer_unlock(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    with session_scope(engine) as session:
+        removed = organizers.unlock(session=session, name=args.name, now=now)
+    print(
+        f"Anmeldesperren für „{args.name}“ aufgehoben"
+        + (f" ({removed} Einträge)." if removed else " (es gab keine).")
+    )
+    return 0
+
+
+def _cmd_organizer_password(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    password = _read_password(args)
+    with session_scope(engine) as session:
+        organizers.set_password(session=session, name=args.name, password=password, now=now)
+    print(f"Neues Passwort für „{args.name}“ gesetzt; alle Anmeldungen des Kontos sind beendet.")
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace) -> int:
     engine, now = _engine()
     counts = backup.write_backup(engine, Path(args.file), now=now)
@@ -159,6 +181,71 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mail_settings():
+    settings = load_settings()
+    mailer.check_settings(settings)
+    return settings
+
+
+def _cmd_mail_send(args: argparse.Namespace) -> int:
+    settings = _mail_settings()
+    engine, now = _engine()
+    try:
+        report = mailer.send_pass(engine, settings=settings, now=now)
+    finally:
+        engine.dispose()
+    print(f"Postausgang: {report}.")
+    return 0
+
+
+def _cmd_mail_run(args: argparse.Namespace) -> int:
+    settings = _mail_settings()
+    engine, _now = _engine()
+    worker = mailer.MailWorker(
+        engine,
+        load_settings,
+        lambda: clock_from_setting(load_settings().now).now(),
+        interval=args.interval,
+    )
+    print(
+        f"Sende Mails über {mailer.check_settings(settings)} "
+        f"(alle {args.interval:g} s, Strg+C beendet)."
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker.start()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+        engine.dispose()
+    return 0
+
+
+def _cmd_text_show(args: argparse.Namespace) -> int:
+    engine, _now = _engine()
+    with session_scope(engine) as session:
+        texts = site.site_texts(session=session)
+    for key in site.TEXT_KEYS:
+        value = texts[key].replace("\n", " / ")
+        print(f"{key}\t{site.TEXT_LABELS[key]}\t{value or '(leer)'}")
+    missing = site.missing_imprint_fields(texts)
+    if missing:
+        print("Im Impressum fehlt noch: " + ", ".join(missing), file=sys.stderr)
+    return 0
+
+
+def _cmd_text_set(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    value = sys.stdin.read() if args.value == "-" else args.value
+    with session_scope(engine) as session:
+        site.set_text(session=session, key=args.key, value=value, now=now)
+    print(f"Text „{site.TEXT_LABELS.get(args.key, args.key)}“ gespeichert.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stammtisch", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +286,27 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("--days", type=int, default=RETENTION_DAYS, help="Tage nach dem Treffen")
     retention.set_defaults(func=_cmd_retention)
 
+    text = sub.add_parser(
+        "text", help="Seitentexte (Impressum, Kontakt, Startseite) ansehen/ändern"
+    )
+    text_sub = text.add_subparsers(dest="text_command", required=True)
+    text_sub.add_parser("show", help="alle Texte und was im Impressum fehlt").set_defaults(
+        func=_cmd_text_show
+    )
+    text_set = text_sub.add_parser("set", help="einen Text setzen (WERT - liest von stdin)")
+    text_set.add_argument("key", choices=site.TEXT_KEYS)
+    text_set.add_argument("value")
+    text_set.set_defaults(func=_cmd_text_set)
+
+    mail_cmd = sub.add_parser("mail", help="Mails aus dem Postausgang senden")
+    mail_sub = mail_cmd.add_subparsers(dest="mail_command", required=True)
+    mail_sub.add_parser(
+        "send", help="ein Durchgang: fällige Mails senden (für Cron oder einen systemd-Timer)"
+    ).set_defaults(func=_cmd_mail_send)
+    run = mail_sub.add_parser("run", help="dauerhaft senden, bis zum Beenden (Strg+C, SIGTERM)")
+    run.add_argument("--interval", type=float, default=5.0, help="Sekunden zwischen Durchgängen")
+    run.set_defaults(func=_cmd_mail_run)
+
     org = sub.add_parser("organizer", help="Organisator-Konten verwalten")
     org_sub = org.add_subparsers(dest="organizer_command", required=True)
     add = org_sub.add_parser("add", help="Konto anlegen (Passwort per Eingabeaufforderung)")
@@ -219,6 +327,18 @@ def build_parser() -> argparse.ArgumentParser:
     activate = org_sub.add_parser("activate", help="gesperrtes Konto wieder freigeben")
     activate.add_argument("name")
     activate.set_defaults(func=_cmd_organizer_set_active, active=True)
+
+    password = org_sub.add_parser(
+        "password", help="neues Passwort setzen (beendet alle Anmeldungen des Kontos)"
+    )
+    password.add_argument("name")
+    password.add_argument("--password-stdin", action="store_true", help="Passwort von stdin lesen")
+    password.set_defaults(func=_cmd_organizer_password)
+    unlock = org_sub.add_parser(
+        "unlock", help="Wartezeiten nach Fehlversuchen für ein Konto aufheben (alle Adressen)"
+    )
+    unlock.add_argument("name")
+    unlock.set_defaults(func=_cmd_organizer_unlock)
     return parser
 
 
@@ -231,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Fehler: {message}", file=sys.stderr)
     except DomainError as exc:  # refused with a German reason (not found, backup, demo …)
         print(f"Fehler: {exc.message}", file=sys.stderr)
+    except ConfigError as exc:
+        print(f"Fehler in der Konfiguration: {exc}", file=sys.stderr)
     return 2
 
 

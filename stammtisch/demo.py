@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, update
+from sqlalchemy import Engine, delete, exists, func, insert, update
 from sqlmodel import select
 
 from stammtisch.clock import BERLIN
@@ -221,6 +221,14 @@ def generate(
         first_day = (now - timedelta(weeks=weeks - 8)).astimezone(BERLIN).date()
         rounds_dates = propose_series(first_day=first_day, count=rounds, every_weeks=6)
         dates = [p for p in rounds_dates for _ in range(series)][: scale.meetings]
+        # The seed's own meetings (2021/22) never took place in this invented history: they
+        # would count as held meetings nobody came to and pull every average down.
+        session.exec(
+            delete(Meeting).where(
+                Meeting.starts_at < dates[0].starts_at,
+                ~exists().where(Registration.meeting_id == Meeting.id),
+            )
+        )
         meeting_rows = []
         for i, proposal in enumerate(dates):
             field_id = field_ids[(i * 3 + rng.randrange(2)) % len(field_ids)]

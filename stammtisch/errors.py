@@ -49,3 +49,24 @@ class InvalidTransition(DomainError):
 
 class PermissionDenied(DomainError):
     """The caller is not allowed to do this."""
+
+
+class NeedsConfirmation(DomainError):
+    """The change would write to ``count`` people; the organizer confirms it first.
+
+    The page calls the service again with ``notify_count=count``; if the number changed
+    meanwhile (someone registered), it asks again with the new number.
+    """
+
+    def __init__(self, message: str, count: int) -> None:
+        super().__init__(message)
+        self.count = count
+
+
+class AlreadySubmitted(DomainError):
+    """The same contribution arrived a moment ago (a second click, a reload): it is stored
+    once; ``existing_id`` is the one kept."""
+
+    def __init__(self, message: str, existing_id: int) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id

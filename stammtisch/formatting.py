@@ -65,3 +65,12 @@ def format_timestamp(instant: datetime) -> str:
 def format_count(value: int) -> str:
     """'180.020' (German grouping, via Babel)."""
     return format_decimal(value, locale=LOCALE)
+
+
+@_memo
+def month_label(year_month: str) -> str:
+    """'2026-01' → 'Jan. 2026' (German month abbreviations, via Babel)."""
+    from babel.dates import format_date
+
+    year, month = (int(part) for part in year_month.split("-"))
+    return format_date(datetime(year, month, 1), "MMM yyyy", locale=LOCALE)

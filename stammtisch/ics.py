@@ -33,11 +33,19 @@ def _calendar(name: str | None = None) -> Calendar:
 
 
 def _event(
-    meeting: MeetingView, *, now: datetime, online_link: str | None, page_url: str | None
+    meeting: MeetingView,
+    *,
+    now: datetime,
+    online_link: str | None,
+    page_url: str | None,
+    tentative: bool = False,
 ) -> Event:
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@{UID_DOMAIN}")
     event.add("dtstamp", now)
+    # Raised with every change of time, link or status: a calendar that imported an
+    # earlier file replaces its entry (same UID) instead of keeping the old one.
+    event.add("sequence", meeting.ics_sequence)
     event.add("dtstart", meeting.starts_at.astimezone(BERLIN))
     event.add("dtend", meeting.ends_at.astimezone(BERLIN))
     event.add("summary", f"Strukturwandel-Stammtisch: {meeting.theme}")
@@ -61,18 +69,38 @@ def _event(
     event.add("categories", list(meeting.topic_fields))
     if meeting.is_cancelled:
         event.add("status", "CANCELLED")
+    elif tentative:
+        event.add("status", "TENTATIVE")
     else:
         event.add("status", "CONFIRMED")
     return event
 
 
 def meeting_ics(
-    meeting: MeetingView, *, now: datetime, online_link: str | None, page_url: str | None = None
+    meeting: MeetingView,
+    *,
+    now: datetime,
+    online_link: str | None,
+    page_url: str | None = None,
+    tentative: bool = False,
 ) -> bytes:
-    """The personal calendar file for one meeting (with the link for registered people)."""
+    """The personal calendar file for one meeting (with the link for registered people).
+
+    ``tentative`` for a place on the waitlist (``STATUS:TENTATIVE``, no link); a
+    cancelled meeting gives ``METHOD:CANCEL`` and ``STATUS:CANCELLED``, so calendars that
+    imported the meeting remove or mark it.
+    """
     cal = _calendar()
-    cal.add("method", "PUBLISH")
-    cal.add_component(_event(meeting, now=now, online_link=online_link, page_url=page_url))
+    cal.add("method", "CANCEL" if meeting.is_cancelled else "PUBLISH")
+    cal.add_component(
+        _event(
+            meeting,
+            now=now,
+            online_link=None if tentative else online_link,
+            page_url=page_url,
+            tentative=tentative,
+        )
+    )
     cal.add_missing_timezones()
     return cal.to_ical()
 

@@ -16,6 +16,10 @@ Participants → Export, English or German interface):
 * ``,`` or ``;`` (a report re-saved by German Excel) or tab as separator;
 * UTF-8 with or without BOM; Windows-1252 or Latin-1, which Excel on Windows writes.
   UTF-16, Excel workbooks (.xlsx/.xls) and other binary files are refused;
+* at most 5 MB, 20,000 rows and 1,000 different people (:data:`MAX_PARTICIPANTS`, the
+  most a Zoom meeting holds); a report with more people than the meeting's registrations
+  make plausible (:func:`plausible_participants`) is applied only once the organizer
+  confirms it;
 * the "Name (Original Name)" cell: "Display Name (Original Name)" when someone renamed
   themselves, else just the name; the original name is taken from the last brackets.
 
@@ -44,13 +48,14 @@ import csv
 import io
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from stammtisch.audit import record
-from stammtisch.db import write_transaction
+from stammtisch.db import count_if, write_transaction
 from stammtisch.errors import FORM, NotFound, ValidationError
 from stammtisch.formatting import berlin, format_day
 from stammtisch.meeting_rules import attendance_refusal, is_over
@@ -62,15 +67,42 @@ from stammtisch.models import (
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
-from stammtisch.registrations import lock_meeting, write_attendance
+from stammtisch.registrations import (
+    absent_condition,
+    attended_condition,
+    lock_meeting,
+    write_attendance,
+)
 from stammtisch.validation import email_key
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
+MAX_ROWS = 20_000  # rows, reconnects included
 HEADER_SEARCH_ROWS = 100
 TOO_MANY_ROWS = f"Die Datei hat zu viele Zeilen (höchstens {MAX_ROWS:,} Teilnehmende).".replace(
     ",", "."
 )
+# The most people one Zoom meeting can hold: 100 to 300 by licence, 1,000 with Zoom's
+# "Large Meetings" add-on. A report naming more different people is not the participant
+# report of one meeting (and would count them all as attendance without registration).
+MAX_PARTICIPANTS = 1_000
+TOO_MANY_PARTICIPANTS = (
+    "Der Bericht nennt mehr als 1.000 verschiedene Personen – so viele fasst kein "
+    "Zoom-Meeting (höchstens 1.000 Teilnehmende). Bitte prüfen Sie, ob das der "
+    "Teilnahmebericht dieses Treffens ist."
+)
+# Plausible size of a report for a meeting: up to three people per registration (people
+# forward the link, come as a group) plus 50 guests. A report with more people than that
+# is applied only once the organizer confirms it (``confirm_many``): a wrong file or a
+# forged one must not quietly record hundreds of attendees without registration.
+PLAUSIBLE_PER_REGISTRATION = 3
+PLAUSIBLE_EXTRA = 50
+
+
+def plausible_participants(registrations: int) -> int:
+    """How many people a report for a meeting with ``registrations`` (confirmed and
+    waitlisted) may name before the organizer has to confirm it."""
+    return PLAUSIBLE_PER_REGISTRATION * registrations + PLAUSIBLE_EXTRA
+
 
 NAME_HEADERS = (
     "name (original name)",
@@ -146,6 +178,32 @@ class MatchedParticipant:
 
 
 @dataclass(frozen=True)
+class AmbiguousParticipant:
+    """A name in the report that fits several registrations: the organizer decides."""
+
+    participant: str
+    candidates: tuple[tuple[int, str], ...]  # (registration id, name)
+
+
+@dataclass(frozen=True)
+class AttendanceFigures:
+    """Attendance of a meeting as recorded: confirmed people there / not there, and people
+    there without a (confirmed) registration."""
+
+    attended: int
+    absent: int
+    unregistered: int
+
+    @property
+    def total(self) -> int:
+        return self.attended + self.unregistered
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.attended or self.absent or self.unregistered)
+
+
+@dataclass(frozen=True)
 class ImportPreview:
     """What applying the report to a meeting would do (or did)."""
 
@@ -159,6 +217,42 @@ class ImportPreview:
     meeting_over: bool
     blocked: str | None = None  # why it cannot be applied (yet), in German
     warnings: tuple[str, ...] = field(default=())
+    ambiguous: tuple[AmbiguousParticipant, ...] = ()  # still to be decided
+    before: AttendanceFigures = AttendanceFigures(0, 0, 0)  # what is recorded now
+    registrations: int = 0  # confirmed and waitlisted registrations of the meeting
+
+    @property
+    def counted(self) -> int:
+        """People in the report the import counts (the team is not counted)."""
+        return len(self.participants) - len(self.team)
+
+    @property
+    def unusually_many(self) -> bool:
+        """More people than the meeting's registrations make plausible: confirm first."""
+        return self.counted > plausible_participants(self.registrations)
+
+    @property
+    def size_question(self) -> str | None:
+        """The German question the organizer answers before an unusually large report."""
+        if not self.unusually_many:
+            return None
+        registered = {0: "keine Anmeldung", 1: "nur eine Anmeldung"}.get(
+            self.registrations, f"nur {self.registrations} Anmeldungen"
+        )
+        return (
+            f"Der Bericht nennt {self.counted} Personen, das Treffen hat aber {registered}. "
+            f"Alle {len(self.unmatched)} nicht Zugeordneten zählen dann als "
+            "Teilnahme ohne Anmeldung. Ist das wirklich der Teilnahmebericht dieses Treffens?"
+        )
+
+    @property
+    def after(self) -> AttendanceFigures:
+        """What will be recorded once the import is applied."""
+        return AttendanceFigures(
+            attended=len(self.matched) - self.waitlisted_matched,
+            absent=len(self.absent),
+            unregistered=self.unregistered_attendees,
+        )
 
     @property
     def rows_read(self) -> int:
@@ -374,6 +468,8 @@ def parse_zoom_report(data: bytes) -> ZoomReport:
                     "sessions": 0,
                 },
             )
+            if len(people) > MAX_PARTICIPANTS:
+                raise _fail(TOO_MANY_PARTICIPANTS)
             person["minutes"] += minutes
             person["sessions"] += 1
     except csv.Error as exc:
@@ -431,7 +527,15 @@ def _primary_key(name: str) -> str:
     return " ".join(words)
 
 
-def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPreview:
+def _match(
+    session: Session,
+    meeting: Meeting,
+    report: ZoomReport,
+    choices: Mapping[str, int | None] | None = None,
+) -> ImportPreview:
+    """Match the report; ``choices`` decides names that fit several registrations
+    (participant as in the report → registration id, or None: not registered)."""
+    choices = choices or {}
     registrations = session.exec(
         select(Registration)
         .where(
@@ -461,8 +565,10 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
     matched: dict[int, MatchedParticipant] = {}
     unmatched: list[str] = []
     team: list[str] = []
+    ambiguous: list[AmbiguousParticipant] = []
     for p in report.participants:
         registration, by = (by_email.get(p.email), "email") if p.email else (None, "")
+        candidates: set[int] = set()
         if registration is None:
             for candidate in (p.original_name, p.name, p.raw_name):
                 ids = set().union(*(by_name.get(k, set()) for k in name_keys(candidate)))
@@ -470,7 +576,22 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
                     registration, by = by_id[ids.pop()], "name"
                     break
                 if len(ids) > 1:
-                    break  # two registrations fit this name: do not guess
+                    candidates = ids  # two registrations fit this name: do not guess
+                    break
+        if registration is None and candidates:
+            if p.raw_name not in choices:
+                ambiguous.append(
+                    AmbiguousParticipant(
+                        participant=p.raw_name,
+                        candidates=tuple(
+                            (i, by_id[i].name or "(anonymisiert)") for i in sorted(candidates)
+                        ),
+                    )
+                )
+                continue
+            chosen = choices[p.raw_name]
+            if chosen in candidates:
+                registration, by = by_id[chosen], "choice"
         if registration is not None:
             # The same person on a second device (or with and without e-mail) counts once.
             matched.setdefault(
@@ -487,8 +608,12 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
             team.append(p.raw_name)
         else:
             unmatched.append(p.raw_name)
+    # Whoever an open question might be is neither there nor absent until it is decided.
+    undecided = {i for a in ambiguous for i, _name in a.candidates}
     absent = [
-        r for r in registrations if r.status == RegistrationStatus.CONFIRMED and r.id not in matched
+        r
+        for r in registrations
+        if r.status == RegistrationStatus.CONFIRMED and r.id not in matched.keys() | undecided
     ]
     return ImportPreview(
         meeting_id=meeting.id,
@@ -499,6 +624,21 @@ def _match(session: Session, meeting: Meeting, report: ZoomReport) -> ImportPrev
         absent=tuple(r.id for r in absent),
         absent_names=tuple(r.name or "(anonymisiert)" for r in absent),
         meeting_over=False,
+        ambiguous=tuple(ambiguous),
+        before=recorded_attendance(session, meeting),
+        registrations=len(registrations),
+    )
+
+
+def recorded_attendance(session: Session, meeting: Meeting) -> AttendanceFigures:
+    """The attendance recorded for a meeting now (the one count every view uses)."""
+    attended, absent = session.exec(
+        select(count_if(attended_condition()), count_if(absent_condition())).where(
+            Registration.meeting_id == meeting.id
+        )
+    ).one()
+    return AttendanceFigures(
+        attended=int(attended), absent=int(absent), unregistered=meeting.unregistered_attendees
     )
 
 
@@ -525,13 +665,17 @@ def preview_import(
     meeting_id: int,
     report: ZoomReport,
     now: datetime,
+    choices: Mapping[str, int | None] | None = None,
 ) -> ImportPreview:
-    """Match a parsed report against a meeting's registrations, without writing anything."""
+    """Match a parsed report against a meeting's registrations, without writing anything.
+
+    The preview names what is recorded now (``before``) and what will be (``after``), and
+    the names that fit several registrations (``ambiguous``) until ``choices`` decides."""
     require_organizer(session, actor)
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound("Diesen Termin gibt es nicht.")
-    preview = _match(session, meeting, report)
+    preview = _match(session, meeting, report, choices)
     return _with_state(preview, meeting, now)
 
 
@@ -554,11 +698,20 @@ def apply_import(
     meeting_id: int,
     report: ZoomReport,
     now: datetime,
+    choices: Mapping[str, int | None] | None = None,
+    replace_recorded: bool = False,
+    confirm_many: bool = False,
 ) -> ImportPreview:
-    """Record attendance from a parsed report in one audited transaction.
+    """Record attendance from a parsed report in one audited transaction; it replaces
+    whatever was recorded for the meeting.
 
     Matching is done again inside the transaction (with the meeting locked), so what is
     written fits the registrations as they are now, not as they were at the preview.
+    Refused while a name fits several registrations and ``choices`` does not decide it,
+    when attendance is recorded already and ``replace_recorded`` is not confirmed, and
+    when the report names more people than the registrations make plausible
+    (:func:`plausible_participants`) and ``confirm_many`` is not confirmed (the message
+    is the question, key ``confirm_many``).
     """
     with write_transaction(session):
         require_organizer(session, actor)
@@ -566,7 +719,32 @@ def apply_import(
         blocked = attendance_refusal(meeting, now)
         if blocked:
             raise _fail(blocked)
-        preview = _with_state(_match(session, meeting, report), meeting, now)
+        preview = _with_state(_match(session, meeting, report, choices), meeting, now)
+        if preview.unusually_many and not confirm_many:
+            raise ValidationError.single("confirm_many", preview.size_question)
+        if preview.ambiguous:
+            names = ", ".join(a.participant for a in preview.ambiguous)
+            raise ValidationError.single(
+                "choices", f"Bitte ordnen Sie zuerst zu, wer gemeint ist: {names}."
+            )
+        if preview.before.recorded and preview.before != preview.after and not replace_recorded:
+            before, after = preview.before, preview.after
+            raise ValidationError.single(
+                "replace_recorded",
+                f"Für dieses Treffen ist schon Teilnahme erfasst ({before.total} dabei, davon "
+                f"{before.unregistered} ohne Anmeldung). Der Bericht ersetzt das durch "
+                f"{after.total} dabei, davon {after.unregistered} ohne Anmeldung. Bitte "
+                "bestätigen Sie das.",
+            )
+        # A new report replaces the last one: start from "unknown" for everybody.
+        write_attendance(
+            session,
+            session.exec(
+                select(Registration.id).where(Registration.meeting_id == meeting.id)
+            ).all(),
+            Attendance.UNKNOWN,
+            now,
+        )
         attended = [m.registration_id for m in preview.matched]
         write_attendance(session, attended, Attendance.YES, now)
         write_attendance(session, list(preview.absent), Attendance.NO, now)
@@ -586,6 +764,11 @@ def apply_import(
                 "team": len(preview.team),
                 "absent": len(preview.absent),
                 "unregistered_attendees": preview.unregistered_attendees,
+                "decided": len(choices or {}),
+                "before": preview.before.total,
+                "after": preview.after.total,
+                # Recorded only when the organizer confirmed an unusually large report.
+                **({"confirmed_many": True} if preview.unusually_many else {}),
             },
             now=now,
         )
@@ -593,6 +776,8 @@ def apply_import(
 
 
 __all__ = [
+    "AmbiguousParticipant",
+    "AttendanceFigures",
     "ImportPreview",
     "MatchedParticipant",
     "Participant",
@@ -600,6 +785,7 @@ __all__ = [
     "apply_import",
     "name_keys",
     "parse_zoom_report",
+    "plausible_participants",
     "preview_import",
     "split_zoom_name",
 ]

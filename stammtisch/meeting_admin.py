@@ -9,12 +9,13 @@ from datetime import datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from stammtisch import notify, subscriptions
 from stammtisch.audit import record
 from stammtisch.date_proposals import DateProposal
 from stammtisch.db import view_of, write_transaction
-from stammtisch.errors import InvalidTransition, NotFound, ValidationError
+from stammtisch.errors import InvalidTransition, NeedsConfirmation, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
-from stammtisch.meeting_rules import has_begun
+from stammtisch.meeting_rules import has_begun, is_draft
 from stammtisch.meetings import (
     ImpulseInput,
     MeetingInput,
@@ -31,6 +32,7 @@ from stammtisch.models import (
     MeetingStatus,
     MeetingTopicField,
     Registration,
+    RegistrationState,
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
@@ -118,13 +120,17 @@ def create_meeting(
     """Create a meeting; returns its id."""
     with write_transaction(session):
         require_organizer(session, actor)
-        meeting_id = insert_meeting(session, validate_meeting(session, data), now).id
+        meeting = insert_meeting(session, validate_meeting(session, data), now)
+        meeting_id = meeting.id
+        announced = (
+            0 if is_draft(meeting) else subscriptions.meeting_published(session, meeting, now)
+        )
         record(
             session,
             actor=actor,
             action="meeting.create",
             obj=("meeting", meeting_id),
-            details={"theme": data.theme},
+            details={"theme": data.theme, "announced": announced},
             now=now,
         )
     return meeting_id
@@ -137,10 +143,17 @@ def update_meeting(
     meeting_id: int,
     data: MeetingInput,
     now: datetime,
+    notify_count: int | None = None,
 ) -> list[int]:
-    """Change every field of a meeting. A larger capacity lets waiting people move up
-    (in arrival order, in the same transaction); a capacity below the number of confirmed
-    places is refused. Returns the ids of promoted registrations."""
+    """Change a meeting's fields (its status changes only through :func:`set_status`).
+
+    A larger capacity lets waiting people move up (in queue order, in the same
+    transaction, each told); a capacity below the number of confirmed places is refused.
+    A new time or Zoom link is mailed to the people it concerns (a new time: everyone
+    confirmed or waiting; a new link: the confirmed): that asks the organizer first
+    (:class:`NeedsConfirmation` with the number; call again with ``notify_count``).
+    Returns the ids of promoted registrations.
+    """
     with write_transaction(session):
         require_organizer(session, actor)
         meeting = lock_meeting(session, meeting_id)
@@ -153,22 +166,67 @@ def update_meeting(
                 "vorher Anmeldungen storniert werden.",
             )
         columns = values.columns()
+        columns.pop("status")
+        old_start, old_end, old_link = meeting.starts_at, meeting.ends_at, meeting.online_link
+        opens = (
+            meeting.registration_state != RegistrationState.OPEN
+            and values.registration_state == RegistrationState.OPEN
+            and meeting.status == MeetingStatus.PLANNED
+        )
+        time_changed = (old_start, old_end) != (values.starts_at, values.ends_at)
+        link_changed = (old_link or None) != (values.online_link or None)
+        audience = notify.change_audience(
+            session, meeting_id, time_changed=time_changed, link_changed=link_changed
+        )
+        what = " und ".join(
+            part
+            for part, changed in (
+                ("die neue Zeit", time_changed),
+                ("den neuen Zoom-Link", link_changed),
+            )
+            if changed
+        )
+        _confirm_notice(audience, notify_count, what)
         changed = {k for k, v in columns.items() if getattr(meeting, k) != v}
         for key, value in columns.items():
             setattr(meeting, key, value)
+        if time_changed or link_changed:
+            meeting.ics_sequence += 1
         meeting.updated_at = now
         session.add(meeting)
         set_further_topic_fields(session, meeting_id, values.further_topic_field_ids)
-        promoted = fill_free_places(session, meeting)
+        told = notify.meeting_changed(
+            session,
+            meeting,
+            old_starts_at=old_start,
+            old_ends_at=old_end,
+            link_changed=link_changed,
+            now=now,
+        )
+        promoted = fill_free_places(session, meeting, now)
+        # Those who asked to hear when registration opens are told now, in this transaction.
+        details = {"fields": sorted(changed), "promoted": promoted, "notified": told}
+        if opens:
+            details["subscribers"] = subscriptions.registration_opened(session, meeting, now)
         record(
             session,
             actor=actor,
             action="meeting.update",
             obj=("meeting", meeting_id),
-            details={"fields": sorted(changed), "promoted": promoted},
+            details=details,
             now=now,
         )
     return promoted
+
+
+def _confirm_notice(audience: int, confirmed: int | None, what: str) -> None:
+    """Refuse until the organizer has confirmed writing to exactly ``audience`` people."""
+    if audience and confirmed != audience:
+        people = "eine Person" if audience == 1 else f"{audience} Personen"
+        raise NeedsConfirmation(
+            f"Wir schreiben {people} eine Mail über {what}. Bitte bestätigen Sie das.",
+            audience,
+        )
 
 
 def set_status(
@@ -180,8 +238,12 @@ def set_status(
     now: datetime,
     documentation_url: str | None = None,
     documentation_text: str | None = None,
+    notify_count: int | None = None,
 ) -> None:
-    """Cancel a meeting, mark it as held (with its documentation), or plan it again."""
+    """Cancel a meeting, mark it as held (with its documentation), or plan it again.
+
+    Cancelling (and planning again) is mailed to everyone confirmed or waiting; that asks
+    the organizer first (:class:`NeedsConfirmation`, then ``notify_count``)."""
     check = FieldChecker()
     url, text = check_documentation(check, documentation_url, documentation_text)
     check.raise_if_any()
@@ -197,18 +259,39 @@ def set_status(
                 "status",
                 "Als stattgefunden lässt sich ein Treffen erst ab seinem Beginn markieren.",
             )
+        # Cancelling, and planning a cancelled meeting again, are news for the registered;
+        # publishing a draft (nobody could register yet) is not.
+        tells = status == MeetingStatus.CANCELLED or (
+            status == MeetingStatus.PLANNED and meeting.status == MeetingStatus.CANCELLED
+        )
+        audience = notify.status_change_audience(session, meeting_id) if tells else 0
+        _confirm_notice(
+            audience,
+            notify_count,
+            "die Absage" if status == MeetingStatus.CANCELLED else "das Stattfinden",
+        )
+        was_draft = meeting.status == MeetingStatus.DRAFT
         meeting.status = status
+        if tells:
+            meeting.ics_sequence += 1
         if status == MeetingStatus.HELD:
             meeting.documentation_url = url
             meeting.documentation_text = text
         meeting.updated_at = now
         session.add(meeting)
+        session.flush()
+        told = notify.meeting_status_changed(session, meeting, status, now) if tells else 0
+        published = was_draft and status == MeetingStatus.PLANNED
+        announced = subscriptions.meeting_published(session, meeting, now) if published else 0
+        details = {"notified": told} if tells else {}
+        if published:
+            details["announced"] = announced
         record(
             session,
             actor=actor,
             action=f"meeting.{status.value}",
             obj=("meeting", meeting_id),
-            details={},
+            details=details,
             now=now,
         )
 
@@ -221,14 +304,20 @@ def create_series(
     template: MeetingInput,
     now: datetime,
 ) -> list[int]:
-    """Create one meeting per confirmed date proposal, all or nothing."""
+    """Create one draft per confirmed date proposal, all or nothing (the team publishes each
+    when its theme is settled)."""
     if not proposals:
         raise ValidationError.single("proposals", "Bitte wählen Sie mindestens einen Termin.")
     with write_transaction(session):
         require_organizer(session, actor)
         ids = []
         for proposal in proposals:
-            data = replace(template, starts_at=proposal.starts_at, ends_at=proposal.ends_at)
+            data = replace(
+                template,
+                starts_at=proposal.starts_at,
+                ends_at=proposal.ends_at,
+                status=MeetingStatus.DRAFT,
+            )
             ids.append(insert_meeting(session, validate_meeting(session, data), now).id)
         record(
             session,
@@ -239,6 +328,29 @@ def create_series(
             now=now,
         )
     return ids
+
+
+def delete_draft(
+    *, session: Session, actor: OrganizerIdentity | None, meeting_id: int, now: datetime
+) -> None:
+    """Delete a draft (nobody but the team ever saw it); published meetings are cancelled."""
+    with write_transaction(session):
+        require_organizer(session, actor)
+        meeting = lock_meeting(session, meeting_id)
+        if meeting.status != MeetingStatus.DRAFT:
+            raise ValidationError.single(
+                "status",
+                "Löschen lässt sich nur ein Entwurf; ein veröffentlichtes Treffen sagen Sie ab.",
+            )
+        record(
+            session,
+            actor=actor,
+            action="meeting.delete_draft",
+            obj=("meeting", meeting_id),
+            details={"theme": meeting.theme},
+            now=now,
+        )
+        session.delete(meeting)
 
 
 # --- impulses of a meeting -----------------------------------------------------------------

@@ -15,7 +15,10 @@ The vocabulary:
   visitors see the cancellation);
 * *open for registrations*: planned, registration switched to open, not over;
 * *open for impulses*: planned and not over (offers may name it, the team may put an
-  impulse on it).
+  impulse on it);
+* *public*: published – every status but the team's drafts;
+* *counted*: planned or held – what the dashboard and the planning count (not drafts,
+  not cancelled meetings).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ def is_cancelled(meeting: MeetingFacts) -> bool:
     return meeting.status == MeetingStatus.CANCELLED
 
 
+def is_draft(meeting: MeetingFacts) -> bool:
+    return meeting.status == MeetingStatus.DRAFT
+
+
 def has_begun(meeting: MeetingFacts, now: datetime) -> bool:
     return meeting.starts_at <= now
 
@@ -50,6 +57,8 @@ def is_over(meeting: MeetingFacts, now: datetime) -> bool:
 
 def registration_refusal(meeting: MeetingFacts, now: datetime) -> str | None:
     """Why nobody can register for ``meeting`` now (German), or ``None`` when one can."""
+    if is_draft(meeting):
+        return "Diesen Termin gibt es nicht."
     if is_cancelled(meeting):
         return "Dieser Termin wurde abgesagt."
     if is_over(meeting, now):
@@ -102,5 +111,10 @@ def sql_is_upcoming(now: datetime) -> ColumnElement[bool]:
     return and_(Meeting.status != MeetingStatus.HELD, Meeting.ends_at > now)
 
 
-def sql_not_cancelled() -> ColumnElement[bool]:
-    return Meeting.status != MeetingStatus.CANCELLED
+def sql_is_public() -> ColumnElement[bool]:
+    return Meeting.status != MeetingStatus.DRAFT
+
+
+def sql_is_counted() -> ColumnElement[bool]:
+    """Planned or held: neither a draft nor cancelled."""
+    return Meeting.status.in_([MeetingStatus.PLANNED, MeetingStatus.HELD])

@@ -64,6 +64,7 @@ class MeetingView:
     impulses: tuple[ImpulseView, ...] = field(default=())
     documentation_url: str | None = None
     documentation_text: str | None = None
+    ics_sequence: int = 0
 
     @property
     def time_label(self) -> str:
@@ -345,17 +346,17 @@ def _views(session: Session, meetings: Sequence[Meeting]) -> list[MeetingView]:
 
 
 def list_upcoming(*, session: Session, now: datetime) -> list[MeetingView]:
-    """Meetings that are not over yet (cancelled ones included), soonest first."""
+    """Published meetings that are not over yet (cancelled ones included), soonest first."""
     rows = session.exec(
         select(Meeting)
-        .where(meeting_rules.sql_is_upcoming(now))
+        .where(meeting_rules.sql_is_upcoming(now), meeting_rules.sql_is_public())
         .order_by(Meeting.starts_at, Meeting.id)
     ).all()
     return _views(session, rows)
 
 
 def _is_past(now: datetime):
-    return (meeting_rules.sql_is_over(now), meeting_rules.sql_not_cancelled())
+    return (meeting_rules.sql_is_over(now), meeting_rules.sql_is_counted())
 
 
 def list_past(
@@ -377,9 +378,15 @@ def count_past(*, session: Session, now: datetime) -> int:
     return int(session.exec(select(func.count()).select_from(Meeting).where(*_is_past(now))).one())
 
 
-def get_meeting(*, session: Session, meeting_id: int) -> MeetingView:
-    """One meeting's public view; :class:`NotFound` if there is none."""
+def view_of_meeting(session: Session, meeting: Meeting) -> MeetingView:
+    """The public view of a meeting row the caller already holds (e.g. locked)."""
+    return _views(session, [meeting])[0]
+
+
+def get_meeting(*, session: Session, meeting_id: int, include_drafts: bool = False) -> MeetingView:
+    """One meeting's public view; :class:`NotFound` if there is none (or it is a draft and
+    ``include_drafts`` – the team's editor – is not set)."""
     meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
+    if meeting is None or (meeting_rules.is_draft(meeting) and not include_drafts):
         raise NotFound("Diesen Termin gibt es nicht.")
     return _views(session, [meeting])[0]

@@ -87,15 +87,22 @@ def workflow(enum: type[Workflow], this: str, table: dict) -> None:
 
 
 class MeetingStatus(Workflow):
+    # Only the team sees a draft (the series planner and "Entwurf anlegen" make them).
+    DRAFT = "draft", "Entwurf"
     PLANNED = "planned", "geplant"
     HELD = "held", "stattgefunden"
     CANCELLED = "cancelled", "abgesagt"
 
 
+# Published meetings: the ones visitors see and the figures count (besides cancelled).
+PUBLIC_MEETING = (MeetingStatus.PLANNED, MeetingStatus.HELD, MeetingStatus.CANCELLED)
+
 workflow(
     MeetingStatus,
     "Dieses Treffen",
     {
+        # Publishing makes it public; a draft nobody saw is deleted, never cancelled.
+        MeetingStatus.DRAFT: {MeetingStatus.PLANNED},
         MeetingStatus.PLANNED: {MeetingStatus.HELD, MeetingStatus.CANCELLED},
         # Saving a held meeting again updates its documentation.
         MeetingStatus.HELD: {MeetingStatus.HELD},
@@ -113,6 +120,9 @@ class RegistrationState(LabelledEnum):
 
 
 class RegistrationStatus(Workflow):
+    # Sent, but not yet confirmed through the link in the mail: holds no place, shows no
+    # link, and is deleted when it expires (see registrations.PENDING_LIFETIME).
+    PENDING = "pending", "unbestätigt"
     CONFIRMED = "confirmed", "angemeldet"
     WAITLISTED = "waitlisted", "Warteliste"
     CANCELLED = "cancelled", "storniert"
@@ -122,6 +132,12 @@ workflow(
     RegistrationStatus,
     "Diese Anmeldung",
     {
+        # On confirmation the capacity rule decides: a place, or the waitlist.
+        RegistrationStatus.PENDING: {
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITLISTED,
+            RegistrationStatus.CANCELLED,
+        },
         RegistrationStatus.CONFIRMED: {RegistrationStatus.CANCELLED},
         # Moving up: in arrival order when a place frees, or by an organizer.
         RegistrationStatus.WAITLISTED: {RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED},
@@ -129,6 +145,7 @@ workflow(
     },
 )
 
+# Holding a place or a place in the queue (pending ones hold neither).
 ACTIVE_REGISTRATION = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 
 
@@ -193,6 +210,20 @@ workflow(
 )
 
 
+class MailStatus(LabelledEnum):
+    """A mail in the outbox. The sender moves it on; see :mod:`stammtisch.mailer`."""
+
+    QUEUED = "queued", "wartet"
+    RETRY = "retry", "neuer Versuch geplant"
+    SENDING = "sending", "wird gesendet"
+    SENT = "sent", "gesendet"
+    FAILED = "failed", "fehlgeschlagen"
+    EXPIRED = "expired", "verfallen"
+
+
+DUE_MAIL = (MailStatus.QUEUED, MailStatus.RETRY)
+
+
 def _state(length: int = 20) -> Column:
     return Column(String(length), nullable=False)
 
@@ -245,6 +276,11 @@ class Meeting(SQLModel, table=True):
     status: str = Field(default=MeetingStatus.PLANNED, sa_column=_state())
     # People in the Zoom report who matched no registration (counted, never named).
     unregistered_attendees: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    # iCalendar SEQUENCE: raised when time, link or status change, so calendars that got
+    # an earlier .ics replace their entry (same UID) instead of keeping the old one.
+    ics_sequence: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default="0")
     )
     created_at: datetime = Field(sa_column=_utc())
@@ -333,12 +369,26 @@ class Registration(SQLModel, table=True):
     federal_state: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     consent_at: datetime = Field(sa_column=_utc())
     status: str = Field(default=RegistrationStatus.CONFIRMED, sa_column=_state())
-    # SHA-256 of the secret cancellation token; the token itself is never stored.
+    # SHA-256 of the secret token of the personal link; the token itself is never stored.
     token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    # The link before the last fresh one (a promotion or a repeated form mails a fresh
+    # link; the one the person may have bookmarked keeps working). "Link verloren?" and
+    # anonymisation clear it.
+    previous_token_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, index=True)
+    )
     attendance: str = Field(default=Attendance.UNKNOWN, sa_column=_state())
     # Pseudonymous, stable per e-mail address: survives anonymisation for statistics.
     participant_key: str = Field(sa_column=Column(String(64), nullable=False))
     created_at: datetime = Field(sa_column=_utc())
+    # The registration's turn in its meeting's queue, given under the meeting's lock when
+    # it takes its place (the confirmation): the waitlist's order, whatever the clocks say.
+    place_order: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    # When it took its place (confirmation), for the people who should not get a
+    # reminder minutes after their confirmation.
+    placed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Until when a pending registration can still be confirmed.
+    expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     anonymised_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
@@ -353,6 +403,7 @@ class Registration(SQLModel, table=True):
             postgresql_where=text("status <> 'cancelled'"),
         ),
         Index("ix_registration_meeting_status", "meeting_id", "status", "id"),
+        Index("ix_registration_status_expires", "status", "expires_at"),
         Index("ix_registration_participant", "participant_key"),
     )
 
@@ -415,14 +466,136 @@ class Organizer(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per login name (existing or not), for the growing delay."""
+    """Failed logins per login name and client address (for names that exist or not, so
+    the answers reveal nothing), plus one row per name (``client_key`` ``"*"``) for the
+    short name-wide spacing when many addresses fail. All times on the real clock."""
 
     __tablename__ = "login_throttle"
 
     login_key: str = Field(sa_column=Column(String(120), primary_key=True))
+    client_key: str = Field(sa_column=Column(String(64), primary_key=True))
     failures: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     last_failure_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     blocked_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+    __table_args__ = (Index("ix_login_throttle_last_failure", "last_failure_at"),)
+
+
+class SubscriptionKind(LabelledEnum):
+    """What a subscriber wants to hear about."""
+
+    MEETING = "meeting", "Anmeldung öffnet"  # one meeting: "tell me when I can register"
+    NEWS = "news", "Neue Termine"  # announcements: new meetings and opened registrations
+
+
+class SubscriptionStatus(LabelledEnum):
+    PENDING = "pending", "wartet auf Bestätigung"
+    CONFIRMED = "confirmed", "bestätigt"
+
+
+class Subscription(SQLModel, table=True):
+    """A wish to be told by mail, with double opt-in (see ``stammtisch/subscriptions.py``).
+
+    Nothing is sent but the confirmation mail before ``confirmed_at``; unconfirmed rows go
+    after 48 hours; unsubscribing deletes the row. ``consent_version`` names the consent
+    text the person agreed to at ``consent_at``. ``key`` is random and part of the signed
+    unsubscribe link (a row that is deleted and created again gets a new link).
+    """
+
+    __tablename__ = "subscription"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    meeting_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=True),
+    )
+    email: str = Field(sa_column=Column(String(320), nullable=False))
+    email_normalized: str = Field(sa_column=Column(String(320), nullable=False))
+    name: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    status: str = Field(default=SubscriptionStatus.PENDING, sa_column=_state())
+    key: str = Field(sa_column=Column(String(32), nullable=False))
+    confirm_token_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    consent_version: str = Field(sa_column=Column(String(40), nullable=False))
+    consent_at: datetime = Field(sa_column=_utc())
+    confirmed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+
+    __table_args__ = (
+        Index("ix_subscription_email", "email_normalized"),
+        Index("ix_subscription_meeting", "meeting_id"),
+        Index("ix_subscription_status_expires", "status", "expires_at"),
+    )
+
+
+class SubscriptionTopicField(SQLModel, table=True):
+    """The topic fields an announcement subscriber chose (none: all)."""
+
+    __tablename__ = "subscription_topic_field"
+
+    subscription_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    topic_field_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("topic_field.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+
+
+class RateHit(SQLModel, table=True):
+    """One public send, counted for the limits of :mod:`stammtisch.rate_limits`.
+
+    ``key`` is a keyed hash of the network address, the typed e-mail address or the pair
+    (address, thing acted on), never the address itself; ``at`` is the real time. Rows go
+    once they are older than the longest window.
+    """
+
+    __tablename__ = "rate_hit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(sa_column=Column(String(20), nullable=False))
+    key: str = Field(sa_column=Column(String(40), nullable=False))
+    at: datetime = Field(sa_column=_utc())
+
+    __table_args__ = (
+        Index("ix_rate_hit_action_key_at", "action", "key", "at"),
+        Index("ix_rate_hit_at", "at"),
+    )
+
+
+class OrganizerSession(SQLModel, table=True):
+    """A logged-in organizer, kept on the server (every process sees the same sessions).
+
+    ``token_hash`` is the SHA-256 of the random id in the browser's signed cookie (set once
+    the browser has redeemed the one-time ``handover_hash`` code); the id itself is never
+    stored. Idle and absolute limits run on the real clock. Removing the account removes
+    its sessions (``ON DELETE CASCADE``).
+    """
+
+    __tablename__ = "organizer_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organizer_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("organizer.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    token_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    handover_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    handover_expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+    last_active_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
 
 
 class AuditEntry(SQLModel, table=True):
@@ -440,3 +613,71 @@ class AuditEntry(SQLModel, table=True):
     details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
     __table_args__ = (Index("ix_audit_entry_at", "at"),)
+
+
+class Mail(SQLModel, table=True):
+    """One mail in the outbox, queued in the same transaction as the change it reports.
+
+    ``secret`` holds a personal link's token in clear only until the mail is sent (the
+    body carries a placeholder, filled in at delivery); the registration itself keeps
+    only the token's hash. ``dedupe_key`` makes mails that must go out once (a reminder
+    per registration) unique in the database.
+    """
+
+    __tablename__ = "mail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(40), nullable=False))
+    status: str = Field(default=MailStatus.QUEUED, sa_column=_state())
+    to_address: str = Field(sa_column=Column(String(320), nullable=False))
+    to_name: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    subject: str = Field(sa_column=Column(String(300), nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    ics: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    secret: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    message_id: str = Field(sa_column=Column(String(250), nullable=False, unique=True))
+    dedupe_key: str | None = Field(
+        default=None, sa_column=Column(String(120), nullable=True, unique=True)
+    )
+    registration_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("registration.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    meeting_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="SET NULL"), nullable=True),
+    )
+    offer_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("impulse_offer.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    subscription_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("subscription.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    # The one-click unsubscribe address (RFC 8058) of mails sent for a subscription.
+    list_unsubscribe: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    # Wall-clock times (the sender's), so a pinned demo clock cannot stall delivery.
+    next_attempt_at: datetime = Field(sa_column=_utc())
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Random per claim: only the sender holding the claim may record the outcome.
+    claim_token: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # App times: when the change happened, and after when the mail is pointless.
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+    __table_args__ = (
+        Index("ix_mail_status_next", "status", "next_attempt_at"),
+        Index("ix_mail_registration", "registration_id"),
+        Index("ix_mail_created", "created_at"),
+    )

@@ -9,13 +9,14 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from stammtisch import limits
+from stammtisch import limits, notify
 from stammtisch.audit import record
 from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
+from stammtisch.formatting import format_day
 from stammtisch.meeting_rules import open_for_impulses
 from stammtisch.meetings import ImpulseInput, append_impulse, validate_impulse
-from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
+from stammtisch.models import Impulse, ImpulseOffer, Meeting, OfferState, TopicField
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.validation import FieldChecker
 
@@ -34,6 +35,8 @@ class OfferView:
     preferred_meeting_id: int | None
     preferred_meeting_theme: str | None
     created_at: datetime
+    # Where an accepted offer stands in the programme ("Mo, 10.01.2022 – Lebendige Orte").
+    scheduled_meeting: str | None = None
 
 
 def list_offers(
@@ -47,10 +50,19 @@ def list_offers(
     """Offers (optionally in one state), newest first, with field and meeting names."""
     require_organizer(session, actor)
     preferred = aliased(Meeting)
+    scheduled = aliased(Meeting)
     query = (
-        select(ImpulseOffer, TopicField.name, preferred.theme)
+        select(
+            ImpulseOffer,
+            TopicField.name,
+            preferred.theme,
+            scheduled.starts_at,
+            scheduled.theme,
+        )
         .join(TopicField, TopicField.id == ImpulseOffer.topic_field_id, isouter=True)
         .join(preferred, preferred.id == ImpulseOffer.preferred_meeting_id, isouter=True)
+        .join(Impulse, Impulse.offer_id == ImpulseOffer.id, isouter=True)
+        .join(scheduled, scheduled.id == Impulse.meeting_id, isouter=True)
         .order_by(col(ImpulseOffer.created_at).desc(), col(ImpulseOffer.id).desc())
     )
     if state:
@@ -58,8 +70,14 @@ def list_offers(
     if limit is not None:
         query = query.offset(max(offset, 0)).limit(limit)
     return [
-        view_of(OfferView, o, topic_field_name=field, preferred_meeting_theme=theme)
-        for o, field, theme in session.exec(query).all()
+        view_of(
+            OfferView,
+            o,
+            topic_field_name=field,
+            preferred_meeting_theme=theme,
+            scheduled_meeting=f"{format_day(starts)} – {on_theme}" if starts else None,
+        )
+        for o, field, theme, starts, on_theme in session.exec(query).all()
     ]
 
 
@@ -90,10 +108,14 @@ def move(
     offer_id: int,
     to_state: OfferState,
     now: datetime,
+    message: str | None = None,
 ) -> None:
-    """Put an offer in discussion or decline it (accepting has its own function)."""
+    """Put an offer in discussion or decline it (accepting has its own function).
+
+    Declining mails the person the decision, with ``message`` from the team if given."""
     if to_state == OfferState.ACCEPTED:
         raise ValueError("use accept() to accept an offer")
+    message = _check_message(message)
     with write_transaction(session):
         require_organizer(session, actor)
         offer = _locked(session, offer_id)
@@ -102,6 +124,10 @@ def move(
         offer.state = to_state
         offer.updated_at = now
         session.add(offer)
+        if to_state == OfferState.DECLINED:
+            notify.offer_decision(
+                session, offer, accepted=False, meeting=None, message=message, now=now
+            )
         record(
             session,
             actor=actor,
@@ -137,6 +163,14 @@ class AcceptInput:
     presenter: str
     organisation: str | None = None
     description: str = ""
+    message: str | None = None  # a personal note to the person, in the decision mail
+
+
+def _check_message(message: str | None) -> str | None:
+    check = FieldChecker()
+    clean = check.text("message", message, label="eine Nachricht", limit=limits.PERSONAL_MESSAGE)
+    check.raise_if_any()
+    return clean
 
 
 def accept(
@@ -154,6 +188,9 @@ def accept(
     )
     if data.meeting_id is None:
         check.fail("meeting_id", "Bitte wählen Sie den Termin, an dem der Impuls stattfindet.")
+    message = check.text(
+        "message", data.message, label="eine Nachricht", limit=limits.PERSONAL_MESSAGE
+    )
     check.raise_if_any()
     with write_transaction(session):
         require_organizer(session, actor)
@@ -170,6 +207,9 @@ def accept(
         offer.state = OfferState.ACCEPTED
         offer.updated_at = now
         session.add(offer)
+        notify.offer_decision(
+            session, offer, accepted=True, meeting=meeting, message=message, now=now
+        )
         record(
             session,
             actor=actor,

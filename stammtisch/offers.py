@@ -9,16 +9,17 @@ table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from stammtisch import limits
-from stammtisch.db import write_transaction
-from stammtisch.errors import ValidationError
+from stammtisch import limits, notify, rate_limits
+from stammtisch.db import casefold, write_transaction
+from stammtisch.errors import AlreadySubmitted, ValidationError
 from stammtisch.meeting_rules import open_for_impulses
 from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
-from stammtisch.validation import FieldChecker
+from stammtisch.rate_limits import Action, Requester
+from stammtisch.validation import FieldChecker, email_key, fold_text
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,28 @@ class ImpulseOfferInput:
     preferred_meeting_id: int | None = None
 
 
-def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: datetime) -> int:
-    """Store an offer in the state "submitted"; organizers review it."""
+DOUBLE_SEND_WINDOW = timedelta(days=1)
+
+
+def submit_impulse_offer(
+    *,
+    session: Session,
+    data: ImpulseOfferInput,
+    now: datetime,
+    requester: Requester | None = None,
+) -> int:
+    """Store an offer in the state "submitted" and mail a receipt; organizers review it.
+
+    The same title from the same address within a day is stored (and mailed) once:
+    :class:`AlreadySubmitted` names the offer kept. A visitor's send (``requester``)
+    counts against the limits of :mod:`stammtisch.rate_limits`, per network and address."""
     check = FieldChecker()
     title = check.text("title", data.title, label="einen Titel", limit=limits.OFFER_TITLE)
     description = check.text(
         "description",
         data.description,
         label="eine kurze Beschreibung",
+        subject="Die Beschreibung",
         limit=limits.OFFER_DESCRIPTION,
     )
     name = check.text("name", data.name, label="Ihren Namen", limit=limits.PERSON_NAME)
@@ -58,6 +73,22 @@ def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: date
                 problems["preferred_meeting_id"] = "Bitte wählen Sie einen kommenden Termin."
         if problems:
             raise ValidationError(problems)
+        same = session.exec(
+            select(ImpulseOffer.id)
+            .where(
+                ImpulseOffer.created_at > now - DOUBLE_SEND_WINDOW,
+                casefold(session, ImpulseOffer.email) == email_key(email),
+                casefold(session, ImpulseOffer.title) == fold_text(title),
+            )
+            .limit(1)
+        ).first()
+        if same is not None:
+            raise AlreadySubmitted(
+                "Dieses Angebot ist heute schon bei uns eingegangen; wir haben es nur einmal "
+                "gespeichert. Wir melden uns per E-Mail.",
+                same,
+            )
+        rate_limits.enforce(session, Action.OFFER, requester, email_key=email_key(email))
         offer = ImpulseOffer(
             title=title,
             description=description,
@@ -73,5 +104,6 @@ def submit_impulse_offer(*, session: Session, data: ImpulseOfferInput, now: date
         )
         session.add(offer)
         session.flush()
+        notify.offer_received(session, offer, now)
         offer_id = offer.id
     return offer_id

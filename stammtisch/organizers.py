@@ -1,10 +1,9 @@
 """Organizer accounts, login with throttling, and the permission check.
 
-Passwords are hashed with argon2id (``argon2-cffi``). Failed logins are counted per
-login name in the database (so the throttle holds across sessions and server
-processes, and equally for names that do not exist, which reveals nothing): after
-``FREE_ATTEMPTS`` failures every further attempt must wait a delay that doubles each
-time, up to ``MAX_DELAY``.
+Passwords are hashed with argon2id (``argon2-cffi``). Failed logins are counted in the
+database per login name and client address (so the throttle holds across sessions and
+server processes, and equally for names that do not exist, which reveals nothing); the
+rules are in :mod:`stammtisch.login_throttle`.
 
 Every organizer service takes an ``actor`` (:class:`OrganizerIdentity`) and calls
 :func:`require_organizer`, which checks against the database that the account still
@@ -19,10 +18,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from stammtisch import limits
+from stammtisch import limits, login_throttle
 from stammtisch.audit import record
 from stammtisch.db import casefold, view_of, write_transaction
 from stammtisch.errors import (
@@ -33,30 +33,16 @@ from stammtisch.errors import (
     ValidationError,
 )
 from stammtisch.identity import OrganizerIdentity
-from stammtisch.models import LoginThrottle, Organizer
+from stammtisch.login_throttle import LoginThrottled  # noqa: F401  (raised by authenticate)
+from stammtisch.models import Organizer, OrganizerSession
 from stammtisch.validation import FieldChecker, email_key, normalise_text
 
-FREE_ATTEMPTS = 5
-BASE_DELAY = timedelta(seconds=2)
-MAX_DELAY = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown name like a real one.
 _DUMMY_HASH = _hasher.hash("stammtisch-dummy-password")
-
-
-class LoginThrottled(DomainError):
-    """Too many failed attempts for this name; ``retry_after`` says how long to wait."""
-
-    def __init__(self, retry_after: timedelta) -> None:
-        seconds = max(1, int(retry_after.total_seconds() + 0.999))
-        super().__init__(
-            f"Zu viele Fehlversuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie "
-            "es dann erneut."
-        )
-        self.retry_after = retry_after
 
 
 class LoginFailed(DomainError):
@@ -167,6 +153,7 @@ def remove_organizer(*, session: Session, name: str, now: datetime) -> None:
             details={"name": row.name},
             now=now,
         )
+        _end_sessions(session, row.id)
         session.delete(row)
 
 
@@ -188,6 +175,8 @@ def set_active(*, session: Session, name: str, active: bool, now: datetime) -> O
             raise InvalidTransition(f"Das Organisator-Konto „{row.name}“ ist bereits {state}.")
         row.active = active
         session.add(row)
+        if not active:
+            _end_sessions(session, row.id)
         record(
             session,
             actor=None,
@@ -200,28 +189,29 @@ def set_active(*, session: Session, name: str, active: bool, now: datetime) -> O
     return view
 
 
-def _delay_for(failures: int) -> timedelta:
-    if failures < FREE_ATTEMPTS:
-        return timedelta(0)
-    delay = BASE_DELAY * (2 ** (failures - FREE_ATTEMPTS))
-    return min(delay, MAX_DELAY)
+def authenticate(
+    *,
+    session: Session,
+    name: str,
+    password: str,
+    now: datetime,
+    client: str | None = None,
+    attempt_at: datetime | None = None,
+) -> OrganizerIdentity:
+    """Check name and password under the throttle of :mod:`stammtisch.login_throttle`.
 
-
-def authenticate(*, session: Session, name: str, password: str, now: datetime) -> OrganizerIdentity:
-    """Check name and password; count failures per name and enforce the growing delay.
-
-    Raises :class:`LoginThrottled` while a delay is running (the password is then not
-    even checked) and :class:`LoginFailed` for a wrong name or password.
+    ``client`` is the client's network address (None when local), ``attempt_at`` the real
+    time of the attempt, on which the waits run (default ``now``). Raises
+    :class:`LoginThrottled` while a wait runs (the password is then not even checked) and
+    :class:`LoginFailed` for a wrong name or password.
     """
     key = login_key(name or "")[:120]
     if not key or not password:
         raise LoginFailed("Bitte geben Sie Anmeldename und Passwort ein.")
+    at = attempt_at or now
+    client_key = login_throttle.client_key(client)
     with write_transaction(session, content=False):
-        throttle = session.exec(
-            select(LoginThrottle).where(LoginThrottle.login_key == key).with_for_update()
-        ).first()
-        if throttle is not None and throttle.blocked_until and throttle.blocked_until > now:
-            raise LoginThrottled(throttle.blocked_until - now)
+        login_throttle.check(session, key, client_key, at)
         organizer = session.exec(
             select(Organizer).where(Organizer.login_key == key, Organizer.active == True)  # noqa: E712
         ).first()
@@ -229,17 +219,10 @@ def authenticate(*, session: Session, name: str, password: str, now: datetime) -
         if ok and organizer is not None:
             if _hasher.check_needs_rehash(organizer.password_hash):
                 organizer.password_hash = _hasher.hash(password)
-            if throttle is not None:
-                session.delete(throttle)
+            login_throttle.record_success(session, key, client_key)
             identity = _logged_in(session, organizer, "login.success", now)
         else:
-            if throttle is None:
-                throttle = LoginThrottle(login_key=key, failures=0)
-            throttle.failures += 1
-            throttle.last_failure_at = now
-            delay = _delay_for(throttle.failures)
-            throttle.blocked_until = now + delay if delay else None
-            session.add(throttle)
+            login_throttle.record_failure(session, key, client_key, at)
             identity = None
     if identity is None:
         raise LoginFailed("Anmeldename oder Passwort ist falsch.")
@@ -298,3 +281,98 @@ def require_organizer(session: Session, actor: OrganizerIdentity | None) -> Orga
 def session_expired(last_activity: datetime | None, now: datetime) -> bool:
     """True when an organizer session was idle longer than :data:`SESSION_IDLE_TIMEOUT`."""
     return last_activity is None or now - last_activity > SESSION_IDLE_TIMEOUT
+
+
+def unlock(*, session: Session, name: str, now: datetime) -> int:
+    """Forget the failed logins for an account's name from every address (the CLI's
+    ``organizer unlock``); returns how many throttle rows went."""
+    key = login_key(name)
+    with write_transaction(session):
+        row = session.exec(select(Organizer).where(Organizer.login_key == key)).first()
+        if row is None:
+            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        removed = login_throttle.unlock(session, key)
+        record(
+            session,
+            actor=None,
+            action="organizer.unlock",
+            obj=("organizer", row.id),
+            details={"name": row.name, "rows": removed},
+            now=now,
+        )
+    return removed
+
+
+def change_password(
+    *,
+    session: Session,
+    actor: OrganizerIdentity,
+    old_password: str,
+    new_password: str,
+    new_password_repeat: str,
+    now: datetime,
+    client: str | None = None,
+    attempt_at: datetime | None = None,
+) -> None:
+    """An organizer changes their own password ("Mein Konto"): the old one is checked
+    under the login throttle, the new one follows the same rules as at creation. Every
+    session of the account ends (the page starts a fresh one for the browser at hand)."""
+    at = attempt_at or now
+    client_key = login_throttle.client_key(client)
+    check = FieldChecker()
+    _validate_password(check, new_password)
+    if new_password != new_password_repeat:
+        check.fail("new_password_repeat", "Die beiden neuen Passwörter stimmen nicht überein.")
+    elif new_password and new_password == old_password:
+        check.fail("password", "Das neue Passwort muss sich vom bisherigen unterscheiden.")
+    wrong_old = False
+    with write_transaction(session):
+        row = require_organizer(session, actor)
+        login_throttle.check(session, row.login_key, client_key, at)
+        if not _verify(row.password_hash, old_password or ""):
+            login_throttle.record_failure(session, row.login_key, client_key, at)
+            wrong_old = True
+        else:
+            check.raise_if_any()  # rolls back: nothing changes
+            row.password_hash = _hasher.hash(new_password)
+            session.add(row)
+            _end_sessions(session, row.id)
+            record(
+                session,
+                actor=actor,
+                action="organizer.password",
+                obj=("organizer", row.id),
+                details={"name": row.name},
+                now=now,
+            )
+    if wrong_old:
+        check.fail("old_password", "Das bisherige Passwort stimmt nicht.")
+        check.raise_if_any()
+
+
+def set_password(*, session: Session, name: str, password: str, now: datetime) -> None:
+    """Give an account a new password (the CLI's ``organizer password``); every session
+    of the account ends at once."""
+    check = FieldChecker()
+    _validate_password(check, password)
+    check.raise_if_any()
+    with write_transaction(session):
+        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
+        if row is None:
+            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row.password_hash = _hasher.hash(password)
+        session.add(row)
+        _end_sessions(session, row.id)
+        record(
+            session,
+            actor=None,
+            action="organizer.password",
+            obj=("organizer", row.id),
+            details={"name": row.name},
+            now=now,
+        )
+
+
+def _end_sessions(session: Session, organizer_id: int) -> None:
+    """Every server-side session of the account ends (see stammtisch.organizer_sessions)."""
+    session.execute(delete(OrganizerSession).where(OrganizerSession.organizer_id == organizer_id))

@@ -14,9 +14,10 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from stammtisch.db import count_if
-from stammtisch.meeting_rules import sql_has_begun, sql_not_cancelled
+from stammtisch.formatting import format_day
+from stammtisch.frames import ANY, COUNT, ID, NUMBER, from_rows
+from stammtisch.meeting_rules import sql_has_begun, sql_is_counted
 from stammtisch.models import (
-    Attendance,
     ImpulseOffer,
     Meeting,
     MeetingTopicField,
@@ -27,57 +28,76 @@ from stammtisch.models import (
     Suggestion,
     TopicField,
 )
+from stammtisch.registrations import attended_condition
 
 
-def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
-    """Per topic field: meetings held so far, last covered, waiting demand, past audience."""
-    fields = session.exec(select(TopicField.id, TopicField.name, TopicField.position)).all()
-    frame = pd.DataFrame(fields, columns=["topic_field_id", "topic_field", "position"])
-    held_filter = and_(sql_not_cancelled(), sql_has_begun(now))
-    # A meeting covers its primary field and its further fields.
-    pairs = (
+def _field_pairs(condition):
+    """(meeting, topic field, start) for meetings matching ``condition``: a meeting covers
+    its primary field and its further fields."""
+    return (
         select(
             Meeting.id.label("meeting_id"),
             Meeting.primary_topic_field_id.label("topic_field_id"),
             Meeting.starts_at.label("starts_at"),
         )
-        .where(held_filter)
+        .where(condition)
         .union(
             select(Meeting.id, MeetingTopicField.topic_field_id, Meeting.starts_at)
             .join(MeetingTopicField, MeetingTopicField.meeting_id == Meeting.id)
-            .where(held_filter)
+            .where(condition)
         )
         .subquery()
     )
+
+
+def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
+    """Per topic field: meetings held so far and last covered, meetings already scheduled
+    (published, not cancelled, not begun) and the next of them, waiting demand, audience.
+
+    Published suggestions and open impulse offers without a topic field ("weiß nicht")
+    belong to no row; their numbers are in ``attrs["unassigned_suggestions"]`` and
+    ``attrs["unassigned_offers"]``."""
+    fields = session.exec(select(TopicField.id, TopicField.name, TopicField.position)).all()
+    frame = from_rows(fields, {"topic_field_id": COUNT, "topic_field": ANY, "position": COUNT})
+    pairs = _field_pairs(and_(sql_is_counted(), sql_has_begun(now)))
     held = session.exec(
         select(pairs.c.topic_field_id, func.count(), func.max(pairs.c.starts_at)).group_by(
             pairs.c.topic_field_id
         )
     ).all()
-    held_df = pd.DataFrame(held, columns=["topic_field_id", "meetings_held", "last_covered"])
+    held_df = from_rows(held, {"topic_field_id": ID, "meetings_held": COUNT, "last_covered": ANY})
+    coming = _field_pairs(and_(sql_is_counted(), ~sql_has_begun(now)))
+    scheduled = session.exec(
+        select(coming.c.topic_field_id, func.count(), func.min(coming.c.starts_at)).group_by(
+            coming.c.topic_field_id
+        )
+    ).all()
+    scheduled_df = from_rows(
+        scheduled, {"topic_field_id": ID, "meetings_scheduled": COUNT, "next_scheduled": ANY}
+    )
+    approved = Suggestion.state == ModerationState.APPROVED
     sugg = session.exec(
         select(
             Suggestion.topic_field_id, func.count(), func.coalesce(func.sum(Suggestion.votes), 0)
         )
-        .where(Suggestion.state == ModerationState.APPROVED)
+        .where(approved, col(Suggestion.topic_field_id).is_not(None))
         .group_by(Suggestion.topic_field_id)
     ).all()
-    sugg_df = pd.DataFrame(sugg, columns=["topic_field_id", "suggestions", "votes"])
+    sugg_df = from_rows(sugg, {"topic_field_id": ID, "suggestions": COUNT, "votes": COUNT})
+    is_open = col(ImpulseOffer.state).in_([OfferState.SUBMITTED, OfferState.IN_DISCUSSION])
     offers = session.exec(
         select(ImpulseOffer.topic_field_id, func.count())
-        .where(col(ImpulseOffer.state).in_([OfferState.SUBMITTED, OfferState.IN_DISCUSSION]))
+        .where(is_open, col(ImpulseOffer.topic_field_id).is_not(None))
         .group_by(ImpulseOffer.topic_field_id)
     ).all()
-    offers_df = pd.DataFrame(offers, columns=["topic_field_id", "open_offers"])
+    offers_df = from_rows(offers, {"topic_field_id": ID, "open_offers": COUNT})
     R = Registration
     audience_per_meeting = (
         select(
             pairs.c.topic_field_id.label("topic_field_id"),
             pairs.c.meeting_id.label("meeting_id"),
             count_if(R.status == RegistrationStatus.CONFIRMED).label("confirmed"),
-            count_if(
-                and_(R.status == RegistrationStatus.CONFIRMED, R.attendance == Attendance.YES)
-            ).label("attended"),
+            count_if(attended_condition()).label("attended"),
         )
         .join(R, R.meeting_id == pairs.c.meeting_id, isouter=True)
         .group_by(pairs.c.topic_field_id, pairs.c.meeting_id)
@@ -90,46 +110,58 @@ def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
             func.avg(audience_per_meeting.c.attended),
         ).group_by(audience_per_meeting.c.topic_field_id)
     ).all()
-    audience_df = pd.DataFrame(
-        audience, columns=["topic_field_id", "avg_registrations", "avg_attendance"]
+    audience_df = from_rows(
+        audience, {"topic_field_id": ID, "avg_registrations": NUMBER, "avg_attendance": NUMBER}
     )
-    for part in (held_df, sugg_df, offers_df, audience_df):
+    for part in (held_df, scheduled_df, sugg_df, offers_df, audience_df):
         frame = frame.merge(part, on="topic_field_id", how="left")
-    for column in ("meetings_held", "suggestions", "votes", "open_offers"):
+    for column in ("meetings_held", "meetings_scheduled", "suggestions", "votes", "open_offers"):
         frame[column] = frame[column].fillna(0).astype("int64")
     for column in ("avg_registrations", "avg_attendance"):
         frame[column] = frame[column].astype("float64")
-    frame["last_covered"] = pd.to_datetime(frame["last_covered"], utc=True).dt.tz_convert(
-        "Europe/Berlin"
-    )
+    for column in ("last_covered", "next_scheduled"):
+        frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert("Europe/Berlin")
     frame["days_since"] = (pd.Timestamp(now) - frame["last_covered"]).dt.days
     unassigned = session.exec(
-        select(func.count(), func.coalesce(func.sum(Suggestion.votes), 0)).where(
-            Suggestion.state == ModerationState.APPROVED, col(Suggestion.topic_field_id).is_(None)
-        )
+        select(func.count()).where(approved, col(Suggestion.topic_field_id).is_(None))
     ).one()
-    frame.attrs["unassigned_suggestions"] = int(unassigned[0])
-    return frame.sort_values("position").reset_index(drop=True)
+    unassigned_offers = session.exec(
+        select(func.count()).where(is_open, col(ImpulseOffer.topic_field_id).is_(None))
+    ).one()
+    frame = frame.sort_values("position").reset_index(drop=True)
+    frame.attrs["unassigned_suggestions"] = int(unassigned)
+    frame.attrs["unassigned_offers"] = int(unassigned_offers)
+    return frame
+
+
+def _quarter(stamp: pd.Timestamp) -> str:
+    return f"{stamp.year} Q{stamp.quarter}"
 
 
 def coverage_by_quarter(*, session: Session, now: datetime) -> pd.DataFrame:
-    """Meetings held per topic field and quarter (long format: topic_field, quarter, meetings)."""
+    """Meetings per topic field (primary) and quarter, every quarter from the first meeting
+    to the last one scheduled (empty quarters included, so gaps show): long format with
+    ``held`` (begun) and ``planned`` (scheduled, not begun) per cell."""
     rows = session.exec(
-        select(Meeting.starts_at, TopicField.name)
+        select(Meeting.starts_at, TopicField.name, sql_has_begun(now))
         .join(TopicField, TopicField.id == Meeting.primary_topic_field_id)
-        .where(sql_not_cancelled(), sql_has_begun(now))
+        .where(sql_is_counted())
     ).all()
+    columns = ["topic_field", "quarter", "held", "planned"]
     # Meetings are few (one every ~six weeks); quarters are computed on this small result.
-    frame = pd.DataFrame(rows, columns=["starts_at", "topic_field"])
+    frame = pd.DataFrame(rows, columns=["starts_at", "topic_field", "begun"])
     if frame.empty:
-        return pd.DataFrame(columns=["topic_field", "quarter", "meetings"])
+        return pd.DataFrame(columns=columns)
     local = pd.to_datetime(frame["starts_at"], utc=True).dt.tz_convert("Europe/Berlin")
-    frame["quarter"] = local.dt.year.astype(str) + " Q" + local.dt.quarter.astype(str)
-    return (
-        frame.groupby(["topic_field", "quarter"], as_index=False)
-        .size()
-        .rename(columns={"size": "meetings"})
-    )
+    periods = local.dt.tz_localize(None).dt.to_period("Q")
+    frame["quarter"] = [_quarter(p) for p in periods]
+    frame["held"] = frame["begun"].astype(bool).astype("int64")
+    frame["planned"] = 1 - frame["held"]
+    counts = frame.groupby(["topic_field", "quarter"])[["held", "planned"]].sum()
+    quarters = [_quarter(p) for p in pd.period_range(periods.min(), periods.max(), freq="Q")]
+    names = session.exec(select(TopicField.name).order_by(TopicField.position)).all()
+    grid = pd.MultiIndex.from_product([names, quarters], names=["topic_field", "quarter"])
+    return counts.reindex(grid, fill_value=0).reset_index()[columns]
 
 
 @dataclass(frozen=True)
@@ -154,6 +186,9 @@ def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.Data
         return frame.assign(score=pd.Series(dtype="float64"), reason=pd.Series(dtype="object"))
     longest = frame["days_since"].max()
     gap = frame["days_since"].fillna((longest if pd.notna(longest) else 0) + 365)
+    # A field with a meeting already scheduled is covered: no gap to close.
+    if "next_scheduled" in frame:
+        gap = gap.where(frame["next_scheduled"].isna(), 0)
 
     def scaled(series: pd.Series) -> pd.Series:
         series = series.fillna(0).astype("float64")
@@ -174,7 +209,9 @@ def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.Data
     def reason(i: int) -> str:
         row = frame.loc[i]
         bits = []
-        if pd.isna(row["days_since"]):
+        if "next_scheduled" in row and pd.notna(row["next_scheduled"]):
+            bits.append(f"schon geplant am {format_day(row['next_scheduled'])}")
+        elif pd.isna(row["days_since"]):
             bits.append("noch nie Thema")
         else:
             bits.append(f"zuletzt vor {int(row['days_since'])} Tagen")

@@ -17,9 +17,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, func, literal, update
+from sqlalchemy import String, cast, delete, func, literal, update
 from sqlmodel import Session, col, select
 
+from stammtisch import mail
 from stammtisch.audit import record
 from stammtisch.db import casefold, write_transaction
 from stammtisch.errors import ValidationError
@@ -27,10 +28,19 @@ from stammtisch.formatting import format_meeting_time
 from stammtisch.meeting_rules import is_over
 from stammtisch.models import (
     ACTIVE_REGISTRATION,
+    Attendance,
+    FederalState,
     Impulse,
     ImpulseOffer,
+    Mail,
+    MailStatus,
     Meeting,
+    OfferState,
     Registration,
+    RegistrationStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.privacy_text import RETENTION_DAYS
@@ -79,6 +89,7 @@ class PersonSummary:
     future_active: int  # confirmed/waitlisted for meetings not over yet: will be cancelled
     offers: int
     impulses: int
+    subscriptions: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,8 @@ class ErasureResult:
     promoted: int
     offers: int
     impulses: int
+    mails: int = 0
+    subscriptions: int = 0
 
 
 def _check_days(days: int) -> int:
@@ -109,6 +122,7 @@ def _anonymise_values(now: datetime) -> dict:
         "email_normalized": None,
         "organisation": None,
         "token_hash": literal(f"anon-{nonce}:") + cast(Registration.id, String),
+        "previous_token_hash": None,
         "anonymised_at": now,
     }
 
@@ -158,6 +172,11 @@ def _retention(
     meetings = session.exec(
         select(func.count(func.distinct(Registration.meeting_id))).where(*_due(cutoff))
     ).one()
+    # Their mails go with them, and so does every other mail older than the period.
+    mail.forget_registrations(
+        session, session.exec(select(Registration.id).where(*_due(cutoff))).all()
+    )
+    mail.purge_older_than(session, cutoff)
     result = session.exec(
         update(Registration)
         .where(*_due(cutoff))
@@ -264,6 +283,17 @@ def person_summary(
         ),
         offers=len(offers),
         impulses=len(_impulses(session, [o.id for o in offers])),
+        subscriptions=len(_subscriptions(session, key)),
+    )
+
+
+def _subscriptions(session: Session, key: str) -> list[Subscription]:
+    return list(
+        session.exec(
+            select(Subscription)
+            .where(Subscription.email_normalized == key)
+            .order_by(Subscription.id)
+        ).all()
     )
 
 
@@ -285,6 +315,10 @@ def export_person(
         ).all()
         offers = _offers(session, key)
         impulses = _impulses(session, [o.id for o in offers])
+        mails = session.exec(
+            select(Mail).where(casefold(session, Mail.to_address) == key).order_by(Mail.id)
+        ).all()
+        wishes = _subscriptions(session, key)
         record(
             session,
             actor=actor,
@@ -295,6 +329,7 @@ def export_person(
                 "registrations": len(regs),
                 "offers": len(offers),
                 "impulses": len(impulses),
+                "subscriptions": len(wishes),
             },
             now=now,
         )
@@ -309,9 +344,11 @@ def export_person(
                     "name": r.name,
                     "email": r.email,
                     "organisation": r.organisation,
-                    "bundesland": r.federal_state,
-                    "status": r.status,
-                    "teilnahme": r.attendance,
+                    "bundesland": FederalState.label_for(r.federal_state)
+                    if r.federal_state
+                    else None,
+                    "status": RegistrationStatus.label_for(r.status),
+                    "teilnahme": Attendance.label_for(r.attendance),
                     "einwilligung_am": r.consent_at.isoformat(),
                     "angemeldet_am": r.created_at.isoformat(),
                     "storniert_am": r.cancelled_at.isoformat() if r.cancelled_at else None,
@@ -325,10 +362,39 @@ def export_person(
                     "name": o.name,
                     "organisation": o.organisation,
                     "email": o.email,
-                    "status": o.state,
+                    "status": OfferState.label_for(o.state),
                     "eingegangen_am": o.created_at.isoformat(),
                 }
                 for o in offers
+            ],
+            "mails": [
+                {
+                    "betreff": m.subject,
+                    "anlass": mail.kind_label(m.kind),
+                    "status": MailStatus.label_for(m.status),
+                    "erstellt_am": m.created_at.isoformat(),
+                    "gesendet_am": m.sent_at.isoformat() if m.sent_at else None,
+                    "text": mail.with_secret(m.body_text, None, escape=False),
+                }
+                for m in mails
+            ],
+            "benachrichtigungen": [
+                {
+                    "art": SubscriptionKind.label_for(w.kind),
+                    "termin": (
+                        format_meeting_time(m.starts_at, m.ends_at)
+                        if w.meeting_id is not None
+                        and (m := session.get(Meeting, w.meeting_id)) is not None
+                        else None
+                    ),
+                    "name": w.name,
+                    "email": w.email,
+                    "status": SubscriptionStatus.label_for(w.status),
+                    "einwilligung_am": w.consent_at.isoformat(),
+                    "einwilligungstext_version": w.consent_version,
+                    "bestaetigt_am": w.confirmed_at.isoformat() if w.confirmed_at else None,
+                }
+                for w in wishes
             ],
             "impulse_im_programm": [
                 {
@@ -379,9 +445,10 @@ def erase_person(
                 .with_for_update()
             ).all():
                 ids.append(reg.id)
-                if reg.status in ACTIVE_REGISTRATION and not is_over(meeting, now):
+                active = reg.status != RegistrationStatus.CANCELLED
+                if active and not is_over(meeting, now):
                     cancelled += 1
-                    promoted += len(cancel_locked(session, reg, meeting, now))
+                    promoted += len(cancel_locked(session, reg, meeting, now, tell=None))
         if ids:
             session.exec(
                 update(Registration)
@@ -389,6 +456,10 @@ def erase_person(
                 .values(**_anonymise_values(now))
                 .execution_options(synchronize_session=False)
             )
+        mails = mail.forget_address(session, key)
+        wishes = session.execute(
+            delete(Subscription).where(Subscription.email_normalized == key)
+        ).rowcount
         offers = _offers(session, key)
         for offer in offers:
             offer.name = ERASED
@@ -407,6 +478,8 @@ def erase_person(
             promoted=promoted,
             offers=len(offers),
             impulses=len(impulses),
+            mails=mails,
+            subscriptions=int(wishes or 0),
         )
         record(
             session,
@@ -420,6 +493,8 @@ def erase_person(
                 "promoted": result.promoted,
                 "offers": result.offers,
                 "impulses": result.impulses,
+                "mails": result.mails,
+                "subscriptions": result.subscriptions,
             },
             now=now,
         )

@@ -14,13 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from stammtisch import limits, mail, mail_texts, notify
 from stammtisch.audit import record
 from stammtisch.db import casefold, count_if, view_of, write_transaction
-from stammtisch.errors import InvalidTransition, NotFound, ValidationError
+from stammtisch.errors import InvalidTransition, NeedsConfirmation, NotFound, ValidationError
 from stammtisch.meeting_rules import is_cancelled, registration_change_refusal
+from stammtisch.meetings import view_of_meeting
 from stammtisch.models import (
     Attendance,
     Meeting,
@@ -29,13 +31,15 @@ from stammtisch.models import (
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.registrations import (
+    absent_condition,
+    attended_condition,
     cancel_locked,
     count_with_status,
     lock_meeting,
     lock_registration,
     write_attendance,
 )
-from stammtisch.validation import fold_text
+from stammtisch.validation import FieldChecker, fold_text
 
 MAX_PAGE = 500
 MAX_SEARCH = 100
@@ -74,8 +78,8 @@ class RegistrationCounts:
     confirmed: int
     waitlisted: int
     cancelled: int
-    attended: int  # registrations with attendance "yes"
-    absent: int  # confirmed registrations with attendance "no"
+    attended: int  # confirmed registrations with attendance "ja" (registrations.attended_condition)
+    absent: int  # confirmed registrations with attendance "nein"
     unregistered_attendees: int  # from the Zoom report: attended without a registration
 
     @property
@@ -161,13 +165,8 @@ def counts(
             count_if(Registration.status == RegistrationStatus.CONFIRMED),
             count_if(Registration.status == RegistrationStatus.WAITLISTED),
             count_if(Registration.status == RegistrationStatus.CANCELLED),
-            count_if(Registration.attendance == Attendance.YES),
-            count_if(
-                and_(
-                    Registration.status == RegistrationStatus.CONFIRMED,
-                    Registration.attendance == Attendance.NO,
-                )
-            ),
+            count_if(attended_condition()),
+            count_if(absent_condition()),
         ).where(Registration.meeting_id == meeting_id)
     ).one()
     return RegistrationCounts(
@@ -220,6 +219,8 @@ def promote(
             )
         registration.status = RegistrationStatus.CONFIRMED
         session.add(registration)
+        session.flush()
+        notify.promoted(session, [registration], meeting, now)
         record(
             session,
             actor=actor,
@@ -250,7 +251,7 @@ def cancel_for(
         if refusal:
             raise InvalidTransition(refusal)
         was = registration.status
-        promoted = cancel_locked(session, registration, meeting, now)
+        promoted = cancel_locked(session, registration, meeting, now, tell="team")
         record(
             session,
             actor=actor,
@@ -270,11 +271,15 @@ def set_attendance(
     registration_ids: Sequence[int],
     attendance: str,
     now: datetime,
+    counted_without_registration: bool = False,
 ) -> int:
     """Record attendance (yes / no / unknown) by hand for one or many registrations.
 
-    "ja" and "nein" only once the meeting has begun; "unbekannt" resets at any time.
-    Returns how many registrations were set (the rule lives in ``write_attendance``).
+    "ja" and "nein" only once the meeting has begun; "unbekannt" resets at any time (the
+    rule lives in ``write_attendance``). ``counted_without_registration``: these people
+    were counted by the Zoom import as attendees without registration (their name did not
+    match); ticking them now moves them over instead of counting them twice.
+    Returns how many registrations were set.
     """
     try:
         value = Attendance(attendance)
@@ -295,20 +300,149 @@ def set_attendance(
     with write_transaction(session):
         require_organizer(session, actor)
         rows = session.exec(
-            select(Registration.id, Registration.meeting_id)
+            select(Registration.id, Registration.meeting_id, Registration.attendance)
             .where(col(Registration.id).in_(ids))
             .with_for_update()
         ).all()
-        meeting_ids = {meeting_id for _id, meeting_id in rows}
+        meeting_ids = {meeting_id for _id, meeting_id, _was in rows}
         if len(rows) != len(ids):
             raise NotFound("Mindestens eine dieser Anmeldungen gibt es nicht (mehr).")
         write_attendance(session, ids, value, now)
+        moved = 0
+        if counted_without_registration and value == Attendance.YES:
+            if len(meeting_ids) != 1:
+                raise ValidationError.single(
+                    "registration_ids", "Bitte nur Anmeldungen eines Treffens auf einmal."
+                )
+            meeting = lock_meeting(session, next(iter(meeting_ids)))
+            newly = sum(1 for _id, _m, was in rows if was != Attendance.YES)
+            moved = min(newly, meeting.unregistered_attendees)
+            meeting.unregistered_attendees -= moved
+            session.add(meeting)
         record(
             session,
             actor=actor,
             action="registration.attendance",
             obj=("meeting", next(iter(meeting_ids))) if len(meeting_ids) == 1 else None,
-            details={"ids": ids, "attendance": value.value},
+            details={"ids": ids, "attendance": value.value, "moved_from_unregistered": moved},
             now=now,
         )
     return len(ids)
+
+
+# --- a message to a meeting's registrants ------------------------------------------------------
+
+#: Who can be written to, with the label the page shows.
+RECIPIENT_GROUPS = {
+    "confirmed": "Angemeldete (bestätigte Plätze)",
+    "waitlisted": "Warteliste",
+    "attended": "Teilgenommen (nach dem Treffen)",
+}
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    subject: str
+    text: str
+    groups: tuple[str, ...]
+
+
+def _message_condition(groups: Sequence[str]):
+    parts = []
+    if "confirmed" in groups:
+        parts.append(Registration.status == RegistrationStatus.CONFIRMED)
+    if "waitlisted" in groups:
+        parts.append(Registration.status == RegistrationStatus.WAITLISTED)
+    if "attended" in groups:
+        parts.append(attended_condition())
+    return or_(*parts)
+
+
+def _validate_message(data: MessageInput) -> tuple[str, str, tuple[str, ...]]:
+    check = FieldChecker()
+    subject = check.text(
+        "subject", data.subject, label="einen Betreff", limit=limits.MESSAGE_SUBJECT
+    )
+    text = check.text(
+        "text", data.text, label="einen Text", subject="Der Text", limit=limits.MESSAGE_TEXT
+    )
+    groups = tuple(g for g in RECIPIENT_GROUPS if g in set(data.groups or ()))
+    if not groups or len(groups) != len(set(data.groups or ())):
+        check.fail("groups", "Bitte wählen Sie, wer die Nachricht bekommt.")
+    check.raise_if_any()
+    return subject, text, groups
+
+
+def message_audience(*, session: Session, meeting_id: int, groups: Sequence[str]) -> int:
+    """How many people a message to these groups reaches (for the page's preview)."""
+    groups = [g for g in groups if g in RECIPIENT_GROUPS]
+    if not groups:
+        return 0
+    return session.exec(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.meeting_id == meeting_id,
+            col(Registration.anonymised_at).is_(None),
+            _message_condition(groups),
+        )
+    ).one()
+
+
+def send_message(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    meeting_id: int,
+    data: MessageInput,
+    now: datetime,
+    notify_count: int | None = None,
+) -> int:
+    """Write to a meeting's registrants (the chosen groups), one mail each through the
+    outbox, as plain text written by the organizer; recorded in the audit log.
+
+    Asks first (:class:`NeedsConfirmation` with the number; call again with
+    ``notify_count``); returns how many mails were queued.
+    """
+    subject, text, groups = _validate_message(data)
+    with write_transaction(session):
+        organizer = require_organizer(session, actor)
+        meeting = lock_meeting(session, meeting_id)
+        rows = session.exec(
+            select(Registration)
+            .where(
+                Registration.meeting_id == meeting_id,
+                col(Registration.anonymised_at).is_(None),
+                _message_condition(groups),
+            )
+            .order_by(Registration.id)
+        ).all()
+        if not rows:
+            raise ValidationError.single("groups", "In den gewählten Gruppen ist niemand.")
+        if notify_count != len(rows):
+            people = "eine Person" if len(rows) == 1 else f"{len(rows)} Personen"
+            raise NeedsConfirmation(
+                f"Die Nachricht geht an {people}. Bitte bestätigen Sie das.", len(rows)
+            )
+        view = view_of_meeting(session, meeting)
+        sender = organizer.display_name or organizer.name
+        for registration in rows:
+            mail.queue(
+                session,
+                kind="team_message",
+                to_address=registration.email,
+                to_name=registration.name,
+                content=mail_texts.team_message(view, registration.name, subject, text, sender),
+                now=now,
+                registration_id=registration.id,
+                meeting_id=meeting_id,
+            )
+        record(
+            session,
+            actor=actor,
+            action="meeting.message",
+            obj=("meeting", meeting_id),
+            details={"subject": subject, "groups": list(groups), "recipients": len(rows)},
+            now=now,
+        )
+    return len(rows)

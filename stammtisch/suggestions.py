@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from stammtisch import limits
-from stammtisch.db import view_of, write_transaction
-from stammtisch.errors import AlreadyVoted, NotFound, ValidationError
+from stammtisch import limits, rate_limits
+from stammtisch.db import casefold, view_of, write_transaction
+from stammtisch.errors import AlreadySubmitted, AlreadyVoted, NotFound, ValidationError
 from stammtisch.models import (
     ModerationState,
     Suggestion,
@@ -26,7 +26,8 @@ from stammtisch.models import (
     SuggestionVote,
     TopicField,
 )
-from stammtisch.validation import FieldChecker
+from stammtisch.rate_limits import Action, Requester
+from stammtisch.validation import FieldChecker, fold_text
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,21 @@ class SuggestionView:
     created_at: datetime
 
 
-def submit_suggestion(*, session: Session, data: SuggestionInput, now: datetime) -> int:
-    """Store a visitor's suggestion as pending; it appears once an organizer approves it."""
+DOUBLE_SEND_WINDOW = timedelta(days=1)
+
+
+def submit_suggestion(
+    *,
+    session: Session,
+    data: SuggestionInput,
+    now: datetime,
+    requester: Requester | None = None,
+) -> int:
+    """Store a visitor's suggestion as pending; it appears once an organizer approves it.
+
+    The same text within a day (a second click, a reload, the same idea sent twice) is
+    stored once: :class:`AlreadySubmitted` names the suggestion kept. A visitor's send
+    (``requester``) counts against the limits of :mod:`stammtisch.rate_limits`."""
     check = FieldChecker()
     text = check.text("text", data.text, label="Ihren Vorschlag", limit=limits.SUGGESTION_TEXT)
     kind = check.choice(
@@ -68,6 +82,21 @@ def submit_suggestion(*, session: Session, data: SuggestionInput, now: datetime)
             raise ValidationError.single(
                 "topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste."
             )
+        same = session.exec(
+            select(Suggestion.id)
+            .where(
+                Suggestion.created_at > now - DOUBLE_SEND_WINDOW,
+                casefold(session, Suggestion.text) == fold_text(text),
+            )
+            .limit(1)
+        ).first()
+        if same is not None:
+            raise AlreadySubmitted(
+                "Diesen Vorschlag haben wir heute schon bekommen; wir haben ihn nur einmal "
+                "gespeichert.",
+                same,
+            )
+        rate_limits.enforce(session, Action.SUGGESTION, requester)
         row = Suggestion(
             text=text,
             kind=kind,
@@ -153,8 +182,17 @@ def public_suggestion_counts(*, session: Session) -> dict[int | None, int]:
     return {field_id: int(n) for field_id, n in rows}
 
 
-def vote(*, session: Session, suggestion_id: int, voter_key: str, now: datetime) -> int:
-    """Count one "+1" per voter and suggestion; returns the new number of votes."""
+def vote(
+    *,
+    session: Session,
+    suggestion_id: int,
+    voter_key: str,
+    now: datetime,
+    requester: Requester | None = None,
+) -> int:
+    """Count one "+1" per voter (the browser's anonymous visitor id) and suggestion, and
+    at most a few per network and suggestion a day (``requester``, see
+    :mod:`stammtisch.rate_limits`); returns the new number of votes."""
     if not voter_key or len(voter_key) > 64:
         raise ValueError("voter_key must be 1–64 characters")
     try:
@@ -164,6 +202,15 @@ def vote(*, session: Session, suggestion_id: int, voter_key: str, now: datetime)
             ).first()
             if suggestion is None or suggestion.state != ModerationState.APPROVED:
                 raise NotFound("Diesen Vorschlag gibt es nicht (mehr).")
+            already = session.exec(
+                select(SuggestionVote.id).where(
+                    SuggestionVote.suggestion_id == suggestion_id,
+                    SuggestionVote.voter_key == voter_key,
+                )
+            ).first()
+            if already is not None:
+                raise AlreadyVoted("Sie haben diesen Vorschlag schon unterstützt.")
+            rate_limits.enforce(session, Action.VOTE, requester, target=suggestion_id)
             session.add(
                 SuggestionVote(suggestion_id=suggestion_id, voter_key=voter_key, created_at=now)
             )
@@ -179,6 +226,19 @@ def vote(*, session: Session, suggestion_id: int, voter_key: str, now: datetime)
     except IntegrityError as exc:
         raise AlreadyVoted("Sie haben diesen Vorschlag schon unterstützt.") from exc
     return votes
+
+
+def voted_by(*, session: Session, voter_key: str, suggestion_ids: list[int]) -> set[int]:
+    """Which of these suggestions the voter (browser) has already supported."""
+    if not suggestion_ids:
+        return set()
+    rows = session.exec(
+        select(SuggestionVote.suggestion_id).where(
+            SuggestionVote.voter_key == voter_key,
+            col(SuggestionVote.suggestion_id).in_(suggestion_ids),
+        )
+    ).all()
+    return set(rows)
 
 
 def count_pending(*, session: Session) -> int:

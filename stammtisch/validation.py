@@ -46,6 +46,22 @@ def _capital(label: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+# "Bitte geben Sie <accusative> an." – and for "… ist zu kurz" the same words as subject.
+_ARTICLES = {"einen": "Der", "eine": "Die", "ein": "Das", "den": "Der", "Ihren": "Ihr"}
+# Weak nouns change their ending with the case ("den Namen" → "der Name").
+_WEAK_NOUNS = {"Namen": "Name", "Anmeldenamen": "Anmeldename", "Anzeigenamen": "Anzeigename"}
+
+
+def nominative(label: str) -> str:
+    """'Ihren Namen' → 'Ihr Name', 'einen Titel' → 'Der Titel', 'eine Notiz' → 'Die Notiz'."""
+    article, _, rest = label.partition(" ")
+    if article not in _ARTICLES or not rest:
+        return _capital(label)
+    noun, _, tail = rest.partition(" ")
+    noun = _WEAK_NOUNS.get(noun, noun)
+    return " ".join(part for part in (_ARTICLES[article], noun, tail) if part)
+
+
 class FieldChecker:
     """Collects German messages per field while cleaning values."""
 
@@ -63,11 +79,16 @@ class FieldChecker:
         label: str,
         limit: Limit,
         required: bool | None = None,
+        subject: str | None = None,
     ) -> str | None:
         """The cleaned text within ``limit``, or ``None`` with a message for ``field``.
 
-        ``required`` defaults to whether the limit asks for at least one character.
+        ``label`` is the accusative ("Bitte geben Sie Ihren Namen an."); the messages about
+        length use it as subject ("Ihr Name ist zu kurz"), or ``subject`` where the
+        derived form reads badly. ``required`` defaults to whether the limit asks for at
+        least one character.
         """
+        subject = subject or nominative(label)
         cleaned = normalise_text(value, multiline=limit.multiline)
         if not cleaned:
             if limit.min > 0 if required is None else required:
@@ -76,14 +97,13 @@ class FieldChecker:
         if len(cleaned) < limit.min:
             self.fail(
                 field,
-                f"{_capital(label)} ist zu kurz (mindestens {limit.min} Zeichen).",
+                f"{subject} ist zu kurz (mindestens {limit.min} Zeichen).",
             )
             return None
         if len(cleaned) > limit.max:
             self.fail(
                 field,
-                f"{_capital(label)} ist zu lang (höchstens {limit.max} Zeichen, "
-                f"jetzt {len(cleaned)}).",
+                f"{subject} ist zu lang (höchstens {limit.max} Zeichen, jetzt {len(cleaned)}).",
             )
             return None
         return cleaned

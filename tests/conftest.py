@@ -151,3 +151,15 @@ def seeded(engine) -> Engine:
 @pytest.fixture
 def now():
     return SEED_NOW
+
+
+@pytest.fixture
+def smtp_server():
+    """A running SMTP server on 127.0.0.1 that keeps what it receives."""
+    from tests.smtpserver import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -124,11 +124,64 @@ def registration_input(n: int | str, **overrides) -> registrations.RegistrationI
     return registrations.RegistrationInput(**values)
 
 
-def register(engine: Engine, meeting_id: int, n: int | str, *, now: datetime, **overrides):
+def register(
+    engine: Engine,
+    meeting_id: int,
+    n: int | str,
+    *,
+    now: datetime,
+    confirm: bool = True,
+    **overrides,
+):
+    """A registration as a visitor makes it: the form, then the link from the mail.
+
+    Returns the receipt of the confirmation (place or waitlist, the token of the personal
+    link); ``confirm=False`` stops after the form (a pending registration).
+    """
+    data = registration_input(n, **overrides)
     with session_scope(engine) as s:
-        return registrations.register(
-            session=s, meeting_id=meeting_id, data=registration_input(n, **overrides), now=now
-        )
+        receipt = registrations.register(session=s, meeting_id=meeting_id, data=data, now=now)
+    if not confirm:
+        return receipt
+    return confirm_registration(engine, link_token(engine, data.email), now=now)
+
+
+def link_token(engine: Engine, address: str) -> str:
+    """The token of the newest personal link mailed to ``address`` (read from the outbox)."""
+    from sqlmodel import col, select
+
+    from stammtisch.db import casefold
+    from stammtisch.models import Mail
+    from stammtisch.validation import email_key
+
+    with session_scope(engine) as s:
+        secret = s.exec(
+            select(Mail.secret)
+            .where(
+                casefold(s, Mail.to_address) == email_key(address), col(Mail.secret).is_not(None)
+            )
+            .order_by(col(Mail.id).desc())
+        ).first()
+    assert secret, f"no mail with a personal link to {address}"
+    return secret
+
+
+def subscribe(engine: Engine, *, now: datetime, email: str, confirm: bool = True, **kw):
+    """A visitor's wish to be told (``meeting_id`` or ``topic_field_ids``), confirmed via
+    the link from the confirmation mail unless ``confirm`` is False."""
+    from stammtisch import subscriptions
+
+    data = subscriptions.SubscriptionInput(email=email, consent=True, **kw)
+    with session_scope(engine) as s:
+        subscriptions.subscribe(session=s, data=data, now=now)
+    if confirm:
+        with session_scope(engine) as s:
+            subscriptions.confirm(session=s, token=link_token(engine, email), now=now)
+
+
+def confirm_registration(engine: Engine, token: str, *, now: datetime):
+    with session_scope(engine) as s:
+        return registrations.confirm(session=s, token=token, now=now)
 
 
 def suggestion(
@@ -191,6 +244,33 @@ def status_counts(engine: Engine, meeting_id: int, *, now: datetime) -> dict[str
     with session_scope(engine) as s:
         c = registration_admin.counts(session=s, actor=team(engine, now=now), meeting_id=meeting_id)
     return {"confirmed": c.confirmed, "waitlisted": c.waitlisted, "cancelled": c.cancelled}
+
+
+def mail_kinds(engine: Engine, address: str) -> list[str]:
+    """The kinds of the mails queued to ``address``, oldest first."""
+    from sqlmodel import select
+
+    from stammtisch.db import casefold
+    from stammtisch.models import Mail
+    from stammtisch.validation import email_key
+
+    with session_scope(engine) as s:
+        return list(
+            s.exec(
+                select(Mail.kind)
+                .where(casefold(s, Mail.to_address) == email_key(address))
+                .order_by(Mail.id)
+            ).all()
+        )
+
+
+def mail_kinds_of_meeting(engine: Engine, meeting_id: int) -> list[str]:
+    from sqlmodel import select
+
+    from stammtisch.models import Mail
+
+    with session_scope(engine) as s:
+        return list(s.exec(select(Mail.kind).where(Mail.meeting_id == meeting_id)).all())
 
 
 def audit_actions(engine: Engine) -> list[str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -17,6 +18,7 @@ from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import Settings, load_settings
 from stammtisch.db import make_engine, read_data_version, session_scope
+from stammtisch.rate_limits import DEFAULT_RULES, Requester
 from ui.render import forget_texts
 
 log = logging.getLogger("stammtisch.ui")
@@ -57,6 +59,49 @@ def now() -> datetime:
     return clock_from_setting(settings().now).now()
 
 
+def real_now() -> datetime:
+    """The real time, also when ``STAMMTISCH_NOW`` pins :func:`now` (for waits and the
+    organizers' session limits, which must run out in a demo too)."""
+    return datetime.now(UTC)
+
+
+VISITOR_COOKIE = "stammtisch_besuch"
+VISITOR_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def visitor_id() -> str | None:
+    """The browser's anonymous visitor id (the HttpOnly cookie ``ui/visitor_cookie.py``
+    sets on the first page load); None without it (cookies off, tests)."""
+    try:
+        value = st.context.cookies.get(VISITOR_COOKIE)
+    except Exception:  # AppTest and bare mode have no request
+        return None
+    if not isinstance(value, str):  # AppTest's stand-in context
+        return None
+    return value if VISITOR_ID_PATTERN.fullmatch(value) else None
+
+
+def requester() -> Requester:
+    """Who sends a public form, for the limits of :mod:`stammtisch.rate_limits`."""
+    configured = settings().rate_rules
+    return Requester(
+        address=client_address(),
+        at=real_now(),
+        browser=visitor_id(),
+        rules=dict(configured) if configured is not None else DEFAULT_RULES,
+    )
+
+
+def client_address() -> str | None:
+    """The visitor's network address (behind the reverse proxy: as the trusted proxy saw
+    it, see ``ui/http_security.py``); None for the local machine and in tests."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # AppTest and bare mode have no connection
+        return None
+    return address if isinstance(address, str) else None
+
+
 @contextmanager
 def session() -> Iterator[Session]:
     with session_scope(engine()) as s:
@@ -79,7 +124,7 @@ _VERSION = "_data_version"
 
 
 def begin_run() -> None:
-    """Read the data version once per page run (app.py calls this first)."""
+    """Read the data version once per page run (navigation.py calls this first)."""
     version = read_data_version(engine())
     st.session_state[_VERSION] = version
     forget_texts(version)
@@ -104,20 +149,33 @@ def data_changed() -> None:
 
 
 def base_url() -> str:
-    """The app's public address: configured, else what the browser used, else localhost."""
-    configured = settings().public_base_url
-    if configured:
-        return configured
-    try:
-        from urllib.parse import urlsplit
+    """The app's public address for links: configured (default ``http://localhost:8501``),
+    or the address the browser used if its host is allow-listed (``STAMMTISCH_ALLOWED_HOSTS``)."""
+    from urllib.parse import urlsplit
 
+    host, scheme = None, "http"
+    try:
         current = st.context.url
         if current:
             parts = urlsplit(current)
-            return f"{parts.scheme}://{parts.netloc}"
+            host, scheme = parts.netloc, parts.scheme
     except Exception:  # AppTest and bare mode have no browser URL
         log.debug("no browser URL available", exc_info=True)
-    return "http://localhost:8501"
+    return settings().link_base(host, scheme)[0]
+
+
+@st.cache_resource(show_spinner=False)
+def _stored_secret(url: str) -> str:
+    from stammtisch.site import session_secret
+
+    return read(session_secret)
+
+
+def secret_key() -> str:
+    """The key that signs the team's login cookie: ``STAMMTISCH_SECRET_KEY``, else the key
+    generated once in the database (the server's routes use the same rule)."""
+    cfg = settings()
+    return cfg.secret_key or _stored_secret(cfg.database_url)
 
 
 @st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
@@ -157,3 +215,16 @@ def _upcoming(version: str, minute: str) -> list:
 def upcoming() -> list:
     """Meetings that have not ended yet, soonest first; cached per data version and minute."""
     return _upcoming(cache_key(), now_key())
+
+
+@st.cache_data(ttl=60, max_entries=20, show_spinner=False)
+def _subscription_figures(version: str):
+    from stammtisch import subscriptions
+
+    return read(subscriptions.figures)
+
+
+def subscription_figures():
+    """Confirmed wishes to be told, counted (no addresses). Subscribing does not change
+    what visitors see, so it does not bump the data version: a minute's delay at most."""
+    return _subscription_figures(cache_key())

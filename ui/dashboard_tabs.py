@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import altair as alt
 
+from stammtisch import chart_texts
 from stammtisch.analytics import STATE_COLUMNS, UNKNOWN_STATE
-from ui.charts import STATUS_COLOURS, block, chart, fixed_scale
+from ui.charts import BAR_OUTLINE, STATUS_COLOURS, block, series
 
 # Okabe-Ito colours per federal state, in the order of FederalState, then "keine Angabe".
 STATE_COLOURS = dict(
@@ -28,17 +29,19 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
         "Anmeldungen je Treffen",
         lambda: (
             alt.Chart(status_long)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
                 x=alt.X("Termin:N", sort=None, title=None),
                 y=alt.Y("Anmeldungen:Q"),
-                color=alt.Color("Status:N", scale=fixed_scale(STATUS_COLOURS)),
+                **series("Status:N", STATUS_COLOURS),
                 tooltip=["Treffen", "Status", "Anmeldungen"],
             )
         ),
         status_long,
         key="anmeldungen-je-treffen",
         version=charts_version,
+        summary=chart_texts.registrations_per_meeting(status_long),
+        level=2,
     )
 
     by_field = frames["by_field"]
@@ -57,6 +60,8 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
         by_field,
         key="anmeldungen-je-themenfeld",
         version=charts_version,
+        summary=chart_texts.registrations_per_topic_field(by_field),
+        level=2,
     )
 
     demand = frames["demand"]
@@ -77,6 +82,8 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
         demand,
         key="nachfrage-plaetze",
         version=charts_version,
+        summary=chart_texts.demand_and_places(demand),
+        level=2,
         caption=(
             "Balken: bestätigt + Warteliste; Strich: Zahl der Plätze. Nur Treffen mit Platzgrenze."
         ),
@@ -86,62 +93,69 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
 def attendance_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
     """Who came: attendance and no-shows over time, new and returning people."""
     trend, trend_long = frames["trend"], frames["trend_long"]
-    block(
-        "Teilnahme im Verlauf",
-        lambda: alt.layer(
-            alt.Chart(trend_long)
+    no_show = trend.dropna(subset=["No-Show-Quote"])
+
+    def attendance_and_no_shows():
+        # One time axis for both: the no-show rate sits right under its meetings.
+        x = alt.X("Datum:T", title=None, axis=alt.Axis(format="%b %Y"))
+        people = (
+            alt.Chart(trend_long, title="Angemeldet und teilgenommen")
             .mark_line(point=True)
             .encode(
-                x=alt.X("Datum:T", title=None),
+                x=x,
                 y=alt.Y("Personen:Q"),
-                color=alt.Color(
-                    "Reihe:N",
-                    scale=fixed_scale({"angemeldet": "#0072B2", "teilgenommen": "#009E73"}),
+                **series(
+                    "Reihe:N", {"angemeldet": "#0072B2", "teilgenommen": "#009E73"}, points=True
                 ),
                 tooltip=["Treffen", "Reihe", "Personen"],
-            ),
-        ),
+            )
+            .properties(width="container", height=220)
+        )
+        if no_show.empty:
+            return people
+        rate = (
+            alt.Chart(no_show, title="No-Show-Quote")
+            .mark_line(point=alt.OverlayMarkDef(color="#D55E00"), color="#D55E00")
+            .encode(
+                x=x,
+                y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="Anteil"),
+                tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
+            )
+            .properties(width="container", height=140)
+        )
+        return alt.vconcat(people, rate).resolve_scale(x="shared")
+
+    block(
+        "Teilnahme im Verlauf",
+        attendance_and_no_shows,
         trend,
         key="teilnahme-verlauf",
         version=charts_version,
-        caption="No-Show-Quote: bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
+        summary=chart_texts.attendance_trend(trend),
+        level=2,
+        caption="Oben: bestätigte Anmeldungen und Teilnahme je Treffen. Unten: No-Show-Quote – "
+        "bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
         min_rows=2,
     )
-    if len(trend) >= 2 and trend["No-Show-Quote"].notna().any():
-        no_show = trend.dropna(subset=["No-Show-Quote"])
-        chart(
-            "no-show",
-            lambda: (
-                alt.Chart(no_show)
-                .mark_line(point=alt.OverlayMarkDef(color="#D55E00"), color="#D55E00")
-                .encode(
-                    x=alt.X("Datum:T", title=None),
-                    y=alt.Y("No-Show-Quote:Q", axis=alt.Axis(format="%"), title="No-Show-Quote"),
-                    tooltip=["Treffen", alt.Tooltip("No-Show-Quote:Q", format=".0%")],
-                )
-                .properties(height=160)
-            ),
-            charts_version,
-        )
 
     novelty, novelty_long = frames["novelty"], frames["novelty_long"]
     block(
         "Neue und wiederkehrende Teilnehmende",
         lambda: (
             alt.Chart(novelty_long)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
                 x=alt.X("Termin:N", sort=None, title=None),
                 y="Personen:Q",
-                color=alt.Color(
-                    "Art:N", scale=fixed_scale({"neu": "#E69F00", "wiederkehrend": "#0072B2"})
-                ),
+                **series("Art:N", {"neu": "#E69F00", "wiederkehrend": "#0072B2"}),
                 tooltip=["Treffen", "Art", "Personen"],
             )
         ),
         novelty,
         key="neu-wiederkehrend",
         version=charts_version,
+        summary=chart_texts.new_and_returning(novelty),
+        level=2,
         caption="Gezählt über eine pseudonyme Kennung – stimmt auch nach der Anonymisierung.",
     )
 
@@ -153,17 +167,19 @@ def reach_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
         "Reichweite in den drei Ländern",
         lambda: (
             alt.Chart(reach_long)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
                 x=alt.X("Termin:N", sort=None, title=None),
                 y=alt.Y("Personen:Q", stack="normalize", axis=alt.Axis(format="%"), title="Anteil"),
-                color=alt.Color("Bundesland:N", scale=fixed_scale(STATE_COLOURS)),
+                **series("Bundesland:N", STATE_COLOURS),
                 tooltip=["Treffen", "Bundesland", "Personen"],
             )
         ),
         reach,
         key="reichweite",
         version=charts_version,
+        summary=chart_texts.reach(reach, list(STATE_COLOURS)),
+        level=2,
         caption="Bestätigte Anmeldungen nach Bundesland (freiwillige Angabe).",
     )
 
@@ -175,14 +191,11 @@ def inflow_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
         "Eingänge je Monat",
         lambda: (
             alt.Chart(inflow)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
-                x=alt.X("Monat:O", title=None),
+                x=alt.X("Monat:O", title=None, sort=frames["inflow_order"]),
                 y="Anzahl:Q",
-                color=alt.Color(
-                    "Art:N",
-                    scale=fixed_scale({"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"}),
-                ),
+                **series("Art:N", {"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"}),
                 xOffset="Art:N",
                 tooltip=["Monat", "Art", "Anzahl"],
             )
@@ -190,6 +203,8 @@ def inflow_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
         inflow,
         key="eingaenge",
         version=charts_version,
+        summary=chart_texts.inflow_per_month(inflow, frames["inflow_order"]),
+        level=2,
     )
 
 

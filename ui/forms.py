@@ -13,9 +13,12 @@ from typing import Any
 
 import streamlit as st
 
-from stammtisch.errors import FORM, DomainError, ValidationError
+from stammtisch import mailer, spam
+from stammtisch.errors import FORM, DomainError, NeedsConfirmation, ValidationError
 from ui import core
 from ui.render import field_error
+
+HONEYPOT_FIELD = "website"
 
 
 class FormState:
@@ -45,13 +48,37 @@ class FormState:
         the widget's key is :meth:`widget_key` of ``field``, so the service's error for
         ``field`` lands next to it.
         """
+        if getattr(widget, "__name__", "") in ("selectbox", "multiselect"):
+            kwargs.setdefault("placeholder", "Bitte auswählen")  # Streamlit's is English
         value = widget(label, key=self.widget_key(field), **kwargs)
-        field_error(self.errors, field)
+        field_error(self.errors, field, widget_key=self.widget_key(field))
         return value
+
+    @property
+    def confirmation(self) -> tuple[str, int] | None:
+        """(question, count) when the service asked the organizer to confirm mails."""
+        return st.session_state.get(f"{self.key}::confirm")
+
+    def drop_confirmation(self) -> None:
+        st.session_state.pop(f"{self.key}::confirm", None)
 
     def reset(self) -> None:
         st.session_state.pop(f"{self.key}::errors", None)
         st.session_state.pop(f"{self.key}::result", None)
+        self.drop_confirmation()
+
+    def honeypot(self) -> None:
+        """The public form's hidden field (see :mod:`stammtisch.spam`). The page's style
+        hides every ``honeypot-`` container entirely (``display: none``): out of sight,
+        out of the tab order and of what screen readers read."""
+        with st.container(key=f"honeypot-{self.key}"):
+            st.text_input(
+                "Website", key=self.widget_key(HONEYPOT_FIELD), label_visibility="collapsed"
+            )
+
+    def check_honeypot(self) -> None:
+        """Refuse the send when the hidden field is filled (call first in the action)."""
+        spam.check_honeypot(self.value(HONEYPOT_FIELD, ""))
 
     def clear_inputs(self, *fields: str) -> None:
         for field in fields:
@@ -64,15 +91,45 @@ class FormState:
         except ValidationError as exc:
             st.session_state[f"{self.key}::errors"] = exc.errors
             st.session_state.pop(f"{self.key}::result", None)
+            self.drop_confirmation()
+            return False
+        except NeedsConfirmation as exc:
+            # Not an error: the page asks "write to N people?" and calls again with N.
+            st.session_state[f"{self.key}::errors"] = {}
+            st.session_state[f"{self.key}::confirm"] = (exc.message, exc.count)
             return False
         except DomainError as exc:
             st.session_state[f"{self.key}::errors"] = {FORM: exc.message}
             st.session_state.pop(f"{self.key}::result", None)
+            self.drop_confirmation()
             return False
         st.session_state[f"{self.key}::errors"] = {}
         st.session_state[f"{self.key}::result"] = result
+        self.drop_confirmation()
         core.data_changed()
+        mailer.wake_worker()  # a mail the change queued goes out now, not at the next round
         return True
+
+    def confirm_notice(self, retry: Callable[[int], None], *, key: str) -> None:
+        """If the service asked "write to N people?": the question and two buttons.
+
+        ``retry(count)`` calls the service again with ``notify_count=count``.
+        """
+        pending = self.confirmation
+        if pending is None:
+            return
+        question, count = pending
+        st.warning(question, icon=":material/forward_to_inbox:")
+        yes, no = st.columns(2)
+        people = "eine Person" if count == 1 else f"{count} Personen"
+        yes.button(
+            f"Ja, speichern und {people} benachrichtigen",
+            key=f"{key}.notify.yes",
+            type="primary",
+            on_click=retry,
+            args=(count,),
+        )
+        no.button("Abbrechen", key=f"{key}.notify.no", on_click=self.drop_confirmation)
 
     def call(self, fn: Callable[..., Any], **kwargs: Any) -> bool:
         """Run one service in a fresh session at the app's "now" (``fn(session=, now=, ...)``)."""

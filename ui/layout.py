@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import demo
+from stammtisch import demo, mail
 from stammtisch.formatting import format_day, format_time
+from stammtisch.models import MailStatus
 from stammtisch.organizers import OrganizerIdentity
-from stammtisch.site import site_texts
+from stammtisch.site import missing_imprint_fields, site_texts
 from stammtisch.suggestions import count_pending
 from ui import core
+from ui.account import login_gate
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -44,6 +46,7 @@ ORGANIZER_PAGES = (
         ":material/privacy_tip:",
         "team-datenschutz",
     ),
+    ("pages/orga_postausgang.py", "Postausgang", ":material/outbox:", "team-postausgang"),
     ("pages/orga_protokoll.py", "Änderungsprotokoll", ":material/history:", "team-protokoll"),
     ("pages/login.py", "Mein Konto", ":material/account_circle:", "login"),
 )
@@ -59,15 +62,47 @@ def _pending(url: str) -> int:
     return core.read(count_pending)
 
 
+@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
+def _failed_mails(url: str) -> int:
+    # A mail's final failure bumps the data version, so this stays true across processes.
+    return core.read(mail.status_counts)[MailStatus.FAILED]
+
+
 def organizer_pages() -> list:
-    """The organizer section of the navigation; the moderation entry shows what waits."""
-    pending = _pending(core.cache_key())
+    """The organizer section of the navigation; moderation and outbox show what waits."""
+    version = core.cache_key()
+    badges = {
+        "orga_moderation.py": _pending(version),
+        "orga_postausgang.py": _failed_mails(version),
+    }
     pages = []
     for path, title, icon, url_path in ORGANIZER_PAGES:
-        if path.endswith("orga_moderation.py") and pending:
-            title = f"{title} ({pending})"
+        count = badges.get(path.rsplit("/", 1)[-1])
+        if count:
+            title = (
+                f"{title} ({count} fehlgeschlagen)"
+                if "postausgang" in path
+                else f"{title} ({count})"
+            )
         pages.append(st.Page(path, title=title, icon=icon, url_path=url_path))
     return pages
+
+
+def team_page_gates() -> list:
+    """For a visitor who is not logged in: every team page's address shows the login form
+    (hidden from the navigation; nothing of the page itself), so a link from a mail or a
+    tab whose login ended leads to the login, and after it to the page."""
+    return [
+        st.Page(
+            login_gate,
+            title="Anmeldung Team",
+            icon=":material/login:",
+            url_path=url_path,
+            visibility="hidden",
+        )
+        for path, _title, _icon, url_path in ORGANIZER_PAGES
+        if path != "pages/login.py"
+    ]
 
 
 def sidebar(organizer: OrganizerIdentity | None = None) -> None:
@@ -75,6 +110,13 @@ def sidebar(organizer: OrganizerIdentity | None = None) -> None:
     with st.sidebar:
         if organizer is not None:
             st.caption(f"Angemeldet als {organizer.display_name}")
+            missing = missing_imprint_fields(t)
+            if missing:
+                # Never invented: the team fills them in ("python -m stammtisch text set").
+                st.warning(
+                    "Im Impressum fehlt noch: " + ", ".join(missing) + ".",
+                    icon=":material/gavel:",
+                )
         st.caption(t["organisation"])
         if _is_demo(core.cache_key()):
             st.warning(
@@ -101,8 +143,21 @@ def footer(organizer: OrganizerIdentity | None = None) -> None:
     with right:
         st.caption("Förderung")
         st.text(t["funding"], width="stretch")
-    left, right = st.columns([3, 1])
-    left.caption(t["copyright"])
+    if t["contact_email"] or t["contact_name"]:
+        contact = " · ".join(part for part in (t["contact_name"], t["contact_email"]) if part)
+        st.caption("Kontakt")
+        st.text(contact)
+    # What BITV and the imprint rules expect on every page: the legal pages, one click away.
+    links = st.columns(4 if organizer is None else 3)
+    for column, (path, label) in zip(links, LEGAL_LINKS, strict=False):
+        column.page_link(path, label=label)
     if organizer is None:
-        with right:
-            st.page_link("pages/login.py", label="Team-Login", icon=":material/lock:")
+        links[3].page_link("pages/login.py", label="Team-Login", icon=":material/lock:")
+    st.caption(t["copyright"])
+
+
+LEGAL_LINKS = (
+    ("pages/datenschutz.py", "Datenschutz"),
+    ("pages/impressum.py", "Impressum"),
+    ("pages/barrierefreiheit.py", "Barrierefreiheit"),
+)

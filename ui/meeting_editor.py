@@ -12,6 +12,7 @@ import streamlit as st
 
 from stammtisch import limits, meeting_admin
 from stammtisch.clock import BERLIN
+from stammtisch.date_proposals import DateProposal, holiday_names, next_dates
 from stammtisch.identity import OrganizerIdentity
 from stammtisch.meeting_admin import AdminMeeting
 from stammtisch.meetings import ImpulseInput, MeetingInput, get_meeting
@@ -46,16 +47,30 @@ def _meeting_input(form: FormState, status: str) -> MeetingInput:
     )
 
 
-def _save(actor: OrganizerIdentity, form: FormState, meeting: AdminMeeting | None) -> None:
+def _save(
+    actor: OrganizerIdentity,
+    form: FormState,
+    meeting: AdminMeeting | None,
+    notify_count: int | None = None,
+) -> None:
     def action():
-        data = _meeting_input(form, meeting.status if meeting else MeetingStatus.PLANNED)
+        if meeting is not None:
+            status = meeting.status
+        else:
+            status = MeetingStatus.DRAFT if form.value("draft") else MeetingStatus.PLANNED
+        data = _meeting_input(form, status)
         with core.session() as s:
             if meeting is None:
                 return meeting_admin.create_meeting(
                     session=s, actor=actor, data=data, now=core.now()
                 )
             meeting_admin.update_meeting(
-                session=s, actor=actor, meeting_id=meeting.id, data=data, now=core.now()
+                session=s,
+                actor=actor,
+                meeting_id=meeting.id,
+                data=data,
+                now=core.now(),
+                notify_count=notify_count,
             )
             return meeting.id
 
@@ -64,19 +79,36 @@ def _save(actor: OrganizerIdentity, form: FormState, meeting: AdminMeeting | Non
         st.session_state["termine.saved"] = True
 
 
-def _prefill(form: FormState, meeting: AdminMeeting | None, fields: dict[int, str]) -> None:
+def next_regular_slot(existing: list[AdminMeeting]) -> DateProposal:
+    """Where a new single meeting most likely goes: the series' next regular date
+    (weekday, time and six-week rhythm after the latest meeting), holidays in the three
+    states and days that already have a meeting skipped."""
+    kept = [m for m in existing if m.status != MeetingStatus.CANCELLED]
+    latest = max((m.starts_at for m in kept), default=None)
+    taken = {m.starts_at.astimezone(BERLIN).date() for m in kept}
+    today = core.now().astimezone(BERLIN).date()
+    return next_dates(last_start=latest, today=today, count=1, taken=taken)[0]
+
+
+def _prefill(
+    form: FormState,
+    meeting: AdminMeeting | None,
+    fields: dict[int, str],
+    existing: list[AdminMeeting],
+) -> None:
     """Load a meeting's values into the form widgets when another meeting is chosen."""
     if st.session_state.get("termine.loaded") == (meeting.id if meeting else NEW):
         return
     st.session_state["termine.loaded"] = meeting.id if meeting else NEW
     form.reset()
     if meeting is None:
+        slot = next_regular_slot(existing)
         values = {
             "theme": "",
             "description": "",
-            "day": (core.now() + timedelta(days=42)).astimezone(BERLIN).date(),
-            "start": time(17, 0),
-            "end": time(18, 30),
+            "day": slot.day,
+            "start": slot.starts_at.astimezone(BERLIN).time().replace(tzinfo=None),
+            "end": slot.ends_at.astimezone(BERLIN).time().replace(tzinfo=None),
             "primary": next(iter(fields), None),
             "further": [],
             "registration_state": RegistrationState.NOT_OPEN,
@@ -84,6 +116,7 @@ def _prefill(form: FormState, meeting: AdminMeeting | None, fields: dict[int, st
             "online_link": "",
             "documentation_url": "",
             "documentation_text": "",
+            "draft": False,
         }
     else:
         start, end = meeting.starts_at.astimezone(BERLIN), meeting.ends_at.astimezone(BERLIN)
@@ -104,15 +137,32 @@ def _prefill(form: FormState, meeting: AdminMeeting | None, fields: dict[int, st
     st.session_state.update({form.widget_key(k): v for k, v in values.items()})
 
 
+def holiday_warning(day: date | None) -> None:
+    """A public holiday in Saxony, Saxony-Anhalt or Thuringia on ``day``: said, not refused
+    (the team may have its reasons)."""
+    found = holiday_names(day) if isinstance(day, date) else {}
+    if found:
+        where = "; ".join(f"{name} in {', '.join(states)}" for name, states in found.items())
+        st.warning(
+            f"Der {day.strftime('%d.%m.%Y')} ist ein Feiertag ({where}). Viele haben dann "
+            "frei oder sind unterwegs – passt ein anderer Tag?",
+            icon=":material/event_busy:",
+        )
+
+
 def meeting_form(
-    actor: OrganizerIdentity, meeting: AdminMeeting | None, fields: dict[int, str]
+    actor: OrganizerIdentity,
+    meeting: AdminMeeting | None,
+    fields: dict[int, str],
+    existing: list[AdminMeeting] = (),
 ) -> None:
     """Create a meeting (``meeting`` None) or edit every field of one."""
     form = FormState("meeting")
-    _prefill(form, meeting, fields)
+    _prefill(form, meeting, fields, list(existing))
     errors = form.errors
     if st.session_state.pop("termine.saved", False) and not errors:
         st.success("Gespeichert.", icon=":material/check_circle:")
+    holiday_warning(st.session_state.get(form.widget_key("day")))
     with st.form("meeting.form"):
         form.field(st.text_input, "theme", "Thema", max_chars=limits.THEME.max)
         form.field(
@@ -164,6 +214,11 @@ def meeting_form(
         with st.expander("Dokumentation (nach dem Treffen)"):
             form.field(st.text_input, "documentation_url", "Link zur Dokumentation")
             form.field(st.text_area, "documentation_text", "Text zur Dokumentation")
+        if meeting is None:
+            st.checkbox(
+                "Nur als Entwurf anlegen (für Besucher:innen noch unsichtbar)",
+                key=form.widget_key("draft"),
+            )
         form_error(errors)
         st.form_submit_button(
             "Termin anlegen" if meeting is None else "Änderungen speichern",
@@ -171,6 +226,8 @@ def meeting_form(
             on_click=_save,
             args=(actor, form, meeting),
         )
+    # A new time or Zoom link is mailed to the people concerned: asked first, with the number.
+    form.confirm_notice(lambda count: _save(actor, form, meeting, count), key="meeting")
 
 
 # What each allowed status change is called on its button.
@@ -179,6 +236,7 @@ STATUS_ACTIONS = {
     MeetingStatus.HELD: ("Als stattgefunden markieren", ":material/task_alt:"),
     MeetingStatus.PLANNED: ("Wieder planen", ":material/event_repeat:"),
 }
+PUBLISH = ("Veröffentlichen", ":material/public:")
 
 
 def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
@@ -186,7 +244,7 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
     form = FormState(f"status.{meeting.id}")
     current = MeetingStatus(meeting.status)
 
-    def change(status: MeetingStatus) -> None:
+    def change(status: MeetingStatus, notify_count: int | None = None) -> None:
         form.call(
             meeting_admin.set_status,
             actor=actor,
@@ -194,27 +252,35 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
             status=status,
             documentation_url=form.value("documentation_url"),
             documentation_text=form.value("documentation_text"),
+            notify_count=notify_count,
         )
+        if form.confirmation is not None:
+            st.session_state["status.asked"] = status
+        else:
+            st.session_state.pop("status.asked", None)
         st.session_state.pop("status.confirm_cancel", None)
 
     st.markdown(f"**Status:** {current.label}")
     allowed = [s for s in STATUS_ACTIONS if current.can_become(s) and s != current]
     if MeetingStatus.CANCELLED in allowed and st.session_state.get("status.confirm_cancel"):
         st.warning(
-            f"Treffen wirklich absagen? {meeting.confirmed} bestätigte Anmeldungen bleiben "
-            "erhalten; bitte informieren Sie die Angemeldeten.",
+            f"Treffen wirklich absagen? Die Anmeldungen bleiben erhalten; alle "
+            f"{meeting.confirmed + meeting.waitlisted} Angemeldeten und Wartenden bekommen "
+            "eine Mail.",
             icon=":material/warning:",
         )
         yes, no = st.columns(2)
+        # The question above names the number; the service asks again if it changed.
         yes.button(
-            "Ja, absagen",
+            "Ja, absagen und alle benachrichtigen",
             key="status.cancel_yes",
+            icon=":material/event_busy:",
             on_click=change,
-            args=(MeetingStatus.CANCELLED,),
-            type="primary",
+            args=(MeetingStatus.CANCELLED, meeting.confirmed + meeting.waitlisted),
         )
         no.button(
-            "Nein",
+            "Nein, nicht absagen",
+            type="primary",
             key="status.cancel_no",
             on_click=lambda: st.session_state.pop("status.confirm_cancel", None),
         )
@@ -235,8 +301,37 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
             )
     if current.can_become(MeetingStatus.HELD):
         _held_form(form, meeting, change)
+    asked = st.session_state.get("status.asked")
+    if asked is not None:
+        form.confirm_notice(lambda count: change(asked, count), key="status")
     form_error(form.errors)
     field_error(form.errors, "status")
+
+
+def _delete_draft(actor: OrganizerIdentity, meeting: AdminMeeting, form: FormState) -> None:
+    if not st.session_state.get("status.confirm_delete"):
+        st.button(
+            "Entwurf löschen",
+            key="status.delete",
+            icon=":material/delete:",
+            on_click=lambda: st.session_state.update({"status.confirm_delete": True}),
+        )
+        return
+    st.warning("Diesen Entwurf endgültig löschen?", icon=":material/warning:")
+
+    def delete() -> None:
+        if form.call(meeting_admin.delete_draft, actor=actor, meeting_id=meeting.id):
+            st.session_state[SELECTED] = NEW
+        st.session_state.pop("status.confirm_delete", None)
+
+    yes, no = st.columns(2)
+    yes.button("Ja, Entwurf löschen", key="status.delete_yes", on_click=delete)
+    no.button(
+        "Nein",
+        key="status.delete_no",
+        type="primary",
+        on_click=lambda: st.session_state.pop("status.confirm_delete", None),
+    )
 
 
 def _held_form(form: FormState, meeting: AdminMeeting, change) -> None:
@@ -269,7 +364,7 @@ def _held_form(form: FormState, meeting: AdminMeeting, change) -> None:
 def impulses(actor: OrganizerIdentity, meeting_id: int) -> None:
     """The meeting's impulses in order: move, remove, add."""
     with core.session() as s:
-        view = get_meeting(session=s, meeting_id=meeting_id)
+        view = get_meeting(session=s, meeting_id=meeting_id, include_drafts=True)
     form = FormState("impulse")
 
     def run(fn, **kwargs) -> None:

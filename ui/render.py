@@ -28,22 +28,62 @@ def lazy_expander(label: str, key: str, *, open_anyway: bool = False, **kwargs):
     return box if (box.open or open_anyway) else None
 
 
-def field_error(errors: Mapping[str, str] | None, field: str) -> None:
-    """The German message for ``field`` right below its input, if there is one."""
-    if errors and field in errors:
-        st.error(errors[field], icon=":material/error:")
+def field_error(
+    errors: Mapping[str, str] | None,
+    field: str,
+    *,
+    widget_key: str | None = None,
+    literal: bool = False,
+) -> None:
+    """The German message for ``field`` right below its input, if there is one.
+
+    Every message is an alert (screen readers announce it when it appears). With the
+    input's ``widget_key`` the message is tied to the input as well: ``ui/a11y.js`` marks
+    the input invalid and points its ``aria-describedby`` at the message. ``literal``: the
+    message may quote a visitor's or a file's text (a name, a cell), so it is shown exactly
+    as written instead of as Markdown.
+    """
+    if not errors or field not in errors:
+        return
+    message = escape_md(errors[field]) if literal else errors[field]
+    if widget_key is None:
+        st.error(message, icon=":material/error:")
+        return
+    with st.container(key=f"{FIELD_ERROR_PREFIX}{widget_key}"):
+        st.error(message, icon=":material/error:")
 
 
-def form_error(errors: Mapping[str, str] | None) -> None:
-    field_error(errors, FORM)
+# ui/a11y.js finds a message by this key prefix and its input by the rest of the key.
+FIELD_ERROR_PREFIX = "feldfehler-"
+
+
+def form_error(errors: Mapping[str, str] | None, *, literal: bool = False) -> None:
+    field_error(errors, FORM, literal=literal)
 
 
 _MD_SPECIAL = re.compile(r"""([\\`*_{}\[\]()#+\-.!|~<>:$&="'])""")
+# GitHub-flavoured Markdown turns bare "http://…", "www.…" and "a@b.de" into links, escaped
+# or not. An invisible WORD JOINER (U+2060) inside each of those marks keeps them text:
+# spam and phishing addresses in visitor text are never one click away.
+_LINK_STARTS = re.compile(r"(://)|(?i:\b(www)(\.))|(@)")
+WORD_JOINER = "\u2060"
+
+
+def _unlinked(text: str) -> str:
+    def join(match: re.Match) -> str:
+        if match.group(1):
+            return ":" + WORD_JOINER + "//"
+        if match.group(2):
+            return match.group(2) + WORD_JOINER + "."
+        return WORD_JOINER + "@"
+
+    return _LINK_STARTS.sub(join, text)
 
 
 def escape_md(text: str) -> str:
-    """Backslash-escape Markdown (and Streamlit's :directives:) in our own headings."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Text for a Markdown block, shown as written: Markdown (and Streamlit's
+    :directives:) backslash-escaped, and no web or mail address turned into a link."""
+    return _MD_SPECIAL.sub(r"\\\1", _unlinked(text))
 
 
 def md_literal(text: str) -> str:
@@ -89,3 +129,16 @@ def _text_block_markdown(parts: tuple[str, ...], meta: str | None, note: str | N
     if note:
         lines.append(md_small(note))
     return "\n\n".join(lines)
+
+
+def bring_into_view(key: str) -> None:
+    """Scroll to and focus the container with Streamlit ``key`` (letters, digits, dashes).
+
+    A confirmation that replaced a form is then seen, and read out by screen readers,
+    instead of sitting above the visible area. ``ui/a11y.js`` (linked from every page's
+    document, so no inline script is needed under the Content-Security-Policy) acts on
+    the marker once, when it appears.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        raise ValueError("bring_into_view needs a plain key")
+    st.html(f'<div data-stammtisch-fokus="{key}"></div>', width="content")

@@ -28,7 +28,8 @@ def created_message() -> None:
     result = FormState("series").result
     if isinstance(result, list):
         st.success(
-            f"{len(result)} Termine angelegt (Anmeldung noch nicht geöffnet).",
+            f"{len(result)} Entwürfe angelegt – nur für das Team sichtbar, bis Sie sie unter "
+            "„Termin bearbeiten“ veröffentlichen.",
             icon=":material/check_circle:",
         )
 
@@ -60,8 +61,8 @@ def series_planner(
     proposal_errors = FormState("series.proposal").errors
     st.caption(
         "Schlägt Termine im gewohnten Rhythmus vor und verschiebt Feiertage in Sachsen, "
-        "Sachsen-Anhalt und Thüringen um eine Woche. Die Entwürfe prüfen Sie, bevor sie angelegt "
-        "werden."
+        "Sachsen-Anhalt und Thüringen um eine Woche. Angelegt werden Entwürfe, die nur das Team "
+        "sieht; veröffentlichen Sie jeden, sobald sein Thema steht."
     )
     taken = {m.starts_at.astimezone(BERLIN).date() for m in meetings}
     with st.form("series.form"):

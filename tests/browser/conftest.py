@@ -27,11 +27,23 @@ def browser():
         b.close()
 
 
+def mail_env(tmp_path, smtp_server) -> dict[str, str]:
+    """Settings for an app whose mails go to the test's SMTP server."""
+    return {
+        "STAMMTISCH_SMTP_URL": smtp_server.url,
+        "STAMMTISCH_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "STAMMTISCH_MAIL_FROM": "Strukturwandel-Stammtisch <stammtisch@example.org>",
+    }
+
+
 @pytest.fixture
-def seed_app_db(tmp_path) -> Iterator[tuple[str, str]]:
-    """(base URL, database URL) of the app on a fresh seeded SQLite database."""
+def seed_app_db(tmp_path, smtp_server) -> Iterator[tuple[str, str]]:
+    """(base URL, database URL) of the app on a fresh seeded SQLite database; its mails
+    reach ``smtp_server``."""
     db_url = f"sqlite:///{tmp_path / 'browser.db'}"
-    proc, base = start_app({"DATABASE_URL": db_url, "STAMMTISCH_NOW": SEED_NOW})
+    proc, base = start_app(
+        {"DATABASE_URL": db_url, "STAMMTISCH_NOW": SEED_NOW, **mail_env(tmp_path, smtp_server)}
+    )
     try:
         yield base, db_url
     finally:
@@ -40,7 +52,7 @@ def seed_app_db(tmp_path) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def seed_app(seed_app_db) -> str:
-    """The app (served by serve.py) at the time of the original page."""
+    """The app (``streamlit run app.py``) at the time of the original page."""
     return seed_app_db[0]
 
 
@@ -67,8 +79,32 @@ def register_in_card(card, name: str, email: str, organisation: str | None = Non
     card.get_by_role("button", name="Verbindlich anmelden").click()
 
 
+def confirm_from_mail(page, smtp_server, address: str) -> str:
+    """Open the link from the confirmation mail to ``address`` and press the button, as the
+    person would; returns the personal link."""
+    [request] = smtp_server.wait_for(address)
+    link = request.personal_link()
+    page.goto(link)
+    page.get_by_role("button", name="Anmeldung bestätigen").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Anmeldung bestätigen").click()
+    return link
+
+
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
     )
+
+
+def log_in(page, base: str, name: str, password: str, display_name: str) -> None:
+    """The organizer login form, as a person fills it in."""
+    page.goto(base + "/login")
+    page.get_by_role("textbox", name="Anmeldename").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_role("textbox", name="Anmeldename").fill(name)
+    page.get_by_role("textbox", name="Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_text(f"Angemeldet als {display_name}").first.wait_for(timeout=30_000)
+    wait_idle(page)

@@ -1,19 +1,21 @@
-"""The visitor journey in a real browser: register, get the link and .ics, cancel."""
+"""The visitor journey in a real browser: register, confirm through the mail, get the link
+and .ics, cancel; the mails arrive at a real SMTP server."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from icalendar import Calendar
 
-from tests.browser.conftest import register_in_card, wait_idle
+from tests.browser.conftest import confirm_from_mail, register_in_card, wait_idle
 
 pytestmark = pytest.mark.browser
 
 ZOOM = "https://zoom.us/j/00000000000"
 
 
-def test_register_download_ics_and_cancel(seed_app, page, tmp_path):
+def test_register_confirm_download_ics_and_cancel(seed_app, page, tmp_path, smtp_server):
     page.goto(seed_app + "/")
     page.get_by_text("Nächste Termine").wait_for(timeout=30_000)
     wait_idle(page)
@@ -22,6 +24,9 @@ def test_register_download_ics_and_cancel(seed_app, page, tmp_path):
 
     card = page.locator("[class*='st-key-meeting-']").filter(has_text="Mo, 06.12.2021").first
     register_in_card(card, "Erika Beispiel", "Erika@Example.org", "Dorfverein Kitzscher")
+    page.get_by_text("Bitte bestätigen Sie Ihre Anmeldung").wait_for(timeout=30_000)
+    assert ZOOM not in page.content()  # no place and no link before the confirmation
+    personal_link = confirm_from_mail(page, smtp_server, "Erika@example.org")
     page.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
     wait_idle(page)
     # The link's code block (with its copy button) renders a moment after the notice.
@@ -45,9 +50,13 @@ def test_register_download_ics_and_cancel(seed_app, page, tmp_path):
     assert ZOOM not in other_page.content()
     other.close()
 
-    personal = re.search(r"http://[^\s]+/meine-anmeldung\?token=[\w-]+", page.inner_text("body"))
-    assert personal, "personal link shown"
-    page.goto(personal.group(0))
+    # The mail with the Zoom link arrives, its calendar file parses.
+    confirmed = smtp_server.wait_for("Erika@example.org", 2)[1]
+    assert ZOOM in confirmed.text and confirmed.personal_link() == personal_link
+    event = Calendar.from_ical(confirmed.attachment()).walk("VEVENT")[0]
+    assert str(event["status"]) == "CONFIRMED"
+
+    page.goto(personal_link)
     page.get_by_text("Ihre Angaben").wait_for(timeout=30_000)
     wait_idle(page)
     page.get_by_text(ZOOM).first.wait_for(timeout=30_000)
@@ -57,10 +66,11 @@ def test_register_download_ics_and_cancel(seed_app, page, tmp_path):
     page.get_by_text("Sie sind abgemeldet").wait_for(timeout=30_000)
     wait_idle(page)
     assert ZOOM not in page.inner_text("body")
+    assert "Abmeldung" in smtp_server.wait_for("Erika@example.org", 3)[2].subject
 
     # Opened again later, the link shows a cancelled registration and no meeting link.
-    page.goto(personal.group(0))
-    page.get_by_text("Diese Anmeldung ist storniert").wait_for(timeout=30_000)
+    page.goto(personal_link)
+    page.get_by_text("Sie haben sich abgemeldet").wait_for(timeout=30_000)
     assert ZOOM not in page.content()
 
 
@@ -71,7 +81,7 @@ def test_wrong_token_reveals_nothing(seed_app, page):
     assert ZOOM not in page.content()
 
 
-def test_register_with_the_keyboard_only_at_phone_width(seed_app, browser):
+def test_register_with_the_keyboard_only_at_phone_width(seed_app, browser, smtp_server):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
     page = context.new_page()
     try:
@@ -91,6 +101,14 @@ def test_register_with_the_keyboard_only_at_phone_width(seed_app, browser):
         consent.focus()
         page.keyboard.press("Space")
         card.get_by_role("button", name="Verbindlich anmelden").focus()
+        page.keyboard.press("Enter")
+        page.get_by_text("Bitte bestätigen Sie Ihre Anmeldung").wait_for(timeout=30_000)
+        [request] = smtp_server.wait_for("karl@example.org")
+        page.goto(request.personal_link())
+        button = page.get_by_role("button", name="Anmeldung bestätigen")
+        button.wait_for(timeout=30_000)
+        wait_idle(page)
+        button.focus()
         page.keyboard.press("Enter")
         page.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
         # The link's code block (with its copy button) renders a moment after the notice.

@@ -17,7 +17,7 @@ def test_start_page_in_chromium_shows_the_series(seed_app, page):
     wait_idle(page)
     # Visitors' browsers talk to this server only: no fonts or icons from elsewhere.
     page.wait_for_function(
-        "document.querySelector(\"link[rel='shortcut icon']\").href.includes('/media/')"
+        "() => document.querySelector(\"link[rel='shortcut icon']\").href.includes('/media/')"
     )
     assert [url for url in requested if not url.startswith(seed_app)] == []
     body = page.inner_text("body")

@@ -9,7 +9,13 @@ import sys
 import pytest
 
 from tests.appserver import ROOT, start_app, stop_app
-from tests.browser.conftest import register_in_card, wait_idle
+from tests.browser.conftest import (
+    confirm_from_mail,
+    log_in,
+    mail_env,
+    register_in_card,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +23,7 @@ PASSWORD = "ein-sehr-langes-passwort"
 
 
 def _login(page, base):
-    page.goto(base + "/login")
-    page.get_by_role("textbox", name="Anmeldename").wait_for(timeout=30_000)
-    wait_idle(page)
-    page.get_by_role("textbox", name="Anmeldename").fill("leon")
-    page.get_by_role("textbox", name="Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_text("Angemeldet als Leon").first.wait_for(timeout=30_000)
-    wait_idle(page)
+    log_in(page, base, "leon", PASSWORD, "Leon")
 
 
 def _choose(page, label, option):
@@ -32,9 +31,13 @@ def _choose(page, label, option):
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_team_journey(tmp_path, browser):
+def test_team_journey(tmp_path, browser, smtp_server):
     db_url = f"sqlite:///{tmp_path / 'team.db'}"
-    env = {"DATABASE_URL": db_url, "STAMMTISCH_NOW": "2021-11-20T12:00:00+01:00"}
+    env = {
+        "DATABASE_URL": db_url,
+        "STAMMTISCH_NOW": "2021-11-20T12:00:00+01:00",
+        **mail_env(tmp_path, smtp_server),
+    }
     subprocess.run(
         [
             sys.executable,
@@ -82,6 +85,8 @@ def test_team_journey(tmp_path, browser):
         card.wait_for(timeout=30_000)
         wait_idle(vpage)
         register_in_card(card, "Erika Beispiel", "erika@example.org")
+        vpage.get_by_text("Bitte bestätigen Sie Ihre Anmeldung").wait_for(timeout=30_000)
+        confirm_from_mail(vpage, smtp_server, "erika@example.org")
         vpage.get_by_text("Sie sind angemeldet").wait_for(timeout=30_000)
         vpage.get_by_text("https://zoom.us/j/555").first.wait_for(timeout=30_000)
         visitor.close()
@@ -134,9 +139,14 @@ def test_first_visitor_after_restart_cannot_open_team_pages_by_url(tmp_path, bro
     context = browser.new_context()
     page = context.new_page()
     try:
-        for path in ("/orga_protokoll", "/orga_anmeldungen", "/team-protokoll"):
+        # File names are no addresses; a team page's address shows the login, nothing else.
+        for path, shows in (
+            ("/orga_protokoll", "Nächste Termine"),
+            ("/orga_anmeldungen", "Nächste Termine"),
+            ("/team-protokoll", "Anmeldung für das Team"),
+        ):
             page.goto(base + path)
-            page.get_by_text("Nächste Termine").wait_for(timeout=30_000)
+            page.get_by_text(shows).first.wait_for(timeout=30_000)
             wait_idle(page)
             body = page.inner_text("body")
             assert "Änderungsprotokoll" not in body and "orga_" not in body

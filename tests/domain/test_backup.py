@@ -95,7 +95,9 @@ def test_tokens_still_work_after_restore(engine, now, tmp_path):
     migrate(target)
     backup.restore(target, backup.dump(engine, now=now))
     with session_scope(target) as s:
-        assert registrations.find_by_token(session=s, token=receipt.token).name == "Person 1"
+        assert (
+            registrations.find_by_token(session=s, token=receipt.token, now=now).name == "Person 1"
+        )
     target.dispose()
     assert now == SEED_NOW
 

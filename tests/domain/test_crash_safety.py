@@ -26,7 +26,7 @@ WORKER = textwrap.dedent(
     while True:
         with session_scope(engine) as s:
             receipt = registrations.register(
-                session=s, meeting_id=2, now=now,
+                session=s, meeting_id=2, now=now, confirmation=False,
                 data=registrations.RegistrationInput(
                     name=f"Person {n}", email=f"p{n}@example.org", consent=True),
             )

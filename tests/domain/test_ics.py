@@ -140,3 +140,19 @@ def test_the_feed_carries_each_meeting_as_the_personal_file_does_without_the_lin
         f"Worum es geht.\n\nImpulse:\n\n- Seen (Kim, BUND)\n\nAnmeldung: {page}"
     )
     assert event.decoded("DTSTAMP") == now and event.decoded("DTSTART") == view.starts_at
+
+
+def test_a_place_on_the_waitlist_gives_a_tentative_entry_without_the_link(engine, now):
+    view = _view(engine, f.meeting(engine, now=now, online_link=LINK))
+    calendar, event = _event(ics.meeting_ics(view, now=now, online_link=LINK, tentative=True))
+    assert str(event["STATUS"]) == "TENTATIVE"
+    assert LINK not in calendar.to_ical().decode()
+
+
+def test_a_cancelled_meeting_is_a_cancel_message_with_a_higher_sequence(engine, now):
+    mid = f.meeting(engine, now=now, online_link=LINK)
+    _, before = _event(ics.meeting_ics(_view(engine, mid), now=now, online_link=LINK))
+    _set_status(engine, now, mid, MeetingStatus.CANCELLED)
+    calendar, cancelled = _event(ics.meeting_ics(_view(engine, mid), now=now, online_link=LINK))
+    assert calendar["METHOD"] == "CANCEL"
+    assert (before["SEQUENCE"], cancelled["SEQUENCE"]) == (0, 1)

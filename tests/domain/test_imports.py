@@ -51,17 +51,17 @@ def _state(engine, meeting_id):
         return {r.name: r.attendance for r in rows}, meeting.unregistered_attendees
 
 
-def _preview(engine, actor, meeting_id, rep, now):
+def _preview(engine, actor, meeting_id, rep, now, **kw):
     with session_scope(engine) as s:
         return imports.preview_import(
-            session=s, actor=actor, meeting_id=meeting_id, report=rep, now=now
+            session=s, actor=actor, meeting_id=meeting_id, report=rep, now=now, **kw
         )
 
 
-def _apply(engine, actor, meeting_id, rep, now):
+def _apply(engine, actor, meeting_id, rep, now, **kw):
     with session_scope(engine) as s:
         return imports.apply_import(
-            session=s, actor=actor, meeting_id=meeting_id, report=rep, now=now
+            session=s, actor=actor, meeting_id=meeting_id, report=rep, now=now, **kw
         )
 
 
@@ -239,7 +239,14 @@ def test_apply_german_report_matches_umlaut_spelling(engine, now, actor):
 def test_apply_again_replaces_previous_import(engine, now, actor):
     meeting_id = _past_meeting(engine, now)
     _apply(engine, actor, meeting_id, report("report_en.csv"), now)
-    _apply(engine, actor, meeting_id, report("report_unique_users.csv"), now)
+    # Replacing recorded attendance must be confirmed, with before and after named.
+    with pytest.raises(ValidationError) as err:
+        _apply(engine, actor, meeting_id, report("report_unique_users.csv"), now)
+    assert (
+        "schon Teilnahme erfasst (4 dabei, davon 2 ohne Anmeldung)"
+        in (err.value.errors["replace_recorded"])
+    )
+    _apply(engine, actor, meeting_id, report("report_unique_users.csv"), now, replace_recorded=True)
     # "Doe, Kim" matches Kim Doe by name regardless of word order; Jan is now missing.
     assert _state(engine, meeting_id) == (
         {"Erika Beispiel": "yes", "Jan Müller": "no", "Kim Doe": "yes"},
@@ -259,7 +266,9 @@ def test_ambiguous_name_is_not_guessed(engine, now, actor):
     )
     rep = imports.parse_zoom_report(b"Name (Original Name),User Email\nKim Doe,\n")
     preview = _preview(engine, actor, meeting_id, rep, now)
-    assert preview.matched == () and preview.unmatched == ("Kim Doe",)
+    assert preview.matched == () and preview.unmatched == ()
+    [question] = preview.ambiguous
+    assert question.participant == "Kim Doe" and len(question.candidates) == 2
 
 
 def test_same_person_on_two_devices_counts_once(engine, now, actor):
@@ -497,7 +506,10 @@ def test_parse_without_duration_counts_no_minutes_and_cuts_long_addresses():
     ("rows", "allowed"), [(imports.MAX_ROWS, True), (imports.MAX_ROWS + 1, False)]
 )
 def test_row_limit(rows, allowed):
-    data = b"Name,User Email\n" + b"".join(b"P%d,p%d@b.de\n" % (n, n) for n in range(rows))
+    # Reconnects: 500 people, each on many rows.
+    data = b"Name,User Email\n" + b"".join(
+        b"P%d,p%d@b.de\n" % (n % 500, n % 500) for n in range(rows)
+    )
     if allowed:
         assert imports.parse_zoom_report(data).rows_read == rows
     else:
@@ -558,7 +570,8 @@ def test_an_ambiguous_original_name_is_not_replaced_by_the_display_name(engine, 
     f.register(engine, meeting_id, "k2", now=now - timedelta(days=9), name="Doe Kim")
     rep = imports.parse_zoom_report(b"Name (Original Name),User Email\nJan Mueller (Kim Doe),\n")
     preview = _preview(engine, actor, meeting_id, rep, now)
-    assert preview.matched == () and preview.unmatched == ("Jan Mueller (Kim Doe)",)
+    assert preview.matched == () and preview.unmatched == ()
+    assert [a.participant for a in preview.ambiguous] == ["Jan Mueller (Kim Doe)"]
     rep = imports.parse_zoom_report(b"Name (Original Name),User Email\nJan M (Jan Mueller),\n")
     [match] = _preview(engine, actor, meeting_id, rep, now).matched
     assert (match.participant, match.registration_name, match.by, match.waitlisted) == (
@@ -613,4 +626,163 @@ def test_apply_logs_every_count(engine, now, actor):
         "team": 1,
         "absent": 1,
         "unregistered_attendees": 2,
+        "decided": 0,
+        "before": 0,
+        "after": 4,
     }
+
+
+# --- each person counted once -------------------------------------------------------------
+
+
+def _independent_total(engine, meeting_id) -> int:
+    """Attendance counted straight from the tables, without the app's helpers."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        registered = conn.execute(
+            text(
+                "SELECT count(*) FROM registration WHERE meeting_id = :m "
+                "AND status = 'confirmed' AND attendance = 'yes'"
+            ),
+            {"m": meeting_id},
+        ).scalar_one()
+        without = conn.execute(
+            text("SELECT unregistered_attendees FROM meeting WHERE id = :m"), {"m": meeting_id}
+        ).scalar_one()
+    return registered + without
+
+
+def _totals(engine, actor, meeting_id) -> tuple[int, int, int]:
+    """The total as the registrations page, the dashboard and the tables count it."""
+    from stammtisch import analytics, registration_admin
+
+    with session_scope(engine) as s:
+        page = registration_admin.counts(session=s, actor=actor, meeting_id=meeting_id)
+        stats = analytics.meeting_stats(session=s).set_index("meeting_id")
+    return (
+        page.attended_total,
+        int(stats.loc[meeting_id, "attended_total"]),
+        _independent_total(engine, meeting_id),
+    )
+
+
+def test_two_registrations_with_the_same_name_are_asked_not_double_counted(engine, now, actor):
+    """The Finn case: two "Finn Albrecht" registered, one came without his address."""
+    meeting_id = _past_meeting(engine, now)
+    before = now - timedelta(days=10)
+    finns = [
+        f.register(engine, meeting_id, n, now=before, name="Finn Albrecht", email=f"finn{n}@e.org")
+        for n in (1, 2)
+    ]
+    rep = imports.parse_zoom_report(
+        b"Name (Original Name),User Email\n"
+        b"Erika Beispiel,erika@example.org\n"
+        b"Jan M\xc3\xbcller,jan@example.org\n"
+        b"Finn Albrecht,\n"
+        b"Gast,\n"
+    )
+    preview = _preview(engine, actor, meeting_id, rep, now)
+    [question] = preview.ambiguous
+    assert question.participant == "Finn Albrecht"
+    assert [i for i, _name in question.candidates] == [r.registration_id for r in finns]
+    assert preview.unmatched == ("Gast",)  # Finn is not counted as a stranger …
+    assert preview.absent_names == ("Kim Doe",)  # … nor as absent twice
+    with pytest.raises(ValidationError) as err:
+        _apply(engine, actor, meeting_id, rep, now)
+    assert "Finn Albrecht" in err.value.errors["choices"]
+
+    chosen = {"Finn Albrecht": finns[0].registration_id}
+    decided = _preview(engine, actor, meeting_id, rep, now, choices=chosen)
+    assert (decided.before.total, decided.after.total) == (0, 4)
+    assert decided.after == imports.AttendanceFigures(attended=3, absent=2, unregistered=1)
+    _apply(engine, actor, meeting_id, rep, now, choices=chosen)
+    assert _totals(engine, actor, meeting_id) == (4, 4, 4)
+
+    # "Keiner von beiden" counts him without registration; ticking the right Finn by hand
+    # later moves him over instead of counting him twice.
+    rep_again = dict(chosen, **{"Finn Albrecht": None})
+    _apply(engine, actor, meeting_id, rep, now, choices=rep_again, replace_recorded=True)
+    assert _totals(engine, actor, meeting_id) == (4, 4, 4)
+    from stammtisch import registration_admin
+
+    with session_scope(engine) as s:
+        registration_admin.set_attendance(
+            session=s,
+            actor=actor,
+            registration_ids=[finns[1].registration_id],
+            attendance="yes",
+            now=now,
+            counted_without_registration=True,
+        )
+    assert _totals(engine, actor, meeting_id) == (4, 4, 4)
+
+
+# --- reports larger than a meeting ------------------------------------------------------
+
+
+def _people(count: int, *, first: int = 0) -> bytes:
+    return b"Name (Original Name),User Email,Duration (Minutes)\n" + b"".join(
+        b"Gast %d,gast%d@example.org,30\n" % (n, n) for n in range(first, first + count)
+    )
+
+
+def test_a_report_with_more_people_than_a_zoom_meeting_holds_is_refused():
+    """20,000 different people were once accepted as attendance; Zoom holds 1,000."""
+    assert len(imports.parse_zoom_report(_people(imports.MAX_PARTICIPANTS)).participants) == 1000
+    assert _refusal(_people(imports.MAX_PARTICIPANTS + 1)) == imports.TOO_MANY_PARTICIPANTS
+    assert _refusal(_people(20_000)) == imports.TOO_MANY_PARTICIPANTS
+    assert "1.000" in imports.TOO_MANY_PARTICIPANTS
+    # Many rows of few people (reconnects) are still one meeting.
+    many_rows = _people(10) + b"".join(_people(10).split(b"\n", 1)[1] for _ in range(999))
+    report = imports.parse_zoom_report(many_rows)
+    assert (report.rows_read, len(report.participants)) == (10_000, 10)
+
+
+def test_the_plausible_size_of_a_report():
+    assert [imports.plausible_participants(n) for n in (0, 1, 3, 40)] == [50, 53, 59, 170]
+
+
+def test_an_unusually_large_report_is_applied_only_when_confirmed(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)  # three registrations: up to 59 people plausible
+    known = b"Erika Beispiel,erika@example.org,40\n"
+    plausible = imports.parse_zoom_report(_people(58) + known)
+    preview = _preview(engine, actor, meeting_id, plausible, now)
+    assert (preview.counted, preview.registrations) == (59, 3)
+    assert not preview.unusually_many and preview.size_question is None
+
+    large = imports.parse_zoom_report(_people(59) + known)
+    preview = _preview(engine, actor, meeting_id, large, now)
+    assert preview.unusually_many
+    assert preview.size_question == (
+        "Der Bericht nennt 60 Personen, das Treffen hat aber nur 3 Anmeldungen. Alle 59 "
+        "nicht Zugeordneten zählen dann als Teilnahme ohne Anmeldung. Ist das wirklich der "
+        "Teilnahmebericht dieses Treffens?"
+    )
+    with pytest.raises(ValidationError) as err:
+        _apply(engine, actor, meeting_id, large, now)
+    assert err.value.errors == {"confirm_many": preview.size_question}
+    assert _state(engine, meeting_id)[1] == 0  # nothing written
+    assert not f.audit_entries(engine, "meeting.attendance_import")
+
+    _apply(engine, actor, meeting_id, large, now, confirm_many=True)
+    assert _state(engine, meeting_id)[1] == 59
+    [entry] = f.audit_entries(engine, "meeting.attendance_import")
+    assert entry.details["confirmed_many"] is True and entry.details["participants"] == 60
+
+
+def test_the_size_question_for_a_meeting_without_registrations(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17)
+    preview = _preview(engine, actor, meeting_id, imports.parse_zoom_report(_people(51)), now)
+    assert preview.size_question.startswith(
+        "Der Bericht nennt 51 Personen, das Treffen hat aber keine Anmeldung. Alle 51 "
+    )
+
+
+def test_the_team_does_not_count_towards_the_size(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    team = b"Team,team@example.org,90\n"
+    preview = _preview(
+        engine, actor, meeting_id, imports.parse_zoom_report(_people(59) + team), now
+    )
+    assert (preview.counted, len(preview.team), preview.unusually_many) == (59, 1, False)

@@ -14,7 +14,7 @@ from stammtisch import meeting_admin, meetings
 from stammtisch.bootstrap import init_database
 from stammtisch.date_proposals import propose_series
 from stammtisch.db import session_scope
-from stammtisch.errors import NotFound, PermissionDenied, ValidationError
+from stammtisch.errors import FORM, NotFound, PermissionDenied, ValidationError
 from stammtisch.meetings import ImpulseInput, MeetingInput
 from stammtisch.models import Impulse, MeetingStatus
 from stammtisch.organizers import OrganizerIdentity
@@ -306,7 +306,13 @@ def test_status_changes_messages_documentation_and_log(engine, now, actor):
         meeting_admin.set_status(
             session=s, actor=actor, meeting_id=mid, status=MeetingStatus.CANCELLED, now=now
         )
-    assert f.last_audit(engine) == ("meeting.cancelled", actor.name, "meeting", mid, {})
+    assert f.last_audit(engine) == (
+        "meeting.cancelled",
+        actor.name,
+        "meeting",
+        mid,
+        {"notified": 0},
+    )
     with session_scope(engine) as s:
         meeting_admin.set_status(
             session=s, actor=actor, meeting_id=mid, status=MeetingStatus.PLANNED, now=now
@@ -355,7 +361,7 @@ def test_update_logs_the_changed_fields_and_allows_capacity_equal_to_confirmed(e
         actor.name,
         "meeting",
         mid,
-        {"fields": [], "promoted": []},
+        {"fields": [], "notified": 0, "promoted": []},
     )
     with session_scope(engine) as s:
         promoted = meeting_admin.update_meeting(
@@ -365,7 +371,11 @@ def test_update_logs_the_changed_fields_and_allows_capacity_equal_to_confirmed(e
             data=replace(current, capacity=4, theme="Neues Thema"),
             now=now,
         )
-    assert f.last_audit(engine)[4] == {"fields": ["capacity", "theme"], "promoted": promoted}
+    assert f.last_audit(engine)[4] == {
+        "fields": ["capacity", "theme"],
+        "notified": 0,
+        "promoted": promoted,
+    }
     assert len(promoted) == 1
 
 
@@ -400,3 +410,61 @@ def test_as_input_carries_every_field_for_the_edit_form(engine, now, actor):
         documentation_text="Notizen",
         status="held",
     )
+
+
+# --- drafts: only the team sees them ------------------------------------------------------
+
+
+def test_a_draft_is_invisible_to_visitors_until_it_is_published(engine, now, actor):
+    from stammtisch import feed, meetings
+    from stammtisch.errors import NotFound
+
+    draft = f.meeting(engine, now=now, status="draft", theme="Leerstand als Chance")
+    past_draft = f.meeting(engine, now=now, status="draft", days_ahead=-30, theme="Alt")
+    with session_scope(engine) as s:  # the seed's meetings are there, the drafts are not
+        upcoming = {m.id for m in meetings.list_upcoming(session=s, now=now)}
+        past = {m.id for m in meetings.list_past(session=s, now=now)}
+        assert not {draft, past_draft} & (upcoming | past)
+        assert meetings.count_past(session=s, now=now) == len(past)
+        with pytest.raises(NotFound):
+            meetings.get_meeting(session=s, meeting_id=draft)
+        assert meetings.get_meeting(session=s, meeting_id=draft, include_drafts=True).id == draft
+    assert b"Leerstand" not in feed.upcoming_feed(engine, now=now, page_url=None)
+    with pytest.raises(ValidationError) as err:
+        f.register(engine, draft, 1, now=now, confirm=False)
+    assert "gibt es nicht" in err.value.errors[FORM]
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=draft, status=MeetingStatus.PLANNED, now=now
+        )
+    with session_scope(engine) as s:
+        assert draft in {m.id for m in meetings.list_upcoming(session=s, now=now)}
+    assert f.register(engine, draft, 1, now=now).status == "confirmed"
+    assert past_draft
+
+
+def test_series_create_drafts_and_only_drafts_can_be_deleted(engine, now, actor):
+    from stammtisch.date_proposals import propose_series
+
+    field = f.topic_field(engine, now=now)
+    proposals = propose_series(first_day=(now + timedelta(days=7)).date(), count=2)
+    template = meetings.MeetingInput(
+        theme="Thema folgt", starts_at=None, ends_at=None, primary_topic_field_id=field
+    )
+    with session_scope(engine) as s:
+        ids = meeting_admin.create_series(
+            session=s, actor=actor, proposals=proposals, template=template, now=now
+        )
+    with session_scope(engine) as s:
+        statuses = {m.id: m.status for m in meeting_admin.list_meetings(session=s, actor=actor)}
+    assert [statuses[i] for i in ids] == ["draft", "draft"]
+    with session_scope(engine) as s:
+        meeting_admin.delete_draft(session=s, actor=actor, meeting_id=ids[0], now=now)
+    published = f.meeting(engine, now=now)
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        meeting_admin.delete_draft(session=s, actor=actor, meeting_id=published, now=now)
+    assert "nur ein Entwurf" in err.value.errors["status"]
+    with session_scope(engine) as s:
+        left = {m.id for m in meeting_admin.list_meetings(session=s, actor=actor)}
+    assert ids[0] not in left and {ids[1], published} <= left
+    assert "meeting.delete_draft" in f.audit_actions(engine)

@@ -217,7 +217,7 @@ def test_review_refusals_say_why(engine, now, actor):
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
         offer_review.set_note(session=s, actor=actor, offer_id=oid, note="x" * 5001, now=now)
     assert err.value.errors == {
-        "internal_note": "Eine Notiz ist zu lang (höchstens 5000 Zeichen, jetzt 5001)."
+        "internal_note": "Die Notiz ist zu lang (höchstens 5000 Zeichen, jetzt 5001)."
     }
     for call in (
         lambda s: offer_review.set_note(session=s, actor=actor, offer_id=999, note="x", now=now),

@@ -79,7 +79,7 @@ def test_refusals_name_each_field_in_german(engine, now):
         "email": "Bitte geben Sie Ihre E-Mail-Adresse an.",
     }
     assert _refused(engine, now, organisation="o" * 201) == {
-        "organisation": "Eine Organisation ist zu lang (höchstens 200 Zeichen, jetzt 201)."
+        "organisation": "Die Organisation ist zu lang (höchstens 200 Zeichen, jetzt 201)."
     }
     past = f.meeting(engine, now=now, days_ahead=-3)
     assert _refused(engine, now, topic_field_id=4711, preferred_meeting_id=past) == {
@@ -89,3 +89,21 @@ def test_refusals_name_each_field_in_german(engine, now):
     assert _refused(engine, now, preferred_meeting_id=4711) == {
         "preferred_meeting_id": "Bitte wählen Sie einen kommenden Termin."
     }
+
+
+def test_the_same_offer_within_a_day_is_stored_and_mailed_once(engine, now):
+    from datetime import timedelta
+
+    from stammtisch.errors import AlreadySubmitted
+
+    first = f.offer(engine, now=now, title="Dorfladen", email="Kim@Example.org")
+    with pytest.raises(AlreadySubmitted) as err:
+        f.offer(engine, now=now + timedelta(hours=2), title=" dorfladen ", email="kim@example.org")
+    assert err.value.existing_id == first and "nur einmal" in err.value.message
+    # Another address, another title, or the next day: a new offer.
+    f.offer(engine, now=now, title="Dorfladen", email="ada@example.org")
+    f.offer(engine, now=now, title="Dorfladen 2", email="kim@example.org")
+    f.offer(
+        engine, now=now + timedelta(days=1, minutes=1), title="Dorfladen", email="kim@example.org"
+    )
+    assert f.mail_kinds(engine, "kim@example.org") == ["offer_received"] * 3

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime, timedelta
 
 import pandas as pd
+import pytest
 
 from stammtisch import meeting_admin, meetings, offer_review, planning, registration_admin
 from stammtisch.clock import BERLIN
@@ -29,14 +30,18 @@ def test_coverage_and_ranking(engine, known_history, now):
     assert (cov.loc["Feld A"].meetings_held, cov.loc["Feld B"].meetings_held) == (1, 1)
     assert (cov.loc["Feld B"].suggestions, cov.loc["Feld B"].votes) == (1, 2)
     assert cov.loc["Feld A"].avg_registrations == 2.0 and cov.loc["Feld B"].avg_attendance == 3.0
-    assert heat["meetings"].sum() == 2
+    assert heat["held"].sum() == 2
     ranked = planning.rank_topic_fields(cov.reset_index(), planning.Weights())
     assert ranked.iloc[0]["topic_field"] == "Feld B"
     assert "Vorschläge" in ranked.iloc[0]["reason"]
     only_time = planning.rank_topic_fields(
         cov.reset_index(), planning.Weights(suggestions=0, votes=0, offers=0, attendance=0)
     )
-    assert only_time.iloc[0]["days_since"] == only_time["days_since"].max()
+    # Feld A has the longest gap, but its next meeting (in 20 days) is already scheduled.
+    assert list(only_time["topic_field"]) == ["Feld B", "Feld A"]
+    assert only_time.iloc[1]["reason"].startswith("Vor allem")
+    assert "schon geplant am" in only_time.iloc[1]["reason"]
+    assert cov.loc["Feld A"].meetings_scheduled == 1 and cov.loc["Feld B"].meetings_scheduled == 0
 
 
 def _planning_history(engine, now):
@@ -108,7 +113,8 @@ def _planning_history(engine, now):
     assert submitted
     with session_scope(engine) as s:
         starts = {
-            m: meetings.get_meeting(session=s, meeting_id=m).starts_at for m in (first, second)
+            m: meetings.get_meeting(session=s, meeting_id=m).starts_at
+            for m in (first, second, future)
         }
     return fields, starts
 
@@ -117,7 +123,7 @@ def test_coverage_counts_held_meetings_open_demand_and_past_audience(engine, now
     fields, starts = _planning_history(engine, now)
     with session_scope(engine) as s:
         cov = planning.coverage(session=s, now=now)
-    assert cov.attrs == {"unassigned_suggestions": 1}
+    assert cov.attrs == {"unassigned_suggestions": 1, "unassigned_offers": 0}
     berlin = [starts[m].astimezone(BERLIN) for m in sorted(starts)]
     expected = pd.DataFrame(
         {
@@ -126,6 +132,11 @@ def test_coverage_counts_held_meetings_open_demand_and_past_audience(engine, now
             "position": [1, 2, 3, 4],
             "meetings_held": [2, 1, 0, 0],
             "last_covered": pd.to_datetime([berlin[1], berlin[0], None, None], utc=True).tz_convert(
+                "Europe/Berlin"
+            ),
+            # the meeting in five days: scheduled, not held
+            "meetings_scheduled": [0, 1, 0, 0],
+            "next_scheduled": pd.to_datetime([None, berlin[2], None, None], utc=True).tz_convert(
                 "Europe/Berlin"
             ),
             "suggestions": [2, 1, 0, 0],
@@ -146,14 +157,21 @@ def test_coverage_counts_held_meetings_open_demand_and_past_audience(engine, now
 def test_coverage_by_quarter_counts_held_meetings_by_their_primary_field(engine, now):
     with session_scope(engine) as s:
         empty = planning.coverage_by_quarter(session=s, now=now)
-    assert list(empty.columns) == ["topic_field", "quarter", "meetings"] and empty.empty
+    assert list(empty.columns) == ["topic_field", "quarter", "held", "planned"] and empty.empty
     _planning_history(engine, now)
     with session_scope(engine) as s:
         heat = planning.coverage_by_quarter(session=s, now=now)
-    assert heat.to_dict("records") == [
-        {"topic_field": "Feld A", "quarter": "2021 Q3", "meetings": 1},
-        {"topic_field": "Feld A", "quarter": "2021 Q4", "meetings": 1},
-    ]
+    # Every field in every quarter; the cancelled meeting in C is not counted, the one in
+    # five days is planned; B as a further field of the first meeting does not count.
+    cells = {
+        (r["topic_field"], r["quarter"]): (r["held"], r["planned"]) for r in heat.to_dict("records")
+    }
+    assert len(heat) == 8 and list(heat["quarter"].unique()) == ["2021 Q3", "2021 Q4"]
+    assert {k: v for k, v in cells.items() if v != (0, 0)} == {
+        ("Feld A", "2021 Q3"): (1, 0),
+        ("Feld A", "2021 Q4"): (1, 0),
+        ("Feld B", "2021 Q4"): (0, 1),
+    }
 
 
 def test_a_meeting_counts_as_held_from_the_second_it_begins(engine, now):
@@ -164,7 +182,8 @@ def test_a_meeting_counts_as_held_from_the_second_it_begins(engine, now):
     for at, held in ((start - timedelta(seconds=1), 0), (start, 1)):
         with session_scope(engine) as s:
             assert planning.coverage(session=s, now=at)["meetings_held"].tolist() == [held]
-            assert len(planning.coverage_by_quarter(session=s, now=at)) == held
+            heat = planning.coverage_by_quarter(session=s, now=at)
+            assert heat[["held", "planned"]].values.tolist() == [[held, 1 - held]]
 
 
 def _fields_frame():
@@ -229,7 +248,7 @@ def test_coverage_columns_keep_their_types_and_count_only_published_unassigned(e
     f.suggestion(engine, now=now)  # waiting, without a field: not counted
     with session_scope(engine) as s:
         cov = planning.coverage(session=s, now=now)
-    assert cov.attrs == {"unassigned_suggestions": 1}
+    assert cov.attrs == {"unassigned_suggestions": 1, "unassigned_offers": 0}
     assert {c: str(cov[c].dtype) for c in ("meetings_held", "suggestions", "votes")} == {
         "meetings_held": "int64",
         "suggestions": "int64",
@@ -260,7 +279,9 @@ def test_quarters_are_those_of_berlin(engine, now):
         )
     with session_scope(engine) as s:
         heat = planning.coverage_by_quarter(session=s, now=now)
-    assert heat.to_dict("records") == [{"topic_field": "Feld", "quarter": "2021 Q3", "meetings": 1}]
+    assert heat.to_dict("records") == [
+        {"topic_field": "Feld", "quarter": "2021 Q3", "held": 1, "planned": 0}
+    ]
 
 
 def test_ranking_edges_never_covered_fields_single_offers_and_small_audiences():
@@ -284,3 +305,55 @@ def test_ranking_edges_never_covered_fields_single_offers_and_small_audiences():
         "im Schnitt 1 Teilnehmende",
         "Vor allem: lange nicht dran – noch nie Thema",
     ]
+
+
+def test_the_heatmap_shows_every_quarter_and_what_is_planned(engine, known_history, now):
+    from sqlalchemy import text
+
+    f.meeting(engine, now=now, days_ahead=400, topic_field_id=known_history["b"])  # 2023
+    with session_scope(engine) as s:
+        heat = planning.coverage_by_quarter(session=s, now=now)
+    quarters = list(dict.fromkeys(heat["quarter"]))
+    # Contiguous quarters, from the first meeting to the last one scheduled.
+    years = [int(q[:4]) * 4 + int(q[-1]) for q in quarters]
+    assert years == list(range(years[0], years[-1] + 1)) and len(years) >= 5
+    # Every field has a cell in every quarter (empty ones are 0, not missing).
+    assert len(heat) == len(quarters) * heat["topic_field"].nunique()
+    # The same numbers as straight SQL over the meetings table.
+    with engine.connect() as conn:
+        held, planned = conn.execute(
+            text(
+                "SELECT sum(CASE WHEN starts_at <= :now THEN 1 ELSE 0 END), "
+                "sum(CASE WHEN starts_at > :now THEN 1 ELSE 0 END) FROM meeting "
+                "WHERE status IN ('planned', 'held')"
+            ),
+            {"now": now},
+        ).one()
+    assert (heat["held"].sum(), heat["planned"].sum()) == (held, planned)
+
+
+def _offer_without_field(engine, now):
+    f.offer(engine, now=now)  # "weiß nicht": the form's default topic field
+
+
+def _suggestion_without_field(engine, now):
+    f.suggestion(engine, now=now, publish=True, voters=("x",))
+
+
+@pytest.mark.parametrize("without_field", [_offer_without_field, _suggestion_without_field])
+def test_visitor_input_without_a_topic_field_leaves_coverage_intact(
+    engine, known_history, now, without_field
+):
+    """One offer with "weiß nicht", or only published suggestions without a field: the
+    only rows per field are then the unassigned ones, whose null id once made the frame's
+    key an object column that pandas refused to merge with the fields' integer ids."""
+    without_field(engine, now)
+    with session_scope(engine) as s:
+        cov = planning.coverage(session=s, now=now)
+    assert cov["topic_field_id"].dtype == "int64"
+    assert list(cov["topic_field"]) == ["Feld A", "Feld B"]
+    assert cov[["suggestions", "votes", "open_offers"]].sum().sum() == 0
+    unassigned = (cov.attrs["unassigned_suggestions"], cov.attrs["unassigned_offers"])
+    assert unassigned == ((0, 1) if without_field is _offer_without_field else (1, 0))
+    ranked = planning.rank_topic_fields(cov, planning.Weights())
+    assert len(ranked) == 2

@@ -13,7 +13,7 @@ from sqlmodel import select
 from stammtisch import meetings, offer_review, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import ValidationError
-from stammtisch.models import Impulse, ImpulseOffer, Registration
+from stammtisch.models import Impulse, ImpulseOffer, Mail, Registration
 from tests import factories as f
 
 
@@ -138,7 +138,7 @@ def test_retention_anonymises_only_once_180_days_have_passed(
     # What stays for the statistics, and what the personal link shows afterwards.
     assert (row.status, row.federal_state) == ("confirmed", "sachsen")
     with session_scope(engine) as s:
-        found = registrations.find_by_token(session=s, token=receipt.token)
+        found = registrations.find_by_token(session=s, token=receipt.token, now=now)
     assert (found is None) is due
 
 
@@ -264,6 +264,20 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
         data = privacy.export_person(session=s, actor=actor, email="AENNE@example.org", now=now)
         key = registrations.participant_key(s, "aenne@example.org")
     registered = now.astimezone(UTC).isoformat()
+    # Every mail to the address is part of what is stored about it (personal links never).
+    mails = data.pop("mails")
+    assert sorted(m["anlass"] for m in mails) == sorted(
+        [
+            "Bitte bestätigen",
+            "Bitte bestätigen",
+            "Anmeldung bestätigt",
+            "Anmeldung bestätigt",
+            "Abmeldung bestätigt",
+            "Impuls-Angebot eingegangen",
+            "Entscheidung zum Impuls-Angebot",
+        ]
+    )
+    assert all("token=" not in m["text"] for m in mails)
     assert data == {
         "erstellt_am": now.isoformat(),
         "email": "aenne@example.org",
@@ -275,9 +289,9 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
                 "name": "Änne B.",
                 "email": "aenne@example.org",
                 "organisation": None,
-                "bundesland": "sachsen",
-                "status": "confirmed",
-                "teilnahme": "unknown",
+                "bundesland": "Sachsen",
+                "status": "angemeldet",
+                "teilnahme": "unbekannt",
                 "einwilligung_am": registered,
                 "angemeldet_am": registered,
                 "storniert_am": None,
@@ -289,9 +303,9 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
                 "name": "Änne",
                 "email": "Aenne@example.org",
                 "organisation": "BUND",
-                "bundesland": "sachsen",
-                "status": "cancelled",
-                "teilnahme": "unknown",
+                "bundesland": "Sachsen",
+                "status": "storniert",
+                "teilnahme": "unbekannt",
                 "einwilligung_am": registered,
                 "angemeldet_am": registered,
                 "storniert_am": (now + HOUR).astimezone(UTC).isoformat(),
@@ -304,10 +318,11 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
                 "name": "Änne",
                 "organisation": "Dorfverein",
                 "email": "AENNE@example.org",
-                "status": "accepted",
+                "status": "angenommen",
                 "eingegangen_am": registered,
             }
         ],
+        "benachrichtigungen": [],
         "impulse_im_programm": [
             {"titel": "Dorfladen Plus", "vortragende_person": "Änne", "organisation": "DV"}
         ],
@@ -321,7 +336,13 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
     # The log says that and how much was given out, never to whom in clear.
     [entry] = f.audit_entries(engine, "privacy.export")
     assert (entry.actor_name, entry.object_type) == (actor.name, None)
-    assert entry.details == {"email_hmac": key, "registrations": 2, "offers": 1, "impulses": 1}
+    assert entry.details == {
+        "email_hmac": key,
+        "registrations": 2,
+        "offers": 1,
+        "impulses": 1,
+        "subscriptions": 0,
+    }
     assert "aenne" not in json.dumps(entry.details).casefold()
 
 
@@ -335,7 +356,7 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
     with session_scope(engine) as s:
         result = privacy.erase_person(session=s, actor=actor, email="aenne@example.org", now=now)
     assert result == privacy.ErasureResult(
-        registrations=2, cancelled=1, promoted=1, offers=1, impulses=1
+        registrations=2, cancelled=1, promoted=1, offers=1, impulses=1, mails=7
     )
     with session_scope(engine) as s:
         rows = {(r.meeting_id, r.participant_key == key): r for r in s.exec(select(Registration))}
@@ -365,7 +386,11 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
         "promoted": 1,
         "offers": 1,
         "impulses": 1,
+        "mails": 7,
+        "subscriptions": 0,
     }
+    with session_scope(engine) as s:
+        assert not [m for m in s.exec(select(Mail)).all() if "aenne" in m.to_address.casefold()]
     with session_scope(engine) as s:
         after = privacy.person_summary(session=s, actor=actor, email="aenne@example.org", now=now)
     assert after == privacy.PersonSummary(registrations=0, future_active=0, offers=0, impulses=0)
@@ -404,8 +429,8 @@ def test_export_lists_a_meeting_twice_in_the_order_registered(engine, now, actor
     with session_scope(engine) as s:
         data = privacy.export_person(session=s, actor=actor, email="anna@example.org", now=now)
     assert [(r["name"], r["status"]) for r in data["anmeldungen"]] == [
-        ("Erst", "cancelled"),
-        ("Dann", "confirmed"),
+        ("Erst", "storniert"),
+        ("Dann", "angemeldet"),
     ]
 
 
@@ -423,3 +448,34 @@ def test_preview_keeps_two_meetings_apart_that_share_theme_and_time(engine, now,
         (twins[0], 1),
         (twins[1], 1),
     ]
+
+
+def test_wishes_to_be_told_are_exported_and_erased_with_the_person(engine, now):
+    f.subscribe(engine, now=now, email="Kim@example.org", name="Kim")
+    actor = f.team(engine, now=now)
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="kim@example.org", now=now)
+    [wish] = data["benachrichtigungen"]
+    assert (wish["art"], wish["status"], wish["email"]) == (
+        "Neue Termine",
+        "bestätigt",
+        "Kim@example.org",
+    )
+    assert wish["einwilligungstext_version"] and wish["bestaetigt_am"]
+    with session_scope(engine) as s:
+        assert (
+            privacy.person_summary(
+                session=s, actor=actor, email="kim@example.org", now=now
+            ).subscriptions
+            == 1
+        )
+    with session_scope(engine) as s:
+        result = privacy.erase_person(session=s, actor=actor, email="kim@example.org", now=now)
+    assert result.subscriptions == 1
+    with session_scope(engine) as s:
+        assert (
+            privacy.person_summary(
+                session=s, actor=actor, email="kim@example.org", now=now
+            ).subscriptions
+            == 0
+        )

@@ -231,7 +231,9 @@ def test_cancel_for_promotes_first_waiting_and_is_audited(engine, now, actor):
     assert "bereits „storniert“" in err.value.message
     # The owner's own link no longer shows a place.
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=first.token).status == "cancelled"
+        assert (
+            registrations.find_by_token(session=s, token=first.token, now=now).status == "cancelled"
+        )
 
 
 def test_cancel_for_waitlisted_promotes_nobody(engine, now, actor):
@@ -268,7 +270,11 @@ def test_set_attendance_for_many_and_audited(engine, now, actor):
         )
     assert [_status(engine, i)[1] for i in (1, 2, 3)] == ["yes", "yes", "unknown"]
     [entry] = _audit(engine, "registration.attendance")
-    assert json.loads(entry.details) == {"ids": [1, 2], "attendance": "yes"}
+    assert json.loads(entry.details) == {
+        "ids": [1, 2],
+        "attendance": "yes",
+        "moved_from_unregistered": 0,
+    }
     assert (entry.object_type, entry.object_id) == ("meeting", meeting_id)
 
 
@@ -415,7 +421,12 @@ def test_promote_refused_for_a_cancelled_meeting(engine, now, actor):
     waiting = f.register(engine, meeting_id, 2, now=now).registration_id
     with session_scope(engine) as s:
         meeting_admin.set_status(
-            session=s, actor=actor, meeting_id=meeting_id, status=MeetingStatus.CANCELLED, now=now
+            session=s,
+            actor=actor,
+            meeting_id=meeting_id,
+            status=MeetingStatus.CANCELLED,
+            now=now,
+            notify_count=2,
         )
     with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
         ra.promote(session=s, actor=actor, registration_id=waiting, now=now, over_capacity=True)
@@ -486,5 +497,9 @@ def test_attendance_for_two_meetings_is_logged_without_one_meeting(engine, now, 
         )
     [entry] = f.audit_entries(engine, "registration.attendance")
     assert (entry.actor_name, entry.object_type, entry.object_id) == (actor.name, None, None)
-    assert entry.details == {"ids": [1, other], "attendance": "yes"}
+    assert entry.details == {
+        "ids": [1, other],
+        "attendance": "yes",
+        "moved_from_unregistered": 0,
+    }
     assert first != second

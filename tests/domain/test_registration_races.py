@@ -1,4 +1,5 @@
-"""The capacity and duplicate rules hold when many registrations arrive at once."""
+"""The capacity and duplicate rules hold when many registrations and confirmations arrive
+at once: places are decided at confirmation, under the meeting's lock."""
 
 from __future__ import annotations
 
@@ -17,37 +18,71 @@ THREADS = 200
 CAPACITY = 50
 
 
-def _race(engine, meeting_id, people, now):
-    barrier = threading.Barrier(len(people))
+def _race(fn, items):
+    barrier = threading.Barrier(len(items))
 
-    def one(person):
+    def one(item):
         barrier.wait()
+        try:
+            return fn(item)
+        except AlreadyRegistered as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(one, items))
+
+
+def _register(engine, meeting_id, now, *, confirmation=True):
+    def one(person):
         with session_scope(engine) as s:
-            try:
-                return registrations.register(
-                    session=s, meeting_id=meeting_id, data=f.registration_input(person), now=now
-                )
-            except AlreadyRegistered as exc:
-                return exc
+            return registrations.register(
+                session=s,
+                meeting_id=meeting_id,
+                data=f.registration_input(person),
+                now=now,
+                confirmation=confirmation,
+            )
 
-    with ThreadPoolExecutor(max_workers=len(people)) as pool:
-        return list(pool.map(one, people))
+    return one
 
 
-def test_many_threads_respect_capacity_and_arrival_order(engine, now):
-    meeting_id = f.meeting(engine, now=now, capacity=CAPACITY)
-    results = _race(engine, meeting_id, range(THREADS), now)
-    assert not [r for r in results if isinstance(r, Exception)]
+def _confirm(engine, now):
+    def one(token):
+        with session_scope(engine) as s:
+            return registrations.confirm(session=s, token=token, now=now)
+
+    return one
+
+
+def _in_queue_order(engine, meeting_id):
     with session_scope(engine) as s:
-        rows = s.exec(
+        return s.exec(
             select(Registration)
             .where(Registration.meeting_id == meeting_id)
-            .order_by(Registration.id)
+            .order_by(Registration.place_order, Registration.id)
         ).all()
-    statuses = [r.status for r in rows]
-    assert statuses.count("confirmed") == CAPACITY
-    assert statuses.count("waitlisted") == THREADS - CAPACITY
-    # Arrival order: every confirmed place was given before any waitlisted one.
+
+
+def test_many_confirmations_at_once_respect_capacity_and_their_order(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=CAPACITY)
+    registered = _race(_register(engine, meeting_id, now), range(THREADS))
+    assert all(r.status == "pending" for r in registered)
+    tokens = [f.link_token(engine, f"person{n}@example.org") for n in range(THREADS)]
+    results = _race(_confirm(engine, now), tokens)
+    assert not [r for r in results if isinstance(r, Exception)]
+    statuses = [r.status for r in _in_queue_order(engine, meeting_id)]
+    # Queue order: every confirmed place was given before any waitlisted one.
+    assert statuses == ["confirmed"] * CAPACITY + ["waitlisted"] * (THREADS - CAPACITY)
+    positions = sorted(r.waitlist_position for r in results if r.waitlist_position)
+    assert positions == list(range(1, THREADS - CAPACITY + 1))
+    assert len(set(f.mail_kinds_of_meeting(engine, meeting_id))) == 3  # request, place, waitlist
+
+
+def test_many_threads_registering_at_once_without_confirmation(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=CAPACITY)
+    results = _race(_register(engine, meeting_id, now, confirmation=False), range(THREADS))
+    assert not [r for r in results if isinstance(r, Exception)]
+    statuses = [r.status for r in _in_queue_order(engine, meeting_id)]
     assert statuses == ["confirmed"] * CAPACITY + ["waitlisted"] * (THREADS - CAPACITY)
     positions = sorted(r.waitlist_position for r in results if r.waitlist_position)
     assert positions == list(range(1, THREADS - CAPACITY + 1))
@@ -55,11 +90,12 @@ def test_many_threads_respect_capacity_and_arrival_order(engine, now):
 
 def test_many_threads_with_the_same_email_register_once(engine, now):
     meeting_id = f.meeting(engine, now=now, capacity=5)
-    results = _race(engine, meeting_id, ["same"] * 30, now)
-    assert sum(not isinstance(r, Exception) for r in results) == 1
-    assert all(isinstance(r, AlreadyRegistered) for r in results if isinstance(r, Exception))
+    results = _race(_register(engine, meeting_id, now), ["same"] * 30)
+    assert all(r.status == "pending" for r in results)
     with session_scope(engine) as s:
         assert len(s.exec(select(Registration)).all()) == 1
+    # One confirmation mail: the repeats inside the pause mail nothing more.
+    assert f.mail_kinds(engine, "personsame@example.org") == ["confirm_request"]
 
 
 def test_cancellations_racing_with_registrations_keep_the_rules(engine, now):
@@ -72,34 +108,33 @@ def test_cancellations_racing_with_registrations_keep_the_rules(engine, now):
         with session_scope(engine) as s:
             registrations.cancel(session=s, token=receipt.token, now=now)
 
-    def register(n):
+    late = [f.register(engine, meeting_id, f"late{n}", now=now, confirm=False) for n in range(10)]
+    assert all(r.status == "pending" for r in late)
+    tokens = [f.link_token(engine, f"personlate{n}@example.org") for n in range(10)]
+
+    def confirm(token):
         barrier.wait()
         with session_scope(engine) as s:
-            registrations.register(
-                session=s, meeting_id=meeting_id, data=f.registration_input(f"late{n}"), now=now
-            )
+            registrations.confirm(session=s, token=token, now=now)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         jobs = [pool.submit(cancel, r) for r in first[:10]]
-        jobs += [pool.submit(register, n) for n in range(10)]
+        jobs += [pool.submit(confirm, t) for t in tokens]
         for job in jobs:
             job.result()
-    with session_scope(engine) as s:
-        rows = s.exec(
-            select(Registration)
-            .where(Registration.meeting_id == meeting_id)
-            .order_by(Registration.id)
-        ).all()
+    rows = _in_queue_order(engine, meeting_id)
     active = [r for r in rows if r.status != "cancelled"]
     confirmed = [r for r in active if r.status == "confirmed"]
     waiting = [r for r in active if r.status == "waitlisted"]
     assert len(confirmed) == 10
     assert len(waiting) == 5
-    # The five early waiters were promoted before anyone who came later.
-    assert all(r.name.startswith("Person early") for r in rows[10:15] if r.status == "confirmed")
+    # The five early waiters were promoted before anyone who confirmed later.
     assert {r.name for r in rows[10:15]} <= {r.name for r in confirmed}
-    # In arrival order, every active confirmed place comes before anyone still waiting.
+    # In queue order, every active confirmed place comes before anyone still waiting.
     assert [r.status for r in active] == ["confirmed"] * 10 + ["waitlisted"] * 5
+    promoted = [r for r in rows[10:15]]
+    for registration in promoted:
+        assert "promoted" in f.mail_kinds(engine, registration.email)
 
 
 def test_the_same_cancellation_sent_many_times_at_once_counts_once(engine, now):
@@ -129,7 +164,7 @@ def test_the_same_cancellation_sent_many_times_at_once_counts_once(engine, now):
             for r in s.exec(
                 select(Registration)
                 .where(Registration.meeting_id == meeting_id)
-                .order_by(Registration.id)
+                .order_by(Registration.place_order)
             ).all()
         ]
     assert statuses == ["cancelled", "confirmed", "waitlisted", "waitlisted"]

@@ -65,13 +65,53 @@ def test_register_reports_every_bad_field_at_once(engine, now):
     assert set(err.value.errors) == {"name", "email", "consent"}
 
 
-def test_register_same_email_twice_is_refused_case_insensitively(engine, now):
+def test_register_same_email_twice_answers_alike_and_mails_a_fresh_link(engine, now):
+    """Nobody can test whether an address is registered; its owner gets their link again."""
     meeting_id = f.meeting(engine, now=now)
-    f.register(engine, meeting_id, 1, now=now, email="Anna.Beispiel@Example.org")
-    with pytest.raises(AlreadyRegistered) as err:
-        f.register(engine, meeting_id, 2, now=now, email="anna.beispiel@EXAMPLE.ORG ")
+    first = f.register(engine, meeting_id, 1, now=now, email="Anna.Beispiel@Example.org")
+    later = now + timedelta(hours=1)
+    again = f.register(
+        engine, meeting_id, 2, now=later, email="anna.beispiel@EXAMPLE.ORG ", confirm=False
+    )
+    # Sent once more within the pause: the same answer, but no further mail.
+    f.register(engine, meeting_id, 2, now=later, email="anna.beispiel@example.org", confirm=False)
+    assert f.mail_kinds(engine, "anna.beispiel@example.org") == [
+        "confirm_request",
+        "registration_confirmed",
+        "already_registered",
+    ]
+    fresh = f.register(engine, meeting_id, 3, now=now, email="neu@example.org", confirm=False)
+    assert (again.status, again.token, again.registration_id) == ("pending", None, None)
+    assert (fresh.status, fresh.token, fresh.registration_id) == ("pending", None, None)
+    assert _count(engine) == 2  # Anna once, the new address once
+    token = f.link_token(engine, "anna.beispiel@example.org")
+    assert token != first.token
+    with session_scope(engine) as s:
+        # The fresh link and the one Anna already has both lead to her registration.
+        for link in (token, first.token):
+            details = registrations.find_by_token(session=s, token=link, now=now)
+            assert (details.name, details.status) == ("Person 1", "confirmed")
+
+
+def test_without_confirmation_a_known_address_is_told_and_mailed(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    data = f.registration_input(1, email="Anna.Beispiel@Example.org")
+    with session_scope(engine) as s:
+        registrations.register(
+            session=s, meeting_id=meeting_id, data=data, now=now, confirmation=False
+        )
+    with session_scope(engine) as s, pytest.raises(AlreadyRegistered) as err:
+        registrations.register(
+            session=s,
+            meeting_id=meeting_id,
+            data=f.registration_input(2, email="anna.beispiel@EXAMPLE.ORG "),
+            now=now,
+            confirmation=False,
+        )
     assert "bereits eine Anmeldung" in err.value.message
     assert _count(engine) == 1
+    kinds = f.mail_kinds(engine, "anna.beispiel@example.org")
+    assert kinds == ["registration_confirmed", "already_registered"]
 
 
 def test_register_again_after_cancelling_is_allowed(engine, now):
@@ -105,8 +145,8 @@ def test_cancelling_a_confirmed_place_promotes_the_first_waiting(engine, now):
         result = registrations.cancel(session=s, token=people[0].token, now=now)
     assert result.promoted_registration_ids == (people[2].registration_id,)
     with session_scope(engine) as s:
-        promoted = registrations.find_by_token(session=s, token=people[2].token)
-        still_waiting = registrations.find_by_token(session=s, token=people[3].token)
+        promoted = registrations.find_by_token(session=s, token=people[2].token, now=now)
+        still_waiting = registrations.find_by_token(session=s, token=people[3].token, now=now)
         assert f.status_counts(engine, meeting_id, now=now) == {
             "confirmed": 2,
             "waitlisted": 1,
@@ -125,7 +165,10 @@ def test_cancelling_a_waitlisted_place_promotes_nobody(engine, now):
         result = registrations.cancel(session=s, token=people[1].token, now=now)
     assert result.promoted_registration_ids == ()
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=people[2].token).waitlist_position == 1
+        assert (
+            registrations.find_by_token(session=s, token=people[2].token, now=now).waitlist_position
+            == 1
+        )
 
 
 def test_cancel_twice_is_harmless(engine, now):
@@ -146,7 +189,7 @@ def test_unknown_token_reveals_nothing(engine, now, token):
     meeting_id = f.meeting(engine, now=now)
     f.register(engine, meeting_id, 1, now=now)
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=token) is None
+        assert registrations.find_by_token(session=s, token=token, now=now) is None
     with session_scope(engine) as s, pytest.raises(NotFound) as err:
         registrations.cancel(session=s, token=token, now=now)
     assert "Person" not in err.value.message and "@" not in err.value.message
@@ -157,8 +200,14 @@ def test_token_opens_only_its_own_registration(engine, now):
     a = f.register(engine, meeting_id, "a", now=now)
     b = f.register(engine, meeting_id, "b", now=now)
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=a.token).email == "persona@example.org"
-        assert registrations.find_by_token(session=s, token=b.token).email == "personb@example.org"
+        assert (
+            registrations.find_by_token(session=s, token=a.token, now=now).email
+            == "persona@example.org"
+        )
+        assert (
+            registrations.find_by_token(session=s, token=b.token, now=now).email
+            == "personb@example.org"
+        )
 
 
 @pytest.mark.parametrize(
@@ -227,8 +276,17 @@ def test_duplicate_leaves_no_address_in_the_postgresql_log(request, now):
         try:
             meeting = f.meeting(engine, now=now)
             f.register(engine, meeting, 1, now=now, email="nicht.ins.log@example.org")
-            with pytest.raises(AlreadyRegistered):
-                f.register(engine, meeting, 2, now=now, email="Nicht.Ins.Log@example.org")
+            # With confirmation the second send is no error at all; without, the INSERT's
+            # ON CONFLICT DO NOTHING keeps the server quiet.
+            f.register(engine, meeting, 2, now=now, email="Nicht.Ins.Log@example.org")
+            with session_scope(engine) as s, pytest.raises(AlreadyRegistered):
+                registrations.register(
+                    session=s,
+                    meeting_id=meeting,
+                    data=f.registration_input(3, email="NICHT.ins.log@example.org"),
+                    now=now + timedelta(hours=1),
+                    confirmation=False,
+                )
         finally:
             engine.dispose()
     assert "nicht.ins.log" not in (server.root / "server.log").read_text(errors="replace")
@@ -238,12 +296,15 @@ def test_registering_bumps_the_data_version_once_and_a_refusal_not_at_all(engine
     from stammtisch.db import read_data_version
 
     meeting = f.meeting(engine, now=now)
+    closed = f.meeting(engine, now=now, registration_state="closed")
     before = read_data_version(engine)
-    f.register(engine, meeting, 1, now=now, email="eva@example.org")
+    f.register(engine, meeting, 1, now=now, email="eva@example.org", confirm=False)
     assert read_data_version(engine) == before + 1  # other processes' caches turn stale
-    with pytest.raises(AlreadyRegistered):
-        f.register(engine, meeting, 2, now=now, email="eva@example.org")
-    assert read_data_version(engine) == before + 1
+    f.confirm_registration(engine, f.link_token(engine, "eva@example.org"), now=now)
+    assert read_data_version(engine) == before + 2
+    with pytest.raises(ValidationError):
+        f.register(engine, closed, 2, now=now, email="eva@example.org")
+    assert read_data_version(engine) == before + 2
 
 
 def test_attendance_write_itself_refuses_a_meeting_that_has_not_begun(engine, now):
@@ -275,7 +336,7 @@ def test_the_owners_link_shows_every_field_of_the_registration(engine, now):
         engine, meeting_id, 2, now=later, organisation="BUND", federal_state="thueringen"
     )
     with session_scope(engine) as s:
-        details = registrations.find_by_token(session=s, token=receipt.token)
+        details = registrations.find_by_token(session=s, token=receipt.token, now=now)
     assert details == registrations.RegistrationDetails(
         registration_id=receipt.registration_id,
         meeting_id=meeting_id,
@@ -301,11 +362,17 @@ def test_waitlist_positions_count_only_people_waiting_for_the_same_meeting(engin
     later = f.register(engine, second, "b3", now=now)
     assert (waiting.waitlist_position, later.waitlist_position) == (1, 2)
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=later.token).waitlist_position == 2
+        assert (
+            registrations.find_by_token(session=s, token=later.token, now=now).waitlist_position
+            == 2
+        )
     with session_scope(engine) as s:
         registrations.cancel(session=s, token=early.token, now=now)
     with session_scope(engine) as s:
-        assert registrations.find_by_token(session=s, token=later.token).waitlist_position == 2
+        assert (
+            registrations.find_by_token(session=s, token=later.token, now=now).waitlist_position
+            == 2
+        )
     with session_scope(engine) as s:
         counts = [
             registrations.count_with_status(s, m, RegistrationStatus.CONFIRMED)
@@ -351,8 +418,14 @@ def test_register_refusals_in_full(engine, now):
     meeting_id = f.meeting(engine, now=now)
     receipt = f.register(engine, meeting_id, 1, now=now)
     assert receipt.meeting_id == meeting_id
-    with pytest.raises(AlreadyRegistered) as err:
-        f.register(engine, meeting_id, 2, now=now, email="PERSON1@example.org")
+    with session_scope(engine) as s, pytest.raises(AlreadyRegistered) as err:
+        registrations.register(
+            session=s,
+            meeting_id=meeting_id,
+            data=f.registration_input(2, email="PERSON1@example.org"),
+            now=now,
+            confirmation=False,
+        )
     assert err.value.message == registrations.ALREADY_REGISTERED_MESSAGE
     with pytest.raises(NotFound) as err:
         f.register(engine, 4711, 3, now=now)
@@ -360,7 +433,7 @@ def test_register_refusals_in_full(engine, now):
     with pytest.raises(ValidationError) as err:
         f.register(engine, meeting_id, 4, now=now, organisation="o" * 201)
     assert err.value.errors == {
-        "organisation": "Eine Organisation ist zu lang (höchstens 200 Zeichen, jetzt 201)."
+        "organisation": "Die Organisation ist zu lang (höchstens 200 Zeichen, jetzt 201)."
     }
 
 

@@ -146,7 +146,7 @@ def test_suggestion_refusals_in_full(engine, now):
     assert _refused(engine, now, text="", kind="werbung", author_name="n" * 121) == {
         "text": "Bitte geben Sie Ihren Vorschlag an.",
         "kind": "Bitte wählen Sie: Thema, Frage oder Idee.",
-        "author_name": "Einen Namen ist zu lang (höchstens 120 Zeichen, jetzt 121).",
+        "author_name": "Der Name ist zu lang (höchstens 120 Zeichen, jetzt 121).",
     }
     for bad in ("3", True, 4711):
         assert _refused(engine, now, topic_field_id=bad) == {
@@ -172,3 +172,19 @@ def test_public_list_is_by_votes_unless_asked_otherwise(engine, now):
         (many, 2, None),
         (few, 1, None),
     ]
+
+
+def test_the_same_suggestion_within_a_day_is_stored_once(engine, now):
+    from datetime import timedelta
+
+    from stammtisch.errors import AlreadySubmitted
+
+    first = f.suggestion(engine, now=now, text="Mehr Radwege zwischen den Dörfern")
+    with pytest.raises(AlreadySubmitted) as err:
+        f.suggestion(
+            engine, now=now + timedelta(hours=23), text="mehr radwege zwischen den dörfern"
+        )
+    assert err.value.existing_id == first
+    f.suggestion(
+        engine, now=now + timedelta(days=1, minutes=1), text="Mehr Radwege zwischen den Dörfern"
+    )

@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "navigation.py"
 SEED_NOW = "2021-11-20T12:00:00+01:00"
 
 
@@ -26,6 +26,9 @@ def app_db(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("STAMMTISCH_NOW", SEED_NOW)
+    monkeypatch.setenv("STAMMTISCH_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.delenv("STAMMTISCH_SMTP_URL", raising=False)
+    monkeypatch.delenv("STAMMTISCH_CONFIRM_REGISTRATIONS", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
     yield url
@@ -92,15 +95,30 @@ def organizer(app_db):
     return organizers.OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
 
 
+def start_session(app_db: str, identity, *, started_at=None) -> tuple:
+    """A server-side session for ``identity``, as a login starts it; returns what a tab
+    keeps of it (``organizer.session``: its id and start)."""
+    from datetime import UTC, datetime
+
+    from stammtisch import organizer_sessions
+    from stammtisch.db import make_engine, session_scope
+
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        started = organizer_sessions.start(
+            session=s, actor=identity, now=started_at or datetime.now(UTC)
+        )
+    engine.dispose()
+    return (started.view.id, started.view.created_at)
+
+
 @pytest.fixture
 def make_organizer_app(app_db, organizer):
     """Like make_app, with the organizer logged in before the first run."""
-    from datetime import UTC, datetime
 
     def factory(page: str | None = None, **query) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=30)
-        at.session_state["organizer.identity"] = organizer
-        at.session_state["organizer.last_seen"] = datetime.now(UTC)
+        at.session_state["organizer.session"] = start_session(app_db, organizer)
         if query:
             at.query_params.update(query)
         at.run()

@@ -75,8 +75,9 @@ def test_series_draft_and_create(make_organizer_app, app_db):
         at.session_state["series.drafts"]
     )
     _click(at, "Ausgewählte Termine anlegen")
-    assert any("2 Termine angelegt" in s.value for s in at.success)
-    assert len(_rows(app_db, Meeting)) == 7
+    assert any("2 Entwürfe angelegt" in s.value for s in at.success)
+    rows = _rows(app_db, Meeting)
+    assert len(rows) == 7 and [m.status for m in rows[-2:]] == ["draft", "draft"]
 
 
 def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
@@ -115,6 +116,10 @@ def test_accept_offer_on_page(make_organizer_app, app_db):
     assert any("Angenommen" in s.value for s in at.success)
     [impulse] = _rows(app_db, Impulse)
     assert (impulse.meeting_id, impulse.title, impulse.offer_id) == (3, "Dorfladen Plus", oid)
+    # Among the accepted offers, each says where in the programme it stands.
+    at.segmented_control(key="offers.state").set_value("accepted").run()
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Im Programm: Mo, 24.01.2022 – Lebendige Orte" in shown
 
 
 def test_offer_note_is_saved_and_shown(make_organizer_app, app_db):
@@ -202,7 +207,7 @@ def test_privacy_page_erasure_shows_what_it_erases_and_can_be_cancelled(make_org
     at.button(key="person.erase").click().run()
     assert any("1 Anmeldungen (davon 1 für kommende Treffen" in w.value for w in at.warning)
     at.button(key="person.erase.no").click().run()
-    assert not at.warning
+    assert not at.main.warning
     assert _rows(app_db, Registration)[0].name == "Eva"
     at.button(key="person.erase").click().run()
     at.button(key="person.erase.yes").click().run()
@@ -265,3 +270,34 @@ def test_moderation_sets_topic_field_and_merges_from_the_opened_tools(make_organ
     assert not at.exception
     rows = {r.id: r for r in _rows(app_db, Suggestion)}
     assert rows[second].merged_into_id == first
+
+
+def _holiday_warnings(at) -> list[str]:
+    return [w.value for w in at.warning if "Feiertag" in w.value]
+
+
+def test_a_new_meeting_defaults_to_the_series_next_regular_date(make_organizer_app, app_db):
+    from stammtisch.clock import BERLIN
+
+    latest = max(m.starts_at for m in _rows(app_db, Meeting)).astimezone(BERLIN)
+    at = make_organizer_app("pages/orga_termine.py")
+    day = at.date_input(key="meeting.day").value
+    assert day.weekday() == latest.weekday()  # the series' weekday (Monday)
+    assert day >= latest.date() + timedelta(weeks=6)
+    assert (day - latest.date()).days % 7 == 0
+    assert at.time_input(key="meeting.start").value.strftime("%H:%M") == latest.strftime("%H:%M")
+    assert not _holiday_warnings(at)  # the proposal itself avoids holidays
+
+
+def test_a_holiday_is_pointed_out_for_a_single_meeting(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_termine.py")
+    at.text_input(key="meeting.theme").input("Feiertagstreffen")
+    at.date_input(key="meeting.day").set_value(date(2022, 10, 3))
+    _click(at, "Termin anlegen")
+    assert "Gespeichert." in [s.value for s in at.success]  # said, not refused
+    [warning] = _holiday_warnings(at)
+    assert warning.startswith("Der 03.10.2022 ist ein Feiertag (Tag der Deutschen Einheit in ")
+    at.date_input(key="meeting.day").set_value(date(2022, 11, 16))  # Buß- und Bettag
+    _click(at, "Änderungen speichern")
+    [warning] = _holiday_warnings(at)
+    assert "Buß- und Bettag in Sachsen" in warning and "Thüringen" not in warning
