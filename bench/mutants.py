@@ -5,7 +5,11 @@ another constant, a dropped argument) and runs the tests that reach the changed 
 a mutant the tests let pass ("survived") is a rule nobody pins. The modules and the test
 selection are configured in ``pyproject.toml`` (``[tool.mutmut]``): the domain and page
 tests, on SQLite only (``STAMMTISCH_TEST_DBS=sqlite``), a migrated template database made
-once (``STAMMTISCH_SQLITE_TEMPLATE``) instead of once per mutant.
+once (``STAMMTISCH_SQLITE_TEMPLATE``) instead of once per mutant, and made again when the
+migrations change. Coverage is collected over that whole selection; the mutants themselves
+are checked module by module, each with its own tests only (``tests/domain/test_<module>.py``
+plus ``MODULE_TESTS``): a rule is pinned where it is tested, and the run stays within about
+an hour on two cores instead of running every page test against every mutant.
 
 Usage (``make mutants MUTANTS_ARGS="..."``):
 
@@ -28,6 +32,7 @@ cannot change behaviour (or "not explained").
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -60,8 +65,21 @@ STATUS = {
     33: "no tests",
     None: "not run",
 }
-INTERRUPTED = {2, -2}  # the check itself was interrupted: decide it again next time
+INTERRUPTED = {2, -2, -15}  # the check was interrupted (Ctrl-C, SIGTERM): decide it again
 UNDECIDED = ("survived", "no tests")
+# Besides tests/domain/test_<module>.py, the tests that pin a module's rules from outside:
+# the predicates of meeting_rules are asked by registrations and meetings, the feed is
+# built by ics, the login by the throttle and sessions.
+MODULE_TESTS = {
+    "meeting_rules": ("tests/domain/test_meetings.py", "tests/domain/test_registrations.py"),
+    "feed": ("tests/domain/test_ics.py",),
+    "ics": ("tests/domain/test_feed.py",),
+    "organizers": (
+        "tests/domain/test_login_throttle.py",
+        "tests/domain/test_organizer_sessions.py",
+    ),
+    "registrations": ("tests/domain/test_registration_races.py",),
+}
 
 
 def rule_modules() -> list[str]:
@@ -101,10 +119,21 @@ def repair() -> None:
             path.write_text(json.dumps(meta, indent=4))
 
 
+def _schema_stamp() -> str:
+    """A hash of the migrations: a template made from other migrations is made again."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "stammtisch" / "migrations").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def prepare_template() -> None:
     """One migrated SQLite database that every test session copies."""
-    if TEMPLATE.exists():
+    stamp_file = TEMPLATE.with_suffix(".stamp")
+    stamp = _schema_stamp()
+    if TEMPLATE.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
         return
+    TEMPLATE.unlink(missing_ok=True)
     sys.path.insert(0, str(ROOT))
     from stammtisch.db import make_engine, migrate
 
@@ -119,16 +148,31 @@ def prepare_template() -> None:
     for suffix in ("-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     partial.rename(TEMPLATE)
+    stamp_file.write_text(stamp)
 
 
-def run_mutmut(names: list[str], max_children: int, *, quiet: bool = False) -> int:
-    """Run mutmut; SIGTERM is passed on as Ctrl-C so it stops cleanly and keeps results."""
+def module_tests(module: str) -> list[str]:
+    """The tests a module's mutants are checked with: its own test module, plus those
+    named in MODULE_TESTS."""
+    return [f"tests/domain/test_{module}.py", *MODULE_TESTS.get(module, ())]
+
+
+def run_mutmut(
+    names: list[str], max_children: int, *, quiet: bool = False, tests: list[str] | None = None
+) -> int:
+    """Run mutmut; SIGTERM is passed on as Ctrl-C so it stops cleanly and keeps results.
+
+    ``tests`` narrows the tests mutmut picks per mutant (by coverage) to these paths
+    (tests/conftest.py deselects the others); without it every covering test runs."""
     env = {
         **os.environ,
         "STAMMTISCH_TEST_DBS": "sqlite",
         "STAMMTISCH_SQLITE_TEMPLATE": str(TEMPLATE),
     }
     env.pop("STAMMTISCH_REQUIRE_PG", None)
+    env.pop("STAMMTISCH_MUTANT_TESTS", None)
+    if tests:
+        env["STAMMTISCH_MUTANT_TESTS"] = ",".join(tests)
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
     output = subprocess.DEVNULL if quiet else None
     proc = subprocess.Popen([*command, *names], cwd=ROOT, env=env, stdout=output, stderr=output)
@@ -252,19 +296,23 @@ def main() -> int:
     if not args.report:
         repair()
         prepare_template()
-        if args.module or args.recheck:
-            # Mutate changed functions and collect coverage of new tests first: mutmut does
-            # that, then stops at a pattern that names no mutant (its expected complaint
-            # about that is not shown).
-            print("mutating, collecting coverage of new tests ...")
-            run_mutmut(["stammtisch.none-selected.*"], args.max_children, quiet=True)
-            if not all(meta_path(m).exists() for m in modules):
-                print("mutmut could not prepare the mutants; run it without --module to see why")
-                return 2
-            names = select_names(modules, args.recheck)
-            code = run_mutmut(names, args.max_children) if names else 0
-        else:
-            code = run_mutmut([], args.max_children)
+        # Mutate changed functions and collect coverage of new tests first, over the whole
+        # test selection: mutmut does that, then stops at a pattern that names no mutant
+        # (its expected complaint about that is not shown).
+        print("mutating, collecting coverage of new tests ...")
+        run_mutmut(["stammtisch.none-selected.*"], args.max_children, quiet=True)
+        if not all(meta_path(m).exists() for m in modules):
+            print("mutmut could not prepare the mutants; run it without --module to see why")
+            return 2
+        code = 0
+        for module in modules:  # one module at a time, each with its own tests
+            names = select_names([module], args.recheck)
+            if not names:
+                continue
+            print(f"{module}: {len(names)} mutants with {', '.join(module_tests(module))}")
+            code = run_mutmut(names, args.max_children, tests=module_tests(module))
+            if code not in (0, 1):
+                break
         repair()
         if code not in (0, 1):
             print(f"mutmut stopped with exit code {code}; run again to continue")
