@@ -120,6 +120,8 @@ def test_refusals_in_full_as_the_pages_show_them():
             M(registration_state=RegistrationState.CLOSED),
             "Die Anmeldung für diesen Termin ist geschlossen.",
         ),
+        # A draft is not public: the visitor hears it does not exist, not that it is a draft.
+        (M(status=MeetingStatus.DRAFT), "Diesen Termin gibt es nicht."),
     ],
 )
 def test_registration_refusals_in_full(meeting, message):
