@@ -47,6 +47,7 @@ def test_the_file_carries_the_meeting_in_berlin_time_with_its_link(engine, now):
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
     assert (start, end) == (view.starts_at, view.ends_at)
     assert str(start.tzinfo) == str(BERLIN) and (start.hour, start.minute) == (17, 0)
+    assert str(end.tzinfo) == str(BERLIN) and (end.hour, end.minute) == (18, 30)
     assert event.decoded("DTSTAMP") == now
     assert event["LOCATION"] == LINK and event["URL"] == LINK
     assert str(event["STATUS"]) == "CONFIRMED"
@@ -93,6 +94,13 @@ def test_a_blank_description_gives_an_empty_one(engine, now):
     view = dataclasses.replace(_view(engine, f.meeting(engine, now=now)), description="  ")
     _, event = _event(ics.meeting_ics(view, now=now, online_link=None))
     assert event["DESCRIPTION"] == ""
+
+
+def test_without_a_description_the_text_begins_with_what_follows(engine, now):
+    view = dataclasses.replace(_view(engine, f.meeting(engine, now=now)), description=" ")
+    page = "https://example.org/termine"
+    _, event = _event(ics.meeting_ics(view, now=now, online_link=None, page_url=page))
+    assert event["DESCRIPTION"] == f"Anmeldung: {page}"
 
 
 def _head(data: bytes) -> list[str]:
