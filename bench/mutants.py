@@ -69,7 +69,8 @@ INTERRUPTED = {2, -2, -15}  # the check was interrupted (Ctrl-C, SIGTERM): decid
 UNDECIDED = ("survived", "no tests")
 # Besides tests/domain/test_<module>.py, the tests that pin a module's rules from outside:
 # the predicates of meeting_rules are asked by registrations and meetings, the feed is
-# built by ics, the login by the throttle and sessions.
+# built by ics, the login by the throttle and sessions, the public forms' limits by
+# rate_limits.
 MODULE_TESTS = {
     "meeting_rules": ("tests/domain/test_meetings.py", "tests/domain/test_registrations.py"),
     "feed": ("tests/domain/test_ics.py",),
@@ -78,7 +79,13 @@ MODULE_TESTS = {
         "tests/domain/test_login_throttle.py",
         "tests/domain/test_organizer_sessions.py",
     ),
-    "registrations": ("tests/domain/test_registration_races.py",),
+    "registrations": (
+        "tests/domain/test_registration_races.py",
+        "tests/domain/test_rate_limits.py",
+    ),
+    # The public forms count against the limits of rate_limits, pinned in its tests.
+    "offers": ("tests/domain/test_rate_limits.py",),
+    "suggestions": ("tests/domain/test_rate_limits.py",),
 }
 
 

@@ -235,3 +235,23 @@ def test_queue_oldest_first_decided_newest_first_with_field_names(engine, now, a
         f.decide(engine, sid, ModerationState.APPROVED, now=now)
     assert [i.id for i in listed(state=ModerationState.APPROVED)] == [young, old]
     assert [i.id for i in listed(state=None, limit=1, offset=1)] == [old]
+
+
+def test_suggestions_sent_at_the_same_moment_keep_the_order_they_came_in(engine, now, actor):
+    first, second = (f.suggestion(engine, now=now) for _ in range(2))
+
+    def listed(**kw):
+        with session_scope(engine) as s:
+            return [i.id for i in moderation.list_suggestions(session=s, actor=actor, **kw)]
+
+    assert listed() == [first, second]  # the queue: the first sent is the first decided
+    for sid in (first, second):
+        f.decide(engine, sid, ModerationState.REJECTED, now=now)
+    assert listed(state=ModerationState.REJECTED) == [second, first]
+
+
+def test_the_queue_shows_at_most_200_at_a_time(engine, now, actor):
+    made = [f.suggestion(engine, now=now + timedelta(seconds=n)) for n in range(201)]
+    with session_scope(engine) as s:
+        shown = [i.id for i in moderation.list_suggestions(session=s, actor=actor)]
+    assert shown == made[:200]
