@@ -82,10 +82,14 @@ MODULE_TESTS = {
     "registrations": (
         "tests/domain/test_registration_races.py",
         "tests/domain/test_rate_limits.py",
+        "tests/domain/test_subscriptions.py",
     ),
     # The public forms count against the limits of rate_limits, pinned in its tests.
     "offers": ("tests/domain/test_rate_limits.py",),
     "suggestions": ("tests/domain/test_rate_limits.py",),
+    # Team messages, fresh links and announcements are pinned with the subscriptions.
+    "registration_admin": ("tests/domain/test_subscriptions.py",),
+    "meeting_admin": ("tests/domain/test_subscriptions.py",),
 }
 
 
