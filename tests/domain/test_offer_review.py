@@ -358,3 +358,33 @@ def test_a_too_long_message_is_refused_before_anything_changes(engine, now, acto
     assert [k for k, _, _ in _mails(engine, "c@example.org")] == ["offer_received"]
     _decline(engine, now, actor, oid, message="x" * 3000)  # exactly the limit: sent
     assert "x" * 3000 in _mails(engine, "c@example.org")[-1][2]
+
+
+def test_accepting_mails_the_acceptance_with_the_meeting_and_the_teams_message(engine, now, actor):
+    mid = f.meeting(engine, now=now, theme="Wasser im Revier")
+    oid = f.offer(engine, now=now, email="d@example.org")
+
+    def accept(message):
+        with session_scope(engine) as s:
+            offer_review.accept(
+                session=s,
+                actor=actor,
+                offer_id=oid,
+                data=offer_review.AcceptInput(
+                    meeting_id=mid, title="Seen", presenter="Kim", message=message
+                ),
+                now=now,
+            )
+
+    with pytest.raises(ValidationError) as err:
+        accept("x" * 3001)
+    assert err.value.errors == {
+        "message": "Die Nachricht ist zu lang (höchstens 3000 Zeichen, jetzt 3001)."
+    }
+    accept(" Wir freuen uns! ")
+    [(_, _, _), (kind, subject, body)] = _mails(engine, "d@example.org")
+    assert (kind, subject) == (
+        "offer_decision",
+        "Strukturwandel-Stammtisch: Ihr Impuls ist angenommen",
+    )
+    assert "Wasser im Revier" in body and "Wir freuen uns!" in body
