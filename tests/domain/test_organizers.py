@@ -399,3 +399,150 @@ def test_a_session_expires_only_after_more_than_thirty_minutes():
     t = datetime(2026, 1, 1, tzinfo=UTC)
     assert not organizers.session_expired(t - timedelta(minutes=30), t)
     assert organizers.session_expired(t - timedelta(minutes=30, microseconds=1), t)
+
+
+def _identity(view) -> OrganizerIdentity:
+    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+
+
+def _sessions(engine, view) -> int:
+    from stammtisch import organizer_sessions
+
+    with session_scope(engine) as s:
+        organizer_sessions.start(session=s, actor=_identity(view), now=datetime.now(UTC))
+    from stammtisch.models import OrganizerSession
+
+    with session_scope(engine) as s:
+        return len(s.exec(select(OrganizerSession)).all())
+
+
+def _open_sessions(engine) -> int:
+    from stammtisch.models import OrganizerSession
+
+    with session_scope(engine) as s:
+        return len(s.exec(select(OrganizerSession)).all())
+
+
+def _change(engine, now, view, old, new, repeat=None, client="203.0.113.9"):
+    with session_scope(engine) as s:
+        organizers.change_password(
+            session=s,
+            actor=_identity(view),
+            old_password=old,
+            new_password=new,
+            new_password_repeat=new if repeat is None else repeat,
+            now=now,
+            client=client,
+        )
+
+
+def test_changing_ones_password_refusals_in_full(engine, now):
+    view = _add(engine, now)
+    new = "ein-ganz-neues-passwort"
+    with pytest.raises(ValidationError) as err:
+        _change(engine, now, view, PASSWORD, new, repeat=new + "x")
+    assert err.value.errors == {
+        "new_password_repeat": "Die beiden neuen Passwörter stimmen nicht überein."
+    }
+    with pytest.raises(ValidationError) as err:
+        _change(engine, now, view, PASSWORD, PASSWORD)
+    assert err.value.errors == {
+        "password": "Das neue Passwort muss sich vom bisherigen unterscheiden."
+    }
+    with pytest.raises(ValidationError) as err:
+        _change(engine, now, view, "falsch-falsch-falsch", new)
+    assert err.value.errors == {"old_password": "Das bisherige Passwort stimmt nicht."}
+    assert _login(engine, now).name == "leon"  # nothing changed
+
+
+def test_a_wrong_old_password_counts_for_the_throttle_of_that_address(engine, now):
+    view = _add(engine, now)
+    for _ in range(5):
+        with pytest.raises(ValidationError):
+            _change(engine, now, view, "falsch-falsch-falsch", "ein-ganz-neues-passwort")
+    with session_scope(engine) as s:
+        row = s.get(LoginThrottle, ("leon", "203.0.113.9"))
+        assert (row.failures, row.blocked_until) == (5, now + timedelta(seconds=2))
+    with pytest.raises(LoginThrottled):  # even the right one waits now, from there
+        _change(engine, now, view, PASSWORD, "ein-ganz-neues-passwort")
+    _change(engine, now, view, PASSWORD, "ein-ganz-neues-passwort", client="198.51.100.4")
+    assert _login(engine, now, password="ein-ganz-neues-passwort").name == "leon"
+
+
+def test_a_new_password_ends_every_session_and_is_logged(engine, now):
+    view = _add(engine, now)
+    assert _sessions(engine, view) == 1
+    _change(engine, now, view, PASSWORD, "ein-ganz-neues-passwort")
+    assert _open_sessions(engine) == 0
+    assert f.last_audit(engine) == (
+        "organizer.password",
+        "leon",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
+    _sessions(engine, view)
+    with session_scope(engine) as s:
+        organizers.set_password(session=s, name="LEON", password="noch-ein-passwort", now=now)
+    assert _open_sessions(engine) == 0
+    assert f.last_audit(engine) == (
+        "organizer.password",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
+    assert _login(engine, now, password="noch-ein-passwort").name == "leon"
+
+
+def test_unknown_accounts_are_named_in_the_refusal(engine, now):
+    calls = (
+        lambda s: organizers.set_password(session=s, name="niemand", password=PASSWORD, now=now),
+        lambda s: organizers.unlock(session=s, name="niemand", now=now),
+        lambda s: organizers.remove_organizer(session=s, name="niemand", now=now),
+        lambda s: organizers.set_active(session=s, name="niemand", active=False, now=now),
+    )
+    for call in calls:
+        with session_scope(engine) as s, pytest.raises(NotFound) as err:
+            call(s)
+        assert err.value.message == "Kein Organisator-Konto mit dem Namen „niemand“."
+
+
+def test_unlock_is_logged_with_how_many_rows_went(engine, now):
+    view = _add(engine, now)
+    with pytest.raises(LoginFailed):
+        _login(engine, now, password="falsch-falsch-falsch")
+    with session_scope(engine) as s:
+        assert organizers.unlock(session=s, name="Leon", now=now) == 1
+    assert f.last_audit(engine) == (
+        "organizer.unlock",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon", "rows": 1},
+    )
+
+
+def test_deactivating_or_removing_an_account_ends_its_sessions_activating_does_not(engine, now):
+    view = _add(engine, now)
+    _sessions(engine, view)
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="leon", active=False, now=now)
+    assert _open_sessions(engine) == 0
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="leon", active=True, now=now)
+    assert _sessions(engine, view) == 1
+    other = _add(engine, now, name="anna")
+    _sessions(engine, other)
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="anna", active=False, now=now)
+    assert _open_sessions(engine) == 1  # only anna's ended
+    with session_scope(engine) as s:
+        organizers.remove_organizer(session=s, name="leon", now=now)
+    assert _open_sessions(engine) == 0
+
+
+def test_a_new_account_is_logged_with_its_id(engine, now):
+    view = _add(engine, now)
+    action, _actor, kind, obj, _details = f.last_audit(engine)
+    assert (action, kind, obj) == ("organizer.add", "organizer", view.id)
