@@ -546,3 +546,22 @@ def test_a_new_account_is_logged_with_its_id(engine, now):
     view = _add(engine, now)
     action, _actor, kind, obj, _details = f.last_audit(engine)
     assert (action, kind, obj) == ("organizer.add", "organizer", view.id)
+
+
+def test_a_correct_login_forgets_the_failures_of_that_address_only(engine, now):
+    _add(engine, now)
+
+    def attempt(client, password="falsch-falsch-falsch"):
+        with session_scope(engine) as s:
+            return organizers.authenticate(
+                session=s, name="leon", password=password, now=now, client=client
+            )
+
+    for client in ("203.0.113.1", "203.0.113.2"):
+        with pytest.raises(LoginFailed) as err:
+            attempt(client)
+        assert err.value.message == "Anmeldename oder Passwort ist falsch."
+    assert attempt("203.0.113.1", PASSWORD).name == "leon"
+    with session_scope(engine) as s:
+        left = [(r.login_key, r.client_key) for r in s.exec(select(LoginThrottle)).all()]
+    assert left == [("leon", "203.0.113.2")]
