@@ -479,3 +479,33 @@ def test_wishes_to_be_told_are_exported_and_erased_with_the_person(engine, now):
             ).subscriptions
             == 0
         )
+
+
+def test_the_export_shows_each_mail_with_its_state_and_times(engine, now, actor):
+    from sqlalchemy import update
+
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, "m", now=now, email="mia@example.org", federal_state=None)
+    sent_at = now + timedelta(minutes=5)
+    with session_scope(engine) as s:
+        first = s.exec(select(Mail.id).order_by(Mail.id)).first()
+        # As the mailer marks a mail it delivered (its own tests send through SMTP).
+        s.exec(update(Mail).where(Mail.id == first).values(status="sent", sent_at=sent_at))
+        s.commit()
+        rows = s.exec(select(Mail).order_by(Mail.id)).all()
+        expected = [
+            {
+                "betreff": m.subject,
+                "status": "gesendet" if m.id == first else "wartet",
+                "erstellt_am": now.astimezone(UTC).isoformat(),
+                "gesendet_am": sent_at.astimezone(UTC).isoformat() if m.id == first else None,
+            }
+            for m in rows
+        ]
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="mia@example.org", now=now)
+    keys = ("betreff", "status", "erstellt_am", "gesendet_am")
+    assert [{k: m[k] for k in keys} for m in data["mails"]] == expected
+    assert all(set(m) == {*keys, "anlass", "text"} for m in data["mails"])
+    [registration] = data["anmeldungen"]
+    assert registration["bundesland"] is None  # not given: empty, not the word "None"
