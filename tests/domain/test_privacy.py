@@ -509,3 +509,26 @@ def test_the_export_shows_each_mail_with_its_state_and_times(engine, now, actor)
     assert all(set(m) == {*keys, "anlass", "text"} for m in data["mails"])
     [registration] = data["anmeldungen"]
     assert registration["bundesland"] is None  # not given: empty, not the word "None"
+
+
+def test_each_wish_to_be_told_is_exported_in_full(engine, now, actor):
+    from stammtisch.formatting import format_meeting_time
+
+    meeting_id = f.meeting(engine, now=now, registration_state="not_open", theme="Wasser & Wärme")
+    f.subscribe(engine, now=now, email="kim@example.org", name="Kim")  # news, confirmed
+    later = now + timedelta(hours=1)
+    f.subscribe(engine, now=later, email="kim@example.org", meeting_id=meeting_id, confirm=False)
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="kim@example.org", now=now)
+        view = meetings.get_meeting(session=s, meeting_id=meeting_id)
+    news, meeting_wish = sorted(data["benachrichtigungen"], key=lambda w: w["termin"] or "")
+    assert (news["termin"], news["name"]) == (None, "Kim")
+    assert news["einwilligung_am"] == now.astimezone(UTC).isoformat()
+    assert news["bestaetigt_am"] == now.astimezone(UTC).isoformat()
+    assert meeting_wish["termin"] == format_meeting_time(view.starts_at, view.ends_at)
+    assert (meeting_wish["name"], meeting_wish["bestaetigt_am"]) == (None, None)
+    assert meeting_wish["einwilligung_am"] == later.astimezone(UTC).isoformat()
+    # Mail texts as sent, but with the link's place held by the preview text.
+    from stammtisch import mail
+
+    assert any(mail.CONFIRM_LINK_PREVIEW in m["text"] for m in data["mails"])
