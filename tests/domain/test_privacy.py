@@ -139,7 +139,10 @@ def test_retention_anonymises_only_once_180_days_have_passed(
     assert (row.status, row.federal_state) == ("confirmed", "sachsen")
     with session_scope(engine) as s:
         found = registrations.find_by_token(session=s, token=receipt.token, now=now)
+        left = s.exec(select(Mail.status).where(Mail.registration_id == row.id)).all()
     assert (found is None) is due
+    # Its mails go with it, even those still waiting (which the purge by age keeps).
+    assert (left == []) is due and (due or set(left) == {"queued"})
 
 
 def test_retention_is_idempotent_and_never_reuses_a_replacement_token(engine, now, actor):
