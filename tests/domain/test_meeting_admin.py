@@ -460,11 +460,136 @@ def test_series_create_drafts_and_only_drafts_can_be_deleted(engine, now, actor)
     assert [statuses[i] for i in ids] == ["draft", "draft"]
     with session_scope(engine) as s:
         meeting_admin.delete_draft(session=s, actor=actor, meeting_id=ids[0], now=now)
+    assert f.last_audit(engine) == (
+        "meeting.delete_draft",
+        actor.name,
+        "meeting",
+        ids[0],
+        {"theme": "Thema folgt"},
+    )
     published = f.meeting(engine, now=now)
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
         meeting_admin.delete_draft(session=s, actor=actor, meeting_id=published, now=now)
-    assert "nur ein Entwurf" in err.value.errors["status"]
+    assert err.value.errors == {
+        "status": "Löschen lässt sich nur ein Entwurf; ein veröffentlichtes Treffen sagen Sie ab."
+    }
     with session_scope(engine) as s:
         left = {m.id for m in meeting_admin.list_meetings(session=s, actor=actor)}
     assert ids[0] not in left and {ids[1], published} <= left
     assert "meeting.delete_draft" in f.audit_actions(engine)
+
+
+def test_the_list_counts_confirmed_and_waiting_people_per_meeting_newest_first(engine, now, actor):
+    from stammtisch import registrations
+
+    later = f.meeting(engine, now=now, days_ahead=20, capacity=1)
+    twin = f.meeting(engine, now=now, days_ahead=20)  # the same start: the newer id first
+    sooner = f.meeting(engine, now=now, days_ahead=10)
+    empty = f.meeting(engine, now=now, days_ahead=5)
+    f.register(engine, later, "a", now=now)  # the one place
+    f.register(engine, later, "b", now=now)  # waits
+    gone = f.register(engine, later, "c", now=now)  # waits, then cancels
+    f.register(engine, later, "d", now=now, confirm=False)  # pending: holds nothing
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=gone.token, now=now)
+    for n in range(3):
+        f.register(engine, sooner, f"s{n}", now=now)
+    f.register(engine, twin, "t", now=now)
+    with session_scope(engine) as s:
+        listed = meeting_admin.list_meetings(session=s, actor=actor)
+    ours = {later, twin, sooner, empty}
+    assert [(m.id, m.confirmed, m.waitlisted) for m in listed if m.id in ours] == [
+        (twin, 1, 0),
+        (later, 1, 1),
+        (sooner, 3, 0),
+        (empty, 0, 0),
+    ]
+    assert all(type(m.confirmed) is int and type(m.waitlisted) is int for m in listed)
+
+
+def _status(engine, now, actor, meeting_id, status, count=None):
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s,
+            actor=actor,
+            meeting_id=meeting_id,
+            status=status,
+            now=now,
+            notify_count=count,
+        )
+
+
+def _state_of(engine, meeting_id):
+    from stammtisch.models import Meeting
+
+    with session_scope(engine) as s:
+        row = s.get(Meeting, meeting_id)
+        return row.status, row.ics_sequence
+
+
+def test_cancelling_and_planning_again_ask_first_and_tell_everyone_registered(engine, now, actor):
+    from stammtisch.errors import NeedsConfirmation
+
+    mid = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, mid, "a", now=now)  # confirmed
+    f.register(engine, mid, "b", now=now)  # waiting
+    f.register(engine, mid, "p", now=now, confirm=False)  # pending: not told
+    with pytest.raises(NeedsConfirmation) as asked:
+        _status(engine, now, actor, mid, MeetingStatus.CANCELLED)
+    assert (asked.value.count, asked.value.message) == (
+        2,
+        "Wir schreiben 2 Personen eine Mail über die Absage. Bitte bestätigen Sie das.",
+    )
+    with pytest.raises(NeedsConfirmation):
+        _status(engine, now, actor, mid, MeetingStatus.CANCELLED, count=1)  # a stale number
+    assert _state_of(engine, mid) == (MeetingStatus.PLANNED, 0)
+    _status(engine, now, actor, mid, MeetingStatus.CANCELLED, count=2)
+    assert _state_of(engine, mid) == (MeetingStatus.CANCELLED, 1)
+    assert f.last_audit(engine) == (
+        "meeting.cancelled",
+        actor.name,
+        "meeting",
+        mid,
+        {"notified": 2},
+    )
+    assert f.mail_kinds(engine, "persona@example.org")[-1] == "meeting_cancelled"
+    assert f.mail_kinds(engine, "personb@example.org")[-1] == "meeting_cancelled"
+    assert "meeting_cancelled" not in f.mail_kinds(engine, "personp@example.org")
+    with pytest.raises(NeedsConfirmation) as asked:
+        _status(engine, now, actor, mid, MeetingStatus.PLANNED)
+    assert asked.value.message == (
+        "Wir schreiben 2 Personen eine Mail über das Stattfinden. Bitte bestätigen Sie das."
+    )
+    _status(engine, now, actor, mid, MeetingStatus.PLANNED, count=2)
+    assert _state_of(engine, mid) == (MeetingStatus.PLANNED, 2)
+    assert f.last_audit(engine) == ("meeting.planned", actor.name, "meeting", mid, {"notified": 2})
+    assert f.mail_kinds(engine, "persona@example.org")[-1] == "meeting_replanned"
+
+
+def test_one_person_is_asked_about_as_one(engine, now, actor):
+    from stammtisch.errors import NeedsConfirmation
+
+    mid = f.meeting(engine, now=now)
+    f.register(engine, mid, "a", now=now)
+    with pytest.raises(NeedsConfirmation) as asked:
+        _status(engine, now, actor, mid, MeetingStatus.CANCELLED)
+    assert asked.value.message == (
+        "Wir schreiben eine Person eine Mail über die Absage. Bitte bestätigen Sie das."
+    )
+
+
+def test_publishing_a_draft_tells_nobody_registered_but_announces_it(engine, now, actor):
+    mid = f.meeting(engine, now=now, status="draft")
+    f.subscribe(engine, now=now, email="news@example.org")
+    _status(engine, now, actor, mid, MeetingStatus.PLANNED)  # nobody to ask about
+    assert _state_of(engine, mid) == (MeetingStatus.PLANNED, 0)
+    assert f.last_audit(engine) == ("meeting.planned", actor.name, "meeting", mid, {"announced": 1})
+
+
+def test_marking_a_meeting_held_tells_nobody_and_keeps_its_sequence(engine, now, actor):
+    mid = f.meeting(engine, now=now - timedelta(days=3), days_ahead=1)
+    f.register(engine, mid, "a", now=now - timedelta(days=3))
+    _status(engine, now, actor, mid, MeetingStatus.HELD)  # no question, no mail
+    assert _state_of(engine, mid) == (MeetingStatus.HELD, 0)
+    assert f.last_audit(engine) == ("meeting.held", actor.name, "meeting", mid, {})
+    assert f.mail_kinds(engine, "persona@example.org")[-1] != "meeting_cancelled"
