@@ -593,3 +593,64 @@ def test_marking_a_meeting_held_tells_nobody_and_keeps_its_sequence(engine, now,
     assert _state_of(engine, mid) == (MeetingStatus.HELD, 0)
     assert f.last_audit(engine) == ("meeting.held", actor.name, "meeting", mid, {})
     assert f.mail_kinds(engine, "persona@example.org")[-1] != "meeting_cancelled"
+
+
+def _update(engine, now, actor, meeting_id, count=None, **changes):
+    with session_scope(engine) as s:
+        current = next(
+            m for m in meeting_admin.list_meetings(session=s, actor=actor) if m.id == meeting_id
+        )
+    with session_scope(engine) as s:
+        return meeting_admin.update_meeting(
+            session=s,
+            actor=actor,
+            meeting_id=meeting_id,
+            data=replace(current.as_input(), **changes),
+            now=now,
+            notify_count=count,
+        )
+
+
+def test_a_new_time_or_link_asks_first_and_names_what_changed(engine, now, actor):
+    from stammtisch.errors import NeedsConfirmation
+
+    mid = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, mid, "a", now=now)  # confirmed
+    f.register(engine, mid, "b", now=now)  # waiting
+    _, sequence = _state_of(engine, mid)
+    with session_scope(engine) as s:
+        view = meetings.get_meeting(session=s, meeting_id=mid)
+    later = {
+        "starts_at": view.starts_at + timedelta(hours=1),
+        "ends_at": view.ends_at + timedelta(hours=1),
+    }
+    link = {"online_link": "https://zoom.us/j/999888777"}
+    cases = [
+        (later, 2, "die neue Zeit"),  # a new time: everyone confirmed or waiting
+        (link, 1, "den neuen Zoom-Link"),  # a new link: the confirmed only
+        ({**later, **link}, 2, "die neue Zeit und den neuen Zoom-Link"),
+    ]
+    for changes, people, what in cases:
+        with pytest.raises(NeedsConfirmation) as asked:
+            _update(engine, now, actor, mid, **changes)
+        who = "eine Person" if people == 1 else f"{people} Personen"
+        assert (asked.value.count, asked.value.message) == (
+            people,
+            f"Wir schreiben {who} eine Mail über {what}. Bitte bestätigen Sie das.",
+        )
+    assert _state_of(engine, mid)[1] == sequence  # nothing changed while asking
+    _update(engine, now, actor, mid, count=1, **link)
+    assert _state_of(engine, mid)[1] == sequence + 1
+    _update(engine, now, actor, mid, theme="Ein neues Thema")  # neither: nobody asked
+    assert _state_of(engine, mid)[1] == sequence + 1
+
+
+def test_opening_registration_tells_those_who_asked_once(engine, now, actor):
+    mid = f.meeting(engine, now=now, registration_state="not_open")
+    f.subscribe(engine, now=now, email="wartet@example.org", meeting_id=mid)
+    _update(engine, now, actor, mid, theme="Noch zu")  # still not open: nobody told
+    assert "subscribers" not in f.last_audit(engine)[4]
+    _update(engine, now, actor, mid, registration_state="open")
+    assert f.last_audit(engine)[4]["subscribers"] == 1
+    _update(engine, now, actor, mid, theme="Schon offen")  # open already: not again
+    assert "subscribers" not in f.last_audit(engine)[4]
