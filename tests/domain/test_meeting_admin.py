@@ -654,3 +654,18 @@ def test_opening_registration_tells_those_who_asked_once(engine, now, actor):
     assert f.last_audit(engine)[4]["subscribers"] == 1
     _update(engine, now, actor, mid, theme="Schon offen")  # open already: not again
     assert "subscribers" not in f.last_audit(engine)[4]
+
+
+def test_a_new_published_meeting_is_announced_a_draft_is_not(engine, now, actor):
+    f.subscribe(engine, now=now, email="news@example.org")
+    with session_scope(engine) as s:
+        meeting_admin.create_meeting(
+            session=s, actor=actor, data=_input(now, status="draft"), now=now
+        )
+    assert f.last_audit(engine)[4] == {"theme": "Wasser im Revier", "announced": 0}
+    with session_scope(engine) as s:
+        meeting_admin.create_meeting(session=s, actor=actor, data=_input(now), now=now)
+    assert f.last_audit(engine)[4] == {"theme": "Wasser im Revier", "announced": 1}
+    assert (
+        f.mail_kinds(engine, "news@example.org")[-1] != f.mail_kinds(engine, "news@example.org")[0]
+    )
