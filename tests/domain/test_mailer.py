@@ -520,3 +520,35 @@ def test_a_sender_whose_lease_ran_out_mid_batch_does_not_send_the_rest(engine, n
     ids = [r.message["Message-ID"] for r in smtp_server.received]
     assert len(set(ids)) == 10 and len(ids) == 11
     assert all(m.status == MailStatus.SENT for m in _mails(engine))
+
+
+def test_reminder_hours_from_the_environment_move_when_the_reminder_is_due(
+    engine, now, smtp_server
+):
+    from stammtisch.config import load_settings
+
+    meeting_id = f.meeting(engine, now=now, capacity=10)
+    f.register(engine, meeting_id, "early", now=now, email="early@example.org")
+    with session_scope(engine) as s:
+        start = meeting_admin.list_meetings(session=s, actor=f.team(engine, now=now))[0].starts_at
+    environ = {
+        "DATABASE_URL": "unused",
+        "STAMMTISCH_SMTP_URL": smtp_server.url,
+        "STAMMTISCH_REMINDER_HOURS": "48",
+    }
+    two_days = load_settings(environ=environ)
+    assert two_days.reminder_hours == 48
+
+    def run(at, settings_):
+        return mailer.send_pass(engine, settings=settings_, now=at, wall=lambda: WALL)
+
+    run(now, two_days)
+    smtp_server.clear()
+    # 47 hours ahead: not yet due with the default of 24 hours, due with 48.
+    default = load_settings(environ={k: v for k, v in environ.items() if "REMINDER" not in k})
+    assert run(start - timedelta(hours=47), default).reminders == 0
+    assert run(start - timedelta(hours=49), two_days).reminders == 0
+    assert run(start - timedelta(hours=47), two_days).reminders == 1
+    [reminder] = smtp_server.wait_for("early@example.org")
+    assert "Erinnerung" in reminder.subject
+    assert run(start - timedelta(hours=23), default).reminders == 0  # once, whatever the hours
