@@ -290,13 +290,12 @@ def forget_registrations(session: Session, registration_ids: Sequence[int]) -> i
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> int:
-    """Delete delivered, failed and expired mails created before ``cutoff`` (retention)."""
-    result = session.exec(
-        delete(Mail).where(
-            Mail.created_at < cutoff,
-            col(Mail.status).in_([MailStatus.SENT, MailStatus.FAILED, MailStatus.EXPIRED]),
-        )
-    )
+    """Delete every mail created before ``cutoff`` (retention), whatever its state.
+
+    Not only delivered, failed and expired ones: without a mail server a mail stays
+    queued for good (it lies in ``data/outbox/``), and a mail older than the retention
+    period is no news to anyone any more – it must not outlive the period unsent."""
+    result = session.exec(delete(Mail).where(Mail.created_at < cutoff))
     return int(result.rowcount or 0)
 
 
