@@ -69,6 +69,12 @@ def _validate_name(check: FieldChecker, name: str) -> str | None:
     if clean and not all(ch.isalnum() or ch in "._-@" for ch in clean):
         check.fail("name", "Der Anmeldename darf nur Buchstaben, Ziffern und . _ - @ enthalten.")
         return None
+    # Case folding can lengthen a name ("ß" → "ss"); its key shares the name's column.
+    if clean and len(login_key(clean)) > limits.LOGIN_NAME.max:
+        check.fail(
+            "name", f"Der Anmeldename ist zu lang (höchstens {limits.LOGIN_NAME.max} Zeichen)."
+        )
+        return None
     return clean
 
 
@@ -205,7 +211,7 @@ def authenticate(
     :class:`LoginThrottled` while a wait runs (the password is then not even checked) and
     :class:`LoginFailed` for a wrong name or password.
     """
-    key = login_key(name or "")[:120]
+    key = login_key(name or "")[: limits.THROTTLED_LOGIN_KEY_MAX]
     if not key or not password:
         raise LoginFailed("Bitte geben Sie Anmeldename und Passwort ein.")
     at = attempt_at or now
