@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,7 @@ def test_a_limit_changed_in_limits_py_changes_its_column():
         capture_output=True,
         text=True,
         check=True,
+        cwd=Path(__file__).resolve().parents[2],
     ).stdout
     rows = json.loads(out)
     assert [(m, c) for m, c, length, limit in rows if length != limit] == []
