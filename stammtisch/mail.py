@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from stammtisch import limits
 from stammtisch.config import load_settings
 from stammtisch.db import casefold, count_if, view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
@@ -220,8 +221,8 @@ def mail_row(
         "kind": kind,
         "status": MailStatus.QUEUED.value,
         "to_address": to_address,
-        "to_name": _single_line(to_name)[:120] if to_name else None,
-        "subject": _single_line(SUBJECT_PREFIX + content.subject)[:300],
+        "to_name": _single_line(to_name)[: limits.PERSON_NAME.max] if to_name else None,
+        "subject": _single_line(SUBJECT_PREFIX + content.subject)[: limits.MAIL_SUBJECT_MAX],
         "body_text": render_text(content),
         "body_html": render_html(content),
         "ics": content.ics.decode("utf-8") if content.ics else None,

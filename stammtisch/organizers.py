@@ -69,6 +69,12 @@ def _validate_name(check: FieldChecker, name: str) -> str | None:
     if clean and not all(ch.isalnum() or ch in "._-@" for ch in clean):
         check.fail("name", "Der Anmeldename darf nur Buchstaben, Ziffern und . _ - @ enthalten.")
         return None
+    # Case folding can lengthen a name ("ß" → "ss"); its key shares the name's column.
+    if clean and len(login_key(clean)) > limits.LOGIN_NAME.max:
+        check.fail(
+            "name", f"Der Anmeldename ist zu lang (höchstens {limits.LOGIN_NAME.max} Zeichen)."
+        )
+        return None
     return clean
 
 
@@ -130,6 +136,14 @@ def add_organizer(
     return view
 
 
+def _account_named(session: Session, name: str) -> Organizer:
+    """The account a CLI command names (case-insensitive), or :class:`NotFound`."""
+    row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
+    if row is None:
+        raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+    return row
+
+
 def _view(row: Organizer) -> OrganizerView:
     return view_of(OrganizerView, row)
 
@@ -142,9 +156,7 @@ def list_organizers(*, session: Session) -> list[OrganizerView]:
 def remove_organizer(*, session: Session, name: str, now: datetime) -> None:
     """Delete an account; its past audit entries keep the name they were written with."""
     with write_transaction(session):
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         record(
             session,
             actor=None,
@@ -167,9 +179,7 @@ def set_active(*, session: Session, name: str, active: bool, now: datetime) -> O
     state an account already has is refused, so a script notices a mistyped intention.
     """
     with write_transaction(session):
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         if row.active == active:
             state = "aktiv" if active else "deaktiviert"
             raise InvalidTransition(f"Das Organisator-Konto „{row.name}“ ist bereits {state}.")
@@ -205,7 +215,7 @@ def authenticate(
     :class:`LoginThrottled` while a wait runs (the password is then not even checked) and
     :class:`LoginFailed` for a wrong name or password.
     """
-    key = login_key(name or "")[:120]
+    key = login_key(name or "")[: limits.THROTTLED_LOGIN_KEY_MAX]
     if not key or not password:
         raise LoginFailed("Bitte geben Sie Anmeldename und Passwort ein.")
     at = attempt_at or now
@@ -286,12 +296,9 @@ def session_expired(last_activity: datetime | None, now: datetime) -> bool:
 def unlock(*, session: Session, name: str, now: datetime) -> int:
     """Forget the failed logins for an account's name from every address (the CLI's
     ``organizer unlock``); returns how many throttle rows went."""
-    key = login_key(name)
     with write_transaction(session):
-        row = session.exec(select(Organizer).where(Organizer.login_key == key)).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
-        removed = login_throttle.unlock(session, key)
+        row = _account_named(session, name)
+        removed = login_throttle.unlock(session, row.login_key)
         record(
             session,
             actor=None,
@@ -334,17 +341,7 @@ def change_password(
             wrong_old = True
         else:
             check.raise_if_any()  # rolls back: nothing changes
-            row.password_hash = _hasher.hash(new_password)
-            session.add(row)
-            _end_sessions(session, row.id)
-            record(
-                session,
-                actor=actor,
-                action="organizer.password",
-                obj=("organizer", row.id),
-                details={"name": row.name},
-                now=now,
-            )
+            _replace_password(session, row, new_password, actor=actor, now=now)
     if wrong_old:
         check.fail("old_password", "Das bisherige Passwort stimmt nicht.")
         check.raise_if_any()
@@ -357,20 +354,31 @@ def set_password(*, session: Session, name: str, password: str, now: datetime) -
     _validate_password(check, password)
     check.raise_if_any()
     with write_transaction(session):
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
-        row.password_hash = _hasher.hash(password)
-        session.add(row)
-        _end_sessions(session, row.id)
-        record(
-            session,
-            actor=None,
-            action="organizer.password",
-            obj=("organizer", row.id),
-            details={"name": row.name},
-            now=now,
-        )
+        row = _account_named(session, name)
+        _replace_password(session, row, password, actor=None, now=now)
+
+
+def _replace_password(
+    session: Session,
+    row: Organizer,
+    password: str,
+    *,
+    actor: OrganizerIdentity | None,
+    now: datetime,
+) -> None:
+    """The one way a password changes (account page and CLI): the new hash, every session
+    of the account ended at once, an audit record. Inside the caller's transaction."""
+    row.password_hash = _hasher.hash(password)
+    session.add(row)
+    _end_sessions(session, row.id)
+    record(
+        session,
+        actor=actor,
+        action="organizer.password",
+        obj=("organizer", row.id),
+        details={"name": row.name},
+        now=now,
+    )
 
 
 def _end_sessions(session: Session, organizer_id: int) -> None:
