@@ -299,6 +299,22 @@ class FileTransport:
     def path_for(self, mail: Mail) -> Path:
         return self.directory / f"{mail.id:06d}-{mail.kind}.eml"
 
+    def forget(self, existing: Callable[[list[int]], set[int]]) -> int:
+        """Delete the files of mails that no longer exist (erased with their person or
+        past the retention period): a file holds the same personal data as its row."""
+        files: dict[int, Path] = {}
+        for path in self.directory.glob("*.eml"):
+            number = path.name.split("-", 1)[0]
+            if number.isdigit():
+                files[int(number)] = path
+        if not files:
+            return 0
+        keep = existing(list(files))
+        gone = [path for mail_id, path in files.items() if mail_id not in keep]
+        for path in gone:
+            path.unlink(missing_ok=True)
+        return len(gone)
+
     def write(self, mail: Mail, message: Message) -> bool:
         target = self.path_for(mail)
         if target.exists():
@@ -533,6 +549,16 @@ def _write_files(
     engine: Engine, transport: FileTransport, settings: Settings, wall: datetime, limit: int
 ) -> int:
     written = 0
+
+    def existing(ids: list[int]) -> set[int]:
+        with session_scope(engine) as session:
+            found: set[int] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found.update(session.exec(select(Mail.id).where(col(Mail.id).in_(chunk))).all())
+            return found
+
+    transport.forget(existing)
     with session_scope(engine) as session:
         due = session.exec(
             select(Mail)

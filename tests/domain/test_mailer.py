@@ -346,6 +346,30 @@ def test_without_smtp_each_mail_is_a_file_and_stays_queued_until_smtp_is_set(
     assert _pass(engine, smtp_server, now).sent == 1  # SMTP configured later: it goes out
 
 
+def test_the_file_of_an_erased_mail_is_deleted_with_it(engine, now, tmp_path):
+    """Without SMTP a mail is also a file: when erasure or retention deletes the row, the
+    next pass deletes its file (same personal data); other mails' files stay."""
+    from stammtisch import privacy
+
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, "a", now=now, email="a@example.org", confirm=False)
+    f.register(engine, meeting_id, "b", now=now, email="b@example.org", confirm=False)
+    outbox = tmp_path / "outbox"
+    settings = _settings(None, outbox_dir=outbox)
+    assert mailer.send_pass(engine, settings=settings, now=now, wall=lambda: WALL).written == 2
+    assert len(list(outbox.glob("*.eml"))) == 2
+    (outbox / "notizen.txt").write_text("bleibt", encoding="utf-8")
+    with session_scope(engine) as s:
+        privacy.erase_person(
+            session=s, actor=f.team(engine, now=now), email="a@example.org", now=now
+        )
+    mailer.send_pass(engine, settings=settings, now=now, wall=lambda: WALL)
+    [left] = list(outbox.glob("*.eml"))
+    assert b"b@example.org" in left.read_bytes()
+    assert not any(b"a@example.org" in p.read_bytes() for p in outbox.iterdir())
+    assert (outbox / "notizen.txt").exists()
+
+
 def test_a_bad_smtp_url_is_refused_with_a_clear_message():
     from stammtisch.config import ConfigError
 
