@@ -12,11 +12,11 @@ from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
 from stammtisch.models import FederalState, RegistrationState
-from ui import core, layout
+from ui import core, layout, site_content
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import mail_sent_note, show_access, show_pending
-from ui.render import escape_md, form_error, lazy_expander, literal, md_literal, md_small
+from ui.render import escape_md, form_error, lazy_expander, md_literal, md_small
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
 OLDER_PAGE = 20
@@ -198,13 +198,9 @@ now = core.now()
 key = core.now_key(now)
 texts = layout.texts()
 
-st.title(texts["title"] or "Strukturwandel-Stammtisch", anchor=False)
+st.title(texts["title"] or site_content.DEFAULT_TITLE, anchor=False)
 st.header("Worum geht's?", anchor=False)
-about = [p for p in texts["about"].split("\n\n") if p.strip()]
-literal(about[0] if about else "")
-if len(about) > 1:
-    with st.expander("Mehr zum Stammtisch"):
-        literal("\n\n".join(about[1:]))
+site_content.about(texts)
 
 st.header("Nächste Termine", anchor=False)
 upcoming = core.upcoming()
@@ -237,16 +233,7 @@ if calendar_box is not None:
         st.code(f"{core.base_url()}/kalender.ics", language=None, wrap_lines=True)
 
 st.header("Themenfelder", anchor=False)
-literal(texts["topic_fields_intro"])
-for tf in core.topic_fields():
-    with st.expander(tf.name):
-        literal(tf.description)
-if texts["topic_fields_more"]:
-    with st.expander("…und mehr"):
-        literal(texts["topic_fields_more"])
-        st.page_link(
-            "pages/themensammlung.py", label="Zur Themensammlung", icon=":material/lightbulb:"
-        )
+site_content.topic_fields(texts, core.offered_topic_fields())
 
 st.header("Vergangene Termine", anchor=False)
 past_total = _past_count(url, key)

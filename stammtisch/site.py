@@ -126,6 +126,12 @@ def clean_text(check: FieldChecker, key: str, value: object) -> str:
     return cleaned
 
 
+CHANGED_MEANWHILE = (
+    "Diesen Text hat inzwischen jemand anderes geändert. Verwerfen Sie Ihre Änderungen, um "
+    "den neuen Stand zu sehen, und tragen Sie Ihre Änderung dann erneut ein."
+)
+
+
 @dataclass(frozen=True)
 class TextsSaved:
     """What a save changed, and what the team should still know."""
@@ -158,11 +164,16 @@ def set_texts(
     actor: OrganizerIdentity | None,
     values: Mapping[str, object],
     now: datetime,
+    expected: Mapping[str, str] | None = None,
 ) -> TextsSaved:
     """Change several page texts at once (one form of the team's page): every value is
     checked by its kind (messages per text), only changed ones are written, each audited
     with before and after. ``actor`` None: the command line. Warnings (incomplete imprint,
-    HTML) do not stop the save."""
+    HTML) do not stop the save.
+
+    ``expected``: the texts as the editor loaded them; a text someone else changed since
+    is not overwritten (a message asks to look at it again), so no edit is lost unseen.
+    """
     unknown = [key for key in values if key not in TEXT_SPECS]
     if unknown:
         raise ValidationError.single(unknown[0], f"Einen Text „{unknown[0]}“ gibt es nicht.")
@@ -181,6 +192,15 @@ def set_texts(
             ).all()
         }
         changed = []
+        meanwhile = {
+            key: CHANGED_MEANWHILE
+            for key, value in clean.items()
+            if expected is not None
+            and key in expected
+            and (rows[key].value if key in rows else "") not in (expected[key], value)
+        }
+        if meanwhile:
+            raise ValidationError(meanwhile)
         for key, value in clean.items():
             row = rows.get(key)
             before = row.value if row is not None else ""

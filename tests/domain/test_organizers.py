@@ -213,7 +213,12 @@ def test_account_changes_and_logins_are_audited(engine, now):
     assert [e.action for e in entries] == ["login.success", "organizer.add"]
     assert entries[1].details == {
         "name": "leon",
-        "after": {"Anzeigename": "leon", "E-Mail": "–", "Rolle": "Organisator:in", "Zustand": "aktiv"},
+        "after": {
+            "Anzeigename": "leon",
+            "E-Mail": "–",
+            "Rolle": "Organisator:in",
+            "Zustand": "aktiv",
+        },
     }
 
 

@@ -133,3 +133,31 @@ def test_set_text_for_the_command_line_checks_the_same_way(seeded, now):
     )
     with session_scope(seeded) as s, pytest.raises(ValidationError):
         site.set_text(session=s, key="contact_email", value="kaputt", now=now)
+
+
+def test_a_text_someone_else_changed_meanwhile_is_not_overwritten(seeded, now, actor):
+    loaded = _texts(seeded)
+    _save(seeded, actor, now, about="Die Änderung von Anna.")
+    with session_scope(seeded) as s, pytest.raises(ValidationError) as err:
+        site.set_texts(
+            session=s,
+            actor=actor,
+            values={"about": "Bert überschreibt.", "title": "Neuer Titel"},
+            expected=loaded,
+            now=now,
+        )
+    assert err.value.errors == {"about": site.CHANGED_MEANWHILE}
+    assert (
+        _texts(seeded)["about"] == "Die Änderung von Anna."
+        and _texts(seeded)["title"] == loaded["title"]
+    )
+    # The same text typed by both is no conflict; untouched texts are not checked.
+    with session_scope(seeded) as s:
+        saved = site.set_texts(
+            session=s,
+            actor=actor,
+            values={"about": "Die Änderung von Anna."},
+            expected=loaded,
+            now=now,
+        )
+    assert saved.changed == ()

@@ -1,0 +1,127 @@
+"""The team's forms for topic fields ("Themenfelder verwalten" and the moderation page):
+one field's editor with a preview, and a suggestion turned into a new field."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from stammtisch import limits, topics
+from stammtisch.identity import OrganizerIdentity
+from stammtisch.site import MARKUP_HELP
+from stammtisch.topics import TopicFieldView
+from ui.forms import FormState
+from ui.render import form_error, markup
+
+DONE = "topics.done"
+
+
+def _say(message: str) -> None:
+    st.session_state[DONE] = message
+
+
+def done_message() -> None:
+    """What the last action did (shown once, at the top of the page)."""
+    if message := st.session_state.pop(DONE, None):
+        st.success(message, icon=":material/check_circle:")
+
+
+def preview(name: str, description: str) -> None:
+    """The field as the start page shows it."""
+    with st.container(border=True):
+        st.caption("Vorschau: so steht es auf der Startseite")
+        with st.expander(name or "(ohne Namen)", expanded=True):
+            if description.strip():
+                markup(description)
+            else:
+                st.caption("(keine Beschreibung)")
+
+
+def new_field_form(actor: OrganizerIdentity) -> None:
+    """Add a field at the end of the order."""
+    form = FormState("topic.new")
+
+    def create() -> None:
+        if form.call(
+            topics.create_topic_field,
+            actor=actor,
+            name=form.value("name", ""),
+            description=form.value("description", ""),
+        ):
+            _say(f"Themenfeld „{form.result.name}“ angelegt – es steht jetzt in allen Formularen.")
+            form.clear_inputs("name", "description")
+
+    form.field(st.text_input, "name", "Name", max_chars=limits.TOPIC_NAME.max)
+    form.field(
+        st.text_area,
+        "description",
+        "Beschreibung (freiwillig)",
+        max_chars=limits.TOPIC_DESCRIPTION.max,
+        help=MARKUP_HELP,
+    )
+    preview(form.value("name", ""), form.value("description", ""))
+    form_error(form.errors)
+    st.button("Themenfeld anlegen", type="primary", on_click=create, key="topic.new.save")
+
+
+def edit_form(actor: OrganizerIdentity, field: TopicFieldView) -> None:
+    """Rename or describe one field (its colour and history stay)."""
+    form = FormState(f"topic.{field.id}")
+    for name, value in (("name", field.name), ("description", field.description)):
+        st.session_state.setdefault(form.widget_key(name), value)
+
+    def save() -> None:
+        if form.call(
+            topics.update_topic_field,
+            actor=actor,
+            topic_field_id=field.id,
+            name=form.value("name", ""),
+            description=form.value("description", ""),
+        ):
+            _say(f"„{form.result.name}“ gespeichert.")
+            form.clear_inputs("name", "description")
+
+    form.field(st.text_input, "name", "Name", max_chars=limits.TOPIC_NAME.max)
+    form.field(
+        st.text_area,
+        "description",
+        "Beschreibung",
+        max_chars=limits.TOPIC_DESCRIPTION.max,
+        help=MARKUP_HELP,
+    )
+    preview(form.value("name", ""), form.value("description", ""))
+    form_error(form.errors)
+    st.button("Änderungen speichern", type="primary", on_click=save, key=f"topic.{field.id}.save")
+
+
+def from_suggestion_form(actor: OrganizerIdentity, suggestion_id: int, text: str) -> None:
+    """A suggestion becomes a new topic field in one step (and is filed under it)."""
+    form = FormState(f"topic.from.{suggestion_id}")
+    st.session_state.setdefault(form.widget_key("name"), topics.name_from_text(text))
+    st.session_state.setdefault(form.widget_key("description"), text)
+
+    def create() -> None:
+        if form.call(
+            topics.topic_field_from_suggestion,
+            actor=actor,
+            suggestion_id=suggestion_id,
+            name=form.value("name", ""),
+            description=form.value("description", ""),
+        ):
+            _say(f"Themenfeld „{form.result.name}“ angelegt; der Vorschlag steht jetzt darunter.")
+            form.clear_inputs("name", "description")
+
+    form.field(st.text_input, "name", "Name des neuen Themenfelds", max_chars=limits.TOPIC_NAME.max)
+    form.field(
+        st.text_area,
+        "description",
+        "Beschreibung",
+        max_chars=limits.TOPIC_DESCRIPTION.max,
+        help=MARKUP_HELP,
+    )
+    form_error(form.errors)
+    st.button(
+        "Als neues Themenfeld anlegen",
+        key=f"topic.from.{suggestion_id}.save",
+        on_click=create,
+        icon=":material/add_circle:",
+    )
