@@ -39,6 +39,12 @@ public = [
         icon=":material/campaign:",
         url_path="impuls-anbieten",
     ),
+    st.Page(
+        "pages/benachrichtigung.py",
+        title="Per E-Mail informiert bleiben",
+        icon=":material/notifications:",
+        url_path="benachrichtigung",
+    ),
 ]
 legal = [
     st.Page(
@@ -48,6 +54,12 @@ legal = [
         url_path="datenschutz",
     ),
     st.Page("pages/impressum.py", title="Impressum", icon=":material/info:", url_path="impressum"),
+    st.Page(
+        "pages/barrierefreiheit.py",
+        title="Barrierefreiheit",
+        icon=":material/accessibility_new:",
+        url_path="barrierefreiheit",
+    ),
 ]
 hidden = [
     # Reached only through the personal link in the registration confirmation.

@@ -34,7 +34,23 @@ und Änderungen oder die Absage des Treffens; wer einen Impuls anbietet, bekommt
 Eingangsbestätigung und unsere Entscheidung. Wir speichern dazu Empfänger, Betreff, Text,
 Zeitpunkt und ob die Mail zugestellt wurde – so sehen wir, wenn eine Mail nicht ankommt.
 Ihr persönlicher Link wird dabei nicht im Klartext aufbewahrt: Er wird erst beim Versand
-in die Mail eingesetzt. Werbung oder Newsletter schicken wir nicht.
+in die Mail eingesetzt. Andere Mails schicken wir nur, wenn Sie sie ausdrücklich
+bestellt haben (siehe unten).
+
+**Benachrichtigungen per E-Mail.** Wenn Sie sich benachrichtigen lassen – sobald die
+Anmeldung zu einem Treffen öffnet, oder über neue Termine (auf Wunsch nur zu bestimmten
+Themenfeldern) –, speichern wir Ihre E-Mail-Adresse, freiwillig Ihren Namen, Ihre Auswahl,
+den Zeitpunkt und den Wortlaut (die Version) Ihrer Einwilligung und wann Sie bestätigt
+haben. Zuerst schicken wir nur eine Mail mit einem Bestätigungslink (Double-Opt-in); ohne
+Bestätigung schreiben wir Ihnen nichts und löschen die Angaben nach 48 Stunden. Jede
+weitere Mail enthält einen Link zum Abbestellen mit einem Klick; dann löschen wir den
+Eintrag sofort. Die Liste für ein Treffen löschen wir, sobald die Anmeldung geöffnet und
+Ihnen das geschrieben ist. Bestätigte Einträge für neue Termine kann der Verband in sein
+Newsletter-Programm übernehmen, nur für diesen Zweck.
+
+**Link verloren?** Wer seine Adresse dort eingibt, bekommt für jede Anmeldung zu einem
+kommenden Treffen einen neuen persönlichen Link; frühere Links gelten dann nicht mehr. Wir
+speichern dafür nichts Zusätzliches außer der Mail selbst.
 
 **Themensammlung.** Ihr Vorschlag, die Art (Thema, Frage, Idee), das Themenfeld und
 freiwillig Ihr Name. Vorschläge werden nach einer kurzen Prüfung öffentlich gezeigt,
@@ -60,8 +76,9 @@ wird ein Impuls erst, wenn wir ihn gemeinsam mit Ihnen einem Termin zugeordnet h
 st.header("Rechtsgrundlage", anchor=False)
 st.markdown(
     """
-Ihre Einwilligung (Art. 6 Abs. 1 lit. a DSGVO), die Sie bei der Anmeldung geben und
-jederzeit widerrufen können, sowie die Durchführung der Veranstaltung, für die Sie sich
+Ihre Einwilligung (Art. 6 Abs. 1 lit. a DSGVO), die Sie bei der Anmeldung oder für eine
+Benachrichtigung geben und jederzeit widerrufen können (bei Benachrichtigungen mit einem
+Klick in jeder Mail), sowie die Durchführung der Veranstaltung, für die Sie sich
 angemeldet haben (Art. 6 Abs. 1 lit. b DSGVO).
 """
 )

@@ -11,10 +11,10 @@ import streamlit as st
 
 from stammtisch import meetings, personal_page, registrations
 from stammtisch.models import FederalState, RegistrationStatus
-from ui import core
+from ui import core, staying_informed
 from ui.forms import FormState
 from ui.registration import calendar_button, mail_sent_note, zoom_access
-from ui.render import escape_md, form_error, literal
+from ui.render import bring_into_view, escape_md, form_error, literal
 
 TONES = {
     "success": (st.success, ":material/check_circle:"),
@@ -47,6 +47,7 @@ if details is None or meeting is None:
     # One message for every unknown, mistyped or foreign token: it reveals nothing.
     st.warning(registrations.UNKNOWN_TOKEN_MESSAGE, icon=":material/link_off:")
     st.caption("Öffnen Sie den persönlichen Link aus unserer neuesten Mail vollständig.")
+    staying_informed.lost_link()
     st.page_link("pages/termine.py", label="Zu den Terminen", icon=":material/event:")
     st.stop()
 
@@ -54,18 +55,22 @@ view = personal_page.personal_view(meeting, details, now)
 
 with st.container(border=True):
     st.markdown(f"**{escape_md(meeting.time_label)}**")
-    st.subheader(f"Thema: {escape_md(meeting.theme)}", anchor=False)
+    st.header(f"Thema: {escape_md(meeting.theme)}", anchor=False)
 
-# After a click the result replaces the question, in the same place.
-if cancel_form.result is not None:
-    st.success(
-        "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
-        "nächsten Mal! Eine Bestätigung kommt per Mail.",
-        icon=":material/check_circle:",
-    )
-else:
-    show, icon = TONES[view.tone]
-    show(view.text(details.waitlist_position), icon=icon)
+# After a click the result replaces the question, in the same place, and gets the focus
+# (the button that was pressed is gone; screen readers read the new state).
+with st.container(key="registration-status"):
+    if cancel_form.result is not None:
+        st.success(
+            "Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können – vielleicht beim "
+            "nächsten Mal! Eine Bestätigung kommt per Mail.",
+            icon=":material/check_circle:",
+        )
+    else:
+        show, icon = TONES[view.tone]
+        show(view.text(details.waitlist_position), icon=icon)
+if cancel_form.result is not None or confirm_form.result is not None:
+    bring_into_view("registration-status")
 form_error(cancel_form.errors)
 form_error(confirm_form.errors)
 

@@ -11,6 +11,7 @@ from ui import auth, core
 from ui.attendance_import import attendance_import
 from ui.forms import FormState
 from ui.render import field_error, form_error
+from ui.team_message import team_message
 
 PAGE_SIZE = 200
 ATTENDANCE_BY_LABEL = {a.label: a for a in Attendance}
@@ -71,6 +72,14 @@ if counts.unregistered_attendees:
     st.caption(f"Davon {counts.unregistered_attendees} ohne Anmeldung (aus dem Zoom-Bericht).")
 if meeting.capacity:
     st.caption(f"{meeting.capacity} Plätze")
+waiting_for_opening = core.subscription_figures().per_meeting.get(meeting_id, 0)
+if waiting_for_opening:
+    who = (
+        "Eine Person wartet"
+        if waiting_for_opening == 1
+        else f"{waiting_for_opening} Personen warten"
+    )
+    st.caption(f"{who} auf die Öffnung der Anmeldung (und bekommen dann eine Mail).")
 
 left, right = st.columns([2, 1])
 search = left.text_input("Suche (Name, E-Mail, Organisation)", key="reg.search")
@@ -150,13 +159,18 @@ if rows:
 
     waiting = [r for r in rows if r.status == RegistrationStatus.WAITLISTED]
     active = [r for r in rows if r.status != RegistrationStatus.CANCELLED]
+    # One label per registration, anonymised ones too (a choice is matched by its label).
+    labels = {
+        r.id: f"{r.name or '(anonymisiert)'} ({r.email or 'keine Adresse'}) – Nr. {r.id}"
+        for r in rows
+    }
     with st.expander("Warteliste und Stornierung"):
         if waiting:
             pick = st.selectbox(
                 "Von der Warteliste nachrücken lassen",
                 options=[r.id for r in waiting],
-                format_func=lambda i: next(f"{r.name} ({r.email})" for r in waiting if r.id == i),
-                key="reg.promote",
+                format_func=lambda i: labels.get(i, f"Anmeldung Nr. {i}"),
+                key=f"reg.promote.{meeting_id}",  # a choice belongs to its meeting
             )
             over = st.checkbox("auch wenn alle Plätze vergeben sind", key="reg.over")
             st.button(
@@ -172,8 +186,8 @@ if rows:
             victim = st.selectbox(
                 "Anmeldung im Auftrag stornieren",
                 options=[r.id for r in active],
-                format_func=lambda i: next(f"{r.name} ({r.email})" for r in active if r.id == i),
-                key="reg.cancel",
+                format_func=lambda i: labels.get(i, f"Anmeldung Nr. {i}"),
+                key=f"reg.cancel.{meeting_id}",
             )
             st.button(
                 "Stornieren",
@@ -185,7 +199,9 @@ if rows:
 else:
     st.caption("Keine Anmeldungen für diese Auswahl.")
 
-st.subheader("Export", anchor=False)
+team_message(actor, meeting_id)
+
+st.header("Export", anchor=False)
 
 
 def _export(kind: str) -> bytes:

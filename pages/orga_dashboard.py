@@ -14,6 +14,7 @@ from stammtisch.models import RegistrationStatus
 from ui import auth, core, layout
 from ui.charts import topic_scale
 from ui.dashboard_tabs import STATE_COLOURS, TABS
+from ui.render import escape_md
 
 SPANS = {"year": "Letzte 12 Monate", "all": "Alle Treffen", "custom": "Eigener Zeitraum"}
 
@@ -189,8 +190,9 @@ latest, figures = frames["key_figures"]
 if latest is None:
     st.info("Noch hat keines der ausgewählten Treffen stattgefunden.", icon=":material/schedule:")
 else:
-    st.subheader(
-        f"Letztes Treffen: {format_day(latest['starts_at'])} – {latest['theme']}", anchor=False
+    st.header(
+        f"Letztes Treffen: {format_day(latest['starts_at'])} – {escape_md(latest['theme'])}",
+        anchor=False,
     )
     columns = [*st.columns(3), *st.columns(3)[:2]]
     for col, fig in zip(columns, figures, strict=True):

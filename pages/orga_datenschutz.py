@@ -6,14 +6,15 @@ import dataclasses
 import json
 from datetime import datetime
 
+import pandas as pd
 import streamlit as st
 
-from stammtisch import privacy
+from stammtisch import exports, privacy, subscriptions
 from stammtisch.formatting import format_count, format_day, format_meeting_time
 from stammtisch.privacy_text import RETENTION_DAYS
 from ui import auth, core
 from ui.forms import FormState
-from ui.render import field_error, form_error
+from ui.render import escape_md, field_error, form_error
 
 actor = auth.require_organizer()
 st.title("Datenschutz & Löschung", anchor=False)
@@ -137,11 +138,12 @@ c2.button(
 summary = st.session_state.get("person.confirm")
 if summary is not None:
     st.warning(
-        f"Zu **{summary['email']}** gespeichert: {summary['registrations']} Anmeldungen "
+        f"Zu **{escape_md(summary['email'])}** gespeichert: {summary['registrations']} Anmeldungen "
         f"(davon {summary['future_active']} für kommende Treffen; sie werden storniert, die "
         f"Warteliste rückt nach), {summary['offers']} Impuls-Angebote und "
-        f"{summary['impulses']} Impulse im Programm. Anmeldungen werden anonymisiert, "
-        "Impuls-Angebote und Impulse ohne Namen, Organisation und Adresse gespeichert. "
+        f"{summary['impulses']} Impulse im Programm, {summary['subscriptions']} "
+        "Benachrichtigungswünsche. Anmeldungen werden anonymisiert, Impuls-Angebote und "
+        "Impulse ohne Namen, Organisation und Adresse gespeichert, Benachrichtigungen gelöscht. "
         "Das lässt sich nicht rückgängig machen.",
         icon=":material/warning:",
     )
@@ -163,7 +165,7 @@ if erased:
     st.success(
         f"Gelöscht: {erased.registrations} Anmeldungen (davon {erased.cancelled} storniert, "
         f"{erased.promoted} von der Warteliste nachgerückt), {erased.offers} Impuls-Angebote, "
-        f"{erased.impulses} Impulse.",
+        f"{erased.impulses} Impulse, {erased.subscriptions} Benachrichtigungswünsche.",
         icon=":material/check_circle:",
     )
 elif isinstance(person.result, dict) and "anmeldungen" in person.result:
@@ -181,3 +183,44 @@ elif isinstance(person.result, dict) and "anmeldungen" in person.result:
         on_click="ignore",
         key="person.download",
     )
+
+st.header("Benachrichtigungen per E-Mail", anchor=False)
+figures = core.subscription_figures()
+names = {tf.id: tf.name for tf in core.topic_fields()}
+c1, c2, c3 = st.columns(3)
+c1.metric("Neue Termine (bestätigt)", figures.news_total)
+c2.metric("Warten auf eine Anmeldung", sum(figures.per_meeting.values()))
+c3.metric("Unbestätigt (höchstens 48 h)", figures.pending)
+if figures.news_total:
+    st.caption(
+        f"{figures.news_all_fields} möchten von allen Themenfeldern hören; dazu je Themenfeld: "
+        + ", ".join(
+            f"{names.get(field_id, field_id)} {count}"
+            for field_id, count in sorted(figures.per_topic_field.items())
+        )
+        if figures.per_topic_field
+        else f"Alle {figures.news_all_fields} möchten von allen Themenfeldern hören."
+    )
+
+
+def _news_csv() -> bytes:
+    """Built on the click; recorded in the audit log (only confirmed, consenting entries)."""
+    with core.session() as s:
+        rows = subscriptions.export_news(session=s, actor=actor, now=core.now())
+    return exports.to_csv(pd.DataFrame(rows, columns=list(subscriptions.EXPORT_COLUMNS)))
+
+
+st.caption(
+    "Für das Newsletter-Programm des Verbands: nur bestätigte Einträge mit Einwilligung, "
+    "mit Zeitpunkt und Version der Einwilligung. Der Export steht im Änderungsprotokoll."
+)
+st.download_button(
+    "Liste „Neue Termine“ herunterladen (CSV)",
+    data=_news_csv,
+    file_name="benachrichtigung-neue-termine.csv",
+    mime=exports.CSV_MIME,
+    icon=":material/download:",
+    on_click="ignore",
+    key="subscriptions.csv",
+    disabled=not figures.news_total,
+)

@@ -11,7 +11,7 @@ from stammtisch.offer_review import AcceptInput
 from ui import auth, core
 from ui.forms import FormState
 from ui.paging import pager
-from ui.render import field_error, form_error, lazy_expander, text_block
+from ui.render import escape_md, field_error, form_error, lazy_expander, text_block
 
 actor = auth.require_organizer()
 st.title("Impuls-Angebote", anchor=False)
@@ -53,6 +53,11 @@ offers = _offers(version, state, offset, actor)
 def _upcoming() -> dict[int, meetings.MeetingView]:
     """Open meetings an offer can be put on (read only once an accept form is open)."""
     return {m.id: m for m in core.upcoming() if not m.is_cancelled}
+
+
+def message_label(name: str) -> str:
+    """The label of the personal message field; the name is the visitor's, as written."""
+    return f"Persönliche Nachricht an {escape_md(name)} (freiwillig, kommt in die Mail)"
 
 
 def _offer_form(offer_id: int) -> FormState:
@@ -99,7 +104,9 @@ for offer in offers:
         wishes = []
         if offer.topic_field_name:
             wishes.append(f"Themenfeld: {offer.topic_field_name}")
-        if offer.preferred_meeting_theme:
+        if offer.scheduled_meeting:
+            wishes.append(f"Im Programm: {offer.scheduled_meeting}")
+        elif offer.preferred_meeting_theme:
             wishes.append(f"Wunschtermin: {offer.preferred_meeting_theme}")
         if offer.internal_note:
             wishes.append(f"Interne Notiz: {offer.internal_note}")
@@ -131,7 +138,7 @@ for offer in offers:
             if decline_box is not None:
                 with decline_box:
                     st.text_area(
-                        f"Persönliche Nachricht an {offer.name} (freiwillig, kommt in die Mail)",
+                        message_label(offer.name),
                         key=f"decline.{offer.id}.message",
                         max_chars=limits.PERSONAL_MESSAGE.max,
                     )
@@ -202,7 +209,7 @@ for offer in offers:
             )
             field_error(errors, "description")
             st.text_area(
-                f"Persönliche Nachricht an {offer.name} (freiwillig, kommt in die Mail)",
+                message_label(offer.name),
                 key=f"{key}.message",
                 max_chars=limits.PERSONAL_MESSAGE.max,
             )

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import date_proposals, meeting_admin, planning, suggestions
+from stammtisch import chart_texts, date_proposals, meeting_admin, planning, suggestions
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
@@ -50,17 +50,19 @@ meeting_dates, fields, coverage, heat, wanted = _planning_data(version, minute, 
 field_names = [tf.name for tf in fields]
 
 st.header("Abdeckung der Themenfelder", anchor=False)
+heat_table = heat.rename(
+    columns={
+        "topic_field": "Themenfeld",
+        "quarter": "Quartal",
+        "held": "stattgefunden",
+        "planned": "geplant",
+    }
+)
 block(
     "Treffen je Themenfeld und Quartal",
     lambda: heat_chart(heat, field_names),
-    heat.rename(
-        columns={
-            "topic_field": "Themenfeld",
-            "quarter": "Quartal",
-            "held": "stattgefunden",
-            "planned": "geplant",
-        }
-    ),
+    heat_table,
+    summary=chart_texts.coverage(heat_table),
     key="abdeckung",
     version=f"{version}|{minute}",
     caption="Zahl und Farbe: stattgefundene Treffen (dunkler = mehr); „g“ und Orange: "
@@ -83,6 +85,25 @@ st.dataframe(table, hide_index=True, width="stretch")
 unassigned = coverage.attrs.get("unassigned_suggestions", 0)
 if unassigned:
     st.caption(f"{unassigned} veröffentlichte Vorschläge haben noch kein Themenfeld.")
+unassigned_offers = coverage.attrs.get("unassigned_offers", 0)
+if unassigned_offers:
+    st.caption(
+        "1 offenes Impuls-Angebot hat noch kein Themenfeld."
+        if unassigned_offers == 1
+        else f"{unassigned_offers} offene Impuls-Angebote haben noch kein Themenfeld."
+    )
+interest = core.subscription_figures()
+if interest.news_total:
+    field_names = {tf.id: tf.name for tf in core.topic_fields()}
+    st.caption(
+        "Interessierte je Themenfeld (bestätigte Benachrichtigung „Neue Termine“): "
+        + ", ".join(
+            f"{field_names.get(field_id, field_id)} {count}"
+            for field_id, count in sorted(interest.per_topic_field.items())
+        )
+        + ("; " if interest.per_topic_field else "")
+        + f"zu allen Themenfeldern {interest.news_all_fields}."
+    )
 
 st.header("Was als Nächstes?", anchor=False)
 st.caption(
@@ -119,6 +140,7 @@ else:
             )
         ),
         version=f"{version}|{minute}|{astuple(weights)}",
+        summary=chart_texts.ranking(chart_data),
     )
     st.markdown(
         "\n\n".join(

@@ -120,7 +120,7 @@ for row in rows:
             )
 
 st.divider()
-st.subheader("Testmail", anchor=False)
+st.header("Testmail", anchor=False)
 test = FormState("outbox.test")
 if isinstance(test.result, int):
     st.success(

@@ -57,7 +57,7 @@ with tab_edit:
     )
     meeting = by_id.get(selected) if selected != NEW else None
     own = [meeting.primary_topic_field_id, *meeting.further_topic_field_ids] if meeting else []
-    meeting_form(actor, meeting, core.topic_field_choices(keep=own))
+    meeting_form(actor, meeting, core.topic_field_choices(keep=own), all_meetings)
     if meeting is not None:
         st.divider()
         status_actions(actor, meeting)

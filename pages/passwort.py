@@ -67,14 +67,14 @@ with st.form("set-password.form"):
         key=form.widget_key("password"),
         autocomplete="new-password",
     )
-    field_error(errors, "password")
+    field_error(errors, "password", widget_key=form.widget_key("password"))
     st.text_input(
         "Passwort wiederholen",
         type="password",
         key=form.widget_key("password_repeat"),
         autocomplete="new-password",
     )
-    field_error(errors, "password_repeat")
+    field_error(errors, "password_repeat", widget_key=form.widget_key("password_repeat"))
     form_error(errors)
     st.form_submit_button(
         "Passwort speichern", type="primary", on_click=save, icon=":material/key:"

@@ -12,11 +12,18 @@ from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
 from stammtisch.models import FederalState, RegistrationState
-from ui import core, layout, site_content
+from ui import core, layout, site_content, staying_informed
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import mail_sent_note, show_access, show_pending
-from ui.render import escape_md, form_error, lazy_expander, md_literal, md_small
+from ui.render import (
+    bring_into_view,
+    escape_md,
+    form_error,
+    lazy_expander,
+    md_literal,
+    md_small,
+)
 
 PAST_CARDS = 6  # shown as cards; older ones as short lines, a page at a time
 OLDER_PAGE = 20
@@ -84,7 +91,8 @@ def _registration(meeting: MeetingView) -> None:
     form = FormState(f"reg{meeting.id}")
     receipt = form.result
     if receipt is not None:
-        with st.container(border=True):
+        # The confirmation (or the waitlist position) takes the form's place and the focus.
+        with st.container(border=True, key=f"reg{meeting.id}-sent"):
             if receipt.is_pending:
                 show_pending(receipt.email)
             else:
@@ -103,6 +111,7 @@ def _registration(meeting: MeetingView) -> None:
                 on_click=_another_person,
                 args=(form,),
             )
+        bring_into_view(f"reg{meeting.id}-sent")
         return
     errors = form.errors
     label = "Auf die Warteliste" if meeting.is_full else "Anmelden"
@@ -191,6 +200,12 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
             )
         if not past and meeting.accepts_registrations(now):
             _registration(meeting)
+        elif (
+            not past
+            and not meeting.is_cancelled
+            and meeting.registration_state == RegistrationState.NOT_OPEN
+        ):
+            staying_informed.notify_when_open(meeting)
 
 
 url = core.cache_key()
@@ -231,6 +246,13 @@ if calendar_box is not None:
             "den Zoom-Link gibt es weiterhin nur nach der Anmeldung."
         )
         st.code(f"{core.base_url()}/kalender.ics", language=None, wrap_lines=True)
+st.page_link(
+    "pages/benachrichtigung.py",
+    label="Per E-Mail über neue Termine informiert bleiben",
+    icon=":material/notifications:",
+)
+if upcoming:
+    staying_informed.lost_link()
 
 st.header("Themenfelder", anchor=False)
 site_content.topic_fields(texts, core.offered_topic_fields())

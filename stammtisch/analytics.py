@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from stammtisch.db import count_if
+from stammtisch.frames import ANY, COUNT, ID, from_rows
 from stammtisch.meeting_rules import sql_is_counted
 from stammtisch.models import (
     Attendance,
@@ -87,17 +88,19 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
         .where(_meeting_filter(filters))
         .order_by(Meeting.starts_at, Meeting.id)
     ).all()
-    columns = [
-        "meeting_id",
-        "theme",
-        "starts_at",
-        "status",
-        "capacity",
-        "unregistered_attendees",
-        "topic_field",
-        "topic_field_id",
-    ]
-    frame = pd.DataFrame(meetings, columns=columns)
+    frame = from_rows(
+        meetings,
+        {
+            "meeting_id": COUNT,
+            "theme": ANY,
+            "starts_at": ANY,
+            "status": ANY,
+            "capacity": ID,
+            "unregistered_attendees": COUNT,
+            "topic_field": ANY,
+            "topic_field_id": COUNT,
+        },
+    )
     counts = [
         "confirmed",
         "waitlisted",
@@ -130,7 +133,7 @@ def meeting_stats(*, session: Session, filters: Filters = Filters()) -> pd.DataF
         .where(col(R.meeting_id).in_(ids))
         .group_by(R.meeting_id)
     ).all()
-    agg = pd.DataFrame(per_meeting, columns=["meeting_id", *counts[:-2]])
+    agg = from_rows(per_meeting, {"meeting_id": COUNT, **dict.fromkeys(counts[:-2], COUNT)})
     novelty = _new_and_returning(session, ids)
     frame = frame.merge(agg, on="meeting_id", how="left").merge(
         novelty, on="meeting_id", how="left"
@@ -176,7 +179,7 @@ def _new_and_returning(session: Session, meeting_ids: list[int]) -> pd.DataFrame
         .where(R.status == RegistrationStatus.CONFIRMED, col(R.meeting_id).in_(meeting_ids))
         .group_by(R.meeting_id)
     ).all()
-    return pd.DataFrame(rows, columns=["meeting_id", "new", "returning"])
+    return from_rows(rows, {"meeting_id": COUNT, "new": COUNT, "returning": COUNT})
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,7 @@ def inflow_per_month(
         if end is not None:
             query = query.where(model.created_at <= end)
         rows = session.exec(query).all()
-        frames.append(pd.DataFrame(rows, columns=["month", "count"]).assign(kind=label))
+        frames.append(from_rows(rows, {"month": ANY, "count": COUNT}).assign(kind=label))
     return pd.concat(frames, ignore_index=True)[["month", "kind", "count"]]
 
 

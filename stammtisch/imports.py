@@ -16,6 +16,10 @@ Participants → Export, English or German interface):
 * ``,`` or ``;`` (a report re-saved by German Excel) or tab as separator;
 * UTF-8 with or without BOM; Windows-1252 or Latin-1, which Excel on Windows writes.
   UTF-16, Excel workbooks (.xlsx/.xls) and other binary files are refused;
+* at most 5 MB, 20,000 rows and 1,000 different people (:data:`MAX_PARTICIPANTS`, the
+  most a Zoom meeting holds); a report with more people than the meeting's registrations
+  make plausible (:func:`plausible_participants`) is applied only once the organizer
+  confirms it;
 * the "Name (Original Name)" cell: "Display Name (Original Name)" when someone renamed
   themselves, else just the name; the original name is taken from the last brackets.
 
@@ -72,11 +76,33 @@ from stammtisch.registrations import (
 from stammtisch.validation import email_key
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 20_000
+MAX_ROWS = 20_000  # rows, reconnects included
 HEADER_SEARCH_ROWS = 100
 TOO_MANY_ROWS = f"Die Datei hat zu viele Zeilen (höchstens {MAX_ROWS:,} Teilnehmende).".replace(
     ",", "."
 )
+# The most people one Zoom meeting can hold: 100 to 300 by licence, 1,000 with Zoom's
+# "Large Meetings" add-on. A report naming more different people is not the participant
+# report of one meeting (and would count them all as attendance without registration).
+MAX_PARTICIPANTS = 1_000
+TOO_MANY_PARTICIPANTS = (
+    "Der Bericht nennt mehr als 1.000 verschiedene Personen – so viele fasst kein "
+    "Zoom-Meeting (höchstens 1.000 Teilnehmende). Bitte prüfen Sie, ob das der "
+    "Teilnahmebericht dieses Treffens ist."
+)
+# Plausible size of a report for a meeting: up to three people per registration (people
+# forward the link, come as a group) plus 50 guests. A report with more people than that
+# is applied only once the organizer confirms it (``confirm_many``): a wrong file or a
+# forged one must not quietly record hundreds of attendees without registration.
+PLAUSIBLE_PER_REGISTRATION = 3
+PLAUSIBLE_EXTRA = 50
+
+
+def plausible_participants(registrations: int) -> int:
+    """How many people a report for a meeting with ``registrations`` (confirmed and
+    waitlisted) may name before the organizer has to confirm it."""
+    return PLAUSIBLE_PER_REGISTRATION * registrations + PLAUSIBLE_EXTRA
+
 
 NAME_HEADERS = (
     "name (original name)",
@@ -193,6 +219,31 @@ class ImportPreview:
     warnings: tuple[str, ...] = field(default=())
     ambiguous: tuple[AmbiguousParticipant, ...] = ()  # still to be decided
     before: AttendanceFigures = AttendanceFigures(0, 0, 0)  # what is recorded now
+    registrations: int = 0  # confirmed and waitlisted registrations of the meeting
+
+    @property
+    def counted(self) -> int:
+        """People in the report the import counts (the team is not counted)."""
+        return len(self.participants) - len(self.team)
+
+    @property
+    def unusually_many(self) -> bool:
+        """More people than the meeting's registrations make plausible: confirm first."""
+        return self.counted > plausible_participants(self.registrations)
+
+    @property
+    def size_question(self) -> str | None:
+        """The German question the organizer answers before an unusually large report."""
+        if not self.unusually_many:
+            return None
+        registered = {0: "keine Anmeldung", 1: "nur eine Anmeldung"}.get(
+            self.registrations, f"nur {self.registrations} Anmeldungen"
+        )
+        return (
+            f"Der Bericht nennt {self.counted} Personen, das Treffen hat aber {registered}. "
+            f"Alle {len(self.unmatched)} nicht Zugeordneten zählen dann als "
+            "Teilnahme ohne Anmeldung. Ist das wirklich der Teilnahmebericht dieses Treffens?"
+        )
 
     @property
     def after(self) -> AttendanceFigures:
@@ -417,6 +468,8 @@ def parse_zoom_report(data: bytes) -> ZoomReport:
                     "sessions": 0,
                 },
             )
+            if len(people) > MAX_PARTICIPANTS:
+                raise _fail(TOO_MANY_PARTICIPANTS)
             person["minutes"] += minutes
             person["sessions"] += 1
     except csv.Error as exc:
@@ -573,6 +626,7 @@ def _match(
         meeting_over=False,
         ambiguous=tuple(ambiguous),
         before=recorded_attendance(session, meeting),
+        registrations=len(registrations),
     )
 
 
@@ -646,6 +700,7 @@ def apply_import(
     now: datetime,
     choices: Mapping[str, int | None] | None = None,
     replace_recorded: bool = False,
+    confirm_many: bool = False,
 ) -> ImportPreview:
     """Record attendance from a parsed report in one audited transaction; it replaces
     whatever was recorded for the meeting.
@@ -653,7 +708,10 @@ def apply_import(
     Matching is done again inside the transaction (with the meeting locked), so what is
     written fits the registrations as they are now, not as they were at the preview.
     Refused while a name fits several registrations and ``choices`` does not decide it,
-    and when attendance is recorded already and ``replace_recorded`` is not confirmed.
+    when attendance is recorded already and ``replace_recorded`` is not confirmed, and
+    when the report names more people than the registrations make plausible
+    (:func:`plausible_participants`) and ``confirm_many`` is not confirmed (the message
+    is the question, key ``confirm_many``).
     """
     with write_transaction(session):
         require_organizer(session, actor)
@@ -662,6 +720,8 @@ def apply_import(
         if blocked:
             raise _fail(blocked)
         preview = _with_state(_match(session, meeting, report, choices), meeting, now)
+        if preview.unusually_many and not confirm_many:
+            raise ValidationError.single("confirm_many", preview.size_question)
         if preview.ambiguous:
             names = ", ".join(a.participant for a in preview.ambiguous)
             raise ValidationError.single(
@@ -707,6 +767,8 @@ def apply_import(
                 "decided": len(choices or {}),
                 "before": preview.before.total,
                 "after": preview.after.total,
+                # Recorded only when the organizer confirmed an unusually large report.
+                **({"confirmed_many": True} if preview.unusually_many else {}),
             },
             now=now,
         )
@@ -723,6 +785,7 @@ __all__ = [
     "apply_import",
     "name_keys",
     "parse_zoom_report",
+    "plausible_participants",
     "preview_import",
     "split_zoom_name",
 ]

@@ -38,6 +38,8 @@ OFFER_TITLE = Limit(5, IMPULSE_TITLE.max)
 OFFER_DESCRIPTION = Limit(20, IMPULSE_DESCRIPTION.max, multiline=True)
 INTERNAL_NOTE = Limit(0, 5000, multiline=True)
 PERSONAL_MESSAGE = Limit(0, 3000, multiline=True)  # from the team to a person, by mail
+MESSAGE_SUBJECT = Limit(3, 150)  # the team writes to a meeting's registrants
+MESSAGE_TEXT = Limit(10, 5000, multiline=True)
 SUGGESTION_TEXT = Limit(10, 1000, multiline=True)
 
 # Topic fields and accounts

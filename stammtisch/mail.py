@@ -43,6 +43,11 @@ MY_REGISTRATION_PATH = "meine-anmeldung"
 PASSWORD_LINK = "[[PASSWORT-LINK]]"  # noqa: S105
 PASSWORD_LINK_PREVIEW = "[Link zum Festlegen des Passworts – wird erst beim Versand eingesetzt]"  # noqa: S105
 SET_PASSWORD_PATH = "passwort-festlegen"  # noqa: S105
+# The confirmation link of a subscription (stammtisch.subscriptions), filled in like
+# the personal link: its token is in ``Mail.secret`` until delivery only.
+CONFIRM_LINK = "[[BESTAETIGUNGS-LINK]]"
+CONFIRM_LINK_PREVIEW = "[Bestätigungslink – wird erst beim Versand eingesetzt]"
+SUBSCRIPTION_PATH = "benachrichtigung"
 SUBJECT_PREFIX = "Strukturwandel-Stammtisch: "
 
 
@@ -176,12 +181,19 @@ def password_url(token: str, base_url: str | None = None) -> str:
     return f"{base}/{SET_PASSWORD_PATH}?{urlencode({'token': token})}"
 
 
+def confirm_url(token: str, base_url: str | None = None) -> str:
+    """The link that confirms a subscription (a page with a button)."""
+    base = base_url or load_settings().base_url
+    return f"{base}/{SUBSCRIPTION_PATH}?{urlencode({'bestaetigen': token})}"
+
+
 def with_secret(body: str, secret: str | None, *, escape: bool, base_url: str | None = None) -> str:
-    """The body as delivered: the personal link (or the password link) filled in, or the
-    preview text where the secret is gone."""
+    """The body as delivered: the personal, password or confirmation link filled in (or,
+    without the secret, the preview text)."""
     for placeholder, url, preview in (
         (PERSONAL_LINK, personal_url, PERSONAL_LINK_PREVIEW),
         (PASSWORD_LINK, password_url, PASSWORD_LINK_PREVIEW),
+        (CONFIRM_LINK, confirm_url, CONFIRM_LINK_PREVIEW),
     ):
         if placeholder in body:
             filler = url(secret, base_url) if secret else preview
@@ -209,6 +221,8 @@ def mail_row(
     registration_id: int | None = None,
     meeting_id: int | None = None,
     offer_id: int | None = None,
+    subscription_id: int | None = None,
+    list_unsubscribe: str | None = None,
     expires_at: datetime | None = None,
     dedupe_key: str | None = None,
 ) -> dict:
@@ -229,6 +243,8 @@ def mail_row(
         "registration_id": registration_id,
         "meeting_id": meeting_id,
         "offer_id": offer_id,
+        "subscription_id": subscription_id,
+        "list_unsubscribe": list_unsubscribe,
         "attempts": 0,
         # Delivery runs on the real clock: a pinned demo clock must not hold mails back.
         "next_attempt_at": wall or datetime.now(UTC),
@@ -334,6 +350,12 @@ KIND_LABELS = {
     "offer_decision": "Entscheidung zum Impuls-Angebot",
     "organizer_invite": "Neues Team-Konto",
     "organizer_password": "Neues Passwort (Team)",
+    "subscription_confirm": "Benachrichtigung bestätigen",
+    "registration_open": "Anmeldung offen (Benachrichtigung)",
+    "news_meeting": "Neuer Termin (Benachrichtigung)",
+    "news_registration_open": "Anmeldung offen (neue Termine)",
+    "link_again": "Persönlicher Link (Link verloren)",
+    "team_message": "Nachricht des Teams",
     "test": "Testmail",
 }
 

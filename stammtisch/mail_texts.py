@@ -14,6 +14,7 @@ from stammtisch import ics
 from stammtisch.config import Settings, load_settings
 from stammtisch.formatting import format_meeting_time, format_timestamp
 from stammtisch.mail import (
+    CONFIRM_LINK,
     PASSWORD_LINK,
     PERSONAL_LINK,
     Facts,
@@ -339,6 +340,139 @@ def meeting_changed(
         blocks=tuple(blocks),
         footer=REGISTRATION_FOOTER,
         ics=_registered_ics(meeting, online_link, now) if online_link else None,
+    )
+
+
+# --- subscriptions (stammtisch.subscriptions) --------------------------------------------------
+
+
+def _subscription_footer(confirmed_at: datetime | None, unsubscribe_page: str) -> str:
+    since = f" am {format_timestamp(confirmed_at)}" if confirmed_at else ""
+    return (
+        f"Sie erhalten diese Nachricht, weil Sie das{since} mit dieser Adresse bestätigt haben. "
+        f"Abbestellen mit einem Klick: {unsubscribe_page}"
+    )
+
+
+def subscription_confirm(name: str | None, what: str, *, expires_at: datetime) -> MailContent:
+    """Double opt-in: the only mail before the person confirms."""
+    return MailContent(
+        subject="Bitte bestätigen Sie Ihren Wunsch nach Benachrichtigung",
+        greeting=_hello(name),
+        blocks=(
+            Para(
+                "jemand – hoffentlich Sie – hat mit dieser Adresse darum gebeten, vom "
+                "Strukturwandel-Stammtisch per E-Mail benachrichtigt zu werden:"
+            ),
+            Facts((("Wunsch", what),)),
+            Link("Ja, benachrichtigen Sie mich", CONFIRM_LINK),
+            Para(
+                f"Der Link gilt bis {format_timestamp(expires_at)}. Waren Sie das nicht, "
+                "ignorieren Sie diese Mail einfach: Ohne Bestätigung schreiben wir Ihnen nichts "
+                "und löschen die Adresse nach 48 Stunden."
+            ),
+        ),
+        footer=(
+            "Sie erhalten diese eine Nachricht, weil diese Adresse auf der Seite des "
+            "Strukturwandel-Stammtischs eingetragen wurde."
+        ),
+    )
+
+
+def _unsubscribe_block(page: str) -> Link:
+    return Link("Keine solchen Mails mehr (abbestellen)", page)
+
+
+def registration_open(
+    meeting: MeetingView,
+    name: str | None,
+    unsubscribe_page: str,
+    confirmed_at: datetime | None,
+    *,
+    news: bool = False,
+) -> MailContent:
+    """Registration opened: to those who asked for this meeting (then their wish ends) or
+    for announcements (``news``)."""
+    ending = (
+        Para("Sie bekommen weiter Mails zu neuen Terminen, bis Sie sie abbestellen.")
+        if news
+        else Para(
+            "Damit ist Ihr Wunsch erfüllt: Zu diesem Treffen schreiben wir Ihnen nicht noch "
+            "einmal, außer Sie melden sich an."
+        )
+    )
+    return MailContent(
+        subject=f"Die Anmeldung für den {meeting.time_label} ist offen",
+        greeting=_hello(name),
+        blocks=(
+            Para("die Anmeldung für dieses Treffen des Strukturwandel-Stammtischs ist offen:"),
+            *_meeting_facts(meeting),
+            Link("Zur Anmeldung", _base() + "/"),
+            ending,
+            _unsubscribe_block(unsubscribe_page),
+        ),
+        footer=_subscription_footer(confirmed_at, unsubscribe_page),
+    )
+
+
+def news_meeting(
+    meeting: MeetingView, name: str | None, unsubscribe_page: str, confirmed_at: datetime | None
+) -> MailContent:
+    """A new meeting was published (to announcement subscribers whose fields match)."""
+    from stammtisch.models import RegistrationState
+
+    opened = meeting.registration_state == RegistrationState.OPEN
+    return MailContent(
+        subject=f"Neuer Termin: {meeting.theme}",
+        greeting=_hello(name),
+        blocks=(
+            Para("es gibt einen neuen Termin des Strukturwandel-Stammtischs:"),
+            *_meeting_facts(meeting),
+            Para(
+                "Die Anmeldung ist schon offen."
+                if opened
+                else "Die Anmeldung öffnet später; wir schreiben Ihnen dann noch einmal."
+            ),
+            Link("Zum Termin" + (" und zur Anmeldung" if opened else ""), _base() + "/"),
+            _unsubscribe_block(unsubscribe_page),
+        ),
+        footer=_subscription_footer(confirmed_at, unsubscribe_page),
+    )
+
+
+def link_again(meeting: MeetingView, name: str | None) -> MailContent:
+    """ "Link verloren?": a fresh personal link (the earlier ones stopped working)."""
+    return MailContent(
+        subject=f"Ihr persönlicher Link für den {meeting.time_label}",
+        greeting=_hello(name),
+        blocks=(
+            Para(
+                "Sie haben einen neuen persönlichen Link zu Ihrer Anmeldung angefordert. Hier "
+                "ist er; frühere Links zu dieser Anmeldung gelten ab jetzt nicht mehr."
+            ),
+            *_meeting_facts(meeting),
+            *_personal(),
+            Para(
+                "Haben Sie keinen Link angefordert? Dann hat jemand Ihre Adresse eingegeben; Ihre "
+                "Anmeldung bleibt, wie sie ist. Nur dieser neue Link führt zu ihr."
+            ),
+        ),
+        footer=REGISTRATION_FOOTER,
+    )
+
+
+def team_message(
+    meeting: MeetingView, name: str | None, subject: str, text: str, sender: str
+) -> MailContent:
+    """The team writes to a meeting's registrants (the text is organizer text, as written)."""
+    return MailContent(
+        subject=f"{subject} ({meeting.time_label})",
+        greeting=_hello(name),
+        blocks=(
+            Quote(f"Nachricht von {sender} zum Treffen „{meeting.theme}“", text),
+            *_meeting_facts(meeting),
+        ),
+        footer=REGISTRATION_FOOTER,
     )
 
 

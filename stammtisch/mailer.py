@@ -185,7 +185,15 @@ def build_message(mail: Mail, settings: Settings) -> Message:
     message["Date"] = format_datetime(mail.created_at.astimezone(UTC))
     message["Message-ID"] = normalise_text(mail.message_id)
     message["Auto-Submitted"] = "auto-generated"
+    _list_headers(message, mail)
     return message
+
+
+def _list_headers(message: Message, mail: Mail) -> None:
+    """One-click unsubscribe (RFC 8058) for mails sent because of a subscription."""
+    if mail.list_unsubscribe:
+        message["List-Unsubscribe"] = f"<{normalise_text(mail.list_unsubscribe)}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 
 
 def _ics_method(ics_text: str) -> str:
@@ -211,6 +219,7 @@ def _build_utf8(mail: Mail, settings: Settings) -> EmailMessage:
     message["Date"] = format_datetime(mail.created_at.astimezone(UTC))
     message["Message-ID"] = mail.message_id
     message["Auto-Submitted"] = "auto-generated"
+    _list_headers(message, mail)
     base = settings.base_url
     message.set_content(with_secret(mail.body_text, mail.secret, escape=False, base_url=base))
     message.add_alternative(
@@ -323,7 +332,7 @@ class PassReport:
 def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassReport:
     """Queue due reminders, delete unconfirmed registrations that expired, expire mails,
     forget the form counts of :mod:`stammtisch.rate_limits` that ran out (real clock)."""
-    from stammtisch import rate_limits
+    from stammtisch import rate_limits, subscriptions
     from stammtisch.registrations import purge_expired
 
     report = PassReport()
@@ -332,6 +341,7 @@ def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassRe
             session, now=now, hours=settings.reminder_hours
         )
         report.purged = purge_expired(session, now)
+        subscriptions.purge_expired(session, now)
         rules = dict(settings.rate_rules) if settings.rate_rules else rate_limits.DEFAULT_RULES
         rate_limits.prune(session, datetime.now(UTC), rules)
         result = session.exec(

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from stammtisch import notify
+from stammtisch import notify, subscriptions
 from stammtisch.audit import record
 from stammtisch.date_proposals import DateProposal
 from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import InvalidTransition, NeedsConfirmation, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
-from stammtisch.meeting_rules import has_begun
+from stammtisch.meeting_rules import has_begun, is_draft
 from stammtisch.meetings import (
     ImpulseInput,
     MeetingInput,
@@ -33,6 +33,7 @@ from stammtisch.models import (
     MeetingStatus,
     MeetingTopicField,
     Registration,
+    RegistrationState,
     RegistrationStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
@@ -120,13 +121,17 @@ def create_meeting(
     """Create a meeting; returns its id."""
     with write_transaction(session):
         require_organizer(session, actor)
-        meeting_id = insert_meeting(session, validate_meeting(session, data), now).id
+        meeting = insert_meeting(session, validate_meeting(session, data), now)
+        meeting_id = meeting.id
+        announced = (
+            0 if is_draft(meeting) else subscriptions.meeting_published(session, meeting, now)
+        )
         record(
             session,
             actor=actor,
             action="meeting.create",
             obj=("meeting", meeting_id),
-            details={"theme": data.theme},
+            details={"theme": data.theme, "announced": announced},
             now=now,
         )
     return meeting_id
@@ -166,6 +171,11 @@ def update_meeting(
         columns = values.columns()
         columns.pop("status")
         old_start, old_end, old_link = meeting.starts_at, meeting.ends_at, meeting.online_link
+        opens = (
+            meeting.registration_state != RegistrationState.OPEN
+            and values.registration_state == RegistrationState.OPEN
+            and meeting.status == MeetingStatus.PLANNED
+        )
         time_changed = (old_start, old_end) != (values.starts_at, values.ends_at)
         link_changed = (old_link or None) != (values.online_link or None)
         audience = notify.change_audience(
@@ -197,12 +207,16 @@ def update_meeting(
             now=now,
         )
         promoted = fill_free_places(session, meeting, now)
+        # Those who asked to hear when registration opens are told now, in this transaction.
+        details = {"fields": sorted(changed), "promoted": promoted, "notified": told}
+        if opens:
+            details["subscribers"] = subscriptions.registration_opened(session, meeting, now)
         record(
             session,
             actor=actor,
             action="meeting.update",
             obj=("meeting", meeting_id),
-            details={"fields": sorted(changed), "promoted": promoted, "notified": told},
+            details=details,
             now=now,
         )
     return promoted
@@ -259,6 +273,7 @@ def set_status(
             notify_count,
             "die Absage" if status == MeetingStatus.CANCELLED else "das Stattfinden",
         )
+        was_draft = meeting.status == MeetingStatus.DRAFT
         meeting.status = status
         if tells:
             meeting.ics_sequence += 1
@@ -269,12 +284,17 @@ def set_status(
         session.add(meeting)
         session.flush()
         told = notify.meeting_status_changed(session, meeting, status, now) if tells else 0
+        published = was_draft and status == MeetingStatus.PLANNED
+        announced = subscriptions.meeting_published(session, meeting, now) if published else 0
+        details = {"notified": told} if tells else {}
+        if published:
+            details["announced"] = announced
         record(
             session,
             actor=actor,
             action=f"meeting.{status.value}",
             obj=("meeting", meeting_id),
-            details={"notified": told} if tells else {},
+            details=details,
             now=now,
         )
 

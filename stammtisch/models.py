@@ -509,6 +509,73 @@ class LoginThrottle(SQLModel, table=True):
     __table_args__ = (Index("ix_login_throttle_last_failure", "last_failure_at"),)
 
 
+class SubscriptionKind(LabelledEnum):
+    """What a subscriber wants to hear about."""
+
+    MEETING = "meeting", "Anmeldung öffnet"  # one meeting: "tell me when I can register"
+    NEWS = "news", "Neue Termine"  # announcements: new meetings and opened registrations
+
+
+class SubscriptionStatus(LabelledEnum):
+    PENDING = "pending", "wartet auf Bestätigung"
+    CONFIRMED = "confirmed", "bestätigt"
+
+
+class Subscription(SQLModel, table=True):
+    """A wish to be told by mail, with double opt-in (see ``stammtisch/subscriptions.py``).
+
+    Nothing is sent but the confirmation mail before ``confirmed_at``; unconfirmed rows go
+    after 48 hours; unsubscribing deletes the row. ``consent_version`` names the consent
+    text the person agreed to at ``consent_at``. ``key`` is random and part of the signed
+    unsubscribe link (a row that is deleted and created again gets a new link).
+    """
+
+    __tablename__ = "subscription"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    meeting_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=True),
+    )
+    email: str = Field(sa_column=Column(String(320), nullable=False))
+    email_normalized: str = Field(sa_column=Column(String(320), nullable=False))
+    name: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    status: str = Field(default=SubscriptionStatus.PENDING, sa_column=_state())
+    key: str = Field(sa_column=Column(String(32), nullable=False))
+    confirm_token_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True, unique=True)
+    )
+    consent_version: str = Field(sa_column=Column(String(40), nullable=False))
+    consent_at: datetime = Field(sa_column=_utc())
+    confirmed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+
+    __table_args__ = (
+        Index("ix_subscription_email", "email_normalized"),
+        Index("ix_subscription_meeting", "meeting_id"),
+        Index("ix_subscription_status_expires", "status", "expires_at"),
+    )
+
+
+class SubscriptionTopicField(SQLModel, table=True):
+    """The topic fields an announcement subscriber chose (none: all)."""
+
+    __tablename__ = "subscription_topic_field"
+
+    subscription_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("subscription.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    topic_field_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("topic_field.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+
+
 class RateHit(SQLModel, table=True):
     """One public send, counted for the limits of :mod:`stammtisch.rate_limits`.
 
@@ -617,6 +684,14 @@ class Mail(SQLModel, table=True):
             Integer, ForeignKey("impulse_offer.id", ondelete="SET NULL"), nullable=True
         ),
     )
+    subscription_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("subscription.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    # The one-click unsubscribe address (RFC 8058) of mails sent for a subscription.
+    list_unsubscribe: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     # Wall-clock times (the sender's), so a pinned demo clock cannot stall delivery.
     next_attempt_at: datetime = Field(sa_column=_utc())

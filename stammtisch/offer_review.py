@@ -13,9 +13,10 @@ from stammtisch import limits, notify
 from stammtisch.audit import record
 from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
+from stammtisch.formatting import format_day
 from stammtisch.meeting_rules import open_for_impulses
 from stammtisch.meetings import ImpulseInput, append_impulse, validate_impulse
-from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
+from stammtisch.models import Impulse, ImpulseOffer, Meeting, OfferState, TopicField
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.validation import FieldChecker
 
@@ -34,6 +35,8 @@ class OfferView:
     preferred_meeting_id: int | None
     preferred_meeting_theme: str | None
     created_at: datetime
+    # Where an accepted offer stands in the programme ("Mo, 10.01.2022 – Lebendige Orte").
+    scheduled_meeting: str | None = None
 
 
 def list_offers(
@@ -47,10 +50,19 @@ def list_offers(
     """Offers (optionally in one state), newest first, with field and meeting names."""
     require_organizer(session, actor)
     preferred = aliased(Meeting)
+    scheduled = aliased(Meeting)
     query = (
-        select(ImpulseOffer, TopicField.name, preferred.theme)
+        select(
+            ImpulseOffer,
+            TopicField.name,
+            preferred.theme,
+            scheduled.starts_at,
+            scheduled.theme,
+        )
         .join(TopicField, TopicField.id == ImpulseOffer.topic_field_id, isouter=True)
         .join(preferred, preferred.id == ImpulseOffer.preferred_meeting_id, isouter=True)
+        .join(Impulse, Impulse.offer_id == ImpulseOffer.id, isouter=True)
+        .join(scheduled, scheduled.id == Impulse.meeting_id, isouter=True)
         .order_by(col(ImpulseOffer.created_at).desc(), col(ImpulseOffer.id).desc())
     )
     if state:
@@ -58,8 +70,14 @@ def list_offers(
     if limit is not None:
         query = query.offset(max(offset, 0)).limit(limit)
     return [
-        view_of(OfferView, o, topic_field_name=field, preferred_meeting_theme=theme)
-        for o, field, theme in session.exec(query).all()
+        view_of(
+            OfferView,
+            o,
+            topic_field_name=field,
+            preferred_meeting_theme=theme,
+            scheduled_meeting=f"{format_day(starts)} – {on_theme}" if starts else None,
+        )
+        for o, field, theme, starts, on_theme in session.exec(query).all()
     ]
 
 

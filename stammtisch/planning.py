@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from stammtisch.db import count_if
 from stammtisch.formatting import format_day
+from stammtisch.frames import ANY, COUNT, ID, NUMBER, from_rows
 from stammtisch.meeting_rules import sql_has_begun, sql_is_counted
 from stammtisch.models import (
     ImpulseOffer,
@@ -50,45 +51,52 @@ def _field_pairs(condition):
 
 
 def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
-    """Per topic field on offer: meetings held so far and last covered, meetings already scheduled
-    (published, not cancelled, not begun) and the next of them, waiting demand, audience."""
+    """Per topic field on offer: meetings held so far and last covered, meetings already
+    scheduled (published, not cancelled, not begun) and the next of them, waiting demand,
+    audience.
+
+    Published suggestions and open impulse offers without a topic field ("weiß nicht")
+    belong to no row; their numbers are in ``attrs["unassigned_suggestions"]`` and
+    ``attrs["unassigned_offers"]``."""
     # Planning looks ahead: fields on offer only (archived ones stay in the heatmap).
     fields = session.exec(
         select(TopicField.id, TopicField.name, TopicField.position).where(
             col(TopicField.archived_at).is_(None)
         )
     ).all()
-    frame = pd.DataFrame(fields, columns=["topic_field_id", "topic_field", "position"])
+    frame = from_rows(fields, {"topic_field_id": COUNT, "topic_field": ANY, "position": COUNT})
     pairs = _field_pairs(and_(sql_is_counted(), sql_has_begun(now)))
     held = session.exec(
         select(pairs.c.topic_field_id, func.count(), func.max(pairs.c.starts_at)).group_by(
             pairs.c.topic_field_id
         )
     ).all()
-    held_df = pd.DataFrame(held, columns=["topic_field_id", "meetings_held", "last_covered"])
+    held_df = from_rows(held, {"topic_field_id": ID, "meetings_held": COUNT, "last_covered": ANY})
     coming = _field_pairs(and_(sql_is_counted(), ~sql_has_begun(now)))
     scheduled = session.exec(
         select(coming.c.topic_field_id, func.count(), func.min(coming.c.starts_at)).group_by(
             coming.c.topic_field_id
         )
     ).all()
-    scheduled_df = pd.DataFrame(
-        scheduled, columns=["topic_field_id", "meetings_scheduled", "next_scheduled"]
+    scheduled_df = from_rows(
+        scheduled, {"topic_field_id": ID, "meetings_scheduled": COUNT, "next_scheduled": ANY}
     )
+    approved = Suggestion.state == ModerationState.APPROVED
     sugg = session.exec(
         select(
             Suggestion.topic_field_id, func.count(), func.coalesce(func.sum(Suggestion.votes), 0)
         )
-        .where(Suggestion.state == ModerationState.APPROVED)
+        .where(approved, col(Suggestion.topic_field_id).is_not(None))
         .group_by(Suggestion.topic_field_id)
     ).all()
-    sugg_df = pd.DataFrame(sugg, columns=["topic_field_id", "suggestions", "votes"])
+    sugg_df = from_rows(sugg, {"topic_field_id": ID, "suggestions": COUNT, "votes": COUNT})
+    is_open = col(ImpulseOffer.state).in_([OfferState.SUBMITTED, OfferState.IN_DISCUSSION])
     offers = session.exec(
         select(ImpulseOffer.topic_field_id, func.count())
-        .where(col(ImpulseOffer.state).in_([OfferState.SUBMITTED, OfferState.IN_DISCUSSION]))
+        .where(is_open, col(ImpulseOffer.topic_field_id).is_not(None))
         .group_by(ImpulseOffer.topic_field_id)
     ).all()
-    offers_df = pd.DataFrame(offers, columns=["topic_field_id", "open_offers"])
+    offers_df = from_rows(offers, {"topic_field_id": ID, "open_offers": COUNT})
     R = Registration
     audience_per_meeting = (
         select(
@@ -108,8 +116,8 @@ def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
             func.avg(audience_per_meeting.c.attended),
         ).group_by(audience_per_meeting.c.topic_field_id)
     ).all()
-    audience_df = pd.DataFrame(
-        audience, columns=["topic_field_id", "avg_registrations", "avg_attendance"]
+    audience_df = from_rows(
+        audience, {"topic_field_id": ID, "avg_registrations": NUMBER, "avg_attendance": NUMBER}
     )
     for part in (held_df, scheduled_df, sugg_df, offers_df, audience_df):
         frame = frame.merge(part, on="topic_field_id", how="left")
@@ -121,12 +129,15 @@ def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert("Europe/Berlin")
     frame["days_since"] = (pd.Timestamp(now) - frame["last_covered"]).dt.days
     unassigned = session.exec(
-        select(func.count(), func.coalesce(func.sum(Suggestion.votes), 0)).where(
-            Suggestion.state == ModerationState.APPROVED, col(Suggestion.topic_field_id).is_(None)
-        )
+        select(func.count()).where(approved, col(Suggestion.topic_field_id).is_(None))
     ).one()
-    frame.attrs["unassigned_suggestions"] = int(unassigned[0])
-    return frame.sort_values("position").reset_index(drop=True)
+    unassigned_offers = session.exec(
+        select(func.count()).where(is_open, col(ImpulseOffer.topic_field_id).is_(None))
+    ).one()
+    frame = frame.sort_values("position").reset_index(drop=True)
+    frame.attrs["unassigned_suggestions"] = int(unassigned)
+    frame.attrs["unassigned_offers"] = int(unassigned_offers)
+    return frame
 
 
 def _quarter(stamp: pd.Timestamp) -> str:

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, func, literal, update
+from sqlalchemy import String, cast, delete, func, literal, update
 from sqlmodel import Session, col, select
 
 from stammtisch import mail
@@ -28,12 +28,19 @@ from stammtisch.formatting import format_meeting_time
 from stammtisch.meeting_rules import is_over
 from stammtisch.models import (
     ACTIVE_REGISTRATION,
+    Attendance,
+    FederalState,
     Impulse,
     ImpulseOffer,
     Mail,
+    MailStatus,
     Meeting,
+    OfferState,
     Registration,
     RegistrationStatus,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionStatus,
 )
 from stammtisch.organizers import OrganizerIdentity, require_organizer
 from stammtisch.privacy_text import RETENTION_DAYS
@@ -82,6 +89,7 @@ class PersonSummary:
     future_active: int  # confirmed/waitlisted for meetings not over yet: will be cancelled
     offers: int
     impulses: int
+    subscriptions: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,7 @@ class ErasureResult:
     offers: int
     impulses: int
     mails: int = 0
+    subscriptions: int = 0
 
 
 def _check_days(days: int) -> int:
@@ -274,6 +283,17 @@ def person_summary(
         ),
         offers=len(offers),
         impulses=len(_impulses(session, [o.id for o in offers])),
+        subscriptions=len(_subscriptions(session, key)),
+    )
+
+
+def _subscriptions(session: Session, key: str) -> list[Subscription]:
+    return list(
+        session.exec(
+            select(Subscription)
+            .where(Subscription.email_normalized == key)
+            .order_by(Subscription.id)
+        ).all()
     )
 
 
@@ -298,6 +318,7 @@ def export_person(
         mails = session.exec(
             select(Mail).where(casefold(session, Mail.to_address) == key).order_by(Mail.id)
         ).all()
+        wishes = _subscriptions(session, key)
         record(
             session,
             actor=actor,
@@ -308,6 +329,7 @@ def export_person(
                 "registrations": len(regs),
                 "offers": len(offers),
                 "impulses": len(impulses),
+                "subscriptions": len(wishes),
             },
             now=now,
         )
@@ -322,9 +344,11 @@ def export_person(
                     "name": r.name,
                     "email": r.email,
                     "organisation": r.organisation,
-                    "bundesland": r.federal_state,
-                    "status": r.status,
-                    "teilnahme": r.attendance,
+                    "bundesland": FederalState.label_for(r.federal_state)
+                    if r.federal_state
+                    else None,
+                    "status": RegistrationStatus.label_for(r.status),
+                    "teilnahme": Attendance.label_for(r.attendance),
                     "einwilligung_am": r.consent_at.isoformat(),
                     "angemeldet_am": r.created_at.isoformat(),
                     "storniert_am": r.cancelled_at.isoformat() if r.cancelled_at else None,
@@ -338,7 +362,7 @@ def export_person(
                     "name": o.name,
                     "organisation": o.organisation,
                     "email": o.email,
-                    "status": o.state,
+                    "status": OfferState.label_for(o.state),
                     "eingegangen_am": o.created_at.isoformat(),
                 }
                 for o in offers
@@ -347,12 +371,30 @@ def export_person(
                 {
                     "betreff": m.subject,
                     "anlass": mail.kind_label(m.kind),
-                    "status": m.status,
+                    "status": MailStatus.label_for(m.status),
                     "erstellt_am": m.created_at.isoformat(),
                     "gesendet_am": m.sent_at.isoformat() if m.sent_at else None,
                     "text": mail.with_secret(m.body_text, None, escape=False),
                 }
                 for m in mails
+            ],
+            "benachrichtigungen": [
+                {
+                    "art": SubscriptionKind.label_for(w.kind),
+                    "termin": (
+                        format_meeting_time(m.starts_at, m.ends_at)
+                        if w.meeting_id is not None
+                        and (m := session.get(Meeting, w.meeting_id)) is not None
+                        else None
+                    ),
+                    "name": w.name,
+                    "email": w.email,
+                    "status": SubscriptionStatus.label_for(w.status),
+                    "einwilligung_am": w.consent_at.isoformat(),
+                    "einwilligungstext_version": w.consent_version,
+                    "bestaetigt_am": w.confirmed_at.isoformat() if w.confirmed_at else None,
+                }
+                for w in wishes
             ],
             "impulse_im_programm": [
                 {
@@ -415,6 +457,9 @@ def erase_person(
                 .execution_options(synchronize_session=False)
             )
         mails = mail.forget_address(session, key)
+        wishes = session.execute(
+            delete(Subscription).where(Subscription.email_normalized == key)
+        ).rowcount
         offers = _offers(session, key)
         for offer in offers:
             offer.name = ERASED
@@ -434,6 +479,7 @@ def erase_person(
             offers=len(offers),
             impulses=len(impulses),
             mails=mails,
+            subscriptions=int(wishes or 0),
         )
         record(
             session,
@@ -448,6 +494,7 @@ def erase_person(
                 "offers": result.offers,
                 "impulses": result.impulses,
                 "mails": result.mails,
+                "subscriptions": result.subscriptions,
             },
             now=now,
         )

@@ -17,11 +17,12 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from stammtisch import notify
+from stammtisch import limits, mail, mail_texts, notify
 from stammtisch.audit import record
 from stammtisch.db import casefold, count_if, view_of, write_transaction
-from stammtisch.errors import InvalidTransition, NotFound, ValidationError
+from stammtisch.errors import InvalidTransition, NeedsConfirmation, NotFound, ValidationError
 from stammtisch.meeting_rules import is_cancelled, registration_change_refusal
+from stammtisch.meetings import view_of_meeting
 from stammtisch.models import (
     Attendance,
     Meeting,
@@ -38,7 +39,7 @@ from stammtisch.registrations import (
     lock_registration,
     write_attendance,
 )
-from stammtisch.validation import fold_text
+from stammtisch.validation import FieldChecker, fold_text
 
 MAX_PAGE = 500
 MAX_SEARCH = 100
@@ -327,3 +328,121 @@ def set_attendance(
             now=now,
         )
     return len(ids)
+
+
+# --- a message to a meeting's registrants ------------------------------------------------------
+
+#: Who can be written to, with the label the page shows.
+RECIPIENT_GROUPS = {
+    "confirmed": "Angemeldete (bestätigte Plätze)",
+    "waitlisted": "Warteliste",
+    "attended": "Teilgenommen (nach dem Treffen)",
+}
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    subject: str
+    text: str
+    groups: tuple[str, ...]
+
+
+def _message_condition(groups: Sequence[str]):
+    parts = []
+    if "confirmed" in groups:
+        parts.append(Registration.status == RegistrationStatus.CONFIRMED)
+    if "waitlisted" in groups:
+        parts.append(Registration.status == RegistrationStatus.WAITLISTED)
+    if "attended" in groups:
+        parts.append(attended_condition())
+    return or_(*parts)
+
+
+def _validate_message(data: MessageInput) -> tuple[str, str, tuple[str, ...]]:
+    check = FieldChecker()
+    subject = check.text(
+        "subject", data.subject, label="einen Betreff", limit=limits.MESSAGE_SUBJECT
+    )
+    text = check.text(
+        "text", data.text, label="einen Text", subject="Der Text", limit=limits.MESSAGE_TEXT
+    )
+    groups = tuple(g for g in RECIPIENT_GROUPS if g in set(data.groups or ()))
+    if not groups or len(groups) != len(set(data.groups or ())):
+        check.fail("groups", "Bitte wählen Sie, wer die Nachricht bekommt.")
+    check.raise_if_any()
+    return subject, text, groups
+
+
+def message_audience(*, session: Session, meeting_id: int, groups: Sequence[str]) -> int:
+    """How many people a message to these groups reaches (for the page's preview)."""
+    groups = [g for g in groups if g in RECIPIENT_GROUPS]
+    if not groups:
+        return 0
+    return session.exec(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.meeting_id == meeting_id,
+            col(Registration.anonymised_at).is_(None),
+            _message_condition(groups),
+        )
+    ).one()
+
+
+def send_message(
+    *,
+    session: Session,
+    actor: OrganizerIdentity | None,
+    meeting_id: int,
+    data: MessageInput,
+    now: datetime,
+    notify_count: int | None = None,
+) -> int:
+    """Write to a meeting's registrants (the chosen groups), one mail each through the
+    outbox, as plain text written by the organizer; recorded in the audit log.
+
+    Asks first (:class:`NeedsConfirmation` with the number; call again with
+    ``notify_count``); returns how many mails were queued.
+    """
+    subject, text, groups = _validate_message(data)
+    with write_transaction(session):
+        organizer = require_organizer(session, actor)
+        meeting = lock_meeting(session, meeting_id)
+        rows = session.exec(
+            select(Registration)
+            .where(
+                Registration.meeting_id == meeting_id,
+                col(Registration.anonymised_at).is_(None),
+                _message_condition(groups),
+            )
+            .order_by(Registration.id)
+        ).all()
+        if not rows:
+            raise ValidationError.single("groups", "In den gewählten Gruppen ist niemand.")
+        if notify_count != len(rows):
+            people = "eine Person" if len(rows) == 1 else f"{len(rows)} Personen"
+            raise NeedsConfirmation(
+                f"Die Nachricht geht an {people}. Bitte bestätigen Sie das.", len(rows)
+            )
+        view = view_of_meeting(session, meeting)
+        sender = organizer.display_name or organizer.name
+        for registration in rows:
+            mail.queue(
+                session,
+                kind="team_message",
+                to_address=registration.email,
+                to_name=registration.name,
+                content=mail_texts.team_message(view, registration.name, subject, text, sender),
+                now=now,
+                registration_id=registration.id,
+                meeting_id=meeting_id,
+            )
+        record(
+            session,
+            actor=actor,
+            action="meeting.message",
+            obj=("meeting", meeting_id),
+            details={"subject": subject, "groups": list(groups), "recipients": len(rows)},
+            now=now,
+        )
+    return len(rows)

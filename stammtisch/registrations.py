@@ -34,23 +34,29 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from stammtisch import limits, mail, notify, rate_limits
+from stammtisch import limits, mail, mail_texts, notify, rate_limits
 from stammtisch.db import data_version_bump, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.formatting import format_meeting_time
-from stammtisch.meeting_rules import attendance_refusal, is_cancelled, registration_refusal
+from stammtisch.meeting_rules import (
+    attendance_refusal,
+    is_cancelled,
+    registration_refusal,
+    sql_is_upcoming,
+)
 from stammtisch.meetings import MeetingView, get_meeting, view_of_meeting
 from stammtisch.models import (
     Attendance,
     FederalState,
     Mail,
     Meeting,
+    MeetingStatus,
     Registration,
     RegistrationStatus,
     SiteSetting,
 )
 from stammtisch.rate_limits import Action, Requester
-from stammtisch.tokens import hash_token, new_token
+from stammtisch.tokens import hash_token, issue_fresh_token, new_token
 from stammtisch.validation import FieldChecker, email_key
 
 PENDING_LIFETIME = timedelta(hours=48)
@@ -62,7 +68,8 @@ ALREADY_REGISTERED_MESSAGE = (
 )
 UNKNOWN_TOKEN_MESSAGE = (
     "Dieser Link ist ungültig, abgelaufen oder durch einen neueren ersetzt, oder die Anmeldung "  # noqa: S105
-    "besteht nicht mehr. Den aktuellen Link finden Sie in der neuesten Mail von uns."
+    "besteht nicht mehr. Den aktuellen Link finden Sie in der neuesten Mail von uns – oder Sie "
+    "lassen sich unten unter „Link verloren?“ einen neuen schicken."
 )
 EXPIRED_MESSAGE = (
     "Diese Anmeldung wurde nicht rechtzeitig bestätigt und ist verfallen. Bitte melden Sie "
@@ -907,3 +914,66 @@ def cancel(*, session: Session, token: str, now: datetime) -> CancellationResult
             promoted_registration_ids=tuple(promoted),
         )
     return result
+
+
+LINKS_SENT_MESSAGE = (
+    "Wenn mit dieser Adresse Anmeldungen für kommende Treffen bestehen, schicken wir Ihnen "
+    "jetzt für jede einen neuen persönlichen Link. Frühere Links gelten dann nicht mehr. "
+    "Ist nichts angekommen? Bitte schauen Sie auch im Spam-Ordner nach."
+)
+
+
+def send_fresh_links(
+    *, session: Session, email: str, now: datetime, requester: Requester | None = None
+) -> str:
+    """ "Link verloren?": every registration of the address for a meeting still ahead
+    (pending, confirmed or waiting) gets a fresh personal link by mail; every earlier link
+    stops working. Returns :data:`LINKS_SENT_MESSAGE` whether or not the address is known
+    (the page must not tell which addresses are registered). At most a few such mails per
+    address and network (:mod:`stammtisch.rate_limits`)."""
+    check = FieldChecker()
+    address = check.email("email", email)
+    check.raise_if_any()
+    key = email_key(address)
+    with write_transaction(session, content=False):
+        rate_limits.enforce(session, Action.LINK_REQUEST, requester, email_key=key)
+        rows = session.exec(
+            select(Registration, Meeting)
+            .join(Meeting, Meeting.id == Registration.meeting_id)
+            .where(
+                Registration.email_normalized == key,
+                col(Registration.status).in_(
+                    [
+                        RegistrationStatus.PENDING,
+                        RegistrationStatus.CONFIRMED,
+                        RegistrationStatus.WAITLISTED,
+                    ]
+                ),
+                sql_is_upcoming(now),
+                Meeting.status == MeetingStatus.PLANNED,
+            )
+            .order_by(Meeting.starts_at)
+            .with_for_update(of=Registration)
+        ).all()
+        for registration, meeting in rows:
+            if registration.status == RegistrationStatus.PENDING and (
+                registration.expires_at is not None and registration.expires_at <= now
+            ):
+                continue  # expired: the housekeeping deletes it; registering again works
+            token = issue_fresh_token(registration, keep_previous=False)
+            session.add(registration)
+            mail.queue(
+                session,
+                kind="link_again",
+                to_address=registration.email,
+                to_name=registration.name,
+                content=mail_texts.link_again(view_of_meeting(session, meeting), registration.name),
+                now=now,
+                secret=token,
+                registration_id=registration.id,
+                meeting_id=meeting.id,
+                expires_at=registration.expires_at
+                if registration.status == RegistrationStatus.PENDING
+                else None,
+            )
+    return LINKS_SENT_MESSAGE

@@ -89,6 +89,13 @@ TEXT_SPECS: dict[str, TextSpec] = {
     "imprint_responsible": TextSpec(
         "Verantwortlich für den Inhalt (Impressum)", LINES, 1000, "Name und Anschrift."
     ),
+    "accessibility_enforcement": TextSpec(
+        "Durchsetzungs- oder Schlichtungsstelle (Barrierefreiheit)",
+        LINES,
+        1000,
+        "Steht in der Erklärung zur Barrierefreiheit unter „Schlichtung“; leer: der "
+        "Abschnitt fehlt.",
+    ),
 }
 TEXT_KEYS = tuple(TEXT_SPECS)
 TEXT_LABELS = {key: spec.label for key, spec in TEXT_SPECS.items()}

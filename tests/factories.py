@@ -171,6 +171,19 @@ def link_token(engine: Engine, address: str) -> str:
     return secret
 
 
+def subscribe(engine: Engine, *, now: datetime, email: str, confirm: bool = True, **kw):
+    """A visitor's wish to be told (``meeting_id`` or ``topic_field_ids``), confirmed via
+    the link from the confirmation mail unless ``confirm`` is False."""
+    from stammtisch import subscriptions
+
+    data = subscriptions.SubscriptionInput(email=email, consent=True, **kw)
+    with session_scope(engine) as s:
+        subscriptions.subscribe(session=s, data=data, now=now)
+    if confirm:
+        with session_scope(engine) as s:
+            subscriptions.confirm(session=s, token=link_token(engine, email), now=now)
+
+
 def confirm_registration(engine: Engine, token: str, *, now: datetime):
     with session_scope(engine) as s:
         return registrations.confirm(session=s, token=token, now=now)

@@ -55,7 +55,7 @@ def login_form() -> None:
         )
         form_error(errors)
         st.form_submit_button("Anmelden", type="primary", on_click=log_in, icon=":material/login:")
-    field_error(errors, "name")
+    field_error(errors, "name", widget_key=form.widget_key("name"))
     if auth.sso_configured():
         st.divider()
         if st.button("Mit Single-Sign-On anmelden", icon=":material/key:", key="sso"):
@@ -148,21 +148,23 @@ def _password_form(identity: OrganizerIdentity) -> None:
             key=form.widget_key("old_password"),
             autocomplete="current-password",
         )
-        field_error(errors, "old_password")
+        field_error(errors, "old_password", widget_key=form.widget_key("old_password"))
         st.text_input(
             f"Neues Passwort (mindestens {organizers.MIN_PASSWORD_LENGTH} Zeichen)",
             type="password",
             key=form.widget_key("password"),
             autocomplete="new-password",
         )
-        field_error(errors, "password")
+        field_error(errors, "password", widget_key=form.widget_key("password"))
         st.text_input(
             "Neues Passwort wiederholen",
             type="password",
             key=form.widget_key("new_password_repeat"),
             autocomplete="new-password",
         )
-        field_error(errors, "new_password_repeat")
+        field_error(
+            errors, "new_password_repeat", widget_key=form.widget_key("new_password_repeat")
+        )
         form_error(errors)
         st.form_submit_button("Passwort ändern", on_click=change, icon=":material/key:")
 

@@ -12,7 +12,7 @@ from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 from stammtisch import exports
 from stammtisch.models import RegistrationStatus
 from stammtisch.topics import COLOUR_SLOTS, TopicFieldView
-from ui.render import lazy_expander
+from ui.render import escape_md, lazy_expander
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -81,6 +81,31 @@ def fixed_scale(colours: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(colours), range=list(colours.values()))
 
 
+# Line and border patterns: a second cue besides the colour (WCAG 1.4.1), solid first.
+DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [1, 4])
+SHAPES = ("circle", "square", "triangle-up", "diamond", "cross")
+# The border that carries the pattern on bars.
+BAR_OUTLINE = {"stroke": "#222222", "strokeWidth": 1.5}
+
+
+def series(field: str, colours: dict[str, str], *, points: bool = False) -> dict:
+    """Encodings for a series told apart by colour *and* by a pattern (the bars' border or
+    the line, and the points' shape for ``points``), in one legend that shows both."""
+    name = field.split(":", 1)[0]
+    domain = list(colours)
+    encodings = {
+        "color": alt.Color(field, scale=fixed_scale(colours), title=name),
+        "strokeDash": alt.StrokeDash(
+            field, scale=alt.Scale(domain=domain, range=list(DASHES[: len(domain)])), title=name
+        ),
+    }
+    if points:
+        encodings["shape"] = alt.Shape(
+            field, scale=alt.Scale(domain=domain, range=list(SHAPES[: len(domain)])), title=name
+        )
+    return encodings
+
+
 @st.cache_data(ttl=3600, max_entries=300, show_spinner=False)
 def _spec(key: str, version: str, _build: Callable[[], alt.TopLevelMixin]):
     """The finished Vega-Lite spec of a chart, data inlined.
@@ -100,9 +125,20 @@ def _spec(key: str, version: str, _build: Callable[[], alt.TopLevelMixin]):
     return spec
 
 
-def chart(key: str, build: Callable[[], alt.TopLevelMixin], version: str) -> None:
-    """Render the chart ``build`` makes, cached as a spec per ``key`` and ``version``."""
-    st.vega_lite_chart(spec=_spec(key, version, build), width="stretch")
+def chart(
+    key: str, build: Callable[[], alt.TopLevelMixin], version: str, *, summary: str = ""
+) -> None:
+    """Render the chart ``build`` makes, cached as a spec per ``key`` and ``version``.
+
+    ``summary`` (one sentence from ``stammtisch.chart_texts``) stands right above the chart
+    as its text alternative and is also the chart's accessible name (Vega-Lite's
+    ``description`` becomes the ``aria-label`` of the drawing).
+    """
+    spec = _spec(key, version, build)
+    if summary:
+        st.markdown(f"**In Worten:** {escape_md(summary)}")
+        spec = {**spec, "description": summary}
+    st.vega_lite_chart(spec=spec, width="stretch")
 
 
 def block(
@@ -114,9 +150,15 @@ def block(
     version: str,
     caption: str | None = None,
     min_rows: int = 1,
+    summary: str = "",
+    level: int = 3,
 ) -> None:
-    """A chart with its numbers as a table and a CSV download; a note when data is thin."""
-    st.subheader(title, anchor=False)
+    """A chart with its numbers as a table and a CSV download; a note when data is thin.
+
+    ``summary``: the chart in one sentence (see :func:`chart`); ``level``: 2 or 3, the
+    heading level that fits the page's outline (no level skipped).
+    """
+    (st.header if level == 2 else st.subheader)(title, anchor=False)
     if caption:
         st.caption(caption)
     if table.empty or len(table) < min_rows:
@@ -125,7 +167,7 @@ def block(
         )
         return
     if build is not None:
-        chart(key, build, version)
+        chart(key, build, version, summary=summary)
     numbers = lazy_expander("Zahlen als Tabelle", f"table.{key}.open")
     if numbers is None:
         return  # table and CSV are built only for someone who opens them

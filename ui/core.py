@@ -232,3 +232,16 @@ def _upcoming(version: str, minute: str) -> list:
 def upcoming() -> list:
     """Meetings that have not ended yet, soonest first; cached per data version and minute."""
     return _upcoming(cache_key(), now_key())
+
+
+@st.cache_data(ttl=60, max_entries=20, show_spinner=False)
+def _subscription_figures(version: str):
+    from stammtisch import subscriptions
+
+    return read(subscriptions.figures)
+
+
+def subscription_figures():
+    """Confirmed wishes to be told, counted (no addresses). Subscribing does not change
+    what visitors see, so it does not bump the data version: a minute's delay at most."""
+    return _subscription_figures(cache_key())

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import altair as alt
 
+from stammtisch import chart_texts
 from stammtisch.analytics import STATE_COLUMNS, UNKNOWN_STATE
-from ui.charts import STATUS_COLOURS, block, fixed_scale
+from ui.charts import BAR_OUTLINE, STATUS_COLOURS, block, series
 
 # Okabe-Ito colours per federal state, in the order of FederalState, then "keine Angabe".
 STATE_COLOURS = dict(
@@ -28,17 +29,19 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
         "Anmeldungen je Treffen",
         lambda: (
             alt.Chart(status_long)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
                 x=alt.X("Termin:N", sort=None, title=None),
                 y=alt.Y("Anmeldungen:Q"),
-                color=alt.Color("Status:N", scale=fixed_scale(STATUS_COLOURS)),
+                **series("Status:N", STATUS_COLOURS),
                 tooltip=["Treffen", "Status", "Anmeldungen"],
             )
         ),
         status_long,
         key="anmeldungen-je-treffen",
         version=charts_version,
+        summary=chart_texts.registrations_per_meeting(status_long),
+        level=2,
     )
 
     by_field = frames["by_field"]
@@ -57,6 +60,8 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
         by_field,
         key="anmeldungen-je-themenfeld",
         version=charts_version,
+        summary=chart_texts.registrations_per_topic_field(by_field),
+        level=2,
     )
 
     demand = frames["demand"]
@@ -77,6 +82,8 @@ def registrations_tab(frames: dict, charts_version: str, colour: alt.Scale) -> N
         demand,
         key="nachfrage-plaetze",
         version=charts_version,
+        summary=chart_texts.demand_and_places(demand),
+        level=2,
         caption=(
             "Balken: bestätigt + Warteliste; Strich: Zahl der Plätze. Nur Treffen mit Platzgrenze."
         ),
@@ -97,9 +104,8 @@ def attendance_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None
             .encode(
                 x=x,
                 y=alt.Y("Personen:Q"),
-                color=alt.Color(
-                    "Reihe:N",
-                    scale=fixed_scale({"angemeldet": "#0072B2", "teilgenommen": "#009E73"}),
+                **series(
+                    "Reihe:N", {"angemeldet": "#0072B2", "teilgenommen": "#009E73"}, points=True
                 ),
                 tooltip=["Treffen", "Reihe", "Personen"],
             )
@@ -125,6 +131,8 @@ def attendance_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None
         trend,
         key="teilnahme-verlauf",
         version=charts_version,
+        summary=chart_texts.attendance_trend(trend),
+        level=2,
         caption="Oben: bestätigte Anmeldungen und Teilnahme je Treffen. Unten: No-Show-Quote – "
         "bestätigt, aber nicht dabei (wo die Teilnahme erfasst ist).",
         min_rows=2,
@@ -135,19 +143,19 @@ def attendance_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None
         "Neue und wiederkehrende Teilnehmende",
         lambda: (
             alt.Chart(novelty_long)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
                 x=alt.X("Termin:N", sort=None, title=None),
                 y="Personen:Q",
-                color=alt.Color(
-                    "Art:N", scale=fixed_scale({"neu": "#E69F00", "wiederkehrend": "#0072B2"})
-                ),
+                **series("Art:N", {"neu": "#E69F00", "wiederkehrend": "#0072B2"}),
                 tooltip=["Treffen", "Art", "Personen"],
             )
         ),
         novelty,
         key="neu-wiederkehrend",
         version=charts_version,
+        summary=chart_texts.new_and_returning(novelty),
+        level=2,
         caption="Gezählt über eine pseudonyme Kennung – stimmt auch nach der Anonymisierung.",
     )
 
@@ -159,17 +167,19 @@ def reach_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
         "Reichweite in den drei Ländern",
         lambda: (
             alt.Chart(reach_long)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
                 x=alt.X("Termin:N", sort=None, title=None),
                 y=alt.Y("Personen:Q", stack="normalize", axis=alt.Axis(format="%"), title="Anteil"),
-                color=alt.Color("Bundesland:N", scale=fixed_scale(STATE_COLOURS)),
+                **series("Bundesland:N", STATE_COLOURS),
                 tooltip=["Treffen", "Bundesland", "Personen"],
             )
         ),
         reach,
         key="reichweite",
         version=charts_version,
+        summary=chart_texts.reach(reach, list(STATE_COLOURS)),
+        level=2,
         caption="Bestätigte Anmeldungen nach Bundesland (freiwillige Angabe).",
     )
 
@@ -181,14 +191,11 @@ def inflow_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
         "Eingänge je Monat",
         lambda: (
             alt.Chart(inflow)
-            .mark_bar()
+            .mark_bar(**BAR_OUTLINE)
             .encode(
                 x=alt.X("Monat:O", title=None, sort=frames["inflow_order"]),
                 y="Anzahl:Q",
-                color=alt.Color(
-                    "Art:N",
-                    scale=fixed_scale({"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"}),
-                ),
+                **series("Art:N", {"Vorschläge": "#009E73", "Impuls-Angebote": "#CC79A7"}),
                 xOffset="Art:N",
                 tooltip=["Monat", "Art", "Anzahl"],
             )
@@ -196,6 +203,8 @@ def inflow_tab(frames: dict, charts_version: str, colour: alt.Scale) -> None:
         inflow,
         key="eingaenge",
         version=charts_version,
+        summary=chart_texts.inflow_per_month(inflow, frames["inflow_order"]),
+        level=2,
     )
 
 

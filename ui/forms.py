@@ -51,7 +51,7 @@ class FormState:
         if getattr(widget, "__name__", "") in ("selectbox", "multiselect"):
             kwargs.setdefault("placeholder", "Bitte auswählen")  # Streamlit's is English
         value = widget(label, key=self.widget_key(field), **kwargs)
-        field_error(self.errors, field)
+        field_error(self.errors, field, widget_key=self.widget_key(field))
         return value
 
     @property

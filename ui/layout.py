@@ -155,8 +155,17 @@ def footer(organizer: OrganizerIdentity | None = None) -> None:
     t = texts()
     st.divider()
     site_content.footer(t)
-    left, right = st.columns([3, 1])
-    left.caption(t["copyright"])
+    # What BITV and the imprint rules expect on every page: the legal pages, one click away.
+    links = st.columns(4 if organizer is None else 3)
+    for column, (path, label) in zip(links, LEGAL_LINKS, strict=False):
+        column.page_link(path, label=label)
     if organizer is None:
-        with right:
-            st.page_link("pages/login.py", label="Team-Login", icon=":material/lock:")
+        links[3].page_link("pages/login.py", label="Team-Login", icon=":material/lock:")
+    st.caption(t["copyright"])
+
+
+LEGAL_LINKS = (
+    ("pages/datenschutz.py", "Datenschutz"),
+    ("pages/impressum.py", "Impressum"),
+    ("pages/barrierefreiheit.py", "Barrierefreiheit"),
+)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from stammtisch import limits, meeting_admin
 from stammtisch.clock import BERLIN
+from stammtisch.date_proposals import DateProposal, holiday_names, next_dates
 from stammtisch.identity import OrganizerIdentity
 from stammtisch.meeting_admin import AdminMeeting
 from stammtisch.meetings import ImpulseInput, MeetingInput, get_meeting
@@ -78,19 +79,36 @@ def _save(
         st.session_state["termine.saved"] = True
 
 
-def _prefill(form: FormState, meeting: AdminMeeting | None, fields: dict[int, str]) -> None:
+def next_regular_slot(existing: list[AdminMeeting]) -> DateProposal:
+    """Where a new single meeting most likely goes: the series' next regular date
+    (weekday, time and six-week rhythm after the latest meeting), holidays in the three
+    states and days that already have a meeting skipped."""
+    kept = [m for m in existing if m.status != MeetingStatus.CANCELLED]
+    latest = max((m.starts_at for m in kept), default=None)
+    taken = {m.starts_at.astimezone(BERLIN).date() for m in kept}
+    today = core.now().astimezone(BERLIN).date()
+    return next_dates(last_start=latest, today=today, count=1, taken=taken)[0]
+
+
+def _prefill(
+    form: FormState,
+    meeting: AdminMeeting | None,
+    fields: dict[int, str],
+    existing: list[AdminMeeting],
+) -> None:
     """Load a meeting's values into the form widgets when another meeting is chosen."""
     if st.session_state.get("termine.loaded") == (meeting.id if meeting else NEW):
         return
     st.session_state["termine.loaded"] = meeting.id if meeting else NEW
     form.reset()
     if meeting is None:
+        slot = next_regular_slot(existing)
         values = {
             "theme": "",
             "description": "",
-            "day": (core.now() + timedelta(days=42)).astimezone(BERLIN).date(),
-            "start": time(17, 0),
-            "end": time(18, 30),
+            "day": slot.day,
+            "start": slot.starts_at.astimezone(BERLIN).time().replace(tzinfo=None),
+            "end": slot.ends_at.astimezone(BERLIN).time().replace(tzinfo=None),
             "primary": next(iter(fields), None),
             "further": [],
             "registration_state": RegistrationState.NOT_OPEN,
@@ -119,15 +137,32 @@ def _prefill(form: FormState, meeting: AdminMeeting | None, fields: dict[int, st
     st.session_state.update({form.widget_key(k): v for k, v in values.items()})
 
 
+def holiday_warning(day: date | None) -> None:
+    """A public holiday in Saxony, Saxony-Anhalt or Thuringia on ``day``: said, not refused
+    (the team may have its reasons)."""
+    found = holiday_names(day) if isinstance(day, date) else {}
+    if found:
+        where = "; ".join(f"{name} in {', '.join(states)}" for name, states in found.items())
+        st.warning(
+            f"Der {day.strftime('%d.%m.%Y')} ist ein Feiertag ({where}). Viele haben dann "
+            "frei oder sind unterwegs – passt ein anderer Tag?",
+            icon=":material/event_busy:",
+        )
+
+
 def meeting_form(
-    actor: OrganizerIdentity, meeting: AdminMeeting | None, fields: dict[int, str]
+    actor: OrganizerIdentity,
+    meeting: AdminMeeting | None,
+    fields: dict[int, str],
+    existing: list[AdminMeeting] = (),
 ) -> None:
     """Create a meeting (``meeting`` None) or edit every field of one."""
     form = FormState("meeting")
-    _prefill(form, meeting, fields)
+    _prefill(form, meeting, fields, list(existing))
     errors = form.errors
     if st.session_state.pop("termine.saved", False) and not errors:
         st.success("Gespeichert.", icon=":material/check_circle:")
+    holiday_warning(st.session_state.get(form.widget_key("day")))
     with st.form("meeting.form"):
         form.field(st.text_input, "theme", "Thema", max_chars=limits.THEME.max)
         form.field(
@@ -226,6 +261,29 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
         st.session_state.pop("status.confirm_cancel", None)
 
     st.markdown(f"**Status:** {current.label}")
+    if current == MeetingStatus.DRAFT:
+        st.caption(
+            "Nur das Team sieht diesen Entwurf. Veröffentlicht steht er auf der Startseite und "
+            "im Kalender; wer „Neue Termine“ abonniert hat, bekommt eine Mail."
+        )
+        label, icon = PUBLISH
+        publish, remove = st.columns(2)
+        publish.button(
+            label,
+            key="status.publish",
+            type="primary",
+            icon=icon,
+            on_click=change,
+            args=(MeetingStatus.PLANNED,),
+        )
+        with remove:
+            _delete_draft(actor, meeting, form)
+        asked = st.session_state.get("status.asked")
+        if asked is not None:
+            form.confirm_notice(lambda count: change(asked, count), key="status")
+        form_error(form.errors)
+        field_error(form.errors, "status")
+        return
     allowed = [s for s in STATUS_ACTIONS if current.can_become(s) and s != current]
     if MeetingStatus.CANCELLED in allowed and st.session_state.get("status.confirm_cancel"):
         st.warning(

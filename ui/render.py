@@ -42,14 +42,37 @@ def lazy_expander(label: str, key: str, *, open_anyway: bool = False, **kwargs):
     return box if (box.open or open_anyway) else None
 
 
-def field_error(errors: Mapping[str, str] | None, field: str) -> None:
-    """The German message for ``field`` right below its input, if there is one."""
-    if errors and field in errors:
-        st.error(errors[field], icon=":material/error:")
+def field_error(
+    errors: Mapping[str, str] | None,
+    field: str,
+    *,
+    widget_key: str | None = None,
+    literal: bool = False,
+) -> None:
+    """The German message for ``field`` right below its input, if there is one.
+
+    Every message is an alert (screen readers announce it when it appears). With the
+    input's ``widget_key`` the message is tied to the input as well: ``ui/a11y.js`` marks
+    the input invalid and points its ``aria-describedby`` at the message. ``literal``: the
+    message may quote a visitor's or a file's text (a name, a cell), so it is shown exactly
+    as written instead of as Markdown.
+    """
+    if not errors or field not in errors:
+        return
+    message = escape_md(errors[field]) if literal else errors[field]
+    if widget_key is None:
+        st.error(message, icon=":material/error:")
+        return
+    with st.container(key=f"{FIELD_ERROR_PREFIX}{widget_key}"):
+        st.error(message, icon=":material/error:")
 
 
-def form_error(errors: Mapping[str, str] | None) -> None:
-    field_error(errors, FORM)
+# ui/a11y.js finds a message by this key prefix and its input by the rest of the key.
+FIELD_ERROR_PREFIX = "feldfehler-"
+
+
+def form_error(errors: Mapping[str, str] | None, *, literal: bool = False) -> None:
+    field_error(errors, FORM, literal=literal)
 
 
 _MD_SPECIAL = re.compile(r"""([\\`*_{}\[\]()#+\-.!|~<>:$&="'])""")
@@ -122,17 +145,14 @@ def _text_block_markdown(parts: tuple[str, ...], meta: str | None, note: str | N
     return "\n\n".join(lines)
 
 
-# The script that scrolls to and focuses a confirmation (ui/focus.js, served by
-# ui/server.py: the Content-Security-Policy allows scripts of this origin only).
-FOCUS_SCRIPT_PATH = "/seite/fokus.js"
-
-
 def bring_into_view(key: str) -> None:
-    """Scroll to and focus the container with Streamlit ``key`` (letters, digits, dashes)."""
+    """Scroll to and focus the container with Streamlit ``key`` (letters, digits, dashes).
+
+    A confirmation that replaced a form is then seen, and read out by screen readers,
+    instead of sitting above the visible area. ``ui/a11y.js`` (linked from every page's
+    document, so no inline script is needed under the Content-Security-Policy) acts on
+    the marker once, when it appears.
+    """
     if not re.fullmatch(r"[A-Za-z0-9_-]+", key):
         raise ValueError("bring_into_view needs a plain key")
-    st.html(
-        f'<script src="{FOCUS_SCRIPT_PATH}" data-key="{key}"></script>',
-        unsafe_allow_javascript=True,
-        width="content",
-    )
+    st.html(f'<div data-stammtisch-fokus="{key}"></div>', width="content")

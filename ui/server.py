@@ -2,7 +2,8 @@
 
 ``app.py`` builds the ``st.App`` from these parts; ``streamlit run app.py`` (what
 ``make run`` does) then serves the pages of ``navigation.py`` and, on the same port, the
-subscribable calendar feed at ``/kalender.ics``. Nothing here runs inside a page.
+subscribable calendar feed at ``/kalender.ics``; every page's HTML document is German
+and links the accessibility aids (``ui/html_document.py``). Nothing here runs inside a page.
 """
 
 from __future__ import annotations
@@ -12,26 +13,25 @@ import importlib
 import logging
 from contextlib import asynccontextmanager
 from functools import cache
-from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from stammtisch import mailer
+from stammtisch import mailer, subscriptions
 from stammtisch.bootstrap import init_database
 from stammtisch.clock import clock_from_setting
 from stammtisch.config import ConfigError
 from stammtisch.db import make_engine, session_scope
 from stammtisch.feed import upcoming_feed
 from stammtisch.site import session_secret
-from ui import core, session_routes
+from ui import core, html_document, session_routes
 from ui.http_security import ClientAddress, SecurityHeaders
-from ui.render import FOCUS_SCRIPT_PATH
 from ui.visitor_cookie import VisitorCookie
 
 log = logging.getLogger("stammtisch.server")
@@ -147,22 +147,35 @@ def friendly_error(exc: Exception) -> bool:
     return True  # suppress Streamlit's own exception box
 
 
-FOCUS_SCRIPT = (Path(__file__).parent / "focus.js").read_bytes()
+def _unsubscribe(token: str) -> str | None:
+    now = clock_from_setting(settings().now).now()
+    with session_scope(_engine()) as s:
+        return subscriptions.unsubscribe(session=s, token=token, now=now)
 
 
-async def focus_script(_request: Request) -> Response:
-    return Response(
-        FOCUS_SCRIPT,
-        media_type="text/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+async def one_click_unsubscribe(request: Request) -> Response:
+    """RFC 8058: a mail program's POST to the ``List-Unsubscribe`` address removes the
+    wish at once (the signed token is the authorisation; no cookie, no CSRF token). A GET
+    (a person or a link scanner opening the address) changes nothing and leads to the
+    page with the button."""
+    token = request.query_params.get("token", "")[:300]
+    if request.method != "POST":
+        target = f"/{subscriptions.CONFIRM_PATH}?{urlencode({'abbestellen': token})}"
+        return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+    body = await request.body()
+    if len(body) > 1_000:
+        return PlainTextResponse("Zu groß.", status_code=413)
+    what = await run_in_threadpool(_unsubscribe, token)
+    text = "Abbestellt." if what else "Nichts abzubestellen (schon abbestellt oder unbekannt)."
+    return PlainTextResponse(text, headers={"Cache-Control": "no-store"})
 
 
 def routes() -> list[Route]:
     """The plain HTTP routes beside the pages."""
     return [
         Route("/kalender.ics", calendar_feed, methods=["GET", "HEAD"]),
-        Route(FOCUS_SCRIPT_PATH, focus_script, methods=["GET", "HEAD"]),
+        Route(subscriptions.ONE_CLICK_PATH, one_click_unsubscribe, methods=["GET", "HEAD", "POST"]),
+        *html_document.routes(),
         *session_routes.routes(
             _engine, _secret, lambda: settings().base_url.startswith("https://")
         ),
@@ -181,4 +194,5 @@ def middleware() -> list[Middleware]:
         Middleware(ClientAddress, trusted=cfg.trusted_proxies),
         Middleware(SecurityHeaders),
         Middleware(VisitorCookie),
+        Middleware(html_document.GermanDocument),
     ]

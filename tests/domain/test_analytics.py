@@ -61,6 +61,18 @@ def test_inflow_per_month(engine, now):
     assert inflow[inflow["kind"] == "Impuls-Angebote"]["count"].tolist() == [1]
 
 
+def test_frames_keep_their_types_when_a_part_is_empty_or_null(engine, now):
+    """Only offers and no suggestions, meetings without a place limit: the counts stay
+    integers and the capacity a (nullable) integer, not columns of Python objects."""
+    f.offer(engine, now=now)
+    f.meeting(engine, now=now, days_ahead=-10)
+    with session_scope(engine) as s:
+        inflow = analytics.inflow_per_month(session=s)
+        stats = analytics.meeting_stats(session=s)
+    assert inflow["count"].dtype == "int64"
+    assert stats["capacity"].dtype == "Int64" and stats["capacity"].isna().all()
+
+
 def test_empty_database_gives_empty_frames(engine, now):
     with session_scope(engine) as s:
         stats = analytics.meeting_stats(session=s)

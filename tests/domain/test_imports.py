@@ -497,7 +497,10 @@ def test_parse_without_duration_counts_no_minutes_and_cuts_long_addresses():
     ("rows", "allowed"), [(imports.MAX_ROWS, True), (imports.MAX_ROWS + 1, False)]
 )
 def test_row_limit(rows, allowed):
-    data = b"Name,User Email\n" + b"".join(b"P%d,p%d@b.de\n" % (n, n) for n in range(rows))
+    # Reconnects: 500 people, each on many rows.
+    data = b"Name,User Email\n" + b"".join(
+        b"P%d,p%d@b.de\n" % (n % 500, n % 500) for n in range(rows)
+    )
     if allowed:
         assert imports.parse_zoom_report(data).rows_read == rows
     else:
@@ -704,3 +707,73 @@ def test_two_registrations_with_the_same_name_are_asked_not_double_counted(engin
             counted_without_registration=True,
         )
     assert _totals(engine, actor, meeting_id) == (4, 4, 4)
+
+
+# --- reports larger than a meeting ------------------------------------------------------
+
+
+def _people(count: int, *, first: int = 0) -> bytes:
+    return b"Name (Original Name),User Email,Duration (Minutes)\n" + b"".join(
+        b"Gast %d,gast%d@example.org,30\n" % (n, n) for n in range(first, first + count)
+    )
+
+
+def test_a_report_with_more_people_than_a_zoom_meeting_holds_is_refused():
+    """20,000 different people were once accepted as attendance; Zoom holds 1,000."""
+    assert len(imports.parse_zoom_report(_people(imports.MAX_PARTICIPANTS)).participants) == 1000
+    assert _refusal(_people(imports.MAX_PARTICIPANTS + 1)) == imports.TOO_MANY_PARTICIPANTS
+    assert _refusal(_people(20_000)) == imports.TOO_MANY_PARTICIPANTS
+    assert "1.000" in imports.TOO_MANY_PARTICIPANTS
+    # Many rows of few people (reconnects) are still one meeting.
+    many_rows = _people(10) + b"".join(_people(10).split(b"\n", 1)[1] for _ in range(999))
+    report = imports.parse_zoom_report(many_rows)
+    assert (report.rows_read, len(report.participants)) == (10_000, 10)
+
+
+def test_the_plausible_size_of_a_report():
+    assert [imports.plausible_participants(n) for n in (0, 1, 3, 40)] == [50, 53, 59, 170]
+
+
+def test_an_unusually_large_report_is_applied_only_when_confirmed(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)  # three registrations: up to 59 people plausible
+    known = b"Erika Beispiel,erika@example.org,40\n"
+    plausible = imports.parse_zoom_report(_people(58) + known)
+    preview = _preview(engine, actor, meeting_id, plausible, now)
+    assert (preview.counted, preview.registrations) == (59, 3)
+    assert not preview.unusually_many and preview.size_question is None
+
+    large = imports.parse_zoom_report(_people(59) + known)
+    preview = _preview(engine, actor, meeting_id, large, now)
+    assert preview.unusually_many
+    assert preview.size_question == (
+        "Der Bericht nennt 60 Personen, das Treffen hat aber nur 3 Anmeldungen. Alle 59 "
+        "nicht Zugeordneten zählen dann als Teilnahme ohne Anmeldung. Ist das wirklich der "
+        "Teilnahmebericht dieses Treffens?"
+    )
+    with pytest.raises(ValidationError) as err:
+        _apply(engine, actor, meeting_id, large, now)
+    assert err.value.errors == {"confirm_many": preview.size_question}
+    assert _state(engine, meeting_id)[1] == 0  # nothing written
+    assert not f.audit_entries(engine, "meeting.attendance_import")
+
+    _apply(engine, actor, meeting_id, large, now, confirm_many=True)
+    assert _state(engine, meeting_id)[1] == 59
+    [entry] = f.audit_entries(engine, "meeting.attendance_import")
+    assert entry.details["confirmed_many"] is True and entry.details["participants"] == 60
+
+
+def test_the_size_question_for_a_meeting_without_registrations(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17)
+    preview = _preview(engine, actor, meeting_id, imports.parse_zoom_report(_people(51)), now)
+    assert preview.size_question.startswith(
+        "Der Bericht nennt 51 Personen, das Treffen hat aber keine Anmeldung. Alle 51 "
+    )
+
+
+def test_the_team_does_not_count_towards_the_size(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    team = b"Team,team@example.org,90\n"
+    preview = _preview(
+        engine, actor, meeting_id, imports.parse_zoom_report(_people(59) + team), now
+    )
+    assert (preview.counted, len(preview.team), preview.unusually_many) == (59, 1, False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from stammtisch import planning
 from stammtisch.db import session_scope
 from tests import factories as f
@@ -59,3 +61,30 @@ def test_the_heatmap_shows_every_quarter_and_what_is_planned(engine, known_histo
             {"now": now},
         ).one()
     assert (heat["held"].sum(), heat["planned"].sum()) == (held, planned)
+
+
+def _offer_without_field(engine, now):
+    f.offer(engine, now=now)  # "weiß nicht": the form's default topic field
+
+
+def _suggestion_without_field(engine, now):
+    f.suggestion(engine, now=now, publish=True, voters=("x",))
+
+
+@pytest.mark.parametrize("without_field", [_offer_without_field, _suggestion_without_field])
+def test_visitor_input_without_a_topic_field_leaves_coverage_intact(
+    engine, known_history, now, without_field
+):
+    """One offer with "weiß nicht", or only published suggestions without a field: the
+    only rows per field are then the unassigned ones, whose null id once made the frame's
+    key an object column that pandas refused to merge with the fields' integer ids."""
+    without_field(engine, now)
+    with session_scope(engine) as s:
+        cov = planning.coverage(session=s, now=now)
+    assert cov["topic_field_id"].dtype == "int64"
+    assert list(cov["topic_field"]) == ["Feld A", "Feld B"]
+    assert cov[["suggestions", "votes", "open_offers"]].sum().sum() == 0
+    unassigned = (cov.attrs["unassigned_suggestions"], cov.attrs["unassigned_offers"])
+    assert unassigned == ((0, 1) if without_field is _offer_without_field else (1, 0))
+    ranked = planning.rank_topic_fields(cov, planning.Weights())
+    assert len(ranked) == 2

@@ -290,9 +290,9 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
                 "name": "Änne B.",
                 "email": "aenne@example.org",
                 "organisation": None,
-                "bundesland": "sachsen",
-                "status": "confirmed",
-                "teilnahme": "unknown",
+                "bundesland": "Sachsen",
+                "status": "angemeldet",
+                "teilnahme": "unbekannt",
                 "einwilligung_am": registered,
                 "angemeldet_am": registered,
                 "storniert_am": None,
@@ -304,9 +304,9 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
                 "name": "Änne",
                 "email": "Aenne@example.org",
                 "organisation": "BUND",
-                "bundesland": "sachsen",
-                "status": "cancelled",
-                "teilnahme": "unknown",
+                "bundesland": "Sachsen",
+                "status": "storniert",
+                "teilnahme": "unbekannt",
                 "einwilligung_am": registered,
                 "angemeldet_am": registered,
                 "storniert_am": (now + HOUR).astimezone(UTC).isoformat(),
@@ -319,10 +319,11 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
                 "name": "Änne",
                 "organisation": "Dorfverein",
                 "email": "AENNE@example.org",
-                "status": "accepted",
+                "status": "angenommen",
                 "eingegangen_am": registered,
             }
         ],
+        "benachrichtigungen": [],
         "impulse_im_programm": [
             {"titel": "Dorfladen Plus", "vortragende_person": "Änne", "organisation": "DV"}
         ],
@@ -335,7 +336,13 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
     }
     # The log says that and how much was given out, never to whom in clear.
     assert (entry.actor_name, entry.object_type) == (actor.name, None)
-    assert entry.details == {"email_hmac": key, "registrations": 2, "offers": 1, "impulses": 1}
+    assert entry.details == {
+        "email_hmac": key,
+        "registrations": 2,
+        "offers": 1,
+        "impulses": 1,
+        "subscriptions": 0,
+    }
     assert "aenne" not in json.dumps(entry.details).casefold()
 
 
@@ -380,6 +387,7 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
         "offers": 1,
         "impulses": 1,
         "mails": 7,
+        "subscriptions": 0,
     }
     with session_scope(engine) as s:
         assert not [m for m in s.exec(select(Mail)).all() if "aenne" in m.to_address.casefold()]
@@ -400,3 +408,34 @@ def test_person_summary_counts_only_places_of_meetings_not_over(engine, now, act
         result = privacy.erase_person(session=s, actor=actor, email="aenne@example.org", now=over)
     # Over: the place is not given back (nobody can move up any more), only anonymised.
     assert (result.cancelled, result.promoted) == (0, 0)
+
+
+def test_wishes_to_be_told_are_exported_and_erased_with_the_person(engine, now):
+    f.subscribe(engine, now=now, email="Kim@example.org", name="Kim")
+    actor = f.team(engine, now=now)
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="kim@example.org", now=now)
+    [wish] = data["benachrichtigungen"]
+    assert (wish["art"], wish["status"], wish["email"]) == (
+        "Neue Termine",
+        "bestätigt",
+        "Kim@example.org",
+    )
+    assert wish["einwilligungstext_version"] and wish["bestaetigt_am"]
+    with session_scope(engine) as s:
+        assert (
+            privacy.person_summary(
+                session=s, actor=actor, email="kim@example.org", now=now
+            ).subscriptions
+            == 1
+        )
+    with session_scope(engine) as s:
+        result = privacy.erase_person(session=s, actor=actor, email="kim@example.org", now=now)
+    assert result.subscriptions == 1
+    with session_scope(engine) as s:
+        assert (
+            privacy.person_summary(
+                session=s, actor=actor, email="kim@example.org", now=now
+            ).subscriptions
+            == 0
+        )

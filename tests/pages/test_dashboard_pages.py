@@ -88,11 +88,14 @@ def test_dashboard_with_demo_data(make_organizer_app, app_db, monkeypatch):
             at.session_state["dash.tab"] = tab
             at.run()
         assert not at.exception, at.exception
-        shown = [h.value for h in at.subheader]
+        shown = [h.value for h in at.header]  # level 2 under the page's title
         for other, other_titles in charts.items():
             for title in other_titles:
                 assert (title in shown) == (other == tab), (tab, title)
         assert len(at.get("vega_lite_chart")) >= len(titles)
+        # Every chart has its one-sentence text alternative next to it.
+        in_words = [m.value for m in at.markdown if m.value.startswith("**In Worten:**")]
+        assert len(in_words) >= len(titles), (tab, in_words)
     assert any("Demo-Daten" in w.value for w in at.sidebar.warning)
     # Tables and CSV downloads are built only for the expander someone opens.
     assert not at.dataframe and not at.get("download_button")
@@ -184,3 +187,17 @@ def test_no_show_quote_counts_only_recorded_attendance(make_organizer_app, app_d
     assert "Letztes Treffen: Mo, 15.11.2021 – Vier Angemeldete" in texts(at)
     shown = {m.label: m.value for m in at.metric}
     assert (shown["Anmeldungen"], shown["Teilnahme"], shown["No-Show-Quote"]) == ("4", "1", "50%")
+
+
+def test_planning_page_survives_an_offer_without_topic_field(make_organizer_app, app_db):
+    """A visitor's impulse offer with the default topic field "weiß nicht" once broke the
+    page for every organizer (a merge on int64 against object ids)."""
+    from tests import factories as f
+
+    make_organizer_app()
+    engine = make_engine(app_db)
+    f.offer(engine, now=parse_instant("2021-11-20T12:00:00+01:00"))
+    engine.dispose()
+    at = make_organizer_app("pages/orga_planung.py")
+    assert not at.exception, at.exception
+    assert "1 offenes Impuls-Angebot hat noch kein Themenfeld." in texts(at)

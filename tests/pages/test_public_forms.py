@@ -138,6 +138,39 @@ def test_privacy_and_imprint_pages(make_app):
     assert "01067 Dresden" in texts(at) and "Sächsische Staatsministerium" in texts(at)
 
 
+def test_accessibility_statement(make_app, app_db):
+    from stammtisch import site
+
+    at = make_app("pages/barrierefreiheit.py")
+    assert not at.exception
+    shown = texts(at)
+    headers = [h.value for h in at.header]
+    assert at.title[0].value == "Erklärung zur Barrierefreiheit"
+    assert headers[:4] == [
+        "Stand der Vereinbarkeit",
+        "Was barrierefrei ist",
+        "Was noch nicht barrierefrei ist",
+        "Barriere melden",
+    ]
+    assert "Skip to main content" in shown and "Leon Huff" in shown  # the contact
+    assert "Schlichtung" not in headers  # nothing invented
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        site.set_text(
+            session=s,
+            key="accessibility_enforcement",
+            value="Schlichtungsstelle, Musterstraße 1, 01067 Dresden",
+            now=parse_instant(SEED_NOW),
+        )
+    engine.dispose()
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = make_app("pages/barrierefreiheit.py")
+    assert "Schlichtung" in [h.value for h in at.header]
+    assert "Schlichtungsstelle, Musterstraße 1" in texts(at)
+
+
 def test_long_topic_lists_show_five_then_more_on_request(make_app, app_db):
     make_app()
     ids = _approved(app_db, *[f"Vorschlag Nummer {n:02d}" for n in range(8)])

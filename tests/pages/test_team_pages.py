@@ -80,6 +80,38 @@ def test_series_draft_and_create(make_organizer_app, app_db):
     assert len(rows) == 7 and [m.status for m in rows[-2:]] == ["draft", "draft"]
 
 
+def test_a_draft_is_published_or_deleted_from_the_editor(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_termine.py")
+    at.text_input(key="meeting.theme").input("Leerstand als Chance")
+    at.checkbox(key="meeting.draft").check()
+    _click(at, "Termin anlegen")
+    draft = next(m for m in _rows(app_db, Meeting) if m.theme == "Leerstand als Chance")
+    assert draft.status == "draft"
+    # The new draft is selected: it offers what a draft can do, nothing a meeting can.
+    assert "**Status:** Entwurf" in [m.value for m in at.markdown]
+    labels = [b.label for b in at.button]
+    assert "Veröffentlichen" in labels and "Entwurf löschen" in labels
+    assert "Absagen" not in labels and "Wieder planen" not in labels
+    _click(at, "Veröffentlichen")
+    assert not at.exception
+    [published] = [m for m in _rows(app_db, Meeting) if m.id == draft.id]
+    assert published.status == "planned"
+    assert "Veröffentlichen" not in [b.label for b in at.button]
+    assert "Absagen" in [b.label for b in at.button]
+
+    at.selectbox(key="termine.selected").set_value("__new__").run()
+    at.text_input(key="meeting.theme").input("Noch ein Entwurf")
+    at.checkbox(key="meeting.draft").check()
+    _click(at, "Termin anlegen")
+    second = next(m for m in _rows(app_db, Meeting) if m.theme == "Noch ein Entwurf")
+    _click(at, "Entwurf löschen")
+    assert "Diesen Entwurf endgültig löschen?" in [w.value for w in at.warning]
+    assert second.id in [m.id for m in _rows(app_db, Meeting)]  # asked, not yet done
+    _click(at, "Ja, Entwurf löschen")
+    assert not at.exception
+    assert second.id not in [m.id for m in _rows(app_db, Meeting)]
+
+
 def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)
@@ -116,6 +148,10 @@ def test_accept_offer_on_page(make_organizer_app, app_db):
     assert any("Angenommen" in s.value for s in at.success)
     [impulse] = _rows(app_db, Impulse)
     assert (impulse.meeting_id, impulse.title, impulse.offer_id) == (3, "Dorfladen Plus", oid)
+    # Among the accepted offers, each says where in the programme it stands.
+    at.segmented_control(key="offers.state").set_value("accepted").run()
+    shown = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Im Programm: Mo, 24.01.2022 – Lebendige Orte" in shown
 
 
 def test_offer_note_is_saved_and_shown(make_organizer_app, app_db):
@@ -266,3 +302,34 @@ def test_moderation_sets_topic_field_and_merges_from_the_opened_tools(make_organ
     assert not at.exception
     rows = {r.id: r for r in _rows(app_db, Suggestion)}
     assert rows[second].merged_into_id == first
+
+
+def _holiday_warnings(at) -> list[str]:
+    return [w.value for w in at.warning if "Feiertag" in w.value]
+
+
+def test_a_new_meeting_defaults_to_the_series_next_regular_date(make_organizer_app, app_db):
+    from stammtisch.clock import BERLIN
+
+    latest = max(m.starts_at for m in _rows(app_db, Meeting)).astimezone(BERLIN)
+    at = make_organizer_app("pages/orga_termine.py")
+    day = at.date_input(key="meeting.day").value
+    assert day.weekday() == latest.weekday()  # the series' weekday (Monday)
+    assert day >= latest.date() + timedelta(weeks=6)
+    assert (day - latest.date()).days % 7 == 0
+    assert at.time_input(key="meeting.start").value.strftime("%H:%M") == latest.strftime("%H:%M")
+    assert not _holiday_warnings(at)  # the proposal itself avoids holidays
+
+
+def test_a_holiday_is_pointed_out_for_a_single_meeting(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_termine.py")
+    at.text_input(key="meeting.theme").input("Feiertagstreffen")
+    at.date_input(key="meeting.day").set_value(date(2022, 10, 3))
+    _click(at, "Termin anlegen")
+    assert "Gespeichert." in [s.value for s in at.success]  # said, not refused
+    [warning] = _holiday_warnings(at)
+    assert warning.startswith("Der 03.10.2022 ist ein Feiertag (Tag der Deutschen Einheit in ")
+    at.date_input(key="meeting.day").set_value(date(2022, 11, 16))  # Buß- und Bettag
+    _click(at, "Änderungen speichern")
+    [warning] = _holiday_warnings(at)
+    assert "Buß- und Bettag in Sachsen" in warning and "Thüringen" not in warning
