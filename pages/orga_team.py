@@ -7,7 +7,7 @@ import streamlit as st
 
 from stammtisch import organizers
 from ui import auth, core, team_admin
-from ui.render import lazy_expander
+from ui.render import bring_into_view, lazy_expander
 
 actor = auth.require_organizer()
 st.title("Team-Konten", anchor=False)
@@ -39,10 +39,12 @@ else:
 done = st.session_state.pop(team_admin.DONE, None)
 if done is not None:
     message, link = done
-    if link is not None:
-        team_admin.show_link(link, what=message)
-    else:
-        st.success(message, icon=":material/check_circle:")
+    with st.container(key="team-done"):
+        if link is not None:
+            team_admin.show_link(link, what=message)
+        else:
+            st.success(message, icon=":material/check_circle:")
+    bring_into_view("team-done")  # the pressed button may be far below
 
 if is_admin:
     box = lazy_expander("Konto anlegen", "team.add.open", icon=":material/person_add:")

@@ -121,7 +121,7 @@ def missing_imprint_fields(texts: Mapping[str, str]) -> list[str]:
 def clean_text(check: FieldChecker, key: str, value: object) -> str:
     """One text checked by its kind; a problem goes to ``check`` under ``key``."""
     spec = TEXT_SPECS[key]
-    subject = f"„{spec.label}“"
+    subject = f"Der Text „{spec.label}“"
     if spec.kind == EMAIL:
         return check.email(key, value, required=False) or ""
     if spec.kind == URL:

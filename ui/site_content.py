@@ -72,6 +72,18 @@ def privacy_responsible(texts: Mapping[str, str]) -> None:
         literal(f"Fragen zum Datenschutz: {texts['contact_email']}")
 
 
+def accessibility_enforcement(texts: Mapping[str, str]) -> None:
+    """ "Schlichtung" of the accessibility statement, only once the team has named a place."""
+    if not texts["accessibility_enforcement"].strip():
+        return
+    st.header("Schlichtung", anchor=False)
+    st.markdown(
+        "Bekommen Sie auf Ihre Meldung keine oder keine zufriedenstellende Antwort, können Sie "
+        "sich hierhin wenden:"
+    )
+    literal(texts["accessibility_enforcement"])
+
+
 def imprint(texts: Mapping[str, str]) -> None:
     """The imprint (§ 5 DDG): what is known, nothing invented."""
     st.header("Anbieter", anchor=False)

@@ -26,9 +26,9 @@ def _start(texts: Mapping[str, str]) -> None:
 
 
 def _forms(texts: Mapping[str, str]) -> None:
-    st.subheader("Themensammlung", anchor=False)
+    st.header("Themensammlung", anchor=False)
     markup(texts["suggestions_intro"])
-    st.subheader("Selbst etwas vorstellen", anchor=False)
+    st.header("Selbst etwas vorstellen", anchor=False)
     markup(texts["impulse_intro"])
 
 
@@ -38,8 +38,10 @@ def _footer(texts: Mapping[str, str]) -> None:
 
 
 def _privacy(texts: Mapping[str, str]) -> None:
-    st.subheader("Verantwortlich", anchor=False)
+    # Headings one level below the page title, as on the public pages (no skipped level).
+    st.header("Verantwortlich", anchor=False)
     site_content.privacy_responsible(texts)
+    site_content.accessibility_enforcement(texts)  # "Schlichtung", once it is set
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,11 @@ AREAS = {
         _footer,
         "Anschrift und Kontakt-E-Mail der Fußzeile stehen unter „Impressum“.",
     ),
-    "privacy": Area("Datenschutz", ("privacy_contact",), _privacy),
+    "privacy": Area(
+        "Datenschutz & Barrierefreiheit",
+        ("privacy_contact", "accessibility_enforcement"),
+        _privacy,
+    ),
     "imprint": Area(
         "Impressum",
         (
@@ -114,16 +120,6 @@ def editor(actor: OrganizerIdentity, stored: Mapping[str, str], area_key: str) -
         _forget(area_key, form)
         form.reset()
 
-    saved = form.result
-    if saved is not None and not form.errors:
-        if saved.changed:
-            names = ", ".join(TEXT_SPECS[key].label for key in saved.changed)
-            st.success(
-                f"Gespeichert: {names}. Besucher:innen sehen es ab sofort.",
-                icon=":material/check_circle:",
-            )
-        else:
-            st.info("Nichts geändert.", icon=":material/info:")
     if area.note:
         st.caption(area.note)
     for key in area.keys:
@@ -140,6 +136,17 @@ def editor(actor: OrganizerIdentity, stored: Mapping[str, str], area_key: str) -
     row.button(
         "Änderungen verwerfen", icon=":material/undo:", on_click=discard, key=f"{form.key}.undo"
     )
+    saved = form.result
+    if saved is not None and not form.errors:  # right below the button just pressed
+        if saved.changed:
+            names = ", ".join(TEXT_SPECS[key].label for key in saved.changed)
+            st.success(
+                f"Gespeichert: {names}. Besucher:innen sehen es ab sofort.",
+                icon=":material/check_circle:",
+            )
+        else:
+            st.info("Nichts geändert.", icon=":material/info:")
+        form.reset()  # said once; further typing is not "saved"
     with st.container(border=True, key=f"preview-{area_key}"):
         st.caption("Vorschau – so sehen es Besucher:innen, sobald es gespeichert ist")
         area.preview(draft)

@@ -10,7 +10,7 @@ from stammtisch.identity import OrganizerIdentity
 from stammtisch.site import MARKUP_HELP
 from stammtisch.topics import TopicFieldView
 from ui.forms import FormState
-from ui.render import form_error, markup
+from ui.render import bring_into_view, form_error, markup
 
 DONE = "topics.done"
 
@@ -20,9 +20,12 @@ def _say(message: str) -> None:
 
 
 def done_message() -> None:
-    """What the last action did (shown once, at the top of the page)."""
+    """What the last action did (shown once, at the top of the page, scrolled into view and
+    focused: the button pressed may be far below, or gone with an archived field)."""
     if message := st.session_state.pop(DONE, None):
-        st.success(message, icon=":material/check_circle:")
+        with st.container(key="topics-done"):
+            st.success(message, icon=":material/check_circle:")
+        bring_into_view("topics-done")
 
 
 def preview(name: str, description: str) -> None:

@@ -60,7 +60,11 @@ def test_only_changed_texts_are_written_each_audited_with_before_and_after(seede
         ("website", "ftp://example.org", "muss mit https:// beginnen"),
         ("about", "Mehr [hier](javascript:alert(1))", "http:// oder https://"),
         ("funding", "[Förderer](mailto:a@b.de)", "http:// oder https://"),
-        ("title", "x" * 201, "„Titel der Reihe“ ist zu lang (höchstens 200 Zeichen, jetzt 201)."),
+        (
+            "title",
+            "x" * 201,
+            "Der Text „Titel der Reihe“ ist zu lang (höchstens 200 Zeichen, jetzt 201).",
+        ),
         ("about", "y" * 10_001, "ist zu lang (höchstens 10000 Zeichen"),
     ],
 )
