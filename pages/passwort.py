@@ -54,7 +54,7 @@ def save() -> None:
         password=form.value("password", ""),
         password_repeat=form.value("password_repeat", ""),
     )
-    form.clear_inputs("password", "password_repeat")
+    form.set_inputs(password="", password_repeat="")
 
 
 errors = form.errors

@@ -84,6 +84,15 @@ class FormState:
         for field in fields:
             st.session_state.pop(self.widget_key(field), None)
 
+    def set_inputs(self, **values: Any) -> None:
+        """Put values into this form's inputs (from a callback, before they are drawn).
+
+        Unlike :meth:`clear_inputs` this reaches a browser too: an input whose state was
+        only removed keeps showing what the person typed there, an assigned one is redrawn.
+        """
+        for field, value in values.items():
+            st.session_state[self.widget_key(field)] = value
+
     def submit(self, action: Callable[[], Any]) -> bool:
         """Run ``action``; keep its result or its German error messages."""
         try:

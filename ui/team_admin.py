@@ -75,7 +75,7 @@ def add_form(actor: OrganizerIdentity) -> None:
             admin=bool(form.value("admin", False)),
         ):
             st.session_state[DONE] = (f"Konto „{form.result.account.name}“ angelegt.", form.result)
-            form.clear_inputs("name", "display_name", "email", "admin")
+            form.set_inputs(name="", display_name="", email="", admin=False)
             form.reset()
 
     st.caption(

@@ -51,7 +51,7 @@ def new_field_form(actor: OrganizerIdentity) -> None:
             description=form.value("description", ""),
         ):
             _say(f"Themenfeld „{form.result.name}“ angelegt – es steht jetzt in allen Formularen.")
-            form.clear_inputs("name", "description")
+            form.set_inputs(name="", description="")
 
     form.field(st.text_input, "name", "Name", max_chars=limits.TOPIC_NAME.max)
     form.field(
@@ -81,7 +81,7 @@ def edit_form(actor: OrganizerIdentity, field: TopicFieldView) -> None:
             description=form.value("description", ""),
         ):
             _say(f"„{form.result.name}“ gespeichert.")
-            form.clear_inputs("name", "description")
+            form.set_inputs(name=form.result.name, description=form.result.description)
 
     form.field(st.text_input, "name", "Name", max_chars=limits.TOPIC_NAME.max)
     form.field(

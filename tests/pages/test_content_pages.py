@@ -281,3 +281,63 @@ def test_the_log_says_in_german_what_changed(make_organizer_app, app_db):
     assert row["Aktion"] == "Themenfeld geändert"
     assert row["Objekt"] == f"Themenfeld Nr. {klima.id}"
     assert row["Änderung"] == "Name: „Klimaschutz & Energiewende“ → „Klima & Energie“"
+
+
+# --- bad input and two people at once ---------------------------------------------------
+
+
+def test_two_people_edit_the_same_text_and_neither_change_is_lost(make_organizer_app, app_db):
+    anna = make_organizer_app("pages/orga_texte.py")
+    bert = make_organizer_app("pages/orga_texte.py")  # loaded before Anna saves
+    anna.text_input(key="texts.start.title").input("Annas Titel")
+    _click(anna, "Speichern")
+    bert.text_input(key="texts.start.title").input("Berts Titel")
+    _click(bert, "Speichern")
+    assert any("inzwischen jemand anderes geändert" in e.value for e in bert.error)
+    assert make_organizer_app("pages/orga_texte.py").text_input(key="texts.start.title").value == (
+        "Annas Titel"
+    )
+    # Discarding loads what Anna saved; Bert's change then goes through.
+    _click(bert, "Änderungen verwerfen")
+    assert bert.text_input(key="texts.start.title").value == "Annas Titel"
+    bert.text_input(key="texts.start.title").input("Berts Titel")
+    _click(bert, "Speichern")
+    assert not bert.error
+    assert any("Gespeichert: Titel der Reihe." in s.value for s in bert.success)
+
+
+def test_an_empty_or_taken_account_name_is_refused_next_to_the_field(make_admin_app, organizer):
+    at = make_admin_app("pages/orga_team.py")
+    at.session_state["team.add.open"] = True
+    at.run()
+    _click(at, "Konto anlegen und Link senden")
+    assert at.error, "an empty form is refused"
+    at.text_input(key="team.add.name").input(organizer.name.upper())
+    at.text_input(key="team.add.display_name").input("Noch jemand")
+    at.text_input(key="team.add.email").input("noch-jemand@example.org")
+    _click(at, "Konto anlegen und Link senden")
+    assert "Diesen Anmeldenamen gibt es schon." in [e.value for e in at.error]
+    assert not at.code  # no link for a refused account
+
+
+def test_set_password_repeated_differently_is_said_and_the_link_still_works(
+    make_admin_app, make_app
+):
+    at = make_admin_app("pages/orga_team.py")
+    at.session_state["team.add.open"] = True
+    at.run()
+    at.text_input(key="team.add.name").input("carla")
+    at.text_input(key="team.add.display_name").input("Carla")
+    at.text_input(key="team.add.email").input("carla@example.org")
+    _click(at, "Konto anlegen und Link senden")
+    token = at.code[0].value.split("token=")[1]
+    page = make_app("pages/passwort.py", token=token)
+    page.text_input(key="set-password.password").input("ein-langes-neues-passwort")
+    page.text_input(key="set-password.password_repeat").input("ein-anderes-passwort!!")
+    page.button[0].click().run()
+    assert "Die beiden Passwörter stimmen nicht überein." in [e.value for e in page.error]
+    assert page.text_input(key="set-password.password").value == ""  # nothing kept
+    page.text_input(key="set-password.password").input("ein-langes-neues-passwort")
+    page.text_input(key="set-password.password_repeat").input("ein-langes-neues-passwort")
+    page.button[0].click().run()
+    assert any("Ihr Passwort ist gespeichert" in s.value for s in page.success)
