@@ -23,4 +23,11 @@ area = (
     )
     or "start"
 )
+others = [title for title in site_editor.unsaved_areas() if title != site_editor.AREAS[area].title]
+if others:
+    st.info(
+        "Noch nicht gespeichert: " + ", ".join(others) + ". Die Eingaben bleiben, bis Sie "
+        "dort speichern oder verwerfen.",
+        icon=":material/edit_note:",
+    )
 site_editor.editor(actor, layout.texts(), area)

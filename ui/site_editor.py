@@ -104,15 +104,28 @@ def editor(actor: OrganizerIdentity, stored: Mapping[str, str], area_key: str) -
     """The texts of one area, their preview and the warnings, with save and discard."""
     area = AREAS[area_key]
     form = FormState(f"texts.{area_key}")
-    loaded_key = f"texts.{area_key}::loaded"
+    loaded_key, draft_key = _keys(area_key)
     if loaded_key not in st.session_state:
         st.session_state[loaded_key] = {key: stored[key] for key in area.keys}
-        for key in area.keys:
-            st.session_state[form.widget_key(key)] = stored[key]
-    loaded = st.session_state[loaded_key]
+        st.session_state[draft_key] = dict(st.session_state[loaded_key])
+    loaded, drafts = st.session_state[loaded_key], st.session_state[draft_key]
+    for key in area.keys:
+        widget_key = form.widget_key(key)
+        typed = st.session_state.get(widget_key, drafts[key])
+        if typed == loaded[key] and stored[key] != loaded[key]:
+            # Untouched here and changed by someone else meanwhile: show the new text.
+            loaded[key] = drafts[key] = st.session_state[widget_key] = stored[key]
+        elif widget_key not in st.session_state:
+            # Streamlit forgets an input's state while another area is shown: the draft
+            # (plain session state) brings back what was typed, so no field comes back empty.
+            st.session_state[widget_key] = drafts[key]
 
     def save() -> None:
-        values = {key: form.value(key, "") for key in area.keys}
+        # Only what was changed here: a text someone else edited meanwhile is neither
+        # written back nor refused when it was left alone.
+        values = {
+            key: form.value(key, "") for key in area.keys if form.value(key, "") != loaded[key]
+        }
         if form.call(site.set_texts, actor=actor, values=values, expected=loaded):
             _forget(area_key, form)
 
@@ -124,6 +137,7 @@ def editor(actor: OrganizerIdentity, stored: Mapping[str, str], area_key: str) -
         st.caption(area.note)
     for key in area.keys:
         _widget(form, key)
+        drafts[key] = form.value(key, "")
     draft = {**stored, **{key: str(form.value(key, "") or "") for key in area.keys}}
     for warning in site.text_warnings(draft, area.keys):
         if area_key == "imprint" or not warning.startswith("Das Impressum"):
@@ -152,7 +166,24 @@ def editor(actor: OrganizerIdentity, stored: Mapping[str, str], area_key: str) -
         area.preview(draft)
 
 
+def _keys(area_key: str) -> tuple[str, str]:
+    """Session keys of an area's texts as loaded (for "changed meanwhile") and as typed."""
+    return f"texts.{area_key}::loaded", f"texts.{area_key}::draft"
+
+
+def unsaved_areas() -> list[str]:
+    """Titles of the areas with typed but unsaved changes."""
+    out = []
+    for area_key, area in AREAS.items():
+        loaded_key, draft_key = _keys(area_key)
+        loaded, drafts = st.session_state.get(loaded_key), st.session_state.get(draft_key)
+        if loaded is not None and drafts is not None and loaded != drafts:
+            out.append(area.title)
+    return out
+
+
 def _forget(area_key: str, form: FormState) -> None:
-    """Load the stored texts into the widgets on the next run."""
-    st.session_state.pop(f"texts.{area_key}::loaded", None)
+    """Load the stored texts into the inputs on the next run."""
+    for key in _keys(area_key):
+        st.session_state.pop(key, None)
     form.clear_inputs(*AREAS[area_key].keys)

@@ -341,3 +341,28 @@ def test_set_password_repeated_differently_is_said_and_the_link_still_works(
     page.text_input(key="set-password.password_repeat").input("ein-langes-neues-passwort")
     page.button[0].click().run()
     assert any("Ihr Passwort ist gespeichert" in s.value for s in page.success)
+
+
+def test_switching_areas_keeps_what_was_typed_and_shows_others_changes(
+    make_organizer_app, app_db, now
+):
+    at = make_organizer_app("pages/orga_texte.py")
+    at.text_input(key="texts.start.title").input("Noch nicht gespeichert")
+    at.run()
+    at.segmented_control(key="texts.area").set_value("imprint").run()
+    assert any("Noch nicht gespeichert: Startseite" in i.value for i in at.info)
+    at.segmented_control(key="texts.area").set_value("start").run()
+    assert at.text_input(key="texts.start.title").value == "Noch nicht gespeichert"
+    # Someone else changes an untouched text: it shows here, and saving the title
+    # neither refuses nor overwrites it.
+    from stammtisch import site
+
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        site.set_text(session=s, key="topic_fields_intro", value="Von Anna.", now=now)
+    engine.dispose()
+    at.run()
+    assert at.text_area(key="texts.start.topic_fields_intro").value == "Von Anna."
+    _click(at, "Speichern")
+    assert not at.error
+    assert any("Gespeichert: Titel der Reihe." in s.value for s in at.success)
