@@ -9,6 +9,7 @@ from stammtisch import limits, topics
 from stammtisch.identity import OrganizerIdentity
 from stammtisch.site import MARKUP_HELP
 from stammtisch.topics import TopicFieldView
+from ui import core
 from ui.forms import FormState
 from ui.render import bring_into_view, form_error, markup
 
@@ -69,19 +70,29 @@ def new_field_form(actor: OrganizerIdentity) -> None:
 def edit_form(actor: OrganizerIdentity, field: TopicFieldView) -> None:
     """Rename or describe one field (its colour and history stay)."""
     form = FormState(f"topic.{field.id}")
-    for name, value in (("name", field.name), ("description", field.description)):
-        st.session_state.setdefault(form.widget_key(name), value)
+    current = {"name": field.name, "description": field.description}
+    loaded = st.session_state.setdefault(f"{form.key}::loaded", dict(current))
+    for part, value in current.items():
+        typed = st.session_state.get(form.widget_key(part), loaded[part])
+        if typed == loaded[part] and value != loaded[part]:
+            # Untouched here, changed by someone else meanwhile: show the new state.
+            loaded[part] = st.session_state[form.widget_key(part)] = value
+        st.session_state.setdefault(form.widget_key(part), value)
 
     def save() -> None:
-        if form.call(
-            topics.update_topic_field,
-            actor=actor,
-            topic_field_id=field.id,
-            name=form.value("name", ""),
-            description=form.value("description", ""),
-        ):
+        # A part left untouched here keeps what is stored now (another person's rename
+        # is not undone by a changed description, and the other way round).
+        fresh = core.read(topics.list_topic_fields)  # not this run's cache: it may be older
+        now = next((tf for tf in fresh if tf.id == field.id), field)
+        stored = {"name": now.name, "description": now.description}
+        values = {
+            part: form.value(part, "") if form.value(part, "") != loaded[part] else stored[part]
+            for part in stored
+        }
+        if form.call(topics.update_topic_field, actor=actor, topic_field_id=field.id, **values):
             _say(f"„{form.result.name}“ gespeichert.")
             form.set_inputs(name=form.result.name, description=form.result.description)
+            st.session_state.pop(f"{form.key}::loaded", None)
 
     form.field(st.text_input, "name", "Name", max_chars=limits.TOPIC_NAME.max)
     form.field(

@@ -366,3 +366,28 @@ def test_switching_areas_keeps_what_was_typed_and_shows_others_changes(
     _click(at, "Speichern")
     assert not at.error
     assert any("Gespeichert: Titel der Reihe." in s.value for s in at.success)
+
+
+def test_a_changed_description_does_not_undo_a_rename_made_meanwhile(
+    make_organizer_app, app_db, now
+):
+    klima = _field(app_db, "Klimaschutz & Energiewende")
+    at = make_organizer_app("pages/orga_themenfelder.py")
+    at.session_state[f"topic.edit.{klima.id}.open"] = True
+    at.run()
+    engine = make_engine(app_db)
+    actor = f.team(engine, now=NOW)
+    with session_scope(engine) as s:
+        topics.update_topic_field(
+            session=s,
+            actor=actor,
+            topic_field_id=klima.id,
+            name="Klima & Energie",
+            description=klima.description,
+            now=NOW,
+        )
+    engine.dispose()
+    at.text_area(key=f"topic.{klima.id}.description").input("Neu beschrieben.")
+    _click(at, "Änderungen speichern")
+    row = _field(app_db, "Klima & Energie")
+    assert (row.id, row.description) == (klima.id, "Neu beschrieben.")
