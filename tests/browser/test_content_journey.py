@@ -221,6 +221,7 @@ def test_the_team_edits_its_own_content(tmp_path, browser, smtp_server):
         add.get_by_role("button", name="Konto anlegen und Link senden").click()
         _wait_text(admin, "Konto „bert“ angelegt.")
         shown = admin.locator("[data-testid='stCode']").inner_text()
+        admin.screenshot(path=str(shots / "team-konten-link-1280.png"))  # shown this once
         [mail] = smtp_server.wait_for("bert@example.org")
         [link] = [url for url in mail.links() if "passwort-festlegen?token=" in url]
         assert link.rstrip(".") in shown

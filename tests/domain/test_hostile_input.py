@@ -16,7 +16,7 @@ from stammtisch.bootstrap import init_database
 from stammtisch.db import make_engine, session_scope
 from stammtisch.errors import AlreadyRegistered, AlreadySubmitted, ValidationError
 from stammtisch.models import ImpulseOffer, Registration, Suggestion
-from stammtisch.validation import email_key
+from stammtisch.validation import email_key, fold_text
 from tests import factories as f
 from tests.conftest import SEED_NOW
 
@@ -303,6 +303,42 @@ def test_privacy_lookup_any_address(prop_engine, prop_actor, email):
 
 
 # --- the team's own content and accounts ---------------------------------------------------
+
+
+@PROPERTY
+@given(name=text, description=text)
+def test_new_topic_field_any_input(prop_engine, prop_actor, name, description):
+    """Any name: a German message, or a field whose name another spelling cannot take."""
+    try:
+        with session_scope(prop_engine) as s:
+            view = topics.create_topic_field(
+                session=s, actor=prop_actor, name=name, description=description, now=SEED_NOW
+            )
+    except ValidationError as err:
+        _german(err)
+        return
+    assert 3 <= len(view.name) <= 120 and "\n" not in view.name
+    try:
+        with session_scope(prop_engine) as s:
+            topics.create_topic_field(
+                session=s,
+                actor=prop_actor,
+                name=view.name.upper(),
+                description="",
+                now=SEED_NOW,
+            )
+    except ValidationError as err:
+        _german(err)
+    else:
+        # Only where upper case is another word (e.g. "ß" → "SS" after folding differs).
+        assert fold_text(view.name.upper()) != fold_text(view.name)
+    with session_scope(prop_engine) as s:
+        created = [tf.id for tf in topics.list_topic_fields(session=s) if tf.id >= view.id]
+    for field_id in created:  # the engine is shared by every example
+        with session_scope(prop_engine) as s:
+            topics.delete_topic_field(
+                session=s, actor=prop_actor, topic_field_id=field_id, now=SEED_NOW
+            )
 
 
 @PROPERTY
