@@ -50,7 +50,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Connection, Engine, and_, or_, update
 from sqlmodel import col, select
 
 from stammtisch import notify
@@ -402,11 +402,24 @@ def claim(engine: Engine, *, wall: datetime, size: int = 1) -> list[Mail]:
     return claimed
 
 
-def _finish(engine: Engine, mail: Mail, values: dict, *, content: bool = False) -> bool:
+@contextmanager
+def _transaction(target: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(target, Connection):
+        with target.begin():
+            yield target
+    else:
+        with target.begin() as conn:
+            yield conn
+
+
+def _finish(
+    engine: Engine | Connection, mail: Mail, values: dict, *, content: bool = False
+) -> bool:
     """Record the outcome, unless another sender took the mail over after our lease ran out
     (one UPDATE in its own short transaction; a final failure also bumps the data version,
-    so every process's navigation shows it)."""
-    with engine.begin() as conn:
+    so every process's navigation shows it). A sender passes the connection it holds for
+    its pass (one statement, so autocommit is enough when ``content`` is False)."""
+    with _transaction(engine) as conn:
         changed = (
             conn.execute(
                 _MAIL.update()
@@ -439,7 +452,12 @@ def send_pass(
     if isinstance(transport, FileTransport):
         report.written = _write_files(engine, transport, settings, wall(), limit)
         return report
-    with transport.connection() as send:
+    # "Sent" is one UPDATE: on a connection held for the pass and in autocommit mode it
+    # costs one round trip (no pool checkout, liveness ping, BEGIN or COMMIT of its own).
+    with (
+        transport.connection() as send,
+        engine.connect().execution_options(isolation_level="AUTOCOMMIT") as marks,
+    ):
         done = 0
         while done < limit:
             batch = claim(engine, wall=wall(), size=min(BATCH, limit - done))
@@ -458,7 +476,7 @@ def send_pass(
                         return report
                     continue
                 if _finish(
-                    engine,
+                    marks,
                     mail,
                     {
                         "status": MailStatus.SENT,
