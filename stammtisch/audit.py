@@ -169,7 +169,9 @@ def _short(value: Any) -> str:
 
 
 def _quoted(value: Any) -> str:
-    return "„" + _short(value) + "“" if isinstance(value, str) and value else _short(value)
+    # "–" stands for "nothing" (also where a service already wrote it so): never quoted.
+    quoted = isinstance(value, str) and value.strip() not in ("", "–")
+    return "„" + _short(value) + "“" if quoted else _short(value)
 
 
 def describe(details: dict[str, Any]) -> str:

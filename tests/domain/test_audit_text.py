@@ -28,3 +28,8 @@ def test_a_text_change_names_its_label_and_shortens_long_texts():
 def test_a_new_thing_shows_only_after_and_other_keys_follow():
     text = audit.describe({"name": "bert", "after": {"active": False}, "via": "Link"})
     assert text == "bert – active: nein · über: „Link“"
+
+
+def test_nothing_is_a_dash_never_a_quoted_dash():
+    text = audit.describe({"name": "bert", "after": {"E-Mail": "–", "Rolle": "Admin"}})
+    assert text == "bert – E-Mail: –, Rolle: „Admin“"
