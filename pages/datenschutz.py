@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from stammtisch.privacy_text import RETENTION_DAYS
-from ui import layout
-from ui.render import literal
+from ui import layout, site_content
 
 texts = layout.texts()
 
@@ -14,9 +13,7 @@ st.title("Datenschutzhinweise", anchor=False)
 st.caption("Informationen nach Art. 13 der Datenschutz-Grundverordnung (DSGVO)")
 
 st.header("Verantwortlich", anchor=False)
-literal(texts["address"])
-if texts["contact_name"]:
-    st.markdown(f"Ansprechperson für den Strukturwandel-Stammtisch: {texts['contact_name']}")
+site_content.privacy_responsible(texts)
 
 st.header("Was wir speichern und warum", anchor=False)
 st.markdown(

@@ -142,7 +142,7 @@ else:
             .encode(
                 y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
                 x=alt.X("Punkte:Q", scale=alt.Scale(domain=[0, 100])),
-                color=alt.Color("Themenfeld:N", scale=topic_scale(field_names), legend=None),
+                color=alt.Color("Themenfeld:N", scale=topic_scale(fields), legend=None),
                 tooltip=["Themenfeld", "Punkte"],
             )
         ),
@@ -188,7 +188,12 @@ if choice.startswith("sugg:"):
     st.caption("Vorschlag im Wortlaut:")
     literal(suggestion.text)
     theme = suggestion.text[:200]
-    field_id = suggestion.topic_field_id or (fields[0].id if fields else None)
+    offered = [tf.id for tf in fields if not tf.archived]
+    field_id = (
+        suggestion.topic_field_id
+        if suggestion.topic_field_id in offered
+        else (offered[0] if offered else None)
+    )
 else:
     field_id = int(choice[6:])
     theme = next(tf.name for tf in fields if tf.id == field_id)

@@ -252,6 +252,14 @@ class TopicField(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(limits.TOPIC_NAME.max), nullable=False, unique=True))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    # The field's own colour on every chart (a slot of the palette in ui/charts.py), given
+    # once at creation: renaming or reordering never changes it.
+    colour_slot: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    # An archived field keeps its meetings, suggestions and offers (history and charts
+    # show it); new forms no longer offer it.
+    archived_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
 
 
@@ -463,6 +471,13 @@ class SuggestionVote(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("suggestion_id", "voter_key", name="uq_vote_once"),)
 
 
+class OrganizerRole(LabelledEnum):
+    """What an account may do: admins also manage the team's accounts."""
+
+    ADMIN = "admin", "Admin"
+    ORGANIZER = "organizer", "Organisator:in"
+
+
 class Organizer(SQLModel, table=True):
     """An organizer account (two to five people run the series)."""
 
@@ -478,10 +493,23 @@ class Organizer(SQLModel, table=True):
     email: str | None = Field(
         default=None, sa_column=Column(String(limits.EMAIL.max), nullable=True)
     )
+    # Empty while the account waits for its first password (set through a link).
     password_hash: str = Field(sa_column=Column(Text, nullable=False))
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    role: str = Field(
+        default=OrganizerRole.ORGANIZER,
+        sa_column=Column(String(20), nullable=False, server_default="organizer"),
+    )
+    # A one-time link to set the password (new account, reset by an admin): only the
+    # SHA-256 of its token is kept, and only until it is used or runs out.
+    password_link_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True)
+    )
+    password_link_expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     last_login_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+    __table_args__ = (Index("uq_organizer_password_link", "password_link_hash", unique=True),)
 
 
 class LoginThrottle(SQLModel, table=True):

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from stammtisch import limits, rate_limits
+from stammtisch import limits, rate_limits, topics
 from stammtisch.db import casefold, view_of, write_transaction
 from stammtisch.errors import AlreadySubmitted, AlreadyVoted, NotFound, ValidationError
 from stammtisch.models import (
@@ -78,10 +78,8 @@ def submit_suggestion(
         check.fail("topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste.")
     check.raise_if_any()
     with write_transaction(session):
-        if topic_id is not None and session.get(TopicField, topic_id) is None:
-            raise ValidationError.single(
-                "topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste."
-            )
+        if topic_id is not None and (problem := topics.choice_problem(session, topic_id)):
+            raise ValidationError.single("topic_field_id", problem)
         same = session.exec(
             select(Suggestion.id)
             .where(

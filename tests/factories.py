@@ -34,9 +34,14 @@ PASSWORD = "ein-langes-passwort"
 
 
 def topic_field(engine: Engine, *, now: datetime, name: str | None = None) -> int:
+    actor = team(engine, now=now)
     with session_scope(engine) as s:
         return topics.create_topic_field(
-            session=s, name=name or f"Themenfeld {next(_seq)}", description="Beschreibung", now=now
+            session=s,
+            actor=actor,
+            name=name or f"Themenfeld {next(_seq)}",
+            description="Beschreibung",
+            now=now,
         ).id
 
 

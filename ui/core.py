@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -201,8 +201,25 @@ def _topic_fields(version: str) -> list:
 
 
 def topic_fields() -> list:
-    """The topic fields in their order, cached until data changes."""
+    """Every topic field (archived ones last, for history and charts), cached until data
+    changes."""
     return _topic_fields(cache_key())
+
+
+def offered_topic_fields() -> list:
+    """The topic fields forms offer (not archived), in their order."""
+    return [tf for tf in topic_fields() if not tf.archived]
+
+
+def topic_field_choices(keep: Iterable[int | None] = ()) -> dict[int, str]:
+    """Id → name for a form's topic field choice: the fields on offer, plus the archived
+    ones in ``keep`` (what the edited thing has already), marked as archived."""
+    wanted = set(keep)
+    return {
+        tf.id: f"{tf.name} (archiviert)" if tf.archived else tf.name
+        for tf in topic_fields()
+        if not tf.archived or tf.id in wanted
+    }
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)

@@ -107,6 +107,8 @@ def test_sized_text_columns_not_listed_hold_machine_made_values():
         ("Subscription", "confirm_token_hash"),
         ("Subscription", "consent_version"),
         ("RateHit", "key"),
+        ("Organizer", "password_link_hash"),
+        ("Suggestion", "sender_key"),
         ("OrganizerSession", "token_hash"),
         ("OrganizerSession", "handover_hash"),
         ("AuditEntry", "action"),

@@ -220,7 +220,15 @@ def test_account_changes_and_logins_are_audited(engine, now):
     with session_scope(engine) as s:
         entries = audit.list_entries(session=s)
     assert [e.action for e in entries] == ["login.success", "organizer.add"]
-    assert entries[1].details == {"name": "leon"}
+    assert entries[1].details == {
+        "name": "leon",
+        "after": {
+            "Anzeigename": "leon",
+            "E-Mail": "–",
+            "Rolle": "Organisator:in",
+            "Zustand": "aktiv",
+        },
+    }
 
 
 def test_idle_sessions_expire():
