@@ -57,7 +57,9 @@ speichern dafür nichts Zusätzliches außer der Mail selbst.
 
 **Themensammlung.** Ihr Vorschlag, die Art (Thema, Frage, Idee), das Themenfeld und
 freiwillig Ihr Name. Vorschläge werden nach einer kurzen Prüfung öffentlich gezeigt,
-mit dem Namen, falls Sie einen angegeben haben. Für das „+1“ speichern wir nur eine
+mit dem Namen, falls Sie einen angegeben haben. Einen Tag lang steht beim Vorschlag
+außerdem eine nicht umkehrbare Kennung (ein Hash) Ihres Browsers, damit ein zweiter Klick
+ihn nicht doppelt speichert; danach wird sie gelöscht. Für das „+1“ speichern wir nur eine
 zufällige Kennung Ihres Browsers, damit jede Stimme einmal zählt. Dafür setzt diese Seite
 beim ersten Besuch ein Cookie („stammtisch_besuch“, 180 Tage): Es enthält nur diese
 Zufallskennung, keine Angaben zu Ihnen, und wir zeichnen damit keine Seitenaufrufe auf.

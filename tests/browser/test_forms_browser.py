@@ -96,7 +96,7 @@ def test_suggestion_confirmation_replaces_the_form(seed_app_db, browser, width):
         assert text.input_value() == ""
         text.fill("Wie gelingt Jugendbeteiligung?")
         page.get_by_role("button", name="Vorschlag senden").click()
-        page.get_by_text("heute schon bekommen").wait_for(timeout=30_000)
+        page.get_by_text("heute schon gesendet").wait_for(timeout=30_000)
         assert _count(db_url, Suggestion) == 1
     finally:
         context.close()
