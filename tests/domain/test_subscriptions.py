@@ -431,3 +431,38 @@ def test_offer_decision_message_is_escaped_in_the_html_part(engine, now):
     assert "<script" not in html and "<b>fett" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert f"> {HOSTILE}" in decision.body_text
+
+
+def test_figures_count_confirmed_wishes_per_meeting_and_per_topic_field(engine, now):
+    field_a = f.topic_field(engine, now=now, name="Feld A")
+    field_b = f.topic_field(engine, now=now, name="Feld B")
+    early = not_yet_open(engine, now, days_ahead=20)
+    late = not_yet_open(engine, now, days_ahead=40)
+    f.subscribe(engine, now=now, email="m1@example.org", meeting_id=early)
+    f.subscribe(engine, now=now, email="m2@example.org", meeting_id=early)
+    f.subscribe(engine, now=now, email="m3@example.org", meeting_id=late)
+    f.subscribe(engine, now=now, email="m4@example.org", meeting_id=late, confirm=False)
+    f.subscribe(engine, now=now, email="a@example.org", topic_field_ids=(field_a,))
+    f.subscribe(engine, now=now, email="ab@example.org", topic_field_ids=(field_a, field_b))
+    f.subscribe(engine, now=now, email="all@example.org")
+    f.subscribe(engine, now=now, email="p@example.org", topic_field_ids=(field_b,), confirm=False)
+    with session_scope(engine) as s:
+        figures = subscriptions.figures(session=s)
+    assert figures.per_meeting == {early: 2, late: 1}  # the unconfirmed one does not count
+    assert figures.per_topic_field == {field_a: 2, field_b: 1}
+    assert (figures.news_total, figures.news_all_fields, figures.pending) == (3, 1, 2)
+
+
+def test_the_newsletter_export_is_recorded_in_the_audit_log(engine, now):
+    f.subscribe(engine, now=now, email="yes@example.org")
+    f.subscribe(engine, now=now, email="later@example.org", confirm=False)
+    actor = f.team(engine, now=now)
+    with session_scope(engine) as s:
+        rows = subscriptions.export_news(session=s, actor=actor, now=now)
+    assert [r["E-Mail"] for r in rows] == ["yes@example.org"]
+    action, who, object_type, object_id, details = f.last_audit(engine)
+    assert (action, object_type, object_id) == ("subscription.export", None, None)
+    assert who == actor.display_name or who == actor.name
+    assert details == {"rows": 1}
+    # The log says how many, never who.
+    assert "yes@example.org" not in repr(f.audit_entries(engine, "subscription"))
