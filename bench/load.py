@@ -496,17 +496,19 @@ def pct(values: list[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def arrivals(n: int, window: float, seed: int) -> list[tuple[float, bool]]:
+def arrivals(n: int, window: float, seed: int, share: float = SHARE) -> list[tuple[float, bool]]:
     """The same pattern for app and bare: times spread over the window, every other
     visitor (a random half) registers."""
     rng = random.Random(seed)
     times = sorted(rng.uniform(0, window) for _ in range(n))
-    who = set(rng.sample(range(n), round(n * SHARE)))
+    who = set(rng.sample(range(n), round(n * share)))
     return [(t, i in who) for i, t in enumerate(times)]
 
 
-async def _run(target: Target, n: int, window: float, seed: int, tag: str, browsers: int):
-    pattern = arrivals(n, window, seed)
+async def _run(
+    target: Target, n: int, window: float, seed: int, tag: str, browsers: int, share: float
+):
+    pattern = arrivals(n, window, seed, share)
     visits = [Visit(arrival=t, registers=r) for t, r in pattern]
     rng = random.Random(seed + 1)
     stop = asyncio.Event()
@@ -539,10 +541,19 @@ async def _run(target: Target, n: int, window: float, seed: int, tag: str, brows
     return visits, dash, dash_errors, samples, wall, browser_results
 
 
-def run_once(target: Target, database: str, n: int, window: float, seed: int, browsers: int = 0):
+def run_once(
+    target: Target,
+    database: str,
+    n: int,
+    window: float,
+    seed: int,
+    browsers: int = 0,
+    share: float = SHARE,
+):
+    """N visitors against ``target``: the figures, the samples, the browsers' view."""
     tag = f"{database[:2]}{target.name[0]}{n}s{seed}"
     visits, dash, dash_errors, samples, wall, browser = asyncio.run(
-        _run(target, n, window, seed, tag, browsers)
+        _run(target, n, window, seed, tag, browsers, share)
     )
     result = RunResult(
         target=target.name,
@@ -613,21 +624,27 @@ def _env(db_url: str, workdir: Path, extra: dict | None = None) -> dict[str, str
     }
 
 
-def prepare_database(db_url: str, workdir: Path, registrations: int) -> int:
-    """Demo data, the organizer and the meeting everybody registers for; its id."""
+def prepare_database(
+    db_url: str, workdir: Path, registrations: int, capacity: int = CAPACITY
+) -> int:
+    """Demo data (none for ``registrations=0``: the seed only), the organizer and the
+    meeting everybody registers for; its id."""
     env = {**os.environ, **_env(db_url, workdir)}
-    for args in (
-        ["init"],
-        [
-            "demo",
-            "--scale",
-            "netzwerk",
-            "--registrations",
-            str(registrations),
-            "--people",
-            str(max(100, registrations * 3 // 4)),
-        ],
-    ):
+    steps = [["init"]]
+    if registrations:
+        people = str(max(100, registrations * 3 // 4))
+        steps.append(
+            [
+                "demo",
+                "--scale",
+                "netzwerk",
+                "--registrations",
+                str(registrations),
+                "--people",
+                people,
+            ]
+        )
+    for args in steps:
         subprocess.run(
             [PYTHON, "-m", "stammtisch", *args],
             cwd=ROOT,
@@ -661,7 +678,7 @@ def prepare_database(db_url: str, workdir: Path, registrations: int) -> int:
                     ends_at=starts + timedelta(minutes=90),
                     primary_topic_field_id=field_id,
                     registration_state=RegistrationState.OPEN,
-                    capacity=CAPACITY,
+                    capacity=capacity,
                     description="Alle auf einmal: wer zuerst kommt, hat einen Platz.",
                 ),
                 now=now,
