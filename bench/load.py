@@ -1150,6 +1150,25 @@ def draw(results: list[RunResult], multi, path: Path) -> str:
         return f"(no PNG: {type(exc).__name__}: {exc})"
 
 
+def cpu_per_load(target: Target, loads: int = 30) -> float:
+    """The server's CPU time per start-page load, one visitor after the other (ms): what
+    a burst multiplies. From /proc, in the kernel's 10 ms ticks, so many loads."""
+
+    async def visits() -> None:
+        for _ in range(loads):
+            client = Client(target.base)
+            try:
+                await client.open()
+                await client.rerun()
+            finally:
+                await client.close()
+
+    before = sum(_cpu_ticks(pid) for pid in target.pids)
+    asyncio.run(visits())
+    after = sum(_cpu_ticks(pid) for pid in target.pids)
+    return (after - before) / TICKS / loads * 1000
+
+
 def idle_figures(setup: Setup) -> dict:
     """One protocol visit and one Chromium visit on the idle app: the baseline of the
     browser check."""
@@ -1239,6 +1258,7 @@ def run(argv: list[str] | None = None) -> Outcome:
                 db_url = pg.url("load")
             setup = start_setup(database, db_url, workdir, args.registrations)
             try:
+                cost = {t.name: cpu_per_load(t) for t in (setup.app, setup.bare)}
                 idle = idle_figures(setup) if args.browsers and browsers_at & set(sizes) else {}
                 results = sweep(setup, sizes, args.window, args.seed)
                 # Chromium costs the server's machine CPU too: its runs are extra runs,
@@ -1253,7 +1273,13 @@ def run(argv: list[str] | None = None) -> Outcome:
             text_, m, x = sweep_table(results)
             met += m
             missed += x
-            section = f"### {database}\n\n{text_}\n"
+            section = (
+                f"### {database}\n\n{text_}\n\nServer CPU per start-page load, one visitor "
+                f"after the other: app {cost['app']:.0f} ms, bare {cost['bare']:.0f} ms "
+                f"({cost['app'] / max(cost['bare'], 0.1):.0f}×). A burst multiplies this by "
+                "the runs it asks for (each visitor's load, and for half of them the form and "
+                "the registration); all of it runs under one GIL.\n"
+            )
             check = browser_check(checked, idle)
             if check:
                 section += (
