@@ -12,7 +12,7 @@ from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
 from stammtisch.models import FederalState, RegistrationState
-from ui import core, layout, staying_informed
+from ui import core, layout, site_content, staying_informed
 from ui.forms import FormState
 from ui.paging import pager
 from ui.registration import mail_sent_note, show_access, show_pending
@@ -21,7 +21,6 @@ from ui.render import (
     escape_md,
     form_error,
     lazy_expander,
-    literal,
     md_literal,
     md_small,
 )
@@ -222,13 +221,9 @@ now = core.now()
 key = core.now_key(now)
 texts = layout.texts()
 
-st.title(texts["title"] or "Strukturwandel-Stammtisch", anchor=False)
+st.title(texts["title"] or site_content.DEFAULT_TITLE, anchor=False)
 st.header("Worum geht's?", anchor=False)
-about = [p for p in texts["about"].split("\n\n") if p.strip()]
-literal(about[0] if about else "")
-if len(about) > 1:
-    with st.expander("Mehr zum Stammtisch"):
-        literal("\n\n".join(about[1:]))
+site_content.about(texts)
 
 st.header("Nächste Termine", anchor=False)
 upcoming = core.upcoming()
@@ -268,16 +263,7 @@ if upcoming:
     staying_informed.lost_link()
 
 st.header("Themenfelder", anchor=False)
-literal(texts["topic_fields_intro"])
-for tf in core.topic_fields():
-    with st.expander(tf.name):
-        literal(tf.description)
-if texts["topic_fields_more"]:
-    with st.expander("…und mehr"):
-        literal(texts["topic_fields_more"])
-        st.page_link(
-            "pages/themensammlung.py", label="Zur Themensammlung", icon=":material/lightbulb:"
-        )
+site_content.topic_fields(texts, core.offered_topic_fields())
 
 st.header("Vergangene Termine", anchor=False)
 past_total = _past_count(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -220,10 +220,27 @@ def admin_meetings(actor: Any) -> list:
 
 
 def topic_fields() -> list:
-    """The topic fields in their order, shared until data changes."""
+    """Every topic field (archived ones last, for history and charts), shared until data
+    changes."""
     from stammtisch import topics
 
     return shared("topic_fields", topics.list_topic_fields)
+
+
+def offered_topic_fields() -> list:
+    """The topic fields forms offer (not archived), in their order."""
+    return [tf for tf in topic_fields() if not tf.archived]
+
+
+def topic_field_choices(keep: Iterable[int | None] = ()) -> dict[int, str]:
+    """Id → name for a form's topic field choice: the fields on offer, plus the archived
+    ones in ``keep`` (what the edited thing has already), marked as archived."""
+    wanted = set(keep)
+    return {
+        tf.id: f"{tf.name} (archiviert)" if tf.archived else tf.name
+        for tf in topic_fields()
+        if not tf.archived or tf.id in wanted
+    }
 
 
 def upcoming() -> list:

@@ -39,6 +39,7 @@ PAGES = [
     "/barrierefreiheit",
     "/login",
     "/meine-anmeldung?token=erraten",
+    "/passwort-festlegen?token=erraten",
 ]
 TEAM_PAGES = [
     "/team-auswertung",
@@ -49,6 +50,9 @@ TEAM_PAGES = [
     "/team-anmeldungen",
     "/team-datenschutz",
     "/team-postausgang",
+    "/team-themenfelder",
+    "/team-seitentexte",
+    "/team-konten",
     "/team-protokoll",
     "/login",
 ]

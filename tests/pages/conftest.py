@@ -131,3 +131,19 @@ def make_organizer_app(app_db, organizer):
         return at
 
     return factory
+
+
+@pytest.fixture
+def make_admin_app(app_db, organizer, make_organizer_app):
+    """Like make_organizer_app, with the organizer's account an admin."""
+    from stammtisch import organizers
+    from stammtisch.clock import parse_instant
+    from stammtisch.db import make_engine, session_scope
+
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        organizers.set_role_by_name(
+            session=s, name=organizer.name, admin=True, now=parse_instant(SEED_NOW)
+        )
+    engine.dispose()
+    return make_organizer_app
