@@ -26,16 +26,23 @@ OLDER_PAGE = 20
 URL_SAFE = ":/?#@!$&'*+,;=%~"  # everything else (spaces, brackets) is percent-encoded
 
 
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _past(url: str, now_key: str, offset: int, limit: int) -> list[MeetingView]:
-    return core.read(
-        meetings.list_past, now=datetime.fromisoformat(now_key), offset=offset, limit=limit
+def _past(now_key: str, offset: int, limit: int) -> list[MeetingView]:
+    return core.shared(
+        "past",
+        meetings.list_past,
+        now_key,
+        offset,
+        limit,
+        now=datetime.fromisoformat(now_key),
+        offset=offset,
+        limit=limit,
     )
 
 
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _past_count(url: str, now_key: str) -> int:
-    return core.read(meetings.count_past, now=datetime.fromisoformat(now_key))
+def _past_count(now_key: str) -> int:
+    return core.shared(
+        "past_count", meetings.count_past, now_key, now=datetime.fromisoformat(now_key)
+    )
 
 
 def _status_badge(meeting: MeetingView, now: datetime) -> str:
@@ -95,7 +102,6 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
             staying_informed.notify_when_open(meeting)
 
 
-url = core.cache_key()
 now = core.now()
 key = core.now_key(now)
 texts = layout.texts()
@@ -145,10 +151,10 @@ st.header("Themenfelder", anchor=False)
 site_content.topic_fields(texts, core.offered_topic_fields())
 
 st.header("Vergangene Termine", anchor=False)
-past_total = _past_count(url, key)
+past_total = _past_count(key)
 if not past_total:
     st.caption("Noch keine vergangenen Termine.")
-for m in _past(url, key, 0, PAST_CARDS):
+for m in _past(key, 0, PAST_CARDS):
     _meeting_card(m, now=now, past=True)
 if past_total > PAST_CARDS:
     older_box = lazy_expander(
@@ -158,7 +164,7 @@ if past_total > PAST_CARDS:
         with older_box:
             older = pager(past_total - PAST_CARDS, OLDER_PAGE, key="past")
             lines = []
-            for m in _past(url, key, PAST_CARDS + older, OLDER_PAGE):
+            for m in _past(key, PAST_CARDS + older, OLDER_PAGE):
                 line = f"- **{escape_md(m.time_label)}** – {md_literal(m.theme)}"
                 if m.documentation_url:
                     line += f" · [Dokumentation](<{quote(m.documentation_url, safe=URL_SAFE)}>)"

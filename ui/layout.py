@@ -14,13 +14,8 @@ from ui import core, site_content
 from ui.account import login_gate
 
 
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _texts(url: str) -> dict[str, str]:
-    return core.read(site_texts)
-
-
 def texts() -> dict[str, str]:
-    return _texts(core.cache_key())
+    return core.shared("site_texts", site_texts)
 
 
 ORGANIZER_PAGES = (

@@ -75,11 +75,13 @@ def registration_form(meeting: MeetingView) -> None:
         bring_into_view(f"reg{meeting.id}-sent")
         return
     errors = form.errors
-    label = "Auf die Warteliste" if meeting.is_full else "Anmelden"
     # Lazy: the form (and the browser code for its fields) only once someone opens it,
-    # so the start page appears sooner; with errors it stays open.
+    # so the start page appears sooner; with errors it stays open. The label never
+    # changes: Streamlit derives the expander's identity from it, so a visitor who opened
+    # "Anmelden" just as the last place went saw the box snap shut under a new label (found
+    # by bench/load.py). The badge, the note inside and the button say "Warteliste".
     opener = lazy_expander(
-        label, f"reg{meeting.id}.open", open_anyway=bool(errors), icon=":material/how_to_reg:"
+        "Anmelden", f"reg{meeting.id}.open", open_anyway=bool(errors), icon=":material/how_to_reg:"
     )
     if opener is None:
         return

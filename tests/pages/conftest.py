@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ui import core
+
 APP = Path(__file__).resolve().parents[2] / "navigation.py"
 SEED_NOW = "2021-11-20T12:00:00+01:00"
 
@@ -31,9 +33,11 @@ def app_db(tmp_path, monkeypatch) -> str:
     monkeypatch.delenv("STAMMTISCH_CONFIRM_REGISTRATIONS", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
+    core.SHARED.clear()
     yield url
     st.cache_data.clear()
     st.cache_resource.clear()
+    core.SHARED.clear()
 
 
 @pytest.fixture
