@@ -9,7 +9,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import chart_texts, date_proposals, meeting_admin, planning, suggestions
+from stammtisch import (
+    chart_texts,
+    date_proposals,
+    meeting_admin,
+    meeting_rules,
+    planning,
+    suggestions,
+)
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
@@ -28,7 +35,7 @@ st.title("Themenplanung", anchor=False)
 def _planning_data(version: str, now_key: str, _actor) -> tuple:
     """Everything this page reads, cached until the data changes (or the minute does)."""
     moment = datetime.fromisoformat(now_key)
-    dates = [(m.starts_at, m.status) for m in core.admin_meetings(_actor)]
+    dates = [(m.starts_at, meeting_rules.is_cancelled(m)) for m in core.admin_meetings(_actor)]
     with core.session() as s:
         return (
             dates,
@@ -152,7 +159,7 @@ else:
 
 st.header("Nächstes Treffen entwerfen", anchor=False)
 form = FormState("draft")
-last_start = max((start for start, status in meeting_dates if status != "cancelled"), default=None)
+last_start = max((start for start, cancelled in meeting_dates if not cancelled), default=None)
 taken = {start.astimezone(BERLIN).date() for start, _ in meeting_dates}
 proposals = date_proposals.next_dates(
     last_start=last_start, today=now.astimezone(BERLIN).date(), taken=taken

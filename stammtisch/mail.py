@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from stammtisch import limits
 from stammtisch.config import load_settings
 from stammtisch.db import casefold, count_if, view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
@@ -232,8 +233,8 @@ def mail_row(
         "kind": kind,
         "status": MailStatus.QUEUED.value,
         "to_address": to_address,
-        "to_name": _single_line(to_name)[:120] if to_name else None,
-        "subject": _single_line(SUBJECT_PREFIX + content.subject)[:300],
+        "to_name": _single_line(to_name)[: limits.PERSON_NAME.max] if to_name else None,
+        "subject": _single_line(SUBJECT_PREFIX + content.subject)[: limits.MAIL_SUBJECT_MAX],
         "body_text": render_text(content),
         "body_html": render_html(content),
         "ics": content.ics.decode("utf-8") if content.ics else None,
@@ -302,13 +303,12 @@ def forget_registrations(session: Session, registration_ids: Sequence[int]) -> i
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> int:
-    """Delete delivered, failed and expired mails created before ``cutoff`` (retention)."""
-    result = session.exec(
-        delete(Mail).where(
-            Mail.created_at < cutoff,
-            col(Mail.status).in_([MailStatus.SENT, MailStatus.FAILED, MailStatus.EXPIRED]),
-        )
-    )
+    """Delete every mail created before ``cutoff`` (retention), whatever its state.
+
+    Not only delivered, failed and expired ones: without a mail server a mail stays
+    queued for good (it lies in ``data/outbox/``), and a mail older than the retention
+    period is no news to anyone any more – it must not outlive the period unsent."""
+    result = session.exec(delete(Mail).where(Mail.created_at < cutoff))
     return int(result.rowcount or 0)
 
 

@@ -84,6 +84,12 @@ def _validate_name(check: FieldChecker, name: str) -> str | None:
     if clean and not all(ch.isalnum() or ch in "._-@" for ch in clean):
         check.fail("name", "Der Anmeldename darf nur Buchstaben, Ziffern und . _ - @ enthalten.")
         return None
+    # Case folding can lengthen a name ("ß" → "ss"); its key shares the name's column.
+    if clean and len(login_key(clean)) > limits.LOGIN_NAME.max:
+        check.fail(
+            "name", f"Der Anmeldename ist zu lang (höchstens {limits.LOGIN_NAME.max} Zeichen)."
+        )
+        return None
     return clean
 
 
@@ -196,6 +202,14 @@ def _account_details(row: Organizer) -> dict[str, str]:
     }
 
 
+def _account_named(session: Session, name: str) -> Organizer:
+    """The account a CLI command names (case-insensitive), or :class:`NotFound`."""
+    row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
+    if row is None:
+        raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+    return row
+
+
 def _view(row: Organizer) -> OrganizerView:
     return view_of(OrganizerView, row, has_password=bool(row.password_hash))
 
@@ -210,9 +224,7 @@ def remove_organizer(*, session: Session, name: str, now: datetime) -> None:
     with. The last active admin is not removed (:class:`LastAdmin`)."""
     with write_transaction(session):
         _lock_team(session)
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         _keep_an_admin(session, row)
         record(
             session,
@@ -237,9 +249,7 @@ def set_active(*, session: Session, name: str, active: bool, now: datetime) -> O
     """
     with write_transaction(session):
         _lock_team(session)
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         _change_active(session, row, active, actor=None, now=now)
         view = _view(row)
     return view
@@ -323,7 +333,7 @@ def authenticate(
     :class:`LoginThrottled` while a wait runs (the password is then not even checked) and
     :class:`LoginFailed` for a wrong name or password.
     """
-    key = login_key(name or "")[:120]
+    key = login_key(name or "")[: limits.THROTTLED_LOGIN_KEY_MAX]
     if not key or not password:
         raise LoginFailed("Bitte geben Sie Anmeldename und Passwort ein.")
     at = attempt_at or now
@@ -412,12 +422,9 @@ def session_expired(last_activity: datetime | None, now: datetime) -> bool:
 def unlock(*, session: Session, name: str, now: datetime) -> int:
     """Forget the failed logins for an account's name from every address (the CLI's
     ``organizer unlock``); returns how many throttle rows went."""
-    key = login_key(name)
     with write_transaction(session):
-        row = session.exec(select(Organizer).where(Organizer.login_key == key)).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
-        removed = login_throttle.unlock(session, key)
+        row = _account_named(session, name)
+        removed = login_throttle.unlock(session, row.login_key)
         record(
             session,
             actor=None,
@@ -460,17 +467,7 @@ def change_password(
             wrong_old = True
         else:
             check.raise_if_any()  # rolls back: nothing changes
-            row.password_hash = _hasher.hash(new_password)
-            session.add(row)
-            _end_sessions(session, row.id)
-            record(
-                session,
-                actor=actor,
-                action="organizer.password",
-                obj=("organizer", row.id),
-                details={"name": row.name},
-                now=now,
-            )
+            _replace_password(session, row, new_password, actor=actor, now=now)
     if wrong_old:
         check.fail("old_password", "Das bisherige Passwort stimmt nicht.")
         check.raise_if_any()
@@ -483,20 +480,37 @@ def set_password(*, session: Session, name: str, password: str, now: datetime) -
     _validate_password(check, password)
     check.raise_if_any()
     with write_transaction(session):
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
-        row.password_hash = _hasher.hash(password)
-        session.add(row)
-        _end_sessions(session, row.id)
-        record(
-            session,
-            actor=None,
-            action="organizer.password",
-            obj=("organizer", row.id),
-            details={"name": row.name},
-            now=now,
-        )
+        row = _account_named(session, name)
+        _replace_password(session, row, password, actor=None, now=now)
+
+
+def _replace_password(
+    session: Session,
+    row: Organizer,
+    password: str,
+    *,
+    actor: OrganizerIdentity | None,
+    now: datetime,
+    via_link: bool = False,
+) -> None:
+    """The one way a password changes (account page, CLI, one-time link): the new hash,
+    every session of the account ended at once, an audit record. Inside the caller's
+    transaction."""
+    first = not row.password_hash
+    row.password_hash = _hasher.hash(password)
+    session.add(row)
+    _end_sessions(session, row.id)
+    details: dict[str, object] = {"name": row.name}
+    if via_link:
+        details.update(via="Link", first=first)
+    record(
+        session,
+        actor=actor,
+        action="organizer.password",
+        obj=("organizer", row.id),
+        details=details,
+        now=now,
+    )
 
 
 def _end_sessions(session: Session, organizer_id: int) -> None:
@@ -686,22 +700,11 @@ def redeem_password_link(
                 "oder durch einen neueren ersetzt. Bitten Sie ein Admin des Teams um einen "
                 "neuen Link."
             )
-        first = not row.password_hash
-        row.password_hash = _hasher.hash(password)
-        row.password_link_hash = None
+        row.password_link_hash = None  # used up
         row.password_link_expires_at = None
-        session.add(row)
-        _end_sessions(session, row.id)
         if row.email:
             _expire_link_mails(session, row.email)
-        record(
-            session,
-            actor=None,
-            action="organizer.password",
-            obj=("organizer", row.id),
-            details={"name": row.name, "via": "Link", "first": first},
-            now=now,
-        )
+        _replace_password(session, row, password, actor=None, now=now, via_link=True)
         view = _view(row)
     return view
 
@@ -756,9 +759,7 @@ def set_role_by_name(*, session: Session, name: str, admin: bool, now: datetime)
     """The CLI's ``organizer admin NAME [--remove]`` (no actor; the last active admin stays)."""
     with write_transaction(session):
         _lock_team(session)
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         _change_role(session, row, admin, actor=None, now=now)
         view = _view(row)
     return view

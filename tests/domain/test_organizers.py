@@ -50,6 +50,15 @@ def test_add_organizer_validation(engine, now, name, password, field):
     assert field in err.value.errors
 
 
+def test_a_name_whose_folded_key_outgrows_the_column_is_refused(engine, now):
+    # 40 characters, but its key "ss" * 40 would not fit the 60 of Organizer.login_key
+    # (PostgreSQL refuses the insert, SQLite would keep it silently).
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        organizers.add_organizer(session=s, name="ß" * 40, password=PASSWORD, now=now)
+    assert "zu lang" in err.value.errors["name"]
+    assert _add(engine, now, name="ß" * 30).name == "ß" * 30  # key of 60 still fits
+
+
 def test_duplicate_name_refused(engine, now):
     _add(engine, now, name="leon")
     with pytest.raises(ValidationError):

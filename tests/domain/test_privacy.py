@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from stammtisch import audit, meetings, offer_review, privacy, privacy_text, registrations
+from stammtisch import audit, mail, meetings, offer_review, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import ValidationError
-from stammtisch.models import Impulse, ImpulseOffer, Mail, Registration
+from stammtisch.models import Impulse, ImpulseOffer, Mail, MailStatus, Registration
 from tests import factories as f
 
 
@@ -439,3 +439,57 @@ def test_wishes_to_be_told_are_exported_and_erased_with_the_person(engine, now):
             ).subscriptions
             == 0
         )
+
+
+# --- mails under the retention period ---------------------------------------------------------
+
+
+def _set_mail_status(engine, kind: str, status: MailStatus) -> None:
+    with session_scope(engine) as s:
+        for row in s.exec(select(Mail).where(Mail.kind == kind)).all():
+            row.status = status
+            s.add(row)
+        s.commit()
+
+
+def test_retention_deletes_the_anonymised_peoples_mails_and_old_ones_and_keeps_the_rest(
+    engine, now, actor
+):
+    early = now - timedelta(days=30)
+    _meeting_id, ends, old = _ended_meeting(engine, now)
+    # Mails of the same age that belong to no registration: an offer's receipt (sent) and
+    # a test mail that never went out (no mail server: it stays queued).
+    f.offer(engine, now=early, email="offer@example.org")
+    _set_mail_status(engine, "offer_received", MailStatus.SENT)
+    with session_scope(engine) as s:
+        mail.queue_test_mail(
+            session=s, actor=actor, to_address="test@example.org", now=early, wall=early
+        )
+    at = ends + PERIOD + SECOND
+    # Recent: a registration for a meeting still ahead and a fresh offer.
+    upcoming = f.meeting(engine, now=at, days_ahead=7)
+    recent = f.register(engine, upcoming, "neu", now=at, email="neu@example.org")
+    f.offer(engine, now=at, email="frisch@example.org")
+    with session_scope(engine) as s:
+        ann_mails = s.exec(select(Mail).where(Mail.registration_id == old.registration_id)).all()
+    assert {m.kind for m in ann_mails} >= {"confirm_request", "registration_confirmed"}
+
+    _run_retention(engine, actor, "system", at)
+
+    with session_scope(engine) as s:
+        left = s.exec(select(Mail).order_by(Mail.id)).all()
+    # Nothing of the anonymised registration or the old mails is left: address, secret,
+    # body – the rows are gone.
+    assert all(m.registration_id != old.registration_id for m in left)
+    assert not [m for m in left if m.to_address in ("ann@example.org", "offer@example.org")]
+    assert not [m for m in left if m.to_address == "test@example.org"]
+    assert all(old.token != m.secret for m in left)
+    # Mails of the recent registration and the fresh offer stay, with everything in them.
+    kept = {(m.to_address, m.kind) for m in left}
+    assert kept == {
+        ("neu@example.org", "confirm_request"),
+        ("neu@example.org", "registration_confirmed"),
+        ("frisch@example.org", "offer_received"),
+    }
+    confirmed = next(m for m in left if m.kind == "registration_confirmed")
+    assert confirmed.registration_id == recent.registration_id and confirmed.secret
