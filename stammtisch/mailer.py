@@ -354,8 +354,9 @@ class PassReport:
 
 def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassReport:
     """Queue due reminders, delete unconfirmed registrations that expired, expire mails,
-    forget the form counts of :mod:`stammtisch.rate_limits` that ran out (real clock)."""
-    from stammtisch import rate_limits, subscriptions
+    forget the form counts of :mod:`stammtisch.rate_limits` that ran out (real clock) and
+    who sent suggestions older than a day."""
+    from stammtisch import rate_limits, subscriptions, suggestions
     from stammtisch.registrations import purge_expired
 
     report = PassReport()
@@ -365,6 +366,7 @@ def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassRe
         )
         report.purged = purge_expired(session, now)
         subscriptions.purge_expired(session, now)
+        suggestions.forget_senders(session, now)
         rules = dict(settings.rate_rules) if settings.rate_rules else rate_limits.DEFAULT_RULES
         rate_limits.prune(session, datetime.now(UTC), rules)
         result = session.exec(

@@ -452,6 +452,10 @@ class Suggestion(SQLModel, table=True):
     votes: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_at: datetime = Field(sa_column=_utc())
     moderated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Who sent it, only to recognise a double send (a keyed hash of the browser's anonymous
+    # visitor id or, without one, of the network; :func:`stammtisch.rate_limits.sender_key`).
+    # Forgotten once the double-send window has passed.
+    sender_key: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
 
     __table_args__ = (Index("ix_suggestion_state_votes", "state", "votes"),)
 

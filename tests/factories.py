@@ -196,6 +196,7 @@ def suggestion(
     text: str | None = None,
     publish: bool = False,
     voters: tuple[str, ...] = (),
+    requester=None,
     **overrides,
 ) -> int:
     """A visitor's suggestion; ``publish`` lets the team approve it, ``voters`` then vote."""
@@ -203,7 +204,9 @@ def suggestion(
         text=text or f"Ein Vorschlag für die Themensammlung Nr. {next(_seq)}", **overrides
     )
     with session_scope(engine) as s:
-        sid = suggestion_service.submit_suggestion(session=s, data=data, now=now)
+        sid = suggestion_service.submit_suggestion(
+            session=s, data=data, now=now, requester=requester
+        )
     if publish:
         decide(engine, sid, ModerationState.APPROVED, now=now)
     for voter in voters:

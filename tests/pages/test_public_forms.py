@@ -214,7 +214,7 @@ def test_the_same_suggestion_sent_twice_is_stored_once(make_app, app_db):
     at = make_app(THEMEN)
     _send(at, text="Wie finanzieren wir Bürgerenergie im Revier?")
     _send(at, text="  wie finanzieren wir Bürgerenergie im Revier?  ")
-    assert "heute schon bekommen" in at.info[0].value
+    assert "heute schon gesendet" in at.info[0].value
     assert len(_rows(app_db, Suggestion)) == 1
 
 
