@@ -13,6 +13,15 @@ st.caption(
     "Was Besucher:innen außer den Terminen lesen. Gespeichert wird in der Datenbank; "
     "Änderungen gelten sofort auf allen Seiten. Jede Änderung steht im Änderungsprotokoll."
 )
+
+
+def _keep_an_area() -> None:
+    """A second click on the chosen area would deselect it: it stays chosen instead."""
+    if st.session_state.get("texts.area") is None:
+        st.session_state["texts.area"] = st.session_state.get("texts.last_area", "start")
+    st.session_state["texts.last_area"] = st.session_state["texts.area"]
+
+
 area = (
     st.segmented_control(
         "Bereich",
@@ -20,6 +29,7 @@ area = (
         format_func=lambda key: site_editor.AREAS[key].title,
         default="start",
         key="texts.area",
+        on_change=_keep_an_area,
     )
     or "start"
 )

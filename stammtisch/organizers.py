@@ -145,14 +145,6 @@ def add_organizer(
     return view
 
 
-def _account_named(session: Session, name: str) -> Organizer:
-    """The account a CLI command names (case-insensitive), or :class:`NotFound`."""
-    row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-    if row is None:
-        raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
-    return row
-
-
 def _validate_account(
     check: FieldChecker, name: object, display_name: object, email: object, *, need_email=False
 ) -> tuple[str, str | None, str | None]:
@@ -210,6 +202,14 @@ def _account_details(row: Organizer) -> dict[str, str]:
     }
 
 
+def _account_named(session: Session, name: str) -> Organizer:
+    """The account a CLI command names (case-insensitive), or :class:`NotFound`."""
+    row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
+    if row is None:
+        raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+    return row
+
+
 def _view(row: Organizer) -> OrganizerView:
     return view_of(OrganizerView, row, has_password=bool(row.password_hash))
 
@@ -224,9 +224,7 @@ def remove_organizer(*, session: Session, name: str, now: datetime) -> None:
     with. The last active admin is not removed (:class:`LastAdmin`)."""
     with write_transaction(session):
         _lock_team(session)
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         _keep_an_admin(session, row)
         record(
             session,
@@ -251,9 +249,7 @@ def set_active(*, session: Session, name: str, active: bool, now: datetime) -> O
     """
     with write_transaction(session):
         _lock_team(session)
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         _change_active(session, row, active, actor=None, now=now)
         view = _view(row)
     return view
@@ -495,18 +491,24 @@ def _replace_password(
     *,
     actor: OrganizerIdentity | None,
     now: datetime,
+    via_link: bool = False,
 ) -> None:
-    """The one way a password changes (account page and CLI): the new hash, every session
-    of the account ended at once, an audit record. Inside the caller's transaction."""
+    """The one way a password changes (account page, CLI, one-time link): the new hash,
+    every session of the account ended at once, an audit record. Inside the caller's
+    transaction."""
+    first = not row.password_hash
     row.password_hash = _hasher.hash(password)
     session.add(row)
     _end_sessions(session, row.id)
+    details: dict[str, object] = {"name": row.name}
+    if via_link:
+        details.update(via="Link", first=first)
     record(
         session,
         actor=actor,
         action="organizer.password",
         obj=("organizer", row.id),
-        details={"name": row.name},
+        details=details,
         now=now,
     )
 
@@ -698,22 +700,11 @@ def redeem_password_link(
                 "oder durch einen neueren ersetzt. Bitten Sie ein Admin des Teams um einen "
                 "neuen Link."
             )
-        first = not row.password_hash
-        row.password_hash = _hasher.hash(password)
-        row.password_link_hash = None
+        row.password_link_hash = None  # used up
         row.password_link_expires_at = None
-        session.add(row)
-        _end_sessions(session, row.id)
         if row.email:
             _expire_link_mails(session, row.email)
-        record(
-            session,
-            actor=None,
-            action="organizer.password",
-            obj=("organizer", row.id),
-            details={"name": row.name, "via": "Link", "first": first},
-            now=now,
-        )
+        _replace_password(session, row, password, actor=None, now=now, via_link=True)
         view = _view(row)
     return view
 
@@ -768,9 +759,7 @@ def set_role_by_name(*, session: Session, name: str, admin: bool, now: datetime)
     """The CLI's ``organizer admin NAME [--remove]`` (no actor; the last active admin stays)."""
     with write_transaction(session):
         _lock_team(session)
-        row = session.exec(select(Organizer).where(Organizer.login_key == login_key(name))).first()
-        if row is None:
-            raise NotFound(f"Kein Organisator-Konto mit dem Namen „{name}“.")
+        row = _account_named(session, name)
         _change_role(session, row, admin, actor=None, now=now)
         view = _view(row)
     return view

@@ -69,6 +69,41 @@ def test_deactivate_and_activate_an_account(cli_db, capsys, monkeypatch):
     assert "deaktiviert" not in capsys.readouterr().out
 
 
+def test_the_first_admin_comes_from_the_command_line_and_stays(cli_db, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("ein-langes-passwort\n"))
+    assert cli.main(["organizer", "add", "leon", "--admin", "--password-stdin"]) == 0
+    assert capsys.readouterr().out == "Organisator-Konto „leon“ als Admin angelegt.\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO("ein-langes-passwort\n"))
+    assert cli.main(["organizer", "add", "anna", "--password-stdin"]) == 0
+    capsys.readouterr()
+    assert cli.main(["organizer", "list"]) == 0
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    assert lines[0].startswith("anna\t") and "Admin" not in lines[0]
+    assert lines[1].startswith("leon\t") and lines[1].endswith("\tAdmin")
+    assert "Kein aktives Admin-Konto" not in out.err
+    # The last active admin can neither be deactivated nor removed, nor lose the role.
+    for argv in (
+        ["organizer", "deactivate", "leon"],
+        ["organizer", "remove", "leon"],
+        ["organizer", "admin", "leon", "--remove"],
+    ):
+        assert cli.main(argv) == 2
+        assert "letzte aktive Admin-Konto" in capsys.readouterr().err
+    assert cli.main(["organizer", "admin", "anna"]) == 0
+    assert capsys.readouterr().out == "„anna“ ist jetzt Admin.\n"
+    assert cli.main(["organizer", "deactivate", "leon"]) == 0
+
+
+def test_text_set_checks_and_warns(cli_db, capsys):
+    assert cli.main(["text", "set", "website", "javascript:alert(1)"]) == 2
+    assert "muss mit https:// beginnen" in capsys.readouterr().err
+    assert cli.main(["text", "set", "imprint_register", "Amtsgericht Dresden, VR 1"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "Text „Registereintrag (Impressum)“ gespeichert.\n"
+    assert out.err.startswith("Hinweis: Das Impressum ist unvollständig")
+
+
 # --- mail send / mail run -------------------------------------------------------------------
 
 CLI_NOW = "2026-11-25T12:00:00+01:00"
@@ -142,38 +177,3 @@ def test_mail_run_keeps_sending_until_it_is_stopped(mail_env, smtp_server):
     assert "Sende Mails über SMTP none://127.0.0.1:" in out
     assert _statuses(mail_env) == [MailStatus.SENT, MailStatus.SENT]
     assert len(smtp_server.received) == 2
-
-
-def test_the_first_admin_comes_from_the_command_line_and_stays(cli_db, capsys, monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO("ein-langes-passwort\n"))
-    assert cli.main(["organizer", "add", "leon", "--admin", "--password-stdin"]) == 0
-    assert capsys.readouterr().out == "Organisator-Konto „leon“ als Admin angelegt.\n"
-    monkeypatch.setattr("sys.stdin", io.StringIO("ein-langes-passwort\n"))
-    assert cli.main(["organizer", "add", "anna", "--password-stdin"]) == 0
-    capsys.readouterr()
-    assert cli.main(["organizer", "list"]) == 0
-    out = capsys.readouterr()
-    lines = out.out.splitlines()
-    assert lines[0].startswith("anna\t") and "Admin" not in lines[0]
-    assert lines[1].startswith("leon\t") and lines[1].endswith("\tAdmin")
-    assert "Kein aktives Admin-Konto" not in out.err
-    # The last active admin can neither be deactivated nor removed, nor lose the role.
-    for argv in (
-        ["organizer", "deactivate", "leon"],
-        ["organizer", "remove", "leon"],
-        ["organizer", "admin", "leon", "--remove"],
-    ):
-        assert cli.main(argv) == 2
-        assert "letzte aktive Admin-Konto" in capsys.readouterr().err
-    assert cli.main(["organizer", "admin", "anna"]) == 0
-    assert capsys.readouterr().out == "„anna“ ist jetzt Admin.\n"
-    assert cli.main(["organizer", "deactivate", "leon"]) == 0
-
-
-def test_text_set_checks_and_warns(cli_db, capsys):
-    assert cli.main(["text", "set", "website", "javascript:alert(1)"]) == 2
-    assert "muss mit https:// beginnen" in capsys.readouterr().err
-    assert cli.main(["text", "set", "imprint_register", "Amtsgericht Dresden, VR 1"]) == 0
-    out = capsys.readouterr()
-    assert out.out == "Text „Registereintrag (Impressum)“ gespeichert.\n"
-    assert out.err.startswith("Hinweis: Das Impressum ist unvollständig")

@@ -391,3 +391,11 @@ def test_a_changed_description_does_not_undo_a_rename_made_meanwhile(
     _click(at, "Änderungen speichern")
     row = _field(app_db, "Klima & Energie")
     assert (row.id, row.description) == (klima.id, "Neu beschrieben.")
+
+
+def test_choosing_the_chosen_area_again_keeps_it(make_organizer_app):
+    at = make_organizer_app("pages/orga_texte.py")
+    at.segmented_control(key="texts.area").set_value("imprint").run()
+    at.segmented_control(key="texts.area").set_value(None).run()
+    assert at.segmented_control(key="texts.area").value == "imprint"
+    assert at.text_input(key="texts.imprint.contact_email")
