@@ -9,7 +9,7 @@ PIP := $(PY) -m pip
 PORT ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: run test bench install install-dev system-deps lint format init clean
+.PHONY: run test bench mutants install install-dev system-deps lint format init clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,5 +50,10 @@ test: install-dev system-deps init lint
 bench: install-dev system-deps
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Mutation testing of the rule modules, not a test: see bench/mutants.py. Resumable;
+# MUTANTS_ARGS="--module privacy", "--recheck" or "--report" narrow it.
+mutants: install-dev
+	$(PY) bench/mutants.py $(MUTANTS_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache mutants

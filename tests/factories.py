@@ -295,10 +295,12 @@ def meeting_stats(engine: Engine, **filters):
         )
 
 
-def audit_entries(engine: Engine, action_prefix: str) -> list:
-    """The change-log entries whose action starts with ``action_prefix``, newest first."""
+def audit_entries(engine: Engine, action: str) -> list:
+    """The change-log entries with exactly this action, newest first."""
     with session_scope(engine) as s:
-        return audit.list_entries(session=s, action_prefix=action_prefix)
+        entries = audit.list_entries(session=s, action_prefix=action)
+    # The prefix filter is a LIKE, which ignores case on SQLite: compare exactly here.
+    return [e for e in entries if e.action == action]
 
 
 def last_audit(engine: Engine) -> tuple:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pandas as pd
 import pytest
 
-from stammtisch import analytics, planning, registration_admin
+from stammtisch import analytics, meeting_admin, planning, registration_admin
 from stammtisch.db import session_scope
-from stammtisch.models import Attendance
+from stammtisch.models import Attendance, MeetingStatus
 from tests import factories as f
 
 
@@ -129,3 +130,195 @@ def test_no_show_rate_leaves_out_people_without_recorded_attendance(engine, now,
     else:
         assert row.no_show_rate == rate and shown["No-Show-Quote"] == rate
         assert row.attended_total == attendance.count("yes") == shown["Teilnahme"]
+
+
+def _records(frame):
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def test_meeting_stats_every_column(engine, known_history, now):
+    stats = f.meeting_stats(engine).reset_index()
+    assert [str(t) for t in stats["starts_at"]] == [
+        "2021-08-02 17:00:00+02:00",
+        "2021-09-21 17:00:00+02:00",
+        "2021-12-10 17:00:00+01:00",
+    ]
+    common = {"status": "planned", "Thüringen": 0}
+    assert _records(stats.drop(columns=["starts_at"])) == [
+        {
+            **common,
+            "theme": "Eins",
+            "meeting_id": known_history["m1"],
+            "capacity": 2.0,
+            "unregistered_attendees": 0,
+            "topic_field": "Feld A",
+            "topic_field_id": known_history["a"],
+            "confirmed": 2,
+            "waitlisted": 1,
+            "cancelled": 0,
+            "attended": 1,
+            "no_show": 1,
+            "attendance_known": 2,
+            "Sachsen": 1,
+            "Sachsen-Anhalt": 1,
+            "anderes Bundesland": 0,
+            "keine Angabe": 0,
+            "new": 2,
+            "returning": 0,
+            "registrations": 3,
+            "demand": 3,
+            "attended_total": 1.0,
+            "no_show_rate": 0.5,
+            "share_outside_saxony": 0.5,
+        },
+        {
+            **common,
+            "theme": "Zwei",
+            "meeting_id": known_history["m2"],
+            "capacity": None,
+            "unregistered_attendees": 2,
+            "topic_field": "Feld B",
+            "topic_field_id": known_history["b"],
+            "confirmed": 3,
+            "waitlisted": 0,
+            "cancelled": 1,
+            "attended": 3,
+            "no_show": 0,
+            "attendance_known": 3,
+            "Sachsen": 1,
+            "Sachsen-Anhalt": 0,
+            "anderes Bundesland": 1,
+            "keine Angabe": 1,
+            "new": 2,
+            "returning": 1,
+            "registrations": 4,
+            "demand": 3,
+            "attended_total": 5.0,
+            "no_show_rate": 0.0,
+            "share_outside_saxony": 0.5,
+        },
+        {
+            **common,
+            "theme": "Drei",
+            "meeting_id": known_history["m3"],
+            "capacity": None,
+            "unregistered_attendees": 0,
+            "topic_field": "Feld A",
+            "topic_field_id": known_history["a"],
+            "confirmed": 1,
+            "waitlisted": 0,
+            "cancelled": 0,
+            "attended": 0,
+            "no_show": 0,
+            "attendance_known": 0,
+            "Sachsen": 0,
+            "Sachsen-Anhalt": 1,
+            "anderes Bundesland": 0,
+            "keine Angabe": 0,
+            "new": 0,
+            "returning": 1,
+            "registrations": 1,
+            "demand": 1,
+            "attended_total": None,
+            "no_show_rate": None,
+            "share_outside_saxony": 1.0,
+        },
+    ]
+    assert _records(analytics.registrations_by_topic_field(stats)) == [
+        {
+            "topic_field": "Feld A",
+            "meetings": 2,
+            "confirmed": 3,
+            "waitlisted": 1,
+            "attended_total": 1.0,
+        },
+        {
+            "topic_field": "Feld B",
+            "meetings": 1,
+            "confirmed": 3,
+            "waitlisted": 0,
+            "attended_total": 5.0,
+        },
+    ]
+    latest, figures = analytics.key_figures(stats, now=now)
+    assert latest["theme"] == "Zwei"
+    assert figures == [
+        analytics.KeyFigure("Anmeldungen", 3.0, 2.0, "count"),
+        analytics.KeyFigure("Teilnahme", 5.0, 1.0, "count"),
+        analytics.KeyFigure("No-Show-Quote", 0.0, 0.5, "share"),
+        analytics.KeyFigure("Neu dabei", 2.0, 2.0, "count"),
+        analytics.KeyFigure("Nicht aus Sachsen", 0.5, 0.5, "share"),
+    ]
+
+
+def test_key_figures_of_the_first_meeting_have_nothing_to_compare(engine, known_history, now):
+    stats = f.meeting_stats(engine).reset_index()
+    first_day = stats["starts_at"].iloc[0].to_pydatetime()
+    latest, figures = analytics.key_figures(stats, now=first_day)  # starts now: counts
+    assert latest["theme"] == "Eins"
+    assert [(k.value, k.previous, k.delta) for k in figures] == [
+        (2.0, None, None),
+        (1.0, None, None),
+        (0.5, None, None),
+        (2.0, None, None),
+        (0.5, None, None),
+    ]
+    assert analytics.key_figures(stats, now=first_day - timedelta(seconds=1)) == (None, [])
+
+
+def test_filters_at_their_boundaries_and_further_fields(engine, known_history, now):
+    stats = f.meeting_stats(engine).reset_index()
+    second = stats["starts_at"].iloc[1].to_pydatetime()
+    before = second - timedelta(seconds=1)
+    assert list(f.meeting_stats(engine, end=second).index) == ["Eins", "Zwei"]
+    assert list(f.meeting_stats(engine, end=before).index) == ["Eins"]
+    assert list(f.meeting_stats(engine, start=second).index) == ["Zwei", "Drei"]
+    assert list(f.meeting_stats(engine, start=second, end=second).index) == ["Zwei"]
+    # A meeting counts for a field it only touches as a further field; cancelled ones never.
+    actor = f.team(engine, now=now)
+    extra = f.meeting(
+        engine, now=now, days_ahead=30, topic_field_id=known_history["a"], theme="Vier"
+    )
+    gone = f.meeting(
+        engine, now=now, days_ahead=40, topic_field_id=known_history["b"], theme="Fünf"
+    )
+    with session_scope(engine) as s:
+        current = next(
+            m for m in meeting_admin.list_meetings(session=s, actor=actor) if m.id == extra
+        )
+    with session_scope(engine) as s:
+        meeting_admin.update_meeting(
+            session=s,
+            actor=actor,
+            meeting_id=extra,
+            data=dataclasses.replace(
+                current.as_input(), further_topic_field_ids=(known_history["b"],)
+            ),
+            now=now,
+        )
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=gone, status=MeetingStatus.CANCELLED, now=now
+        )
+    assert list(f.meeting_stats(engine, topic_field_id=known_history["b"]).index) == [
+        "Zwei",
+        "Vier",
+    ]
+    assert "Fünf" not in f.meeting_stats(engine).index
+
+
+def test_inflow_within_a_period(engine, now):
+    for days in (0, 31, 62):
+        f.suggestion(engine, now=now - timedelta(days=days))
+    f.offer(engine, now=now - timedelta(days=31))
+    start, end = now - timedelta(days=31), now - timedelta(days=31)
+    with session_scope(engine) as s:
+        inflow = analytics.inflow_per_month(session=s, start=start, end=end)
+    assert inflow.to_dict("records") == [
+        {"month": "2021-10", "kind": "Vorschläge", "count": 1},
+        {"month": "2021-10", "kind": "Impuls-Angebote", "count": 1},
+    ]
+    with session_scope(engine) as s:
+        assert analytics.inflow_per_month(session=s, start=now).to_dict("records") == [
+            {"month": "2021-11", "kind": "Vorschläge", "count": 1}
+        ]

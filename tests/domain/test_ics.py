@@ -47,6 +47,7 @@ def test_the_file_carries_the_meeting_in_berlin_time_with_its_link(engine, now):
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
     assert (start, end) == (view.starts_at, view.ends_at)
     assert str(start.tzinfo) == str(BERLIN) and (start.hour, start.minute) == (17, 0)
+    assert str(end.tzinfo) == str(BERLIN) and (end.hour, end.minute) == (18, 30)
     assert event.decoded("DTSTAMP") == now
     assert event["LOCATION"] == LINK and event["URL"] == LINK
     assert str(event["STATUS"]) == "CONFIRMED"
@@ -93,6 +94,60 @@ def test_a_blank_description_gives_an_empty_one(engine, now):
     view = dataclasses.replace(_view(engine, f.meeting(engine, now=now)), description="  ")
     _, event = _event(ics.meeting_ics(view, now=now, online_link=None))
     assert event["DESCRIPTION"] == ""
+
+
+def test_without_a_description_the_text_begins_with_what_follows(engine, now):
+    view = dataclasses.replace(_view(engine, f.meeting(engine, now=now)), description=" ")
+    page = "https://example.org/termine"
+    _, event = _event(ics.meeting_ics(view, now=now, online_link=None, page_url=page))
+    assert event["DESCRIPTION"] == f"Anmeldung: {page}"
+
+
+def _head(data: bytes) -> list[str]:
+    """The calendar's own lines, before its first component (in any order)."""
+    lines = data.decode().split("\r\n")
+    end = next(i for i, line in enumerate(lines[1:], 1) if line.startswith("BEGIN:"))
+    return sorted(lines[:end])
+
+
+def test_calendar_lines_of_the_personal_file_and_the_feed(engine, now):
+    view = _view(engine, f.meeting(engine, now=now, online_link=LINK))
+    assert _head(ics.meeting_ics(view, now=now, online_link=LINK)) == sorted(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            f"PRODID:{ics.PRODID}",
+            "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+        ]
+    )
+    assert _head(ics.feed_ics([view], now=now, page_url=None)) == sorted(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            f"PRODID:{ics.PRODID}",
+            "CALSCALE:GREGORIAN",
+            "X-WR-CALNAME:Strukturwandel-Stammtisch",
+            "X-WR-TIMEZONE:Europe/Berlin",
+            "METHOD:PUBLISH",
+            "REFRESH-INTERVAL;VALUE=DURATION:PT6H",
+            "X-PUBLISHED-TTL:PT6H",
+        ]
+    )
+
+
+def test_the_feed_carries_each_meeting_as_the_personal_file_does_without_the_link(engine, now):
+    mid = f.meeting(engine, now=now, online_link=LINK)
+    f.impulse(engine, mid, now=now, title="Seen", presenter="Kim", organisation="BUND")
+    view = _view(engine, mid)
+    page = "https://example.org/termine"
+    [event] = Calendar.from_ical(ics.feed_ics([view], now=now, page_url=page)).walk("VEVENT")
+    _, personal = _event(ics.meeting_ics(view, now=now, online_link=None, page_url=page))
+    assert event.to_ical() == personal.to_ical()
+    assert event["DESCRIPTION"] == (
+        f"Worum es geht.\n\nImpulse:\n\n- Seen (Kim, BUND)\n\nAnmeldung: {page}"
+    )
+    assert event.decoded("DTSTAMP") == now and event.decoded("DTSTART") == view.starts_at
 
 
 def test_a_place_on_the_waitlist_gives_a_tentative_entry_without_the_link(engine, now):

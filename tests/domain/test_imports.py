@@ -407,6 +407,10 @@ def _refusal(data: bytes) -> str:
             b"Name,Duration (Minutes)\nA,-1\n",
             "Zeile 2: „-1“ ist keine mögliche Dauer in Minuten.",
         ),
+        (
+            b"Name,Duration (Minutes)\nA," + b"9" * 40 + b"\n",
+            f"Zeile 2: „{'9' * 30}“ ist keine mögliche Dauer in Minuten.",
+        ),
         (b"Name,User Email\n ,\n", "Die Teilnehmertabelle enthält keine Teilnehmenden."),
         (
             b'Name,User Email\n"' + b"x" * 200_000 + b'",a@b.de\n',
@@ -425,7 +429,7 @@ def test_size_is_given_in_megabytes():
         "Die Datei ist zu groß (5.1 MB, höchstens 5 MB). Ein Zoom-Teilnahmebericht ist viel "
         "kleiner – bitte die richtige Datei wählen."
     )
-    assert "Die Datei ist leer." not in _refusal(b"x" * imports.MAX_BYTES)  # at the limit: read
+    assert _refusal(b"x" * imports.MAX_BYTES) == NO_TABLE  # exactly at the limit: read
 
 
 @pytest.mark.parametrize(
@@ -466,13 +470,13 @@ def test_a_row_that_breaks_one_separator_is_tried_with_the_next():
 def test_parse_rows_names_minutes_and_days():
     data = (
         "Name (Original Name),User Email,Join Time,Duration (Minutes)\n"
-        "Erika\u200b   Beispiel,,2021-11-17T16:58:00,\n"  # a hidden character, no e-mail
+        "Erika\u200b   Beispiel,,2021-11-16T16:58:00,\n"  # a hidden character, no e-mail
         ',ada@b.de,17.11.2021 17:00,"12,5"\n'  # no name: the address stands for it
-        " , ,,\n"  # nothing at all: skipped, the rest is still read
+        ",kein-at-zeichen,,\n"  # no name, no usable address: skipped, the rest is still read
         f"{'L' * 250},lang@b.de,11/18/2021 05:00 PM,0\n"
         "Name (Original Name),User Email,Join Time,Duration (Minutes)\n"  # pasted twice
         "Bo,bo@b.de,2021/11/19,99999.9\n"
-        "Cy,cy@b.de\n"  # the last cells missing: no minutes, no day
+        "Cy,cy@b.de,11/18/2021\n"  # the duration cell missing: no minutes
     ).encode()
     rep = imports.parse_zoom_report(data)
     assert [(p.raw_name, p.email, p.minutes) for p in rep.participants] == [
@@ -483,7 +487,12 @@ def test_parse_rows_names_minutes_and_days():
         ("Cy", "cy@b.de", 0),
     ]
     assert rep.rows_read == 5
-    assert rep.days == (date(2021, 11, 17), date(2021, 11, 18), date(2021, 11, 19))
+    assert rep.days == (
+        date(2021, 11, 16),
+        date(2021, 11, 17),
+        date(2021, 11, 18),
+        date(2021, 11, 19),
+    )
 
 
 def test_parse_without_duration_counts_no_minutes_and_cuts_long_addresses():

@@ -62,6 +62,12 @@ def _rows(engine) -> int:
         return s.execute(select(func.count()).select_from(LoginThrottle)).scalar_one()
 
 
+def test_the_delay_doubles_from_the_fifth_failure_up_to_fifteen_minutes():
+    delays = [login_throttle.delay_for(n).total_seconds() for n in range(13)]
+    assert delays == [0, 0, 0, 0, 0, 2, 4, 8, 16, 32, 64, 128, 256]
+    assert login_throttle.delay_for(20) == timedelta(minutes=15)
+
+
 def test_fifty_failures_from_one_address_leave_the_organizer_in_from_another_at_once(
     engine, now, leon
 ):

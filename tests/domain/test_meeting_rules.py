@@ -139,3 +139,36 @@ def test_pages_ask_the_rules_instead_of_restating_them():
         if restated.search(line)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("meeting", "message"),
+    [
+        (
+            M(registration_state=RegistrationState.NOT_OPEN),
+            "Die Anmeldung für diesen Termin ist noch nicht geöffnet.",
+        ),
+        (
+            M(registration_state=RegistrationState.CLOSED),
+            "Die Anmeldung für diesen Termin ist geschlossen.",
+        ),
+        # A draft is not public: the visitor hears it does not exist, not that it is a draft.
+        (M(status=MeetingStatus.DRAFT), "Diesen Termin gibt es nicht."),
+    ],
+)
+def test_registration_refusals_in_full(meeting, message):
+    assert rules.registration_refusal(meeting, START - SECOND) == message
+    assert rules.registration_refusal(M(), END) == "Dieser Termin liegt in der Vergangenheit."
+
+
+def test_sql_twins_agree_at_the_exact_end(engine, now):
+    meeting_id = f.meeting(engine, now=now, days_ahead=3)
+    with session_scope(engine) as s:
+        end = s.get(Meeting, meeting_id).ends_at
+    for moment, over in ((end - SECOND, False), (end, True)):
+        with session_scope(engine) as s:
+            over_in_sql = s.exec(select(Meeting.id).where(rules.sql_is_over(moment))).all()
+            upcoming_in_sql = s.exec(select(Meeting.id).where(rules.sql_is_upcoming(moment))).all()
+        assert (over_in_sql, upcoming_in_sql) == (
+            ([meeting_id], []) if over else ([], [meeting_id])
+        )

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from stammtisch import audit, moderation, suggestions
+from stammtisch import moderation, suggestions
 from stammtisch.bootstrap import init_database
 from stammtisch.db import session_scope
 from stammtisch.errors import (
@@ -120,10 +120,10 @@ def test_merge_stores_the_vote_total_each_voter_once(
             for sid in (target, duplicate)
         }
         public = {p.id: p.votes for p in suggestions.list_public_suggestions(session=s)}
-        [entry] = audit.list_entries(session=s, action_prefix="suggestion.merge")
     assert stored == {target: total, duplicate: 0}
     assert voters == {target: sorted({*target_voters, *duplicate_voters}), duplicate: []}
     assert public == {target: total}  # what visitors see on the Themensammlung
+    [entry] = f.audit_entries(engine, "suggestion.merge")
     assert entry.details == {"into": target, "votes": total}
     # Whoever supported the duplicate has supported the target: no second vote.
     with session_scope(engine) as s, pytest.raises(AlreadyVoted):
@@ -235,3 +235,23 @@ def test_queue_oldest_first_decided_newest_first_with_field_names(engine, now, a
         f.decide(engine, sid, ModerationState.APPROVED, now=now)
     assert [i.id for i in listed(state=ModerationState.APPROVED)] == [young, old]
     assert [i.id for i in listed(state=None, limit=1, offset=1)] == [old]
+
+
+def test_suggestions_sent_at_the_same_moment_keep_the_order_they_came_in(engine, now, actor):
+    first, second = (f.suggestion(engine, now=now) for _ in range(2))
+
+    def listed(**kw):
+        with session_scope(engine) as s:
+            return [i.id for i in moderation.list_suggestions(session=s, actor=actor, **kw)]
+
+    assert listed() == [first, second]  # the queue: the first sent is the first decided
+    for sid in (first, second):
+        f.decide(engine, sid, ModerationState.REJECTED, now=now)
+    assert listed(state=ModerationState.REJECTED) == [second, first]
+
+
+def test_the_queue_shows_at_most_200_at_a_time(engine, now, actor):
+    made = [f.suggestion(engine, now=now + timedelta(seconds=n)) for n in range(201)]
+    with session_scope(engine) as s:
+        shown = [i.id for i in moderation.list_suggestions(session=s, actor=actor)]
+    assert shown == made[:200]

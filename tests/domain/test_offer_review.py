@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -200,6 +201,15 @@ def test_review_refusals_say_why(engine, now, actor):
             {"meeting_id": "Bitte wählen Sie einen kommenden, nicht abgesagten Termin."},
         ),
     ]
+    cases.append(
+        (
+            accept(meeting_id=None, title="", presenter="Kim"),
+            {
+                "title": "Bitte geben Sie einen Titel an.",
+                "meeting_id": "Bitte wählen Sie den Termin, an dem der Impuls stattfindet.",
+            },
+        )
+    )
     for data, errors in cases:
         with session_scope(engine) as s, pytest.raises(ValidationError) as err:
             offer_review.accept(session=s, actor=actor, offer_id=oid, data=data, now=now)
@@ -330,3 +340,159 @@ def test_a_rolled_back_decision_queues_no_mail(engine, now, actor, monkeypatch, 
     with session_scope(engine) as s:
         [view] = offer_review.list_offers(session=s, actor=actor)
     assert view.state == "submitted"
+
+
+def test_offers_are_counted_per_state(engine, now, actor):
+    first, second, third = (f.offer(engine, now=now) for _ in range(3))
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=second, to_state=OfferState.DECLINED, now=now
+        )
+    with session_scope(engine) as s:
+        counts = {
+            state: offer_review.count_offers(session=s, actor=actor, state=state)
+            for state in (None, OfferState.SUBMITTED, OfferState.DECLINED, OfferState.ACCEPTED)
+        }
+    assert counts == {
+        None: 3,
+        OfferState.SUBMITTED: 2,
+        OfferState.DECLINED: 1,
+        OfferState.ACCEPTED: 0,
+    }
+    assert first and third
+
+
+def test_offers_are_listed_newest_first_with_field_and_meeting_names(engine, now, actor):
+    field = f.topic_field(engine, now=now, name="Energie")
+    meeting_id = f.meeting(engine, now=now, theme="Wasser im Revier")
+    old = f.offer(engine, now=now, topic_field_id=field, preferred_meeting_id=meeting_id)
+    new = f.offer(engine, now=now - timedelta(days=1))  # submitted later, dated earlier
+    newest = f.offer(engine, now=now + timedelta(days=1))
+
+    def listed(**kw):
+        with session_scope(engine) as s:
+            return offer_review.list_offers(session=s, actor=actor, **kw)
+
+    everything = listed()
+    assert [o.id for o in everything] == [newest, old, new]
+    assert [(o.topic_field_name, o.preferred_meeting_theme) for o in everything] == [
+        (None, None),
+        ("Energie", "Wasser im Revier"),
+        (None, None),
+    ]
+    assert [o.id for o in listed(limit=2)] == [newest, old]
+    assert [o.id for o in listed(limit=1, offset=2)] == [new]
+    assert [o.id for o in listed(limit=5, offset=-3)] == [newest, old, new]
+
+
+def test_an_accepted_offer_says_where_in_the_programme_it_stands(engine, now, actor):
+    from stammtisch.formatting import format_day
+
+    mid = f.meeting(engine, now=now, theme="Wasser im Revier")
+    accepted, waiting = f.offer(engine, now=now), f.offer(engine, now=now)
+    with session_scope(engine) as s:
+        offer_review.accept(
+            session=s,
+            actor=actor,
+            offer_id=accepted,
+            data=offer_review.AcceptInput(meeting_id=mid, title="Seen", presenter="Kim"),
+            now=now,
+        )
+    with session_scope(engine) as s:
+        starts = meetings.get_meeting(session=s, meeting_id=mid).starts_at
+        in_order = offer_review.list_offers(session=s, actor=actor)
+        listed = {o.id: o for o in in_order}
+        only_accepted = offer_review.list_offers(session=s, actor=actor, state=OfferState.ACCEPTED)
+        only_submitted = offer_review.list_offers(
+            session=s, actor=actor, state=OfferState.SUBMITTED
+        )
+    assert listed[accepted].scheduled_meeting == f"{format_day(starts)} – Wasser im Revier"
+    assert listed[waiting].scheduled_meeting is None
+    # One row per offer, not one per impulse; sent at the same moment: the later one first.
+    assert [o.id for o in in_order] == [waiting, accepted]
+    assert [o.id for o in only_accepted] == [accepted]
+    assert [o.id for o in only_submitted] == [waiting]
+
+
+def _decline(engine, now, actor, offer_id, message=None):
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s,
+            actor=actor,
+            offer_id=offer_id,
+            to_state=OfferState.DECLINED,
+            now=now,
+            message=message,
+        )
+
+
+def _mails(engine, address):
+    from stammtisch.models import Mail
+
+    with session_scope(engine) as s:
+        return [
+            (m.kind, m.subject, m.body_text)
+            for m in s.exec(select(Mail).where(Mail.to_address == address).order_by(Mail.id))
+        ]
+
+
+def test_declining_mails_the_person_with_the_teams_message_and_discussing_does_not(
+    engine, now, actor
+):
+    talked, declined = (f.offer(engine, now=now, email=f"{n}@example.org") for n in ("a", "b"))
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=talked, to_state=OfferState.IN_DISCUSSION, now=now
+        )
+    _decline(engine, now, actor, declined, message="  Vielleicht im Frühjahr?  ")
+    assert [k for k, _, _ in _mails(engine, "a@example.org")] == ["offer_received"]
+    [(first_kind, _, _), (kind, subject, body)] = _mails(engine, "b@example.org")
+    assert (first_kind, kind) == ("offer_received", "offer_decision")
+    assert subject == "Strukturwandel-Stammtisch: Zu Ihrem Impuls-Angebot"
+    assert "diesmal leider nicht ins Programm nehmen" in body
+    assert "Vielleicht im Frühjahr?" in body and "Eine Nachricht aus dem Team" in body
+
+
+def test_a_too_long_message_is_refused_before_anything_changes(engine, now, actor):
+    oid = f.offer(engine, now=now, email="c@example.org")
+    with pytest.raises(ValidationError) as err:
+        _decline(engine, now, actor, oid, message="x" * 3001)
+    assert err.value.errors == {
+        "message": "Die Nachricht ist zu lang (höchstens 3000 Zeichen, jetzt 3001)."
+    }
+    with session_scope(engine) as s:
+        [offer] = offer_review.list_offers(session=s, actor=actor)
+    assert offer.state == OfferState.SUBMITTED
+    assert [k for k, _, _ in _mails(engine, "c@example.org")] == ["offer_received"]
+    _decline(engine, now, actor, oid, message="x" * 3000)  # exactly the limit: sent
+    assert "x" * 3000 in _mails(engine, "c@example.org")[-1][2]
+
+
+def test_accepting_mails_the_acceptance_with_the_meeting_and_the_teams_message(engine, now, actor):
+    mid = f.meeting(engine, now=now, theme="Wasser im Revier")
+    oid = f.offer(engine, now=now, email="d@example.org")
+
+    def accept(message):
+        with session_scope(engine) as s:
+            offer_review.accept(
+                session=s,
+                actor=actor,
+                offer_id=oid,
+                data=offer_review.AcceptInput(
+                    meeting_id=mid, title="Seen", presenter="Kim", message=message
+                ),
+                now=now,
+            )
+
+    with pytest.raises(ValidationError) as err:
+        accept("x" * 3001)
+    assert err.value.errors == {
+        "message": "Die Nachricht ist zu lang (höchstens 3000 Zeichen, jetzt 3001)."
+    }
+    accept(" Wir freuen uns! ")
+    [(_, _, _), (kind, subject, body)] = _mails(engine, "d@example.org")
+    assert (kind, subject) == (
+        "offer_decision",
+        "Strukturwandel-Stammtisch: Ihr Impuls ist angenommen",
+    )
+    assert "Wasser im Revier" in body and "Wir freuen uns!" in body

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -10,7 +10,7 @@ from sqlmodel import select
 from stammtisch import audit, organizers
 from stammtisch.db import session_scope
 from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from stammtisch.models import Organizer
+from stammtisch.models import LoginThrottle, Organizer
 from stammtisch.organizers import LoginFailed, LoginThrottled, OrganizerIdentity
 from tests import factories as f
 
@@ -192,7 +192,14 @@ def test_set_active_is_audited_and_refuses_unknown_names_and_the_same_state(engi
     assert err.value.message == "Das Organisator-Konto „leon“ ist bereits deaktiviert."
     with pytest.raises(NotFound):
         _set_active(engine, now, False, name="niemand")
-    _set_active(engine, now, True)
+    view = _set_active(engine, now, True)
+    assert f.last_audit(engine) == (
+        "organizer.activate",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
     with session_scope(engine) as s:
         entries = audit.list_entries(session=s)
     assert [e.action for e in entries] == [
@@ -295,3 +302,283 @@ def test_throttle_message_says_how_long_to_wait(wait, seconds):
         f"Zu viele Fehlversuche. Bitte warten Sie {seconds} Sekunden und versuchen Sie es dann "
         "erneut."
     )
+
+
+# --- exact refusals and bounds ---------------------------------------------------------------
+
+
+def _refused(engine, now, **kw) -> dict[str, str]:
+    values = {"name": "leon", "password": PASSWORD, **kw}
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        organizers.add_organizer(session=s, now=now, **values)
+    return err.value.errors
+
+
+def test_account_refusals_in_full_and_the_bounds_of_a_password(engine, now):
+    assert _refused(engine, now, name="", password="kurz") == {
+        "name": "Bitte geben Sie einen Anmeldenamen an.",
+        "password": "Das Passwort muss mindestens 12 Zeichen lang sein.",
+    }
+    assert _refused(engine, now, name="le on!") == {
+        "name": "Der Anmeldename darf nur Buchstaben, Ziffern und . _ - @ enthalten."
+    }
+    assert _refused(engine, now, password="p" * 1025) == {
+        "password": "Das Passwort ist zu lang (höchstens 1024 Zeichen)."
+    }
+    assert _refused(engine, now, display_name="d" * 121, email="kaputt") == {
+        "display_name": "Der Anzeigename ist zu lang (höchstens 120 Zeichen, jetzt 121).",
+        "email": "Bitte geben Sie eine gültige E-Mail-Adresse an (zum Beispiel name@beispiel.de).",
+    }
+    with session_scope(engine) as s:
+        organizers.add_organizer(session=s, name="a.b_c-d@e", password="p" * 12, now=now)
+    with session_scope(engine) as s:
+        organizers.add_organizer(session=s, name="lang", password="p" * 1024, now=now)
+    assert _refused(engine, now, name="A.B_C-D@E") == {"name": "Diesen Anmeldenamen gibt es schon."}
+    with session_scope(engine) as s:
+        assert [v.name for v in organizers.list_organizers(session=s)] == ["a.b_c-d@e", "lang"]
+
+
+def test_accounts_are_listed_by_login_name_whatever_the_case(engine, now):
+    for name in ("beta", "Alpha", "gamma"):
+        _add(engine, now, name=name)
+    with session_scope(engine) as s:
+        assert [v.name for v in organizers.list_organizers(session=s)] == ["Alpha", "beta", "gamma"]
+
+
+def test_a_failed_login_is_counted_with_its_time_and_blocks_only_from_the_fifth(engine, now):
+    _add(engine, now)
+    with pytest.raises(LoginFailed):
+        _login(engine, now, password="falsch-falsch-falsch")
+    with session_scope(engine) as s:
+        throttle = s.get(LoginThrottle, ("leon", "local"))
+        assert (throttle.failures, throttle.last_failure_at, throttle.blocked_until) == (
+            1,
+            now,
+            None,
+        )
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            _login(engine, now, password="falsch-falsch-falsch")
+    with session_scope(engine) as s:
+        blocked_until = s.get(LoginThrottle, ("leon", "local")).blocked_until
+    assert blocked_until == now + timedelta(seconds=2)
+    with pytest.raises(LoginThrottled):
+        _login(engine, blocked_until - timedelta(microseconds=1))
+    assert _login(engine, blocked_until).name == "leon"  # the delay is over at its end
+
+
+def test_missing_name_or_password_is_asked_for_and_not_counted(engine, now):
+    _add(engine, now)
+    for name, password in (("", PASSWORD), ("leon", ""), ("   ", PASSWORD)):
+        with pytest.raises(LoginFailed) as err:
+            _login(engine, now, name=name, password=password)
+        assert err.value.message == "Bitte geben Sie Anmeldename und Passwort ein."
+    with session_scope(engine) as s:
+        assert s.exec(select(LoginThrottle)).all() == []
+
+
+def test_long_names_share_the_throttle_of_their_first_120_characters(engine, now):
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            _login(engine, now, name="x" * 120 + "a")
+    with pytest.raises(LoginThrottled):
+        _login(engine, now, name="x" * 120 + "b")
+
+
+def test_a_hash_with_other_cost_settings_is_renewed_at_the_next_login(engine, now, monkeypatch):
+    from argon2 import PasswordHasher
+
+    current = organizers._hasher
+    monkeypatch.setattr(
+        organizers, "_hasher", PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    )
+    view = _add(engine, now)
+    monkeypatch.setattr(organizers, "_hasher", current)
+    with session_scope(engine) as s:
+        old = s.get(Organizer, view.id).password_hash
+    assert current.check_needs_rehash(old)
+    _login(engine, now)
+    with session_scope(engine) as s:
+        new = s.get(Organizer, view.id).password_hash
+    assert new != old and not current.check_needs_rehash(new)
+    assert _login(engine, now).name == "leon"
+
+
+def test_require_organizer_refuses_anything_but_an_identity_in_german(engine, now):
+    view = _add(engine, now)
+    for bad in (None, "leon", view, OrganizerIdentity(id=view.id, name="anna", display_name="")):
+        with session_scope(engine) as s, pytest.raises(PermissionDenied) as err:
+            organizers.require_organizer(s, bad)
+        assert err.value.message == "Dafür müssen Sie als Organisator:in angemeldet sein."
+
+
+def test_a_session_expires_only_after_more_than_thirty_minutes():
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    assert not organizers.session_expired(t - timedelta(minutes=30), t)
+    assert organizers.session_expired(t - timedelta(minutes=30, microseconds=1), t)
+
+
+def _identity(view) -> OrganizerIdentity:
+    return OrganizerIdentity(id=view.id, name=view.name, display_name=view.display_name)
+
+
+def _sessions(engine, view) -> int:
+    from stammtisch import organizer_sessions
+
+    with session_scope(engine) as s:
+        organizer_sessions.start(session=s, actor=_identity(view), now=datetime.now(UTC))
+    from stammtisch.models import OrganizerSession
+
+    with session_scope(engine) as s:
+        return len(s.exec(select(OrganizerSession)).all())
+
+
+def _open_sessions(engine) -> int:
+    from stammtisch.models import OrganizerSession
+
+    with session_scope(engine) as s:
+        return len(s.exec(select(OrganizerSession)).all())
+
+
+def _change(engine, now, view, old, new, repeat=None, client="203.0.113.9"):
+    with session_scope(engine) as s:
+        organizers.change_password(
+            session=s,
+            actor=_identity(view),
+            old_password=old,
+            new_password=new,
+            new_password_repeat=new if repeat is None else repeat,
+            now=now,
+            client=client,
+        )
+
+
+def test_changing_ones_password_refusals_in_full(engine, now):
+    view = _add(engine, now)
+    new = "ein-ganz-neues-passwort"
+    with pytest.raises(ValidationError) as err:
+        _change(engine, now, view, PASSWORD, new, repeat=new + "x")
+    assert err.value.errors == {
+        "new_password_repeat": "Die beiden neuen Passwörter stimmen nicht überein."
+    }
+    with pytest.raises(ValidationError) as err:
+        _change(engine, now, view, PASSWORD, PASSWORD)
+    assert err.value.errors == {
+        "password": "Das neue Passwort muss sich vom bisherigen unterscheiden."
+    }
+    with pytest.raises(ValidationError) as err:
+        _change(engine, now, view, "falsch-falsch-falsch", new)
+    assert err.value.errors == {"old_password": "Das bisherige Passwort stimmt nicht."}
+    assert _login(engine, now).name == "leon"  # nothing changed
+
+
+def test_a_wrong_old_password_counts_for_the_throttle_of_that_address(engine, now):
+    view = _add(engine, now)
+    for _ in range(5):
+        with pytest.raises(ValidationError):
+            _change(engine, now, view, "falsch-falsch-falsch", "ein-ganz-neues-passwort")
+    with session_scope(engine) as s:
+        row = s.get(LoginThrottle, ("leon", "203.0.113.9"))
+        assert (row.failures, row.blocked_until) == (5, now + timedelta(seconds=2))
+    with pytest.raises(LoginThrottled):  # even the right one waits now, from there
+        _change(engine, now, view, PASSWORD, "ein-ganz-neues-passwort")
+    _change(engine, now, view, PASSWORD, "ein-ganz-neues-passwort", client="198.51.100.4")
+    assert _login(engine, now, password="ein-ganz-neues-passwort").name == "leon"
+
+
+def test_a_new_password_ends_every_session_and_is_logged(engine, now):
+    view = _add(engine, now)
+    assert _sessions(engine, view) == 1
+    _change(engine, now, view, PASSWORD, "ein-ganz-neues-passwort")
+    assert _open_sessions(engine) == 0
+    assert f.last_audit(engine) == (
+        "organizer.password",
+        "leon",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
+    _sessions(engine, view)
+    with session_scope(engine) as s:
+        organizers.set_password(session=s, name="LEON", password="noch-ein-passwort", now=now)
+    assert _open_sessions(engine) == 0
+    assert f.last_audit(engine) == (
+        "organizer.password",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon"},
+    )
+    assert _login(engine, now, password="noch-ein-passwort").name == "leon"
+
+
+def test_unknown_accounts_are_named_in_the_refusal(engine, now):
+    calls = (
+        lambda s: organizers.set_password(session=s, name="niemand", password=PASSWORD, now=now),
+        lambda s: organizers.unlock(session=s, name="niemand", now=now),
+        lambda s: organizers.remove_organizer(session=s, name="niemand", now=now),
+        lambda s: organizers.set_active(session=s, name="niemand", active=False, now=now),
+    )
+    for call in calls:
+        with session_scope(engine) as s, pytest.raises(NotFound) as err:
+            call(s)
+        assert err.value.message == "Kein Organisator-Konto mit dem Namen „niemand“."
+
+
+def test_unlock_is_logged_with_how_many_rows_went(engine, now):
+    view = _add(engine, now)
+    with pytest.raises(LoginFailed):
+        _login(engine, now, password="falsch-falsch-falsch")
+    with session_scope(engine) as s:
+        assert organizers.unlock(session=s, name="Leon", now=now) == 1
+    assert f.last_audit(engine) == (
+        "organizer.unlock",
+        "system",
+        "organizer",
+        view.id,
+        {"name": "leon", "rows": 1},
+    )
+
+
+def test_deactivating_or_removing_an_account_ends_its_sessions_activating_does_not(engine, now):
+    view = _add(engine, now)
+    _sessions(engine, view)
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="leon", active=False, now=now)
+    assert _open_sessions(engine) == 0
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="leon", active=True, now=now)
+    assert _sessions(engine, view) == 1
+    other = _add(engine, now, name="anna")
+    _sessions(engine, other)
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="anna", active=False, now=now)
+    assert _open_sessions(engine) == 1  # only anna's ended
+    with session_scope(engine) as s:
+        organizers.remove_organizer(session=s, name="leon", now=now)
+    assert _open_sessions(engine) == 0
+
+
+def test_a_new_account_is_logged_with_its_id(engine, now):
+    view = _add(engine, now)
+    action, _actor, kind, obj, _details = f.last_audit(engine)
+    assert (action, kind, obj) == ("organizer.add", "organizer", view.id)
+
+
+def test_a_correct_login_forgets_the_failures_of_that_address_only(engine, now):
+    _add(engine, now)
+
+    def attempt(client, password="falsch-falsch-falsch"):
+        with session_scope(engine) as s:
+            return organizers.authenticate(
+                session=s, name="leon", password=password, now=now, client=client
+            )
+
+    for client in ("203.0.113.1", "203.0.113.2"):
+        with pytest.raises(LoginFailed) as err:
+            attempt(client)
+        assert err.value.message == "Anmeldename oder Passwort ist falsch."
+    assert attempt("203.0.113.1", PASSWORD).name == "leon"
+    with session_scope(engine) as s:
+        left = [(r.login_key, r.client_key) for r in s.exec(select(LoginThrottle)).all()]
+    assert left == [("leon", "203.0.113.2")]

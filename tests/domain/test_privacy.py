@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from stammtisch import audit, mail, meetings, offer_review, privacy, privacy_text, registrations
+from stammtisch import mail, meetings, offer_review, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import ValidationError
 from stammtisch.models import Impulse, ImpulseOffer, Mail, MailStatus, Registration
@@ -109,7 +109,7 @@ def test_retention_anonymises_only_once_180_days_have_passed(
     result = _run_retention(engine, actor, by, at)
     with session_scope(engine) as s:
         row = s.exec(select(Registration)).one()
-        [entry] = audit.list_entries(session=s, action_prefix="privacy.retention")
+    [entry] = f.audit_entries(engine, "privacy.retention")
     # The preview the team sees and the run agree on the period and its unit.
     assert preview.days == result.days == privacy_text.RETENTION_DAYS == 180
     assert preview.cutoff == result.cutoff == at - PERIOD
@@ -139,7 +139,12 @@ def test_retention_anonymises_only_once_180_days_have_passed(
     assert (row.status, row.federal_state) == ("confirmed", "sachsen")
     with session_scope(engine) as s:
         found = registrations.find_by_token(session=s, token=receipt.token, now=now)
+        left = s.exec(select(Mail.status).where(Mail.registration_id == row.id)).all()
     assert (found is None) is due
+    # Its mails go with it when it is due; before that they are older than the period
+    # (written at registration, before the meeting) and the purge by age takes them, in
+    # whatever state, waiting ones included.
+    assert left == []
 
 
 def test_retention_is_idempotent_and_never_reuses_a_replacement_token(engine, now, actor):
@@ -262,7 +267,6 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
     _person_with_history(engine, now)
     with session_scope(engine) as s:
         data = privacy.export_person(session=s, actor=actor, email="AENNE@example.org", now=now)
-        [entry] = audit.list_entries(session=s, action_prefix="privacy.export")
         key = registrations.participant_key(s, "aenne@example.org")
     registered = now.astimezone(UTC).isoformat()
     # Every mail to the address is part of what is stored about it (personal links never).
@@ -335,6 +339,7 @@ def test_export_person_gives_everything_stored_about_the_address(engine, now, ac
         ),
     }
     # The log says that and how much was given out, never to whom in clear.
+    [entry] = f.audit_entries(engine, "privacy.export")
     assert (entry.actor_name, entry.object_type) == (actor.name, None)
     assert entry.details == {
         "email_hmac": key,
@@ -362,7 +367,6 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
         rows = {(r.meeting_id, r.participant_key == key): r for r in s.exec(select(Registration))}
         offers = {o.email: o for o in s.exec(select(ImpulseOffer))}
         [impulse] = s.exec(select(Impulse)).all()
-        [entry] = audit.list_entries(session=s, action_prefix="privacy.erase")
     for meeting_id in (later, earlier):
         mine = rows[(meeting_id, True)]
         assert (mine.name, mine.email, mine.organisation) == (None, None, None)
@@ -378,6 +382,7 @@ def test_erase_person_cancels_future_places_anonymises_and_keeps_others(engine, 
         privacy.ERASED,
         None,
     )
+    [entry] = f.audit_entries(engine, "privacy.erase")
     assert entry.actor_name == actor.name
     assert entry.details == {
         "email_hmac": key,
@@ -493,3 +498,96 @@ def test_retention_deletes_the_anonymised_peoples_mails_and_old_ones_and_keeps_t
     }
     confirmed = next(m for m in left if m.kind == "registration_confirmed")
     assert confirmed.registration_id == recent.registration_id and confirmed.secret
+
+
+def test_erasure_counts_every_place_it_gives_back(engine, now, actor):
+    meeting_ids = [f.meeting(engine, now=now, days_ahead=d, capacity=1) for d in (10, 20)]
+    for meeting_id in meeting_ids:
+        f.register(engine, meeting_id, "anna", now=now, email="anna@example.org")
+        f.register(engine, meeting_id, f"w{meeting_id}", now=now)  # waits
+    with session_scope(engine) as s:
+        result = privacy.erase_person(session=s, actor=actor, email="anna@example.org", now=now)
+    assert (result.registrations, result.cancelled, result.promoted) == (2, 2, 2)
+
+
+def test_export_lists_a_meeting_twice_in_the_order_registered(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now)
+    first = f.register(engine, meeting_id, "a", now=now, email="anna@example.org", name="Erst")
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=first.token, now=now)
+    f.register(engine, meeting_id, "b", now=now, email="anna@example.org", name="Dann")
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="anna@example.org", now=now)
+    assert [(r["name"], r["status"]) for r in data["anmeldungen"]] == [
+        ("Erst", "storniert"),
+        ("Dann", "angemeldet"),
+    ]
+
+
+def test_preview_keeps_two_meetings_apart_that_share_theme_and_time(engine, now, actor):
+    early = now - timedelta(days=30)
+    twins = [f.meeting(engine, now=early, days_ahead=10, theme="Doppelt") for _ in range(2)]
+    for n, meeting_id in enumerate(twins):
+        f.register(engine, meeting_id, f"t{n}", now=early)
+    with session_scope(engine) as s:
+        end = meetings.get_meeting(session=s, meeting_id=twins[0]).ends_at
+    with session_scope(engine) as s:
+        preview = privacy.retention_preview(session=s, actor=actor, now=end + PERIOD + SECOND)
+    # Same start: their order is not fixed, but they are two rows.
+    assert sorted((m.meeting_id, m.registrations) for m in preview.meetings) == [
+        (twins[0], 1),
+        (twins[1], 1),
+    ]
+
+
+def test_the_export_shows_each_mail_with_its_state_and_times(engine, now, actor):
+    from sqlalchemy import update
+
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, "m", now=now, email="mia@example.org", federal_state=None)
+    sent_at = now + timedelta(minutes=5)
+    with session_scope(engine) as s:
+        first = s.exec(select(Mail.id).order_by(Mail.id)).first()
+        # As the mailer marks a mail it delivered (its own tests send through SMTP).
+        s.exec(update(Mail).where(Mail.id == first).values(status="sent", sent_at=sent_at))
+        s.commit()
+        rows = s.exec(select(Mail).order_by(Mail.id)).all()
+        expected = [
+            {
+                "betreff": m.subject,
+                "status": "gesendet" if m.id == first else "wartet",
+                "erstellt_am": now.astimezone(UTC).isoformat(),
+                "gesendet_am": sent_at.astimezone(UTC).isoformat() if m.id == first else None,
+            }
+            for m in rows
+        ]
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="mia@example.org", now=now)
+    keys = ("betreff", "status", "erstellt_am", "gesendet_am")
+    assert [{k: m[k] for k in keys} for m in data["mails"]] == expected
+    assert all(set(m) == {*keys, "anlass", "text"} for m in data["mails"])
+    [registration] = data["anmeldungen"]
+    assert registration["bundesland"] is None  # not given: empty, not the word "None"
+
+
+def test_each_wish_to_be_told_is_exported_in_full(engine, now, actor):
+    from stammtisch.formatting import format_meeting_time
+
+    meeting_id = f.meeting(engine, now=now, registration_state="not_open", theme="Wasser & Wärme")
+    f.subscribe(engine, now=now, email="kim@example.org", name="Kim")  # news, confirmed
+    later = now + timedelta(hours=1)
+    f.subscribe(engine, now=later, email="kim@example.org", meeting_id=meeting_id, confirm=False)
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="kim@example.org", now=now)
+        view = meetings.get_meeting(session=s, meeting_id=meeting_id)
+    news, meeting_wish = sorted(data["benachrichtigungen"], key=lambda w: w["termin"] or "")
+    assert (news["termin"], news["name"]) == (None, "Kim")
+    assert news["einwilligung_am"] == now.astimezone(UTC).isoformat()
+    assert news["bestaetigt_am"] == now.astimezone(UTC).isoformat()
+    assert meeting_wish["termin"] == format_meeting_time(view.starts_at, view.ends_at)
+    assert (meeting_wish["name"], meeting_wish["bestaetigt_am"]) == (None, None)
+    assert meeting_wish["einwilligung_am"] == later.astimezone(UTC).isoformat()
+    # Mail texts as sent, but with the link's place held by the preview text.
+    from stammtisch import mail
+
+    assert any(mail.CONFIRM_LINK_PREVIEW in m["text"] for m in data["mails"])

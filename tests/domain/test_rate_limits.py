@@ -166,6 +166,10 @@ def test_votes_once_per_browser_and_five_per_network_suggestion_and_day(engine, 
         "Aus Ihrem Netzwerk kamen für diesen Vorschlag in den letzten 24 Stunden schon "
         "5 Unterstützungen."
     )
+    # A browser that has voted hears that, even from a network at its limit.
+    with pytest.raises(AlreadyVoted) as again:
+        vote("browser-0")
+    assert again.value.message == "Sie haben diesen Vorschlag schon unterstützt."
     assert vote("browser-5", target=other) == 1  # another suggestion: its own count
     assert vote("browser-6", address="198.51.100.1") == 6
     assert vote("browser-7", seconds=86_400) == 7  # the next day

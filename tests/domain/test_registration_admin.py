@@ -578,3 +578,182 @@ def test_a_rolled_back_cancel_for_queues_no_mail(engine, now, actor, monkeypatch
         ra.cancel_for(session=s, actor=actor, registration_id=first.registration_id, now=now)
     assert f.mail_kinds_of_meeting(engine, meeting_id) == before
     assert _status(engine, first.registration_id)[0] == "confirmed"
+
+
+def _counted_by_zoom(engine, now, actor):
+    """A held meeting with three registrations; Zoom counted two strangers ("Gast 1/2")
+    and nobody of the three, so they are absent until the team ticks them."""
+    from stammtisch import imports
+
+    meeting_id = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17)
+    before = now - timedelta(days=10)
+    ids = [
+        f.register(engine, meeting_id, n, now=before, name=f"Person {n}").registration_id
+        for n in range(3)
+    ]
+    rep = imports.parse_zoom_report(b"Name (Original Name),User Email\nGast 1,\nGast 2,\n")
+    with session_scope(engine) as s:
+        imports.apply_import(session=s, actor=actor, meeting_id=meeting_id, report=rep, now=now)
+    return meeting_id, ids
+
+
+def _unregistered(engine, meeting_id) -> int:
+    with session_scope(engine) as s:
+        return s.get(Meeting, meeting_id).unregistered_attendees
+
+
+def _attend(engine, now, actor, ids, value="yes", moved=True):
+    with session_scope(engine) as s:
+        return ra.set_attendance(
+            session=s,
+            actor=actor,
+            registration_ids=ids,
+            attendance=value,
+            now=now,
+            counted_without_registration=moved,
+        )
+
+
+def test_ticking_people_zoom_counted_as_strangers_moves_them_over(engine, now, actor):
+    meeting_id, ids = _counted_by_zoom(engine, now, actor)
+    assert _unregistered(engine, meeting_id) == 2
+    assert _attend(engine, now, actor, [ids[0]]) == 1
+    assert _unregistered(engine, meeting_id) == 1
+    assert f.last_audit(engine)[0] == "registration.attendance"
+    assert f.last_audit(engine)[4]["moved_from_unregistered"] == 1
+    _attend(engine, now, actor, [ids[0]])  # already ticked: moves nobody again
+    assert _unregistered(engine, meeting_id) == 1
+    _attend(engine, now, actor, ids)  # two new, but only one stranger left to move
+    assert _unregistered(engine, meeting_id) == 0
+    assert f.last_audit(engine)[4]["moved_from_unregistered"] == 1
+
+
+def test_only_a_yes_moves_someone_over_and_only_when_asked(engine, now, actor):
+    meeting_id, ids = _counted_by_zoom(engine, now, actor)
+    _attend(engine, now, actor, [ids[0]], value="no")
+    _attend(engine, now, actor, [ids[1]], moved=False)
+    assert _unregistered(engine, meeting_id) == 2
+    with session_scope(engine) as s:
+        assert s.get(Registration, ids[1]).attendance == "yes"
+
+
+def test_moving_strangers_over_takes_one_meeting_at_a_time(engine, now, actor):
+    first, ids = _counted_by_zoom(engine, now, actor)
+    second, others = _counted_by_zoom(engine, now, actor)
+    with pytest.raises(ValidationError) as err:
+        _attend(engine, now, actor, [ids[0], others[0]])
+    assert err.value.errors == {
+        "registration_ids": "Bitte nur Anmeldungen eines Treffens auf einmal."
+    }
+    assert (_unregistered(engine, first), _unregistered(engine, second)) == (2, 2)
+    _attend(engine, now, actor, [ids[0], others[0]], moved=False)  # without moving: fine
+
+
+def _message(groups, subject="Folien zum Treffen", text="Hier sind die Folien."):
+    return ra.MessageInput(subject=subject, text=text, groups=groups)
+
+
+def _send(engine, now, actor, meeting_id, data, count=None):
+    with session_scope(engine) as s:
+        return ra.send_message(
+            session=s, actor=actor, meeting_id=meeting_id, data=data, now=now, notify_count=count
+        )
+
+
+def _messaged(engine) -> list[tuple[str, str]]:
+    from stammtisch.models import Mail
+
+    with session_scope(engine) as s:
+        rows = s.exec(select(Mail).where(Mail.kind == "team_message").order_by(Mail.id)).all()
+        return [(m.to_address, m.subject) for m in rows]
+
+
+def test_a_team_message_goes_to_each_chosen_group_and_nobody_else(engine, now, actor):
+    from stammtisch.errors import NeedsConfirmation
+
+    meeting_id = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17, capacity=3)
+    before = now - timedelta(days=10)
+    came, stayed_away, unknown = (
+        f.register(engine, meeting_id, n, now=before).registration_id for n in ("c", "s", "u")
+    )
+    f.register(engine, meeting_id, "w", now=before)  # waits
+    gone = f.register(engine, meeting_id, "x", now=before)  # cancels: never written to
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=gone.token, now=before)
+    f.register(engine, meeting_id, "p", now=before, confirm=False)  # pending: not written to
+    _attend(engine, now, actor, [came], moved=False)
+    _attend(engine, now, actor, [stayed_away], value="no", moved=False)
+    other = f.meeting(engine, now=now)
+    f.register(engine, other, "o", now=now)  # another meeting: never
+    expected = {
+        ("confirmed",): 3,
+        ("waitlisted",): 1,
+        ("attended",): 1,
+        ("confirmed", "waitlisted"): 4,
+        ("waitlisted", "attended"): 2,
+    }
+    with session_scope(engine) as s:
+        reach = {
+            g: ra.message_audience(session=s, meeting_id=meeting_id, groups=g) for g in expected
+        }
+        assert ra.message_audience(session=s, meeting_id=meeting_id, groups=("alle",)) == 0
+        assert ra.message_audience(session=s, meeting_id=meeting_id, groups=()) == 0
+    assert reach == expected
+    with pytest.raises(NeedsConfirmation) as asked:
+        _send(engine, now, actor, meeting_id, _message(("waitlisted", "attended")))
+    assert (asked.value.count, asked.value.message) == (
+        2,
+        "Die Nachricht geht an 2 Personen. Bitte bestätigen Sie das.",
+    )
+    with pytest.raises(NeedsConfirmation) as asked:
+        _send(engine, now, actor, meeting_id, _message(("attended",)), count=2)  # stale number
+    assert asked.value.message == "Die Nachricht geht an eine Person. Bitte bestätigen Sie das."
+    assert _messaged(engine) == []
+    assert _send(engine, now, actor, meeting_id, _message(("waitlisted", "attended")), 2) == 2
+    assert sorted(a for a, _ in _messaged(engine)) == ["personc@example.org", "personw@example.org"]
+    assert {s for _, s in _messaged(engine)} == {
+        "Strukturwandel-Stammtisch: Folien zum Treffen (Mi, 17.11.2021, 17:00–18:30 Uhr)"
+    }
+    action, _, kind, obj, details = f.last_audit(engine)
+    assert (action, kind, obj, details) == (
+        "meeting.message",
+        "meeting",
+        meeting_id,
+        {"subject": "Folien zum Treffen", "groups": ["waitlisted", "attended"], "recipients": 2},
+    )
+    assert unknown
+
+
+def test_a_team_message_needs_subject_text_and_a_known_group(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now)
+    for groups in ((), ("alle",), ("confirmed", "alle")):
+        with pytest.raises(ValidationError) as err:
+            _send(engine, now, actor, meeting_id, _message(groups), count=0)
+        assert err.value.errors == {"groups": "Bitte wählen Sie, wer die Nachricht bekommt."}
+    with pytest.raises(ValidationError) as err:
+        _send(engine, now, actor, meeting_id, _message(("confirmed",), subject="ab", text="kurz"))
+    assert err.value.errors == {
+        "subject": "Der Betreff ist zu kurz (mindestens 3 Zeichen).",
+        "text": "Der Text ist zu kurz (mindestens 10 Zeichen).",
+    }
+    with pytest.raises(ValidationError) as err:
+        _send(engine, now, actor, meeting_id, _message(("confirmed",)), count=0)
+    assert err.value.errors == {"groups": "In den gewählten Gruppen ist niemand."}
+
+
+def test_a_cancellation_by_the_team_tells_the_person_who_cancelled(engine, now, actor):
+    from stammtisch.models import Mail
+
+    meeting_id = f.meeting(engine, now=now)
+    receipt = f.register(engine, meeting_id, "t", now=now)
+    with session_scope(engine) as s:
+        ra.cancel_for(session=s, actor=actor, registration_id=receipt.registration_id, now=now)
+    with session_scope(engine) as s:
+        mail = s.exec(select(Mail).where(Mail.kind == "cancellation")).one()
+        assert mail.to_address == "persont@example.org"
+        assert "das Team des Strukturwandel-Stammtischs hat Ihre Anmeldung storniert." in (
+            mail.body_text
+        )
+    with session_scope(engine) as s:
+        figures = ra.counts(session=s, actor=actor, meeting_id=meeting_id)
+    assert (figures.confirmed, figures.cancelled) == (0, 1)

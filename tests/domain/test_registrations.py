@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 from sqlmodel import func, select
 
-from stammtisch import registrations
+from stammtisch import meeting_admin, registrations
 from stammtisch.db import make_engine, session_scope, write_transaction
 from stammtisch.errors import FORM, AlreadyRegistered, NotFound, ValidationError
 from stammtisch.models import Attendance, Registration, RegistrationStatus
@@ -361,6 +362,11 @@ def test_waitlist_positions_count_only_people_waiting_for_the_same_meeting(engin
     later = f.register(engine, second, "b3", now=now)
     assert (waiting.waitlist_position, later.waitlist_position) == (1, 2)
     with session_scope(engine) as s:
+        assert (
+            registrations.find_by_token(session=s, token=later.token, now=now).waitlist_position
+            == 2
+        )
+    with session_scope(engine) as s:
         registrations.cancel(session=s, token=early.token, now=now)
     with session_scope(engine) as s:
         assert (
@@ -406,3 +412,137 @@ def test_participant_key_needs_the_installation_secret(engine, now):
         pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"),
     ):
         registrations.participant_key(s, "ada@example.org")
+
+
+def test_register_refusals_in_full(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    receipt = f.register(engine, meeting_id, 1, now=now)
+    assert receipt.meeting_id == meeting_id
+    with session_scope(engine) as s, pytest.raises(AlreadyRegistered) as err:
+        registrations.register(
+            session=s,
+            meeting_id=meeting_id,
+            data=f.registration_input(2, email="PERSON1@example.org"),
+            now=now,
+            confirmation=False,
+        )
+    assert err.value.message == registrations.ALREADY_REGISTERED_MESSAGE
+    with pytest.raises(NotFound) as err:
+        f.register(engine, 4711, 3, now=now)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+    with pytest.raises(ValidationError) as err:
+        f.register(engine, meeting_id, 4, now=now, organisation="o" * 201)
+    assert err.value.errors == {
+        "organisation": "Die Organisation ist zu lang (höchstens 200 Zeichen, jetzt 201)."
+    }
+
+
+def test_register_needs_the_installation_secret(engine, now):
+    from stammtisch.models import SiteSetting
+
+    meeting_id = f.meeting(engine, now=now)
+    with session_scope(engine) as s:
+        s.delete(s.get(SiteSetting, "participant_salt"))
+        s.commit()
+    with pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"):
+        f.register(engine, meeting_id, 1, now=now)
+
+
+def test_free_places_go_only_to_people_waiting_for_that_meeting(engine, now):
+    actor = f.team(engine, now=now)
+    first = f.meeting(engine, now=now, capacity=1)
+    second = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, second, "b1", now=now)
+    other = f.register(engine, second, "b2", now=now)  # waits for the second meeting
+    f.register(engine, first, "a1", now=now)
+    mine = f.register(engine, first, "a2", now=now)
+    with session_scope(engine) as s:
+        current = next(
+            m for m in meeting_admin.list_meetings(session=s, actor=actor) if m.id == first
+        )
+    with session_scope(engine) as s:
+        promoted = meeting_admin.update_meeting(
+            session=s,
+            actor=actor,
+            meeting_id=first,
+            data=dataclasses.replace(current.as_input(), capacity=5),
+            now=now,
+        )
+    assert promoted == [mine.registration_id]
+    with session_scope(engine) as s:
+        assert s.get(Registration, other.registration_id).status == "waitlisted"
+
+
+def test_locking_a_meeting_that_does_not_exist_says_so_in_german(engine, now):
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        registrations.lock_meeting(s, 4711)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+
+
+def _pending(engine, meeting_id, n, now):
+    """A registration sent but not confirmed: its status, expiry and address."""
+    f.register(engine, meeting_id, n, now=now, confirm=False)
+    email = f"person{n}@example.org"
+    with session_scope(engine) as s:
+        row = s.exec(
+            select(Registration).where(
+                Registration.meeting_id == meeting_id, Registration.email == email
+            )
+        ).one()
+        return row.status, row.expires_at, row.email
+
+
+def test_an_unconfirmed_registration_lasts_48_hours_or_until_the_start(engine, now):
+    later = f.meeting(engine, now=now, days_ahead=14)
+    soon = f.meeting(engine, now=now, days_ahead=1)
+    with session_scope(engine) as s:
+        starts = registrations.get_meeting(session=s, meeting_id=soon).starts_at
+    assert _pending(engine, later, "a", now)[:2] == ("pending", now + timedelta(hours=48))
+    assert _pending(engine, soon, "b", now)[:2] == ("pending", starts)
+
+
+def test_an_unconfirmed_registration_is_purged_at_its_expiry_not_before(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    other = f.meeting(engine, now=now)
+    _, expires, email = _pending(engine, meeting_id, "a", now)
+    _pending(engine, other, "a", now)  # the same address, another meeting
+    _pending(engine, meeting_id, "b", now)
+    f.register(engine, meeting_id, "c", now=now)  # confirmed: never purged
+    with session_scope(engine) as s, write_transaction(s):
+        assert registrations.purge_expired(s, expires - timedelta(microseconds=1)) == 0
+    with session_scope(engine) as s, write_transaction(s):
+        key = registrations.email_key(email)
+        assert registrations.purge_expired(s, expires, meeting_id=meeting_id, key=key) == 1
+    with session_scope(engine) as s, write_transaction(s):
+        assert registrations.purge_expired(s, expires, meeting_id=meeting_id) == 1  # "b"
+    with session_scope(engine) as s, write_transaction(s):
+        assert registrations.purge_expired(s, expires) == 1  # "a" for the other meeting
+    with session_scope(engine) as s:
+        left = s.exec(select(Registration.status)).all()
+    assert left == ["confirmed"]
+
+
+def test_a_link_confirms_until_just_before_the_expiry(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, "late", now=now, confirm=False)
+    f.register(engine, meeting_id, "ontime", now=now, confirm=False)
+    expiry = now + registrations.PENDING_LIFETIME
+    with pytest.raises(ValidationError) as err:
+        f.confirm_registration(engine, f.link_token(engine, "personlate@example.org"), now=expiry)
+    assert err.value.errors == {FORM: registrations.EXPIRED_MESSAGE}
+    token = f.link_token(engine, "personontime@example.org")
+    receipt = f.confirm_registration(engine, token, now=expiry - timedelta(seconds=1))
+    assert receipt.status == RegistrationStatus.CONFIRMED
+
+
+def test_after_the_expiry_the_same_address_may_register_again(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    _, expires, _ = _pending(engine, meeting_id, "a", now)
+    _pending(engine, meeting_id, "a", expires)
+    with session_scope(engine) as s:
+        rows = s.exec(select(Registration.expires_at)).all()
+    assert rows == [expires + registrations.PENDING_LIFETIME]  # the expired one made room
+    assert (
+        f.mail_kinds(engine, "persona@example.org")[-1]
+        == f.mail_kinds(engine, "persona@example.org")[0]
+    )  # a new confirmation request, not "already registered"

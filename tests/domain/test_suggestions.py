@@ -108,6 +108,8 @@ def test_public_list_is_capped_per_topic_field_in_sql(engine, now):
     assert raised_by_field[first][0] == made[first][0]  # most votes first
     assert [len(raised_by_field[k]) for k in (first, second, None)] == [3, 1, 2]
     assert [v.id for v in top] == [made[first][0]]
+    names = {v.topic_field_id: v.topic_field_name for v in capped}  # the capped query too
+    assert names == {first: "Erstes Feld", second: "Zweites Feld", None: None}
     assert counts == {first: 4, second: 2, None: 3}
     assert pending not in {v.id for v in capped}
 
@@ -209,3 +211,82 @@ def test_the_sender_of_a_suggestion_is_forgotten_after_a_day(engine, now):
         assert s.get(Suggestion, old).sender_key is None
         assert s.get(Suggestion, fresh).sender_key is not None
         assert len(s.exec(select(Suggestion)).all()) == 2
+
+
+def _refused(engine, now, **values) -> dict[str, str]:
+    values = {"text": "Wie gelingt Bürgerenergie im ländlichen Raum?", **values}
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        suggestions.submit_suggestion(
+            session=s, data=suggestions.SuggestionInput(**values), now=now
+        )
+    return err.value.errors
+
+
+def test_suggestion_refusals_in_full(engine, now):
+    assert _refused(engine, now, text="", kind="werbung", author_name="n" * 121) == {
+        "text": "Bitte geben Sie Ihren Vorschlag an.",
+        "kind": "Bitte wählen Sie: Thema, Frage oder Idee.",
+        "author_name": "Der Name ist zu lang (höchstens 120 Zeichen, jetzt 121).",
+    }
+    for bad in ("3", True, 4711):
+        assert _refused(engine, now, topic_field_id=bad) == {
+            "topic_field_id": "Bitte wählen Sie ein Themenfeld aus der Liste."
+        }
+
+
+def test_a_new_suggestion_starts_pending_without_votes_and_is_counted_as_waiting(engine, now):
+    sid = f.suggestion(engine, now=now)
+    f.suggestion(engine, now=now, publish=True)
+    with session_scope(engine) as s:
+        row = s.get(Suggestion, sid)
+        assert (row.state, row.votes, row.created_at) == ("pending", 0, now)
+        assert suggestions.count_pending(session=s) == 1
+
+
+def test_public_list_is_by_votes_unless_asked_otherwise(engine, now):
+    # The older one has more votes: by votes it comes first, by date last.
+    many = f.suggestion(engine, now=now, publish=True, voters=("a", "b"), topic_field_id=None)
+    few = f.suggestion(engine, now=now, publish=True, voters=("a",))
+    with session_scope(engine) as s:
+        listed = suggestions.list_public_suggestions(session=s)
+    assert [(v.id, v.votes, v.topic_field_name) for v in listed] == [
+        (many, 2, None),
+        (few, 1, None),
+    ]
+
+
+def test_what_one_browser_has_supported(engine, now):
+    first, second, third = (f.suggestion(engine, now=now, publish=True) for _ in range(3))
+    for sid, voter in ((first, "mine"), (second, "other"), (third, "mine")):
+        with session_scope(engine) as s:
+            suggestions.vote(session=s, suggestion_id=sid, voter_key=voter, now=now)
+    with session_scope(engine) as s:
+        assert suggestions.voted_by(
+            session=s, voter_key="mine", suggestion_ids=[first, second]
+        ) == {first}
+        assert suggestions.voted_by(
+            session=s, voter_key="mine", suggestion_ids=[first, second, third]
+        ) == {first, third}
+        assert suggestions.voted_by(session=s, voter_key="nobody", suggestion_ids=[first]) == set()
+        assert suggestions.voted_by(session=s, voter_key="mine", suggestion_ids=[]) == set()
+
+
+def test_only_suggestions_waiting_for_the_team_count_as_pending(engine, now):
+    f.suggestion(engine, now=now)
+    f.suggestion(engine, now=now, publish=True)
+    f.suggestion(engine, now=now, publish=True)
+    with session_scope(engine) as s:
+        assert suggestions.count_pending(session=s) == 1
+
+
+@pytest.mark.parametrize("topic_field_id", [True, "1"])
+def test_a_topic_field_must_be_a_whole_number_from_the_list(engine, now, topic_field_id):
+    f.topic_field(engine, now=now)  # field 1 exists: True or "1" must not slip through as it
+    data = suggestions.SuggestionInput(
+        text="Ein Vorschlag mit seltsamem Themenfeld", topic_field_id=topic_field_id
+    )
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        suggestions.submit_suggestion(session=s, data=data, now=now)
+    assert err.value.errors == {"topic_field_id": "Bitte wählen Sie ein Themenfeld aus der Liste."}
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(Suggestion)).one() == 0

@@ -1,0 +1,335 @@
+"""Mutation testing of the domain's rule modules with mutmut (``make mutants``; not in CI).
+
+mutmut changes one small thing in a rule module at a time ("a mutant": ``<`` for ``<=``,
+another constant, a dropped argument) and runs the tests that reach the changed function;
+a mutant the tests let pass ("survived") is a rule nobody pins. The modules and the test
+selection are configured in ``pyproject.toml`` (``[tool.mutmut]``): the domain and page
+tests, on SQLite only (``STAMMTISCH_TEST_DBS=sqlite``), a migrated template database made
+once (``STAMMTISCH_SQLITE_TEMPLATE``) instead of once per mutant, and made again when the
+migrations change. Coverage is collected over that whole selection; the mutants themselves
+are checked module by module, each with its own tests only (``tests/domain/test_<module>.py``
+plus ``MODULE_TESTS``): a rule is pinned where it is tested, and the run stays within about
+an hour on two cores instead of running every page test against every mutant.
+
+Usage (``make mutants MUTANTS_ARGS="..."``):
+
+    .venv/bin/python bench/mutants.py                      # every mutant not yet decided
+    .venv/bin/python bench/mutants.py --module privacy     # only these modules (repeatable)
+    .venv/bin/python bench/mutants.py --recheck            # survivors again, after new tests
+    .venv/bin/python bench/mutants.py --report             # only rewrite bench/mutants.md
+
+Resumable: results are kept per mutant in ``mutants/`` (git-ignored); an interrupted run
+(Ctrl-C, or SIGTERM, passed on to mutmut as Ctrl-C) continues where it stopped, and a
+result file left broken by a hard kill is thrown away and its module mutated again.
+``--fresh`` starts over. mutmut re-mutates a function whose source changed and collects
+coverage for new tests, but keeps earlier verdicts: after adding tests, ``--recheck``.
+
+The summary goes to ``bench/mutants.md``: per module killed, timed out, survived, no
+tests; every survivor with its diff and, from ``bench/mutants_equivalent.toml``, why it
+cannot change behaviour (or "not explained").
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTANTS = ROOT / "mutants"
+REPORT = ROOT / "bench" / "mutants.md"
+EQUIVALENT = ROOT / "bench" / "mutants_equivalent.toml"
+TEMPLATE = MUTANTS / "template.db"
+TARGET = 0.90
+
+# mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code), grouped for the table.
+STATUS = {
+    1: "killed",
+    3: "killed",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    None: "not run",
+}
+INTERRUPTED = {2, -2, -15}  # the check was interrupted (Ctrl-C, SIGTERM): decide it again
+UNDECIDED = ("survived", "no tests")
+# Besides tests/domain/test_<module>.py, the tests that pin a module's rules from outside:
+# the predicates of meeting_rules are asked by registrations and meetings, the feed is
+# built by ics, the login by the throttle and sessions, the public forms' limits by
+# rate_limits.
+MODULE_TESTS = {
+    "meeting_rules": ("tests/domain/test_meetings.py", "tests/domain/test_registrations.py"),
+    "feed": ("tests/domain/test_ics.py",),
+    "ics": ("tests/domain/test_feed.py",),
+    "organizers": (
+        "tests/domain/test_login_throttle.py",
+        "tests/domain/test_organizer_sessions.py",
+    ),
+    "registrations": (
+        "tests/domain/test_registration_races.py",
+        "tests/domain/test_rate_limits.py",
+        "tests/domain/test_subscriptions.py",
+    ),
+    # The public forms count against the limits of rate_limits, pinned in its tests.
+    "offers": ("tests/domain/test_rate_limits.py",),
+    "suggestions": ("tests/domain/test_rate_limits.py",),
+    # Team messages, fresh links and announcements are pinned with the subscriptions.
+    "registration_admin": ("tests/domain/test_subscriptions.py",),
+    "meeting_admin": ("tests/domain/test_subscriptions.py",),
+}
+
+
+def rule_modules() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    return [Path(p).stem for p in config["only_mutate"]]
+
+
+def meta_path(module: str) -> Path:
+    return MUTANTS / "stammtisch" / f"{module}.py.meta"
+
+
+def load_results(module: str) -> dict[str, int | None]:
+    path = meta_path(module)
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())["exit_code_by_key"]
+
+
+def repair() -> None:
+    """Drop result files a hard kill left broken and forget interrupted checks."""
+    for module in rule_modules():
+        path = meta_path(module)
+        if not path.exists():
+            continue
+        try:
+            meta = json.loads(path.read_text())
+        except ValueError:
+            print(f"{path.relative_to(ROOT)} is broken: {module} is mutated again")
+            path.unlink()
+            (MUTANTS / "stammtisch" / f"{module}.py").unlink(missing_ok=True)
+            continue
+        codes = meta["exit_code_by_key"]
+        interrupted = [k for k, v in codes.items() if v in INTERRUPTED]
+        if interrupted:
+            for key in interrupted:
+                codes[key] = None
+            path.write_text(json.dumps(meta, indent=4))
+
+
+def _schema_stamp() -> str:
+    """A hash of the migrations: a template made from other migrations is made again."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "stammtisch" / "migrations").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def prepare_template() -> None:
+    """One migrated SQLite database that every test session copies."""
+    stamp_file = TEMPLATE.with_suffix(".stamp")
+    stamp = _schema_stamp()
+    if TEMPLATE.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return
+    TEMPLATE.unlink(missing_ok=True)
+    sys.path.insert(0, str(ROOT))
+    from stammtisch.db import make_engine, migrate
+
+    MUTANTS.mkdir(exist_ok=True)
+    partial = TEMPLATE.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{partial}")
+    migrate(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    partial.rename(TEMPLATE)
+    stamp_file.write_text(stamp)
+
+
+def module_tests(module: str) -> list[str]:
+    """The tests a module's mutants are checked with: its own test module, plus those
+    named in MODULE_TESTS."""
+    return [f"tests/domain/test_{module}.py", *MODULE_TESTS.get(module, ())]
+
+
+def run_mutmut(
+    names: list[str], max_children: int, *, quiet: bool = False, tests: list[str] | None = None
+) -> int:
+    """Run mutmut; SIGTERM is passed on as Ctrl-C so it stops cleanly and keeps results.
+
+    ``tests`` narrows the tests mutmut picks per mutant (by coverage) to these paths
+    (tests/conftest.py deselects the others); without it every covering test runs."""
+    env = {
+        **os.environ,
+        "STAMMTISCH_TEST_DBS": "sqlite",
+        "STAMMTISCH_SQLITE_TEMPLATE": str(TEMPLATE),
+    }
+    env.pop("STAMMTISCH_REQUIRE_PG", None)
+    env.pop("STAMMTISCH_MUTANT_TESTS", None)
+    if tests:
+        env["STAMMTISCH_MUTANT_TESTS"] = ",".join(tests)
+    command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
+    output = subprocess.DEVNULL if quiet else None
+    proc = subprocess.Popen([*command, *names], cwd=ROOT, env=env, stdout=output, stderr=output)
+
+    def pass_on(_signum, _frame):
+        proc.send_signal(signal.SIGINT)
+
+    previous = {s: signal.signal(s, pass_on) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return proc.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def select_names(modules: list[str], recheck: bool) -> list[str]:
+    wanted = {"not run", *(UNDECIDED if recheck else ())}
+    return [
+        name
+        for module in modules
+        for name, code in load_results(module).items()
+        if STATUS.get(code, "other") in wanted
+    ]
+
+
+def mutant_diff(name: str) -> str:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    module = name.split(".")[1]
+    try:
+        lines = get_diff_for_mutant(name, path=Path("stammtisch") / f"{module}.py").splitlines()
+    except Exception as exc:  # a diff is a courtesy in the report, never a reason to fail
+        return f"(kein Diff: {exc})"
+    return "\n".join(line for line in lines[2:] if line.startswith(("+", "-", "@")))
+
+
+def write_report(modules: list[str]) -> bool:
+    """Write bench/mutants.md; True when every module reaches the target."""
+    reasons = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    rows, survivors, all_met = [], [], True
+    for module in modules:
+        results = load_results(module)
+        counts = Counter(STATUS.get(code, "other") for code in results.values())
+        decided = len(results) - counts["not run"]
+        caught = counts["killed"] + counts["timeout"]
+        share = caught / decided if decided else 0.0
+        explained = reasons.get(module, {})
+        left = sorted(
+            (name for name, code in results.items() if STATUS.get(code) in UNDECIDED),
+            key=lambda n: (n.rsplit("__mutmut_", 1)[0], int(n.rsplit("_", 1)[1])),
+        )
+        unexplained = [n for n in left if n.split(".", 2)[2] not in explained]
+        met = bool(results) and not counts["not run"] and share >= TARGET and not unexplained
+        all_met &= met
+        rows.append(
+            f"| {module} | {len(results)} | {counts['killed']} | {counts['timeout']} "
+            f"| {counts['survived']} | {counts['no tests']} | {counts['other']} "
+            f"| {counts['not run']} | {share:.1%} | {len(left) - len(unexplained)}/{len(left)} "
+            f"| {'yes' if met else 'no'} |"
+        )
+        for name in left:
+            key = name.split(".", 2)[2]
+            survivors.append((module, key, STATUS[results[name]], explained.get(key), name))
+    lines = [
+        "# Mutation testing of the rule modules",
+        "",
+        f"Written by `make mutants` (`bench/mutants.py`, mutmut) on "
+        f"{datetime.now():%Y-%m-%d %H:%M}. Tests: `tests/domain` and `tests/pages` on SQLite.",
+        "Killed % = (killed + timed out) / mutants run. Target: at least "
+        f"{TARGET:.0%} per module, every survivor explained in `bench/mutants_equivalent.toml`.",
+        "",
+        "| module | mutants | killed | timed out | survived | no tests | other | not run "
+        "| killed % | survivors explained | target met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        *rows,
+        "",
+        "## Survivors",
+        "",
+    ]
+    if not survivors:
+        lines.append("None.")
+    stale = [
+        f"{module}.{key}"
+        for module in modules
+        for key in reasons.get(module, {})
+        if STATUS.get(load_results(module).get(f"stammtisch.{module}.{key}"), "gone")
+        not in UNDECIDED
+    ]
+    current = None
+    for module, key, status, reason, name in survivors:
+        if module != current:
+            lines += [f"### {module}", ""]
+            current = module
+        lines += [
+            f"- `{key}` ({status}): {reason or '**not explained**'}",
+            "",
+            "  ```diff",
+            *(f"  {line}" for line in mutant_diff(name).splitlines()),
+            "  ```",
+            "",
+        ]
+    if stale:  # explained once, now killed or gone: the explanation can go
+        lines += ["## Explanations without a survivor", "", *(f"- `{s}`" for s in stale), ""]
+    REPORT.write_text("\n".join(lines).rstrip() + "\n")
+    print(f"wrote {REPORT.relative_to(ROOT)}")
+    return all_met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--module", action="append", choices=rule_modules(), default=[])
+    parser.add_argument("--recheck", action="store_true", help="run survivors again")
+    parser.add_argument("--report", action="store_true", help="only write the report")
+    parser.add_argument("--fresh", action="store_true", help="forget every earlier result")
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    modules = args.module or rule_modules()
+    if args.fresh:
+        shutil.rmtree(MUTANTS, ignore_errors=True)
+    if not args.report:
+        repair()
+        prepare_template()
+        # Mutate changed functions and collect coverage of new tests first, over the whole
+        # test selection: mutmut does that, then stops at a pattern that names no mutant
+        # (its expected complaint about that is not shown).
+        print("mutating, collecting coverage of new tests ...")
+        run_mutmut(["stammtisch.none-selected.*"], args.max_children, quiet=True)
+        if not all(meta_path(m).exists() for m in modules):
+            print("mutmut could not prepare the mutants; run it without --module to see why")
+            return 2
+        code = 0
+        for module in modules:  # one module at a time, each with its own tests
+            names = select_names([module], args.recheck)
+            if not names:
+                continue
+            print(f"{module}: {len(names)} mutants with {', '.join(module_tests(module))}")
+            code = run_mutmut(names, args.max_children, tests=module_tests(module))
+            if code not in (0, 1):
+                break
+        repair()
+        if code not in (0, 1):
+            print(f"mutmut stopped with exit code {code}; run again to continue")
+    met = write_report(modules)
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
