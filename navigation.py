@@ -70,6 +70,14 @@ hidden = [
         url_path="meine-anmeldung",
         visibility="hidden",
     ),
+    # Reached only through the one-time link a new or reset team account gets by mail.
+    st.Page(
+        "pages/passwort.py",
+        title="Passwort festlegen",
+        icon=":material/password:",
+        url_path="passwort-festlegen",
+        visibility="hidden",
+    ),
 ]
 
 organizer = auth.current_organizer()

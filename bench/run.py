@@ -14,7 +14,10 @@ that has a target is a ratio of two measurements taken in the same run:
    database;
 4. peak memory of the app server after 20 browser sessions, next to the bare app's;
 5. 1,000 queued mails drained to a local SMTP server (aiosmtpd) by the app's sender,
-   against a bare ``smtplib`` loop sending the same messages to the same server.
+   against a bare ``smtplib`` loop sending the same messages to the same server;
+6. a burst of visitors (``bench/load.py``): N = 25 … 200 sessions in Streamlit's protocol
+   against ``streamlit run`` on SQLite and PostgreSQL, against the bare app in the same
+   run, and two processes behind nginx; the curve goes to ``bench/load.png``.
 """
 
 from __future__ import annotations
@@ -940,6 +943,26 @@ def part_mail(report: Report, workdir: Path) -> None:
     )
 
 
+# --- 6. a burst of visitors -------------------------------------------------------------------
+
+
+def part_load(report: Report, quick: bool) -> None:
+    """bench/load.py; its section joins this report, its targets count here too."""
+    sys.path.insert(0, str(BENCH))
+    import load
+
+    argv = ["--output", str(BENCH / "load.md"), "--png", str(BENCH / "load.png")]
+    if quick:
+        argv += ["--sizes", "25,100", "--databases", "sqlite", "--nginx", "0", "--browsers", "1"]
+    outcome = load.run(argv)
+    for name in outcome.met:
+        report.check("load: " + name, True)
+    for name in outcome.missed:
+        report.check("load: " + name, False)
+    section = outcome.document.split("**Load targets:")[0]
+    report.add(section)
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -972,7 +995,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="20,000 instead of 200,000 registrations"
     )
-    parser.add_argument("--parts", default="1,2,3,4,5", help="which parts to run, e.g. 2,3,5")
+    parser.add_argument("--parts", default="1,2,3,4,5,6", help="which parts to run, e.g. 2,3,5")
     parser.add_argument(
         "--workdir", help="keep the databases here and reuse them next time (default: temp dir)"
     )
@@ -1001,6 +1024,8 @@ def main(argv: list[str] | None = None) -> int:
             _guarded(report, "3. concurrency", lambda: part_concurrency(report, workdir))
         if 5 in parts:
             _guarded(report, "5. mail", lambda: part_mail(report, workdir))
+        if 6 in parts:
+            _guarded(report, "6. load", lambda: part_load(report, args.quick))
 
     large = "20,000" if args.quick else "200,000"
     head = (

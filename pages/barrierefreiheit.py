@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from stammtisch import accessibility_text as a11y
-from ui import core, layout
+from ui import core, layout, site_content
 from ui.render import escape_md, literal
 
 texts = layout.texts()
@@ -40,13 +40,7 @@ if contact:
     literal(" · ".join(contact))
 literal(texts["address"])
 
-if texts["accessibility_enforcement"]:
-    st.header("Schlichtung", anchor=False)
-    st.markdown(
-        "Bekommen Sie auf Ihre Meldung keine oder keine zufriedenstellende Antwort, können Sie "
-        "sich hierhin wenden:"
-    )
-    literal(texts["accessibility_enforcement"])
+site_content.accessibility_enforcement(texts)
 
 st.header("Wie diese Erklärung entstanden ist", anchor=False)
 st.markdown(f"{a11y.METHOD} Zuletzt überprüft am {a11y.REVIEWED}.")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from stammtisch.privacy_text import RETENTION_DAYS
-from ui import layout
-from ui.render import literal
+from ui import layout, site_content
 
 texts = layout.texts()
 
@@ -14,9 +13,7 @@ st.title("Datenschutzhinweise", anchor=False)
 st.caption("Informationen nach Art. 13 der Datenschutz-Grundverordnung (DSGVO)")
 
 st.header("Verantwortlich", anchor=False)
-literal(texts["address"])
-if texts["contact_name"]:
-    st.markdown(f"Ansprechperson für den Strukturwandel-Stammtisch: {texts['contact_name']}")
+site_content.privacy_responsible(texts)
 
 st.header("Was wir speichern und warum", anchor=False)
 st.markdown(
@@ -58,12 +55,16 @@ speichern dafür nichts Zusätzliches außer der Mail selbst.
 **Themensammlung.** Ihr Vorschlag, die Art (Thema, Frage, Idee), das Themenfeld und
 freiwillig Ihr Name. Vorschläge werden nach einer kurzen Prüfung öffentlich gezeigt,
 mit dem Namen, falls Sie einen angegeben haben. Für das „+1“ speichern wir nur eine
-zufällige Kennung Ihres Browsers, damit jede Stimme einmal zählt. Dafür setzt diese Seite
+zufällige Kennung Ihres Browsers, damit jede Stimme einmal zählt; einen Tag lang steht
+eine nicht umkehrbare Kennung (ein Hash) davon – ohne Cookie: Ihrer Netzwerkadresse –
+auch bei Ihrem Vorschlag, damit ein zweiter Klick ihn nicht doppelt speichert, danach
+wird sie dort gelöscht. Dafür setzt diese Seite
 beim ersten Besuch ein Cookie („stammtisch_besuch“, 180 Tage): Es enthält nur diese
 Zufallskennung, keine Angaben zu Ihnen, und wir zeichnen damit keine Seitenaufrufe auf.
 
 **Schutz vor Missbrauch.** Damit niemand die Formulare mit Massen von Einträgen flutet,
-zählen wir jede Anmeldung, jeden Vorschlag, jedes „+1“ und jedes Impuls-Angebot für
+zählen wir jede Anmeldung, jeden Vorschlag, jedes „+1“, jedes Impuls-Angebot, jeden
+Benachrichtigungswunsch und jede Anforderung eines neuen Links für
 höchstens einen Tag unter einer nicht umkehrbaren Kennung (einem Hash) Ihrer
 Netzwerkadresse und, wo Sie eine E-Mail-Adresse eingeben, dieser Adresse. Aus der
 Kennung lässt sich keine Adresse zurückrechnen; nach spätestens einem Tag wird sie

@@ -8,7 +8,7 @@ from stammtisch import offers
 from stammtisch.errors import AlreadySubmitted
 from ui import core, layout
 from ui.forms import FormState
-from ui.render import bring_into_view, form_error, literal
+from ui.render import bring_into_view, form_error, markup
 
 FIELDS = (
     "title",
@@ -104,11 +104,11 @@ def _offer_form(form: FormState) -> None:
 
 url = core.cache_key()
 texts = layout.texts()
-fields = {tf.id: tf.name for tf in core.topic_fields()}
+fields = {tf.id: tf.name for tf in core.offered_topic_fields()}
 upcoming = {m.id: m for m in core.upcoming() if not m.is_cancelled}
 
 st.title("Selbst etwas vorstellen", anchor=False)
-literal(texts["impulse_intro"])
+markup(texts["impulse_intro"])
 st.caption(
     "Ein Impuls dauert etwa 10 Minuten: Sie stellen Ihr Projekt, Ihre Initiative oder Ihre "
     "Idee vor, danach sprechen wir gemeinsam darüber."

@@ -109,7 +109,7 @@ if details.organisation:
     rows.append(("Organisation", details.organisation))
 if details.federal_state:
     rows.append(("Bundesland", FederalState.label_for(details.federal_state)))
-rows.append(("Status", RegistrationStatus.label_for(details.status)))
+rows.append(("Status", personal_page.status_label(meeting, details, now)))
 for label, value in rows:
     left, right = st.columns([1, 2])
     left.caption(label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from stammtisch import exports, registration_admin
+from stammtisch import exports, meeting_rules, registration_admin
 from stammtisch.models import Attendance, FederalState, RegistrationStatus
 from ui import auth, core
 from ui.attendance_import import attendance_import
@@ -25,14 +25,7 @@ if not all_meetings:
     st.stop()
 by_id = {m.id: m for m in all_meetings}
 if "reg.meeting" not in st.session_state:
-    # The meeting the team is most likely busy with: the next one, else the last one held.
-    now = core.now()
-    coming = [m for m in all_meetings if m.ends_at > now and m.status != "cancelled"]
-    held = [m for m in all_meetings if m.starts_at <= now and m.status != "cancelled"]
-    pick = min(coming, key=lambda m: m.starts_at, default=None) or max(
-        held, key=lambda m: m.starts_at, default=all_meetings[0]
-    )
-    st.session_state["reg.meeting"] = pick.id
+    st.session_state["reg.meeting"] = meeting_rules.team_focus(all_meetings, core.now()).id
 meeting_id = st.selectbox(
     "Termin",
     options=list(by_id),

@@ -11,7 +11,7 @@ from stammtisch import analytics
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, month_label
 from stammtisch.models import RegistrationStatus
-from ui import auth, core
+from ui import auth, core, layout
 from ui.charts import topic_scale
 from ui.dashboard_tabs import STATE_COLOURS, TABS
 from ui.render import escape_md
@@ -124,11 +124,12 @@ def _frames(
     return frames
 
 
-fields = core.topic_fields()
-field_names = [tf.name for tf in fields]
-colour = topic_scale(field_names)
+fields = core.topic_fields()  # archived ones too: old meetings keep their field and colour
+colour = topic_scale(fields)
+labels = core.topic_field_choices(keep=[tf.id for tf in fields])
 
 st.title("Auswertung", anchor=False)
+layout.imprint_warning()  # the team's first page: until the imprint is complete
 # A year by default: enough for trends, and charts of a large network stay readable
 # (one bar per meeting). A series without a meeting in the last year sees everything.
 today = core.now().astimezone(BERLIN).date()
@@ -148,7 +149,7 @@ span = c1.selectbox(
 field = c2.selectbox(
     "Themenfeld",
     options=[None, *[tf.id for tf in fields]],
-    format_func=lambda i: "alle" if i is None else next(tf.name for tf in fields if tf.id == i),
+    format_func=lambda i: "alle" if i is None else labels[i],
     key="dash.field",
 )
 start = end = None

@@ -7,7 +7,7 @@ import streamlit as st
 from stammtisch import moderation
 from stammtisch.formatting import format_day
 from stammtisch.models import ModerationState, SuggestionKind
-from ui import auth, core
+from ui import auth, core, topic_admin
 from ui.forms import FormState
 from ui.paging import pager
 from ui.render import form_error, lazy_expander, text_block
@@ -49,6 +49,7 @@ LIST_PAGE = 20
 form_error(form.errors)
 if done := st.session_state.pop("mod.done", None):
     st.success(done, icon=":material/check_circle:")
+topic_admin.done_message()
 
 
 @st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
@@ -70,7 +71,6 @@ offset = pager(waiting, PENDING_PAGE, key="mod.pending")
 pending = _list(version, ModerationState.PENDING, PENDING_PAGE, offset, actor)
 # Merge targets: the published suggestions (newest first) and the others waiting.
 approved = _merge_targets(version, actor)
-fields = {tf.id: tf.name for tf in core.topic_fields()}
 if not pending:
     st.success("Alles geprüft – nichts wartet.", icon=":material/done_all:")
 targets = {item.id: item for item in [*approved, *pending]}
@@ -101,18 +101,19 @@ for item in pending:
             kwargs={"suggestion_id": item.id, "to_state": ModerationState.REJECTED},
         )
         tools = lazy_expander(
-            "Themenfeld ändern oder mit einem anderen zusammenführen",
+            "Themenfeld ändern, neues Themenfeld daraus machen oder zusammenführen",
             f"mod.tools.{item.id}.open",
         )
         if tools is None:
             continue
         with tools:
             current = item.topic_field_id
+            fields = core.topic_field_choices(keep=[current])
             choice = st.selectbox(
                 "Themenfeld",
                 options=[None, *fields],
                 index=[None, *fields].index(current) if current in fields or current is None else 0,
-                format_func=lambda i: "ohne Themenfeld" if i is None else fields[i],
+                format_func=lambda i, names=fields: "ohne Themenfeld" if i is None else names[i],
                 key=f"mod.field.{item.id}",
             )
             if choice != current:
@@ -139,6 +140,8 @@ for item in pending:
                         args=(moderation.merge,),
                         kwargs={"duplicate_id": item.id, "target_id": target},
                     )
+            st.markdown("**Ein neues Themenfeld?** Passt der Vorschlag in keins, wird er eins:")
+            topic_admin.from_suggestion_form(actor, item.id, item.text)
 
 LIST_ACTIONS = {
     ModerationState.REJECTED: "Zurückziehen (ablehnen)",

@@ -9,7 +9,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from stammtisch import chart_texts, date_proposals, meeting_admin, planning, suggestions
+from stammtisch import (
+    chart_texts,
+    date_proposals,
+    meeting_admin,
+    meeting_rules,
+    planning,
+    suggestions,
+)
 from stammtisch.clock import BERLIN
 from stammtisch.formatting import format_day, format_meeting_time
 from stammtisch.meetings import MeetingInput
@@ -28,7 +35,7 @@ st.title("Themenplanung", anchor=False)
 def _planning_data(version: str, now_key: str, _actor) -> tuple:
     """Everything this page reads, cached until the data changes (or the minute does)."""
     moment = datetime.fromisoformat(now_key)
-    dates = [(m.starts_at, m.status) for m in core.admin_meetings(_actor)]
+    dates = [(m.starts_at, meeting_rules.is_cancelled(m)) for m in core.admin_meetings(_actor)]
     with core.session() as s:
         return (
             dates,
@@ -135,7 +142,7 @@ else:
             .encode(
                 y=alt.Y("Themenfeld:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
                 x=alt.X("Punkte:Q", scale=alt.Scale(domain=[0, 100])),
-                color=alt.Color("Themenfeld:N", scale=topic_scale(field_names), legend=None),
+                color=alt.Color("Themenfeld:N", scale=topic_scale(fields), legend=None),
                 tooltip=["Themenfeld", "Punkte"],
             )
         ),
@@ -152,7 +159,7 @@ else:
 
 st.header("Nächstes Treffen entwerfen", anchor=False)
 form = FormState("draft")
-last_start = max((start for start, status in meeting_dates if status != "cancelled"), default=None)
+last_start = max((start for start, cancelled in meeting_dates if not cancelled), default=None)
 taken = {start.astimezone(BERLIN).date() for start, _ in meeting_dates}
 proposals = date_proposals.next_dates(
     last_start=last_start, today=now.astimezone(BERLIN).date(), taken=taken
@@ -181,7 +188,12 @@ if choice.startswith("sugg:"):
     st.caption("Vorschlag im Wortlaut:")
     literal(suggestion.text)
     theme = suggestion.text[:200]
-    field_id = suggestion.topic_field_id or (fields[0].id if fields else None)
+    offered = [tf.id for tf in fields if not tf.archived]
+    field_id = (
+        suggestion.topic_field_id
+        if suggestion.topic_field_id in offered
+        else (offered[0] if offered else None)
+    )
 else:
     field_id = int(choice[6:])
     theme = next(tf.name for tf in fields if tf.id == field_id)

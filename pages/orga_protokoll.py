@@ -15,10 +15,14 @@ PAGE_SIZE = 100
 
 actor = auth.require_organizer()
 st.title("Änderungsprotokoll", anchor=False)
-st.caption("Jede Änderung durch das Team – wer, was, wann. Neueste zuerst.")
+st.caption(
+    "Jede Änderung durch das Team – wer, was, wann, vorher → nachher. Neueste zuerst. "
+    "„Details“ enthält jeden Eintrag vollständig (auch lange Texte)."
+)
 
 prefix = st.text_input(
-    "Nach Aktion filtern (Anfang, z. B. „meeting“ oder „suggestion“)", key="audit.prefix"
+    "Nach Code filtern (Anfang, z. B. „meeting“, „topic_field“, „site“ oder „organizer“)",
+    key="audit.prefix",
 )
 page_no = st.number_input("Seite", min_value=1, value=1, step=1, key="audit.page")
 
@@ -39,8 +43,11 @@ else:
                 {
                     "Zeitpunkt": format_timestamp(e.at),
                     "Wer": e.actor_name,
-                    "Aktion": e.action,
-                    "Objekt": f"{e.object_type} #{e.object_id}" if e.object_type else "",
+                    "Aktion": audit.action_label(e.action),
+                    "Objekt": audit.object_label(e.object_type, e.object_id),
+                    "Änderung": audit.describe(e.details),
+                    # The exact record (long texts in full), and the action's code for the filter.
+                    "Code": e.action,
                     "Details": json.dumps(e.details, ensure_ascii=False),
                 }
                 for e in entries

@@ -14,7 +14,7 @@ actor = auth.require_organizer()
 st.title("Termine verwalten", anchor=False)
 
 all_meetings = core.admin_meetings(actor)
-fields = {tf.id: tf.name for tf in core.topic_fields()}
+fields = core.topic_field_choices()  # on offer; a meeting's form adds its archived ones
 by_id = {m.id: m for m in all_meetings}
 
 created_message()
@@ -56,7 +56,8 @@ with tab_edit:
         key=SELECTED,
     )
     meeting = by_id.get(selected) if selected != NEW else None
-    meeting_form(actor, meeting, fields, all_meetings)
+    own = [meeting.primary_topic_field_id, *meeting.further_topic_field_ids] if meeting else []
+    meeting_form(actor, meeting, core.topic_field_choices(keep=own), all_meetings)
     if meeting is not None:
         st.divider()
         status_actions(actor, meeting)

@@ -7,21 +7,16 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from stammtisch import meetings, registrations
-from stammtisch.errors import AlreadyRegistered, ValidationError
+from stammtisch import meetings
 from stammtisch.formatting import format_count
 from stammtisch.meetings import MeetingView
-from stammtisch.models import FederalState, RegistrationState
-from ui import core, layout, staying_informed
-from ui.forms import FormState
+from stammtisch.models import RegistrationState
+from ui import core, layout, site_content, staying_informed
 from ui.paging import pager
-from ui.registration import mail_sent_note, show_access, show_pending
+from ui.registration_form import registration_form
 from ui.render import (
-    bring_into_view,
     escape_md,
-    form_error,
     lazy_expander,
-    literal,
     md_literal,
     md_small,
 )
@@ -31,16 +26,23 @@ OLDER_PAGE = 20
 URL_SAFE = ":/?#@!$&'*+,;=%~"  # everything else (spaces, brackets) is percent-encoded
 
 
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _past(url: str, now_key: str, offset: int, limit: int) -> list[MeetingView]:
-    return core.read(
-        meetings.list_past, now=datetime.fromisoformat(now_key), offset=offset, limit=limit
+def _past(now_key: str, offset: int, limit: int) -> list[MeetingView]:
+    return core.shared(
+        "past",
+        meetings.list_past,
+        now_key,
+        offset,
+        limit,
+        now=datetime.fromisoformat(now_key),
+        offset=offset,
+        limit=limit,
     )
 
 
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _past_count(url: str, now_key: str) -> int:
-    return core.read(meetings.count_past, now=datetime.fromisoformat(now_key))
+def _past_count(now_key: str) -> int:
+    return core.shared(
+        "past_count", meetings.count_past, now_key, now=datetime.fromisoformat(now_key)
+    )
 
 
 def _status_badge(meeting: MeetingView, now: datetime) -> str:
@@ -54,115 +56,6 @@ def _status_badge(meeting: MeetingView, now: datetime) -> str:
     if meeting.registration_state == RegistrationState.NOT_OPEN:
         return ":gray-badge[:material/schedule: Anmeldung bald möglich]"
     return ":gray-badge[:material/lock: Anmeldung geschlossen]"
-
-
-def _submit_registration(meeting_id: int, form: FormState) -> None:
-    def action():
-        form.check_honeypot()
-        data = registrations.RegistrationInput(
-            name=form.value("name", ""),
-            email=form.value("email", ""),
-            organisation=form.value("organisation", ""),
-            federal_state=form.value("federal_state"),
-            consent=bool(form.value("consent", False)),
-        )
-        with core.session() as s:
-            try:
-                return registrations.register(
-                    session=s,
-                    meeting_id=meeting_id,
-                    data=data,
-                    now=core.now(),
-                    confirmation=core.settings().confirm_registrations,
-                    requester=core.requester(),
-                )
-            except AlreadyRegistered as exc:
-                # Shown next to the e-mail field; nothing about the existing one is revealed.
-                raise ValidationError({"email": exc.message}) from exc
-
-    form.submit(action)
-
-
-def _another_person(form: FormState) -> None:
-    form.reset()
-    form.clear_inputs("name", "email", "organisation", "federal_state", "consent")
-
-
-def _registration(meeting: MeetingView) -> None:
-    form = FormState(f"reg{meeting.id}")
-    receipt = form.result
-    if receipt is not None:
-        # The confirmation (or the waitlist position) takes the form's place and the focus.
-        with st.container(border=True, key=f"reg{meeting.id}-sent"):
-            if receipt.is_pending:
-                show_pending(receipt.email)
-            else:
-                show_access(
-                    meeting,
-                    status=receipt.status,
-                    waitlist_position=receipt.waitlist_position,
-                    online_link=receipt.online_link,
-                    token=receipt.token,
-                    key=f"reg{meeting.id}",
-                )
-                mail_sent_note(receipt.email)
-            st.button(
-                "Weitere Person anmelden",
-                key=f"reg{meeting.id}.again",
-                on_click=_another_person,
-                args=(form,),
-            )
-        bring_into_view(f"reg{meeting.id}-sent")
-        return
-    errors = form.errors
-    label = "Auf die Warteliste" if meeting.is_full else "Anmelden"
-    # Lazy: the form (and the browser code for its fields) only once someone opens it,
-    # so the start page appears sooner; with errors it stays open.
-    opener = lazy_expander(
-        label, f"reg{meeting.id}.open", open_anyway=bool(errors), icon=":material/how_to_reg:"
-    )
-    if opener is None:
-        return
-    with opener:
-        if meeting.is_full:
-            st.info(
-                f"Alle {meeting.capacity} Plätze sind vergeben. Sie können sich auf die "
-                f"Warteliste setzen – Sie wären auf Position {meeting.waitlist_count + 1}.",
-                icon=":material/hourglass_top:",
-            )
-        with st.form(key=f"reg{meeting.id}.form", border=False):
-            form.field(st.text_input, "name", "Name", max_chars=120, autocomplete="name")
-            form.field(
-                st.text_input, "email", "E-Mail-Adresse", max_chars=254, autocomplete="email"
-            )
-            form.field(
-                st.text_input,
-                "organisation",
-                "Organisation oder Initiative (freiwillig)",
-                max_chars=200,
-                autocomplete="organization",
-            )
-            form.field(
-                st.selectbox,
-                "federal_state",
-                "Bundesland (freiwillig)",
-                options=[None, *FederalState],
-                format_func=lambda v: "keine Angabe" if v is None else FederalState(v).label,
-            )
-            form.field(
-                st.checkbox,
-                "consent",
-                "Ich bin einverstanden, dass meine Angaben zur Organisation dieses Treffens "
-                "gespeichert werden ([Datenschutzhinweise](/datenschutz)).",
-            )
-            form.honeypot()
-            form_error(errors)
-            st.form_submit_button(
-                "Auf die Warteliste setzen" if meeting.is_full else "Verbindlich anmelden",
-                type="primary",
-                on_click=_submit_registration,
-                args=(meeting.id, form),
-            )
 
 
 def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
@@ -200,7 +93,7 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
                 "Dokumentation öffnen", meeting.documentation_url, icon=":material/description:"
             )
         if not past and meeting.accepts_registrations(now):
-            _registration(meeting)
+            registration_form(meeting)
         elif (
             not past
             and not meeting.is_cancelled
@@ -209,18 +102,13 @@ def _meeting_card(meeting: MeetingView, *, now: datetime, past: bool) -> None:
             staying_informed.notify_when_open(meeting)
 
 
-url = core.cache_key()
 now = core.now()
 key = core.now_key(now)
 texts = layout.texts()
 
-st.title(texts["title"] or "Strukturwandel-Stammtisch", anchor=False)
+st.title(texts["title"] or site_content.DEFAULT_TITLE, anchor=False)
 st.header("Worum geht's?", anchor=False)
-about = [p for p in texts["about"].split("\n\n") if p.strip()]
-literal(about[0] if about else "")
-if len(about) > 1:
-    with st.expander("Mehr zum Stammtisch"):
-        literal("\n\n".join(about[1:]))
+site_content.about(texts)
 
 st.header("Nächste Termine", anchor=False)
 upcoming = core.upcoming()
@@ -260,22 +148,13 @@ if upcoming:
     staying_informed.lost_link()
 
 st.header("Themenfelder", anchor=False)
-literal(texts["topic_fields_intro"])
-for tf in core.topic_fields():
-    with st.expander(tf.name):
-        literal(tf.description)
-if texts["topic_fields_more"]:
-    with st.expander("…und mehr"):
-        literal(texts["topic_fields_more"])
-        st.page_link(
-            "pages/themensammlung.py", label="Zur Themensammlung", icon=":material/lightbulb:"
-        )
+site_content.topic_fields(texts, core.offered_topic_fields())
 
 st.header("Vergangene Termine", anchor=False)
-past_total = _past_count(url, key)
+past_total = _past_count(key)
 if not past_total:
     st.caption("Noch keine vergangenen Termine.")
-for m in _past(url, key, 0, PAST_CARDS):
+for m in _past(key, 0, PAST_CARDS):
     _meeting_card(m, now=now, past=True)
 if past_total > PAST_CARDS:
     older_box = lazy_expander(
@@ -285,7 +164,7 @@ if past_total > PAST_CARDS:
         with older_box:
             older = pager(past_total - PAST_CARDS, OLDER_PAGE, key="past")
             lines = []
-            for m in _past(url, key, PAST_CARDS + older, OLDER_PAGE):
+            for m in _past(key, PAST_CARDS + older, OLDER_PAGE):
                 line = f"- **{escape_md(m.time_label)}** – {md_literal(m.theme)}"
                 if m.documentation_url:
                     line += f" · [Dokumentation](<{quote(m.documentation_url, safe=URL_SAFE)}>)"

@@ -17,7 +17,7 @@ from stammtisch.suggestions import SuggestionView
 from stammtisch.tokens import hash_token
 from ui import core, layout
 from ui.forms import FormState
-from ui.render import bring_into_view, form_error, literal, text_block
+from ui.render import bring_into_view, form_error, markup, text_block
 
 ORDERS = {"votes": "Meiste Unterstützung", "newest": "Neueste"}
 PER_FIELD = 5  # shown per topic field at first
@@ -111,11 +111,11 @@ def _another(form: FormState) -> None:
 
 url = core.cache_key()
 texts = layout.texts()
-fields = core.topic_fields()
-field_names = {tf.id: tf.name for tf in fields}
+fields = core.topic_fields()  # archived ones too: published suggestions keep theirs
+field_names = {tf.id: tf.name for tf in fields if not tf.archived}  # what the form offers
 
 st.title("Themensammlung", anchor=False)
-literal(texts["suggestions_intro"])
+markup(texts["suggestions_intro"])
 
 st.header("Vorschlag einreichen", anchor=False)
 form = FormState("suggest")

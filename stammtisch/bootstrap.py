@@ -2,7 +2,9 @@
 
 Idempotent: the seed is loaded only into a database that has never been seeded (a
 ``seeded_at`` marker), so a second start, or a restart after organizers changed or
-deleted seed meetings, changes nothing.
+deleted seed meetings, topic fields or page texts, changes nothing. The one later
+addition: a page text the seed has and the database never had (a text added to the app
+after the database was seeded) gets the seed's version; edited texts are never touched.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from stammtisch.config import DATA_DIR
 from stammtisch.db import migrate, session_scope, write_transaction
 from stammtisch.meetings import MeetingInput, insert_meeting, validate_meeting
 from stammtisch.models import SiteSetting
-from stammtisch.site import TEXT_KEYS, TEXT_PREFIX
+from stammtisch.site import TEXT_KEYS, TEXT_PREFIX, missing_seed_texts
 from stammtisch.topics import insert_topic_field
 
 SEED_FILE = DATA_DIR / "seed.json"
@@ -44,6 +46,13 @@ def berlin_instant(day: str, clock_time: str) -> datetime:
 def load_seed(session: Session, *, now: datetime, seed_file: Path = SEED_FILE) -> InitReport:
     """Load the seed content in one transaction unless this database was seeded before."""
     content = json.loads(seed_file.read_text(encoding="utf-8"))
+    seeded_before = session.get(SiteSetting, SEEDED_KEY) is not None
+    missing = missing_seed_texts(session, content["site"]) if seeded_before else {}
+    session.rollback()  # a read only: the write below starts its own transaction
+    if seeded_before:
+        if missing:
+            _add_texts(session, content["site"])
+        return InitReport(seeded=False, topic_fields=0, meetings=0)
     with write_transaction(session):
         if session.get(SiteSetting, SEEDED_KEY) is not None:
             return InitReport(seeded=False, topic_fields=0, meetings=0)
@@ -78,6 +87,14 @@ def load_seed(session: Session, *, now: datetime, seed_file: Path = SEED_FILE) -
         session.add(SiteSetting(key=SEEDED_KEY, value=now.isoformat()))
         report = InitReport(seeded=True, topic_fields=len(slugs), meetings=len(content["meetings"]))
     return report
+
+
+def _add_texts(session: Session, seed: dict[str, str]) -> None:
+    """Texts the seed has and this database never had (added to the app after it was
+    seeded) get the seed's first version; an edited or emptied text is never touched."""
+    with write_transaction(session):
+        for key, value in missing_seed_texts(session, seed).items():
+            session.add(SiteSetting(key=TEXT_PREFIX + key, value=value))
 
 
 # Any fixed number: the PostgreSQL advisory lock that serialises database preparation.

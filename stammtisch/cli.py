@@ -65,8 +65,20 @@ def _cmd_organizer_add(args: argparse.Namespace) -> int:
             now=now,
             display_name=args.display_name,
             email=args.email,
+            admin=args.admin,
         )
-    print(f"Organisator-Konto „{view.name}“ angelegt.")
+    role = " als Admin" if view.is_admin else ""
+    print(f"Organisator-Konto „{view.name}“{role} angelegt.")
+    return 0
+
+
+def _cmd_organizer_admin(args: argparse.Namespace) -> int:
+    engine, now = _engine()
+    with session_scope(engine) as session:
+        view = organizers.set_role_by_name(
+            session=session, name=args.name, admin=not args.remove, now=now
+        )
+    print(f"„{view.name}“ ist jetzt {'Admin' if view.is_admin else 'Organisator:in (kein Admin)'}.")
     return 0
 
 
@@ -79,8 +91,18 @@ def _cmd_organizer_list(args: argparse.Namespace) -> int:
     for row in rows:
         last = format_timestamp(row.last_login_at) if row.last_login_at else "nie"
         state = "" if row.active else "\tdeaktiviert"
+        if not row.has_password:
+            state += "\twartet auf Passwort (Link)"
+        role = "\tAdmin" if row.is_admin else ""
         print(
-            f"{row.name}\t{row.display_name}\t{row.email or '-'}\tletzte Anmeldung: {last}{state}"
+            f"{row.name}\t{row.display_name}\t{row.email or '-'}\tletzte Anmeldung: {last}"
+            f"{role}{state}"
+        )
+    if rows and not any(row.is_admin and row.active for row in rows):
+        print(
+            "Hinweis: Kein aktives Admin-Konto – Konten im Browser verwaltet nur ein Admin. "
+            "Mit: python -m stammtisch organizer admin NAME",
+            file=sys.stderr,
         )
     return 0
 
@@ -241,8 +263,11 @@ def _cmd_text_set(args: argparse.Namespace) -> int:
     engine, now = _engine()
     value = sys.stdin.read() if args.value == "-" else args.value
     with session_scope(engine) as session:
-        site.set_text(session=session, key=args.key, value=value, now=now)
-    print(f"Text „{site.TEXT_LABELS.get(args.key, args.key)}“ gespeichert.")
+        saved = site.set_text(session=session, key=args.key, value=value, now=now)
+    label = site.TEXT_LABELS.get(args.key, args.key)
+    print(f"Text „{label}“ gespeichert." if saved.changed else f"Text „{label}“ war schon so.")
+    for warning in saved.warnings:
+        print(f"Hinweis: {warning}", file=sys.stderr)
     return 0
 
 
@@ -314,7 +339,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="Passwort von stdin lesen")
     add.add_argument("--email", help="E-Mail-Adresse (für Single-Sign-On über st.login)")
     add.add_argument("--display-name", help="Anzeigename")
+    add.add_argument(
+        "--admin", action="store_true", help="als Admin (verwaltet im Browser die Konten)"
+    )
     add.set_defaults(func=_cmd_organizer_add)
+    admin = org_sub.add_parser(
+        "admin", help="Konto zum Admin machen (--remove: die Rolle wieder nehmen)"
+    )
+    admin.add_argument("name")
+    admin.add_argument("--remove", action="store_true", help="Admin-Rolle entziehen")
+    admin.set_defaults(func=_cmd_organizer_admin)
     org_sub.add_parser("list", help="Konten auflisten").set_defaults(func=_cmd_organizer_list)
     remove = org_sub.add_parser("remove", help="Konto entfernen")
     remove.add_argument("name")

@@ -3,7 +3,9 @@
 ``models`` sizes its ``String`` columns from these and every validator passes the same
 :class:`Limit` to :meth:`~stammtisch.validation.FieldChecker.text`, so a form can never
 accept what the database would refuse (or the other way round). Long free texts are
-``Text`` columns; their limit lives only here.
+``Text`` columns; their limit lives only here. ``tests/domain/test_limits.py`` pairs
+every sized column with its limit here. This module imports nothing of the domain (the
+models import it, not the other way round).
 """
 
 from __future__ import annotations
@@ -46,5 +48,9 @@ SUGGESTION_TEXT = Limit(10, 1000, multiline=True)
 TOPIC_NAME = Limit(3, 120)
 TOPIC_SLUG_MAX = 80
 TOPIC_DESCRIPTION = Limit(0, 2000, multiline=True)
-LOGIN_NAME = Limit(2, 60)
+LOGIN_NAME = Limit(2, 60)  # also the column of its case-folded key (checked at creation)
 DISPLAY_NAME = Limit(0, 120)
+
+# Values the code cuts to size rather than refuses (no form field of their own)
+THROTTLED_LOGIN_KEY_MAX = 120  # whatever name a login attempt types, as the throttle counts it
+MAIL_SUBJECT_MAX = 300  # the outbox's subject: prefix plus a theme or a team message subject

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from stammtisch import limits
 from stammtisch.config import load_settings
 from stammtisch.db import casefold, count_if, view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
@@ -38,6 +39,11 @@ from stammtisch.validation import FieldChecker, email_key, normalise_text
 PERSONAL_LINK = "[[PERSOENLICHER-LINK]]"
 PERSONAL_LINK_PREVIEW = "[persönlicher Link – wird erst beim Versand eingesetzt]"
 MY_REGISTRATION_PATH = "meine-anmeldung"
+# The team's one-time link to set a password: like the personal link, only in ``secret``.
+# (Names of placeholders and a page, not passwords: hence the noqa for S105.)
+PASSWORD_LINK = "[[PASSWORT-LINK]]"  # noqa: S105
+PASSWORD_LINK_PREVIEW = "[Link zum Festlegen des Passworts – wird erst beim Versand eingesetzt]"  # noqa: S105
+SET_PASSWORD_PATH = "passwort-festlegen"  # noqa: S105
 # The confirmation link of a subscription (stammtisch.subscriptions), filled in like
 # the personal link: its token is in ``Mail.secret`` until delivery only.
 CONFIRM_LINK = "[[BESTAETIGUNGS-LINK]]"
@@ -170,6 +176,12 @@ def personal_url(token: str, base_url: str | None = None) -> str:
     return f"{base}/{MY_REGISTRATION_PATH}?{urlencode({'token': token})}"
 
 
+def password_url(token: str, base_url: str | None = None) -> str:
+    """The team's one-time link to set a password."""
+    base = base_url or load_settings().base_url
+    return f"{base}/{SET_PASSWORD_PATH}?{urlencode({'token': token})}"
+
+
 def confirm_url(token: str, base_url: str | None = None) -> str:
     """The link that confirms a subscription (a page with a button)."""
     base = base_url or load_settings().base_url
@@ -177,10 +189,11 @@ def confirm_url(token: str, base_url: str | None = None) -> str:
 
 
 def with_secret(body: str, secret: str | None, *, escape: bool, base_url: str | None = None) -> str:
-    """The body as delivered: the personal or confirmation link filled in (or, without
-    the secret, the preview text)."""
+    """The body as delivered: the personal, password or confirmation link filled in (or,
+    without the secret, the preview text)."""
     for placeholder, url, preview in (
         (PERSONAL_LINK, personal_url, PERSONAL_LINK_PREVIEW),
+        (PASSWORD_LINK, password_url, PASSWORD_LINK_PREVIEW),
         (CONFIRM_LINK, confirm_url, CONFIRM_LINK_PREVIEW),
     ):
         if placeholder in body:
@@ -220,8 +233,8 @@ def mail_row(
         "kind": kind,
         "status": MailStatus.QUEUED.value,
         "to_address": to_address,
-        "to_name": _single_line(to_name)[:120] if to_name else None,
-        "subject": _single_line(SUBJECT_PREFIX + content.subject)[:300],
+        "to_name": _single_line(to_name)[: limits.PERSON_NAME.max] if to_name else None,
+        "subject": _single_line(SUBJECT_PREFIX + content.subject)[: limits.MAIL_SUBJECT_MAX],
         "body_text": render_text(content),
         "body_html": render_html(content),
         "ics": content.ics.decode("utf-8") if content.ics else None,
@@ -290,13 +303,12 @@ def forget_registrations(session: Session, registration_ids: Sequence[int]) -> i
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> int:
-    """Delete delivered, failed and expired mails created before ``cutoff`` (retention)."""
-    result = session.exec(
-        delete(Mail).where(
-            Mail.created_at < cutoff,
-            col(Mail.status).in_([MailStatus.SENT, MailStatus.FAILED, MailStatus.EXPIRED]),
-        )
-    )
+    """Delete every mail created before ``cutoff`` (retention), whatever its state.
+
+    Not only delivered, failed and expired ones: without a mail server a mail stays
+    queued for good (it lies in ``data/outbox/``), and a mail older than the retention
+    period is no news to anyone any more – it must not outlive the period unsent."""
+    result = session.exec(delete(Mail).where(Mail.created_at < cutoff))
     return int(result.rowcount or 0)
 
 
@@ -336,6 +348,8 @@ KIND_LABELS = {
     "meeting_changed": "Treffen geändert",
     "offer_received": "Impuls-Angebot eingegangen",
     "offer_decision": "Entscheidung zum Impuls-Angebot",
+    "organizer_invite": "Neues Team-Konto",
+    "organizer_password": "Neues Passwort (Team)",
     "subscription_confirm": "Benachrichtigung bestätigen",
     "registration_open": "Anmeldung offen (Benachrichtigung)",
     "news_meeting": "Neuer Termin (Benachrichtigung)",
@@ -464,6 +478,21 @@ def expire_unsent(session: Session, registration_id: int, kinds: Sequence[str]) 
         update(Mail)
         .where(
             Mail.registration_id == registration_id,
+            col(Mail.kind).in_(list(kinds)),
+            col(Mail.status).in_([MailStatus.QUEUED, MailStatus.RETRY]),
+        )
+        .values(status=MailStatus.EXPIRED, secret=None)
+    )
+
+
+def expire_unsent_to(session: Session, address: str, kinds: Sequence[str]) -> None:
+    """Mails of these kinds still waiting for ``address`` are out of date (a newer link
+    replaced theirs): they are not sent, and their secret goes. Inside the caller's
+    transaction."""
+    session.exec(
+        update(Mail)
+        .where(
+            casefold(session, Mail.to_address) == email_key(address),
             col(Mail.kind).in_(list(kinds)),
             col(Mail.status).in_([MailStatus.QUEUED, MailStatus.RETRY]),
         )

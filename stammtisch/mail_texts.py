@@ -15,6 +15,7 @@ from stammtisch.config import Settings, load_settings
 from stammtisch.formatting import format_meeting_time, format_timestamp
 from stammtisch.mail import (
     CONFIRM_LINK,
+    PASSWORD_LINK,
     PERSONAL_LINK,
     Facts,
     Items,
@@ -547,6 +548,66 @@ def test_mail(sender_name: str, settings: Settings) -> MailContent:
             ),
             Facts((("Absender", settings.mail_from), ("Versand über", transport))),
         ),
+    )
+
+
+TEAM_FOOTER = (
+    "Sie erhalten diese Nachricht, weil ein Admin des Strukturwandel-Stammtischs für diese "
+    "Adresse ein Konto im Team-Bereich angelegt oder ein neues Passwort angefordert hat."
+)
+
+
+def organizer_invite(
+    display_name: str, login_name: str, by: str, expires_at: datetime, *, admin: bool
+) -> MailContent:
+    """A new team account: the one-time link to choose a password."""
+    return MailContent(
+        subject="Ihr Konto im Team-Bereich",
+        greeting=_hello(display_name),
+        blocks=(
+            Para(
+                f"{by} hat für Sie ein Konto im Team-Bereich des Strukturwandel-Stammtischs "
+                "angelegt. Bitte legen Sie über den Link unten Ihr Passwort fest; danach melden "
+                "Sie sich mit Ihrem Anmeldenamen an."
+            ),
+            Facts(
+                (
+                    ("Anmeldename", login_name),
+                    ("Rolle", "Admin (verwaltet auch die Konten)" if admin else "Organisator:in"),
+                )
+            ),
+            Link("Passwort festlegen", PASSWORD_LINK),
+            Para(
+                f"Der Link gilt einmal und bis {format_timestamp(expires_at)}. Bitte geben Sie "
+                "ihn nicht weiter. Wenn Sie mit dieser Mail nichts anfangen können, ignorieren "
+                "Sie sie einfach."
+            ),
+        ),
+        footer=TEAM_FOOTER,
+    )
+
+
+def organizer_password_reset(
+    display_name: str, login_name: str, by: str, expires_at: datetime
+) -> MailContent:
+    """An admin asked for a new password for this account: the one-time link."""
+    return MailContent(
+        subject="Neues Passwort für den Team-Bereich",
+        greeting=_hello(display_name),
+        blocks=(
+            Para(
+                f"{by} hat für Ihr Konto im Team-Bereich einen Link zum Festlegen eines neuen "
+                "Passworts angefordert. Ihr bisheriges Passwort gilt, bis Sie den Link benutzen; "
+                "dann enden alle Anmeldungen des Kontos."
+            ),
+            Facts((("Anmeldename", login_name),)),
+            Link("Neues Passwort festlegen", PASSWORD_LINK),
+            Para(
+                f"Der Link gilt einmal und bis {format_timestamp(expires_at)}. Bitte geben Sie "
+                "ihn nicht weiter."
+            ),
+        ),
+        footer=TEAM_FOOTER,
     )
 
 

@@ -6,12 +6,16 @@ How a mail leaves the outbox (:mod:`stammtisch.mail`):
    due are queued (:func:`stammtisch.notify.queue_due_reminders`), pending registrations
    that were never confirmed are deleted, and mails past their ``expires_at`` (a
    reminder after the meeting began) are marked expired.
-2. It then *claims* one due mail at a time with a conditional ``UPDATE … WHERE id = :id
-   AND status IN ('queued', 'retry') …`` that must change exactly one row (PostgreSQL
-   first picks candidates with ``FOR UPDATE SKIP LOCKED``). The claim sets a lease; a
-   sender that dies holding it leaves the mail to whoever finds the lease run out. So
-   several senders never send one mail twice, and a killed sender repeats at most the
-   one mail that was in flight.
+2. It then *claims* a batch of up to :data:`BATCH` due mails (oldest first) with one
+   conditional ``UPDATE … WHERE id IN (…) AND (status IN ('queued', 'retry') …)`` that
+   changes only the rows still claimable and marks them with a random claim token
+   (PostgreSQL first picks candidates with ``FOR UPDATE SKIP LOCKED``). The claim sets a
+   lease. Each mail is recorded as sent right after the server took it, and only by the
+   holder of its claim token. A sender that dies holding a batch leaves its unsent rest
+   to whoever finds the lease run out; a sender whose lease runs short mid-batch (a slow
+   server, :data:`LEASE_MARGIN`) gives the rest back instead of sending it. So several
+   senders never send one mail twice, and a killed sender repeats at most the one mail
+   that was in flight.
 3. Delivery builds the message (:func:`build_message`: plain text, simple HTML, the
    ``.ics`` attachment, the personal link put in only now) and hands it to the transport.
    Success marks it sent and deletes the secret; a failure schedules the next attempt
@@ -50,7 +54,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Connection, Engine, and_, or_, update
 from sqlmodel import col, select
 
 from stammtisch import notify
@@ -63,6 +67,9 @@ from stammtisch.validation import normalise_text
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# A mail is only handed to the server while this much of its lease is left, so one slow
+# send cannot run past the lease into another sender's claim.
+LEASE_MARGIN = timedelta(seconds=60)
 BATCH = 20  # mails claimed at once; each is still recorded as sent right after sending
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -292,6 +299,22 @@ class FileTransport:
     def path_for(self, mail: Mail) -> Path:
         return self.directory / f"{mail.id:06d}-{mail.kind}.eml"
 
+    def forget(self, existing: Callable[[list[int]], set[int]]) -> int:
+        """Delete the files of mails that no longer exist (erased with their person or
+        past the retention period): a file holds the same personal data as its row."""
+        files: dict[int, Path] = {}
+        for path in self.directory.glob("*.eml"):
+            number = path.name.split("-", 1)[0]
+            if number.isdigit():
+                files[int(number)] = path
+        if not files:
+            return 0
+        keep = existing(list(files))
+        gone = [path for mail_id, path in files.items() if mail_id not in keep]
+        for path in gone:
+            path.unlink(missing_ok=True)
+        return len(gone)
+
     def write(self, mail: Mail, message: Message) -> bool:
         target = self.path_for(mail)
         if target.exists():
@@ -331,8 +354,9 @@ class PassReport:
 
 def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassReport:
     """Queue due reminders, delete unconfirmed registrations that expired, expire mails,
-    forget the form counts of :mod:`stammtisch.rate_limits` that ran out (real clock)."""
-    from stammtisch import rate_limits, subscriptions
+    forget the form counts of :mod:`stammtisch.rate_limits` that ran out (real clock) and
+    who sent suggestions older than a day."""
+    from stammtisch import rate_limits, subscriptions, suggestions
     from stammtisch.registrations import purge_expired
 
     report = PassReport()
@@ -342,6 +366,7 @@ def housekeeping(engine: Engine, *, now: datetime, settings: Settings) -> PassRe
         )
         report.purged = purge_expired(session, now)
         subscriptions.purge_expired(session, now)
+        suggestions.forget_senders(session, now)
         rules = dict(settings.rate_rules) if settings.rate_rules else rate_limits.DEFAULT_RULES
         rate_limits.prune(session, datetime.now(UTC), rules)
         result = session.exec(
@@ -402,11 +427,24 @@ def claim(engine: Engine, *, wall: datetime, size: int = 1) -> list[Mail]:
     return claimed
 
 
-def _finish(engine: Engine, mail: Mail, values: dict, *, content: bool = False) -> bool:
+@contextmanager
+def _transaction(target: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(target, Connection):
+        with target.begin():
+            yield target
+    else:
+        with target.begin() as conn:
+            yield conn
+
+
+def _finish(
+    engine: Engine | Connection, mail: Mail, values: dict, *, content: bool = False
+) -> bool:
     """Record the outcome, unless another sender took the mail over after our lease ran out
     (one UPDATE in its own short transaction; a final failure also bumps the data version,
-    so every process's navigation shows it)."""
-    with engine.begin() as conn:
+    so every process's navigation shows it). A sender passes the connection it holds for
+    its pass (one statement, so autocommit is enough when ``content`` is False)."""
+    with _transaction(engine) as conn:
         changed = (
             conn.execute(
                 _MAIL.update()
@@ -439,14 +477,24 @@ def send_pass(
     if isinstance(transport, FileTransport):
         report.written = _write_files(engine, transport, settings, wall(), limit)
         return report
-    with transport.connection() as send:
+    # "Sent" is one UPDATE: on a connection held for the pass and in autocommit mode it
+    # costs one round trip (no pool checkout, liveness ping, BEGIN or COMMIT of its own).
+    with (
+        transport.connection() as send,
+        engine.connect().execution_options(isolation_level="AUTOCOMMIT") as marks,
+    ):
         done = 0
         while done < limit:
             batch = claim(engine, wall=wall(), size=min(BATCH, limit - done))
             if not batch:
                 break
             done += len(batch)
-            for mail in batch:
+            for index, mail in enumerate(batch):
+                if wall() >= mail.lease_until - LEASE_MARGIN:
+                    # A slow server ate the lease: whoever finds it run out may already be
+                    # sending the rest, so give back what is still ours and claim anew.
+                    _release(engine, batch[index:])
+                    break
                 try:
                     send(build_message(mail, settings))
                 except Exception as exc:  # every failure is retried or shown to the team
@@ -458,7 +506,7 @@ def send_pass(
                         return report
                     continue
                 if _finish(
-                    engine,
+                    marks,
                     mail,
                     {
                         "status": MailStatus.SENT,
@@ -503,6 +551,16 @@ def _write_files(
     engine: Engine, transport: FileTransport, settings: Settings, wall: datetime, limit: int
 ) -> int:
     written = 0
+
+    def existing(ids: list[int]) -> set[int]:
+        with session_scope(engine) as session:
+            found: set[int] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found.update(session.exec(select(Mail.id).where(col(Mail.id).in_(chunk))).all())
+            return found
+
+    transport.forget(existing)
     with session_scope(engine) as session:
         due = session.exec(
             select(Mail)

@@ -21,6 +21,7 @@ from stammtisch.meetings import (
     MeetingInput,
     append_impulse,
     check_documentation,
+    current_topic_field_ids,
     insert_meeting,
     set_further_topic_fields,
     validate_impulse,
@@ -157,7 +158,9 @@ def update_meeting(
     with write_transaction(session):
         require_organizer(session, actor)
         meeting = lock_meeting(session, meeting_id)
-        values = validate_meeting(session, data)
+        values = validate_meeting(
+            session, data, keep_topic_field_ids=current_topic_field_ids(session, meeting)
+        )
         confirmed = count_with_status(session, meeting_id, RegistrationStatus.CONFIRMED)
         if values.capacity is not None and values.capacity < confirmed:
             raise ValidationError.single(

@@ -10,7 +10,8 @@ statuses count.
 The vocabulary:
 
 * *begun*: its start has passed (attendance can be recorded from then on);
-* *over*: its end has passed, or the team marked it held early;
+* *ended*: its end time has passed, whatever its status;
+* *over*: ended, or the team marked it held early;
 * *upcoming*: not over (a cancelled meeting stays upcoming until its date passes, so
   visitors see the cancellation);
 * *open for registrations*: planned, registration switched to open, not over;
@@ -23,8 +24,9 @@ The vocabulary:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -39,6 +41,9 @@ class MeetingFacts(Protocol):
     ends_at: datetime
 
 
+M = TypeVar("M", bound=MeetingFacts)
+
+
 def is_cancelled(meeting: MeetingFacts) -> bool:
     return meeting.status == MeetingStatus.CANCELLED
 
@@ -51,8 +56,24 @@ def has_begun(meeting: MeetingFacts, now: datetime) -> bool:
     return meeting.starts_at <= now
 
 
+def has_ended(meeting: MeetingFacts, now: datetime) -> bool:
+    return meeting.ends_at <= now
+
+
 def is_over(meeting: MeetingFacts, now: datetime) -> bool:
-    return meeting.status == MeetingStatus.HELD or meeting.ends_at <= now
+    return meeting.status == MeetingStatus.HELD or has_ended(meeting, now)
+
+
+def team_focus(meetings: Sequence[M], now: datetime) -> M:
+    """The meeting the team is most likely busy with: the next one not cancelled that has
+    not ended (tonight's, even when already marked held, so attendance can be entered),
+    else the last one begun and not cancelled, else the first of ``meetings``."""
+    live = [m for m in meetings if not is_cancelled(m)]
+    coming = [m for m in live if not has_ended(m, now)]
+    begun = [m for m in live if has_begun(m, now)]
+    return min(coming, key=lambda m: m.starts_at, default=None) or max(
+        begun, key=lambda m: m.starts_at, default=meetings[0]
+    )
 
 
 def registration_refusal(meeting: MeetingFacts, now: datetime) -> str | None:

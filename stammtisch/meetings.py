@@ -9,7 +9,7 @@ seed and the demo go through :func:`insert_meeting` like they do.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -137,8 +137,14 @@ class MeetingValues:
         return values
 
 
-def validate_meeting(session: Session, data: MeetingInput) -> MeetingValues:
-    """Check a meeting's input; raises :class:`ValidationError` with a message per field."""
+def validate_meeting(
+    session: Session, data: MeetingInput, *, keep_topic_field_ids: Collection[int] = ()
+) -> MeetingValues:
+    """Check a meeting's input; raises :class:`ValidationError` with a message per field.
+
+    Only topic fields on offer can be chosen; ``keep_topic_field_ids`` are the (possibly
+    archived) fields the meeting has already, which it may keep.
+    """
     check = FieldChecker()
     theme = check.text("theme", data.theme, label="ein Thema", limit=limits.THEME)
     description = check.text(
@@ -169,13 +175,27 @@ def validate_meeting(session: Session, data: MeetingInput) -> MeetingValues:
     documentation_url, documentation_text = check_documentation(
         check, data.documentation_url, data.documentation_text
     )
-    known = set(session.exec(select(TopicField.id)).all())
-    if data.primary_topic_field_id not in known:
+    # Fields on offer, plus archived ones this meeting already had (it keeps its history).
+    known = dict(session.exec(select(TopicField.id, TopicField.archived_at)).all())
+    offered = {
+        topic_id
+        for topic_id, archived_at in known.items()
+        if archived_at is None or topic_id in keep_topic_field_ids
+    }
+    if data.primary_topic_field_id in known and data.primary_topic_field_id not in offered:
+        check.fail(
+            "primary_topic_field_id",
+            "Dieses Themenfeld ist archiviert. Bitte wählen Sie ein anderes.",
+        )
+    elif data.primary_topic_field_id not in offered:
         check.fail("primary_topic_field_id", "Bitte wählen Sie ein Themenfeld.")
     further: list[int] = []
     for topic_id in data.further_topic_field_ids:
-        if topic_id not in known:
-            check.fail("further_topic_field_ids", "Unbekanntes Themenfeld ausgewählt.")
+        if topic_id not in offered:
+            check.fail(
+                "further_topic_field_ids",
+                "Unbekanntes oder archiviertes Themenfeld ausgewählt.",
+            )
         elif topic_id != data.primary_topic_field_id and topic_id not in further:
             further.append(topic_id)
     check.raise_if_any()
@@ -221,6 +241,14 @@ def insert_meeting(session: Session, values: MeetingValues, now: datetime) -> Me
     session.flush()
     set_further_topic_fields(session, meeting.id, values.further_topic_field_ids)
     return meeting
+
+
+def current_topic_field_ids(session: Session, meeting: Meeting) -> set[int]:
+    """The topic fields a meeting has now (primary and further), archived ones included."""
+    further = session.exec(
+        select(MeetingTopicField.topic_field_id).where(MeetingTopicField.meeting_id == meeting.id)
+    ).all()
+    return {meeting.primary_topic_field_id, *further}
 
 
 def set_further_topic_fields(session: Session, meeting_id: int, topic_ids: Sequence[int]) -> None:

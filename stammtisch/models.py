@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from stammtisch import limits
 from stammtisch.dbtypes import UTCDateTime
 from stammtisch.errors import InvalidTransition
 
@@ -247,10 +248,18 @@ class TopicField(SQLModel, table=True):
     __tablename__ = "topic_field"
 
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(sa_column=Column(String(80), nullable=False, unique=True))
-    name: str = Field(sa_column=Column(String(120), nullable=False, unique=True))
+    slug: str = Field(sa_column=Column(String(limits.TOPIC_SLUG_MAX), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(limits.TOPIC_NAME.max), nullable=False, unique=True))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    # The field's own colour on every chart (a slot of the palette in ui/charts.py), given
+    # once at creation: renaming or reordering never changes it.
+    colour_slot: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
+    # An archived field keeps its meetings, suggestions and offers (history and charts
+    # show it); new forms no longer offer it.
+    archived_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
 
 
@@ -260,7 +269,7 @@ class Meeting(SQLModel, table=True):
     __tablename__ = "meeting"
 
     id: int | None = Field(default=None, primary_key=True)
-    theme: str = Field(sa_column=Column(String(200), nullable=False))
+    theme: str = Field(sa_column=Column(String(limits.THEME.max), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     starts_at: datetime = Field(sa_column=_utc())
     ends_at: datetime = Field(sa_column=_utc())
@@ -308,11 +317,13 @@ class ImpulseOffer(SQLModel, table=True):
     __tablename__ = "impulse_offer"
 
     id: int | None = Field(default=None, primary_key=True)
-    title: str = Field(sa_column=Column(String(200), nullable=False))
+    title: str = Field(sa_column=Column(String(limits.OFFER_TITLE.max), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
-    name: str = Field(sa_column=Column(String(120), nullable=False))
-    organisation: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
-    email: str = Field(sa_column=Column(String(320), nullable=False))
+    name: str = Field(sa_column=Column(String(limits.PERSON_NAME.max), nullable=False))
+    organisation: str | None = Field(
+        default=None, sa_column=Column(String(limits.ORGANISATION.max), nullable=True)
+    )
+    email: str = Field(sa_column=Column(String(limits.EMAIL.max), nullable=False))
     topic_field_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("topic_field.id"), nullable=True)
     )
@@ -338,9 +349,11 @@ class Impulse(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
     )
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False))
-    title: str = Field(sa_column=Column(String(200), nullable=False))
-    presenter: str = Field(sa_column=Column(String(120), nullable=False))
-    organisation: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    title: str = Field(sa_column=Column(String(limits.IMPULSE_TITLE.max), nullable=False))
+    presenter: str = Field(sa_column=Column(String(limits.PRESENTER.max), nullable=False))
+    organisation: str | None = Field(
+        default=None, sa_column=Column(String(limits.ORGANISATION.max), nullable=True)
+    )
     description: str = Field(default="", sa_column=Column(Text, nullable=False))
     offer_id: int | None = Field(
         default=None,
@@ -361,11 +374,19 @@ class Registration(SQLModel, table=True):
     meeting_id: int = Field(
         sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
     )
-    name: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
-    email: str | None = Field(default=None, sa_column=Column(String(320), nullable=True))
+    name: str | None = Field(
+        default=None, sa_column=Column(String(limits.PERSON_NAME.max), nullable=True)
+    )
+    email: str | None = Field(
+        default=None, sa_column=Column(String(limits.EMAIL.max), nullable=True)
+    )
     # Lower-cased, normalised address: the key of the duplicate rule.
-    email_normalized: str | None = Field(default=None, sa_column=Column(String(320), nullable=True))
-    organisation: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    email_normalized: str | None = Field(
+        default=None, sa_column=Column(String(limits.EMAIL.max), nullable=True)
+    )
+    organisation: str | None = Field(
+        default=None, sa_column=Column(String(limits.ORGANISATION.max), nullable=True)
+    )
     federal_state: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     consent_at: datetime = Field(sa_column=_utc())
     status: str = Field(default=RegistrationStatus.CONFIRMED, sa_column=_state())
@@ -419,7 +440,9 @@ class Suggestion(SQLModel, table=True):
     topic_field_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("topic_field.id"), nullable=True)
     )
-    author_name: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    author_name: str | None = Field(
+        default=None, sa_column=Column(String(limits.AUTHOR_NAME.max), nullable=True)
+    )
     state: str = Field(default=ModerationState.PENDING, sa_column=_state())
     merged_into_id: int | None = Field(
         default=None,
@@ -429,6 +452,10 @@ class Suggestion(SQLModel, table=True):
     votes: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     created_at: datetime = Field(sa_column=_utc())
     moderated_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Who sent it, only to recognise a double send (a keyed hash of the browser's anonymous
+    # visitor id or, without one, of the network; :func:`stammtisch.rate_limits.sender_key`).
+    # Forgotten once the double-send window has passed.
+    sender_key: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
 
     __table_args__ = (Index("ix_suggestion_state_votes", "state", "votes"),)
 
@@ -448,21 +475,45 @@ class SuggestionVote(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("suggestion_id", "voter_key", name="uq_vote_once"),)
 
 
+class OrganizerRole(LabelledEnum):
+    """What an account may do: admins also manage the team's accounts."""
+
+    ADMIN = "admin", "Admin"
+    ORGANIZER = "organizer", "Organisator:in"
+
+
 class Organizer(SQLModel, table=True):
     """An organizer account (two to five people run the series)."""
 
     __tablename__ = "organizer"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(sa_column=Column(String(60), nullable=False))
+    name: str = Field(sa_column=Column(String(limits.LOGIN_NAME.max), nullable=False))
     # Case-folded name: logins are case-insensitive and names unique that way.
-    login_key: str = Field(sa_column=Column(String(60), nullable=False, unique=True))
-    display_name: str = Field(sa_column=Column(String(120), nullable=False))
-    email: str | None = Field(default=None, sa_column=Column(String(320), nullable=True))
+    login_key: str = Field(
+        sa_column=Column(String(limits.LOGIN_NAME.max), nullable=False, unique=True)
+    )
+    display_name: str = Field(sa_column=Column(String(limits.DISPLAY_NAME.max), nullable=False))
+    email: str | None = Field(
+        default=None, sa_column=Column(String(limits.EMAIL.max), nullable=True)
+    )
+    # Empty while the account waits for its first password (set through a link).
     password_hash: str = Field(sa_column=Column(Text, nullable=False))
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    role: str = Field(
+        default=OrganizerRole.ORGANIZER,
+        sa_column=Column(String(20), nullable=False, server_default="organizer"),
+    )
+    # A one-time link to set the password (new account, reset by an admin): only the
+    # SHA-256 of its token is kept, and only until it is used or runs out.
+    password_link_hash: str | None = Field(
+        default=None, sa_column=Column(String(64), nullable=True)
+    )
+    password_link_expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     last_login_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+    __table_args__ = (Index("uq_organizer_password_link", "password_link_hash", unique=True),)
 
 
 class LoginThrottle(SQLModel, table=True):
@@ -472,7 +523,9 @@ class LoginThrottle(SQLModel, table=True):
 
     __tablename__ = "login_throttle"
 
-    login_key: str = Field(sa_column=Column(String(120), primary_key=True))
+    login_key: str = Field(
+        sa_column=Column(String(limits.THROTTLED_LOGIN_KEY_MAX), primary_key=True)
+    )
     client_key: str = Field(sa_column=Column(String(64), primary_key=True))
     failures: int = Field(default=0, sa_column=Column(Integer, nullable=False))
     last_failure_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
@@ -510,9 +563,11 @@ class Subscription(SQLModel, table=True):
         default=None,
         sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=True),
     )
-    email: str = Field(sa_column=Column(String(320), nullable=False))
-    email_normalized: str = Field(sa_column=Column(String(320), nullable=False))
-    name: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
+    email: str = Field(sa_column=Column(String(limits.EMAIL.max), nullable=False))
+    email_normalized: str = Field(sa_column=Column(String(limits.EMAIL.max), nullable=False))
+    name: str | None = Field(
+        default=None, sa_column=Column(String(limits.AUTHOR_NAME.max), nullable=True)
+    )
     status: str = Field(default=SubscriptionStatus.PENDING, sa_column=_state())
     key: str = Field(sa_column=Column(String(32), nullable=False))
     confirm_token_hash: str | None = Field(
@@ -606,7 +661,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=_utc())
     actor_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
-    actor_name: str = Field(sa_column=Column(String(60), nullable=False))
+    actor_name: str = Field(sa_column=Column(String(limits.LOGIN_NAME.max), nullable=False))
     action: str = Field(sa_column=Column(String(60), nullable=False))
     object_type: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
     object_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
@@ -629,9 +684,11 @@ class Mail(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(sa_column=Column(String(40), nullable=False))
     status: str = Field(default=MailStatus.QUEUED, sa_column=_state())
-    to_address: str = Field(sa_column=Column(String(320), nullable=False))
-    to_name: str | None = Field(default=None, sa_column=Column(String(120), nullable=True))
-    subject: str = Field(sa_column=Column(String(300), nullable=False))
+    to_address: str = Field(sa_column=Column(String(limits.EMAIL.max), nullable=False))
+    to_name: str | None = Field(
+        default=None, sa_column=Column(String(limits.PERSON_NAME.max), nullable=True)
+    )
+    subject: str = Field(sa_column=Column(String(limits.MAIL_SUBJECT_MAX), nullable=False))
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))
     ics: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from stammtisch import topics
 from stammtisch.audit import record
 from stammtisch.db import view_of, write_transaction
 from stammtisch.errors import NotFound, ValidationError
@@ -113,10 +114,16 @@ def set_topic_field(
     """File a suggestion under another topic field (or none)."""
     with write_transaction(session):
         require_organizer(session, actor)
-        if topic_field_id is not None and session.get(TopicField, topic_field_id) is None:
-            raise ValidationError.single("topic_field_id", "Bitte wählen Sie ein Themenfeld.")
         row = _locked(session, suggestion_id)
         before = row.topic_field_id
+        if (
+            topic_field_id is not None
+            and topic_field_id != before
+            and (problem := topics.choice_problem(session, topic_field_id))
+        ):
+            if problem != topics.NOT_OFFERED:
+                problem = "Bitte wählen Sie ein Themenfeld."
+            raise ValidationError.single("topic_field_id", problem)
         row.topic_field_id = topic_field_id
         session.add(row)
         record(

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from stammtisch import limits, notify, rate_limits
+from stammtisch import limits, notify, rate_limits, topics
 from stammtisch.db import casefold, write_transaction
 from stammtisch.errors import AlreadySubmitted, ValidationError
 from stammtisch.meeting_rules import open_for_impulses
-from stammtisch.models import ImpulseOffer, Meeting, OfferState, TopicField
+from stammtisch.models import ImpulseOffer, Meeting, OfferState
 from stammtisch.rate_limits import Action, Requester
 from stammtisch.validation import FieldChecker, email_key, fold_text
 
@@ -65,8 +65,10 @@ def submit_impulse_offer(
     check.raise_if_any()
     with write_transaction(session):
         problems = {}
-        if data.topic_field_id is not None and session.get(TopicField, data.topic_field_id) is None:
-            problems["topic_field_id"] = "Bitte wählen Sie ein Themenfeld aus der Liste."
+        if data.topic_field_id is not None and (
+            problem := topics.choice_problem(session, data.topic_field_id)
+        ):
+            problems["topic_field_id"] = problem
         if data.preferred_meeting_id is not None:
             meeting = session.get(Meeting, data.preferred_meeting_id)
             if meeting is None or not open_for_impulses(meeting, now):

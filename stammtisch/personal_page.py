@@ -266,3 +266,14 @@ def standing(details, now: datetime) -> Standing:
 
 def personal_view(meeting, details, now: datetime) -> PersonalView:
     return TABLE[(meeting_phase(meeting, now), standing(details, now))]
+
+
+def status_label(meeting, details, now: datetime) -> str:
+    """The registration's status under "Ihre Angaben". Beside a cancelled meeting a
+    registration still on record says so: a bare "angemeldet" under "Dieses Treffen wurde
+    abgesagt" would read as a place at a meeting that takes place."""
+    label = RegistrationStatus.label_for(details.status)
+    cancelled = RegistrationStatus(details.status) == RegistrationStatus.CANCELLED
+    if meeting_phase(meeting, now) == MeetingPhase.CANCELLED and not cancelled:
+        return f"{label} – das Treffen ist abgesagt"
+    return label

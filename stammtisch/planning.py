@@ -51,13 +51,19 @@ def _field_pairs(condition):
 
 
 def coverage(*, session: Session, now: datetime) -> pd.DataFrame:
-    """Per topic field: meetings held so far and last covered, meetings already scheduled
-    (published, not cancelled, not begun) and the next of them, waiting demand, audience.
+    """Per topic field on offer: meetings held so far and last covered, meetings already
+    scheduled (published, not cancelled, not begun) and the next of them, waiting demand,
+    audience.
 
     Published suggestions and open impulse offers without a topic field ("weiß nicht")
     belong to no row; their numbers are in ``attrs["unassigned_suggestions"]`` and
     ``attrs["unassigned_offers"]``."""
-    fields = session.exec(select(TopicField.id, TopicField.name, TopicField.position)).all()
+    # Planning looks ahead: fields on offer only (archived ones stay in the heatmap).
+    fields = session.exec(
+        select(TopicField.id, TopicField.name, TopicField.position).where(
+            col(TopicField.archived_at).is_(None)
+        )
+    ).all()
     frame = from_rows(fields, {"topic_field_id": COUNT, "topic_field": ANY, "position": COUNT})
     pairs = _field_pairs(and_(sql_is_counted(), sql_has_begun(now)))
     held = session.exec(
@@ -159,7 +165,17 @@ def coverage_by_quarter(*, session: Session, now: datetime) -> pd.DataFrame:
     frame["planned"] = 1 - frame["held"]
     counts = frame.groupby(["topic_field", "quarter"])[["held", "planned"]].sum()
     quarters = [_quarter(p) for p in pd.period_range(periods.min(), periods.max(), freq="Q")]
-    names = session.exec(select(TopicField.name).order_by(TopicField.position)).all()
+    # Every field on offer (gaps show), archived ones only where they have meetings.
+    used = set(frame["topic_field"])
+    names = [
+        name
+        for name, archived_at in session.exec(
+            select(TopicField.name, TopicField.archived_at).order_by(
+                col(TopicField.archived_at).is_not(None), TopicField.position
+            )
+        ).all()
+        if archived_at is None or name in used
+    ]
     grid = pd.MultiIndex.from_product([names, quarters], names=["topic_field", "quarter"])
     return counts.reindex(grid, fill_value=0).reset_index()[columns]
 

@@ -175,12 +175,23 @@ def _message(action: Action, scope: Scope, rule: Rule, wait: timedelta) -> str:
     )
 
 
-def _key(session: Session, scope: Scope, value: str) -> str:
+def _key(session: Session, scope: Scope | str, value: str) -> str:
     """A keyed hash: the table never holds an address, and short IPv4 addresses cannot
     be found again by trying them all."""
     row = session.get(SiteSetting, SESSION_SECRET_KEY)
     secret = f"rate-limit:{row.value if row is not None else ''}".encode()
     return hmac.new(secret, f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def sender_key(session: Session, requester: Requester | None) -> str | None:
+    """Who sent a public form, to recognise a double send: a keyed hash of the browser's
+    anonymous visitor id or, without one (cookies off), of the network address. None for
+    sends without a requester (the team, the command line, the seed)."""
+    if requester is None:
+        return None
+    if requester.browser:
+        return _key(session, "browser", requester.browser)
+    return _key(session, Scope.CLIENT, client_key(requester.address))
 
 
 def longest_window(rules: Rules) -> timedelta:

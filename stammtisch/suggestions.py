@@ -16,7 +16,7 @@ from sqlalchemy import case, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from stammtisch import limits, rate_limits
+from stammtisch import limits, rate_limits, topics
 from stammtisch.db import casefold, view_of, write_transaction
 from stammtisch.errors import AlreadySubmitted, AlreadyVoted, NotFound, ValidationError
 from stammtisch.models import (
@@ -62,9 +62,12 @@ def submit_suggestion(
 ) -> int:
     """Store a visitor's suggestion as pending; it appears once an organizer approves it.
 
-    The same text within a day (a second click, a reload, the same idea sent twice) is
-    stored once: :class:`AlreadySubmitted` names the suggestion kept. A visitor's send
-    (``requester``) counts against the limits of :mod:`stammtisch.rate_limits`."""
+    The same text from the same sender within a day (a second click, a reload) is stored
+    once: :class:`AlreadySubmitted` names the suggestion kept. The sender is the browser's
+    anonymous visitor id, without one the network (:func:`stammtisch.rate_limits.
+    sender_key`); someone else's identical text is a suggestion of its own (the team can
+    merge them, and their votes add up). A visitor's send (``requester``) counts against
+    the limits of :mod:`stammtisch.rate_limits`."""
     check = FieldChecker()
     text = check.text("text", data.text, label="Ihren Vorschlag", limit=limits.SUGGESTION_TEXT)
     kind = check.choice(
@@ -78,21 +81,26 @@ def submit_suggestion(
         check.fail("topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste.")
     check.raise_if_any()
     with write_transaction(session):
-        if topic_id is not None and session.get(TopicField, topic_id) is None:
-            raise ValidationError.single(
-                "topic_field_id", "Bitte wählen Sie ein Themenfeld aus der Liste."
-            )
+        if topic_id is not None and (problem := topics.choice_problem(session, topic_id)):
+            raise ValidationError.single("topic_field_id", problem)
+        sender = rate_limits.sender_key(session, requester)
+        same_sender = (
+            Suggestion.sender_key == sender
+            if sender is not None
+            else col(Suggestion.sender_key).is_(None)
+        )
         same = session.exec(
             select(Suggestion.id)
             .where(
                 Suggestion.created_at > now - DOUBLE_SEND_WINDOW,
+                same_sender,
                 casefold(session, Suggestion.text) == fold_text(text),
             )
             .limit(1)
         ).first()
         if same is not None:
             raise AlreadySubmitted(
-                "Diesen Vorschlag haben wir heute schon bekommen; wir haben ihn nur einmal "
+                "Diesen Vorschlag haben Sie heute schon gesendet; wir haben ihn nur einmal "
                 "gespeichert.",
                 same,
             )
@@ -105,11 +113,26 @@ def submit_suggestion(
             state=ModerationState.PENDING,
             votes=0,
             created_at=now,
+            sender_key=sender,
         )
         session.add(row)
         session.flush()
         suggestion_id = row.id
     return suggestion_id
+
+
+def forget_senders(session: Session, now: datetime) -> int:
+    """Clear the sender of suggestions older than the double-send window (nobody needs to
+    know any more who sent them); run by the sender's housekeeping."""
+    result = session.execute(
+        update(Suggestion)
+        .where(
+            col(Suggestion.sender_key).is_not(None),
+            col(Suggestion.created_at) <= now - DOUBLE_SEND_WINDOW,
+        )
+        .values(sender_key=None)
+    )
+    return int(result.rowcount or 0)
 
 
 def _public_order(order: str) -> list:

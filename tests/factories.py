@@ -34,9 +34,14 @@ PASSWORD = "ein-langes-passwort"
 
 
 def topic_field(engine: Engine, *, now: datetime, name: str | None = None) -> int:
+    actor = team(engine, now=now)
     with session_scope(engine) as s:
         return topics.create_topic_field(
-            session=s, name=name or f"Themenfeld {next(_seq)}", description="Beschreibung", now=now
+            session=s,
+            actor=actor,
+            name=name or f"Themenfeld {next(_seq)}",
+            description="Beschreibung",
+            now=now,
         ).id
 
 
@@ -191,6 +196,7 @@ def suggestion(
     text: str | None = None,
     publish: bool = False,
     voters: tuple[str, ...] = (),
+    requester=None,
     **overrides,
 ) -> int:
     """A visitor's suggestion; ``publish`` lets the team approve it, ``voters`` then vote."""
@@ -198,7 +204,9 @@ def suggestion(
         text=text or f"Ein Vorschlag für die Themensammlung Nr. {next(_seq)}", **overrides
     )
     with session_scope(engine) as s:
-        sid = suggestion_service.submit_suggestion(session=s, data=data, now=now)
+        sid = suggestion_service.submit_suggestion(
+            session=s, data=data, now=now, requester=requester
+        )
     if publish:
         decide(engine, sid, ModerationState.APPROVED, now=now)
     for voter in voters:

@@ -15,3 +15,10 @@ def test_streamlit_server_settings():
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_streamlit_runs_without_per_run_overhead():
+    # bench/load.py: with either on, a burst of 50 visitors waits seconds for the start page.
+    config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["runner"]["postScriptGC"] is False

@@ -178,6 +178,42 @@
     });
   }
 
+  // 6. On a phone the sidebar covers the page. Streamlit closes it after a page link is
+  //    chosen, then opens it again when the new page puts content in it; so after a
+  //    navigation from the sidebar on a narrow screen it is closed once more, here.
+  var NARROW = "(max-width: 767.98px)";
+  var navigatedAt = 0;
+  document.addEventListener(
+    "click",
+    function (event) {
+      var link = event.target.closest && event.target.closest('[data-testid="stSidebar"] a');
+      if (link && window.matchMedia(NARROW).matches) {
+        navigatedAt = Date.now();
+      }
+    },
+    true
+  );
+  function sidebarAfterNavigation() {
+    if (!navigatedAt) {
+      return;
+    }
+    if (Date.now() - navigatedAt > 5000) {
+      navigatedAt = 0;
+      return;
+    }
+    var sidebar = document.querySelector('[data-testid="stSidebar"]');
+    var app = document.querySelector('[data-testid="stApp"]');
+    var idle = app && app.getAttribute("data-test-script-state") === "notRunning";
+    if (!sidebar || !idle || sidebar.getAttribute("data-collapsed") !== "false") {
+      return;
+    }
+    var close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (close) {
+      navigatedAt = 0;
+      close.click();
+    }
+  }
+
   var scheduled = false;
   function run() {
     scheduled = false;
@@ -186,6 +222,7 @@
     fieldErrors();
     focusRequests();
     streamlitTexts();
+    sidebarAfterNavigation();
   }
   function schedule() {
     if (!scheduled) {
@@ -199,7 +236,7 @@
       childList: true,
       subtree: true,
       attributes: true,
-      attributeFilter: ["data-stale", "class"],
+      attributeFilter: ["data-stale", "class", "data-test-script-state", "data-collapsed"],
     });
     schedule();
   }

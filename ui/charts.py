@@ -11,10 +11,12 @@ from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from stammtisch import exports
 from stammtisch.models import RegistrationStatus
+from stammtisch.topics import COLOUR_SLOTS, TopicFieldView
 from ui.render import escape_md, lazy_expander
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+assert len(PALETTE) == COLOUR_SLOTS  # one colour per slot stammtisch.topics hands out
 STATUS_COLOURS = {
     RegistrationStatus.CONFIRMED.label: "#0072B2",
     RegistrationStatus.WAITLISTED.label: "#E69F00",
@@ -64,11 +66,15 @@ GERMAN_LOCALE = {
 }
 
 
-def topic_scale(names: Sequence[str]) -> alt.Scale:
-    """The fixed colour of each topic field (by its order), the same in every chart."""
-    return alt.Scale(
-        domain=list(names), range=[PALETTE[i % len(PALETTE)] for i in range(len(names))]
-    )
+def topic_colour(field: TopicFieldView) -> str:
+    """A topic field's own colour: given once when the field was created, so neither a
+    new name nor a new place in the order changes it."""
+    return PALETTE[field.colour_slot % len(PALETTE)]
+
+
+def topic_scale(fields: Sequence[TopicFieldView]) -> alt.Scale:
+    """Each topic field's colour, the same in every chart (legends show the current name)."""
+    return alt.Scale(domain=[tf.name for tf in fields], range=[topic_colour(tf) for tf in fields])
 
 
 def fixed_scale(colours: dict[str, str]) -> alt.Scale:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +19,7 @@ from stammtisch.clock import clock_from_setting
 from stammtisch.config import Settings, load_settings
 from stammtisch.db import make_engine, read_data_version, session_scope
 from stammtisch.rate_limits import DEFAULT_RULES, Requester
+from stammtisch.shared_read import SharedRead
 from ui.render import forget_texts
 
 log = logging.getLogger("stammtisch.ui")
@@ -146,6 +147,31 @@ def cache_key() -> str:
 def data_changed() -> None:
     """After a write in this session: pick up the new version for this run's reads."""
     begin_run()
+    # This session waits for reads at its own version (it must see its own change).
+    st.session_state[_WROTE] = st.session_state[_VERSION]
+
+
+_WROTE = "_data_wrote"
+
+# The start page's reads, shared by every session of this process (see
+# stammtisch/shared_read.py: under a burst of writes each read runs once at a time, and
+# sessions arriving meanwhile get the previous value instead of running it again).
+SHARED = SharedRead(max_entries=1024)
+
+
+def shared(name: str, fn: Callable[..., Any], *key: Any, **kwargs: Any) -> Any:
+    """``fn(session=…, **kwargs)`` through :data:`SHARED`, keyed by ``name``, the database
+    and ``key`` (what the read depends on besides the data), at this run's data version.
+    A list or dict comes back as a shallow copy; its items are frozen."""
+    cache_key()  # the run's version, read once
+    version = st.session_state[_VERSION]
+    value = SHARED.get(
+        (name, settings().database_url, *key),
+        version,
+        lambda: read(fn, **kwargs),
+        stale_ok=st.session_state.get(_WROTE) != version,
+    )
+    return value.copy() if isinstance(value, list | dict) else value
 
 
 def base_url() -> str:
@@ -193,28 +219,36 @@ def admin_meetings(actor: Any) -> list:
     return _admin_meetings(cache_key(), actor)
 
 
-@st.cache_data(ttl=3600, max_entries=50, show_spinner=False)
-def _topic_fields(version: str) -> list:
+def topic_fields() -> list:
+    """Every topic field (archived ones last, for history and charts), shared until data
+    changes."""
     from stammtisch import topics
 
-    return read(topics.list_topic_fields)
+    return shared("topic_fields", topics.list_topic_fields)
 
 
-def topic_fields() -> list:
-    """The topic fields in their order, cached until data changes."""
-    return _topic_fields(cache_key())
+def offered_topic_fields() -> list:
+    """The topic fields forms offer (not archived), in their order."""
+    return [tf for tf in topic_fields() if not tf.archived]
 
 
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _upcoming(version: str, minute: str) -> list:
-    from stammtisch import meetings
-
-    return read(meetings.list_upcoming, now=datetime.fromisoformat(minute))
+def topic_field_choices(keep: Iterable[int | None] = ()) -> dict[int, str]:
+    """Id → name for a form's topic field choice: the fields on offer, plus the archived
+    ones in ``keep`` (what the edited thing has already), marked as archived."""
+    wanted = set(keep)
+    return {
+        tf.id: f"{tf.name} (archiviert)" if tf.archived else tf.name
+        for tf in topic_fields()
+        if not tf.archived or tf.id in wanted
+    }
 
 
 def upcoming() -> list:
-    """Meetings that have not ended yet, soonest first; cached per data version and minute."""
-    return _upcoming(cache_key(), now_key())
+    """Meetings that have not ended yet, soonest first; shared per data version and minute."""
+    from stammtisch import meetings
+
+    minute = now_key()
+    return shared("upcoming", meetings.list_upcoming, minute, now=datetime.fromisoformat(minute))
 
 
 @st.cache_data(ttl=60, max_entries=20, show_spinner=False)

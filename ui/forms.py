@@ -84,6 +84,15 @@ class FormState:
         for field in fields:
             st.session_state.pop(self.widget_key(field), None)
 
+    def set_inputs(self, **values: Any) -> None:
+        """Put values into this form's inputs (from a callback, before they are drawn).
+
+        Unlike :meth:`clear_inputs` this reaches a browser too: an input whose state was
+        only removed keeps showing what the person typed there, an assigned one is redrawn.
+        """
+        for field, value in values.items():
+            st.session_state[self.widget_key(field)] = value
+
     def submit(self, action: Callable[[], Any]) -> bool:
         """Run ``action``; keep its result or its German error messages."""
         try:
@@ -139,3 +148,46 @@ class FormState:
                 return fn(session=session, now=core.now(), **kwargs)
 
         return self.submit(action)
+
+
+def confirm_button(
+    label: str,
+    *,
+    key: str,
+    question: str,
+    yes: str,
+    action: Callable[..., Any],
+    args: tuple = (),
+    kwargs: dict[str, Any] | None = None,
+    icon: str | None = None,
+    row: Any = None,
+) -> None:
+    """A button for a change that is hard to undo: it asks first (the question, then
+    "yes" and a primary "no"), and only "yes" calls ``action(*args, **kwargs)``.
+
+    ``row``: the container (a row of buttons) for the button itself; the question takes
+    its own full-width place below it.
+    """
+    asking = f"{key}::asking"
+
+    def go() -> None:
+        st.session_state.pop(asking, None)
+        action(*args, **(kwargs or {}))
+
+    if not st.session_state.get(asking):
+        (row or st).button(
+            label,
+            key=key,
+            icon=icon,
+            on_click=lambda: st.session_state.update({asking: True}),
+        )
+        return
+    st.warning(question, icon=":material/warning:")
+    answers = st.container(horizontal=True)
+    answers.button(yes, key=f"{key}.yes", icon=icon, on_click=go)
+    answers.button(
+        "Nein, abbrechen",
+        key=f"{key}.no",
+        type="primary",
+        on_click=lambda: st.session_state.pop(asking, None),
+    )

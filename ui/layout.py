@@ -10,17 +10,12 @@ from stammtisch.models import MailStatus
 from stammtisch.organizers import OrganizerIdentity
 from stammtisch.site import missing_imprint_fields, site_texts
 from stammtisch.suggestions import count_pending
-from ui import core
+from ui import core, site_content
 from ui.account import login_gate
 
 
-@st.cache_data(ttl=3600, max_entries=200, show_spinner=False)
-def _texts(url: str) -> dict[str, str]:
-    return core.read(site_texts)
-
-
 def texts() -> dict[str, str]:
-    return _texts(core.cache_key())
+    return core.shared("site_texts", site_texts)
 
 
 ORGANIZER_PAGES = (
@@ -41,12 +36,20 @@ ORGANIZER_PAGES = (
         "team-anmeldungen",
     ),
     (
+        "pages/orga_themenfelder.py",
+        "Themenfelder verwalten",
+        ":material/category:",
+        "team-themenfelder",
+    ),
+    ("pages/orga_texte.py", "Seitentexte", ":material/edit_note:", "team-seitentexte"),
+    (
         "pages/orga_datenschutz.py",
         "Datenschutz & Löschung",
         ":material/privacy_tip:",
         "team-datenschutz",
     ),
     ("pages/orga_postausgang.py", "Postausgang", ":material/outbox:", "team-postausgang"),
+    ("pages/orga_team.py", "Team-Konten", ":material/manage_accounts:", "team-konten"),
     ("pages/orga_protokoll.py", "Änderungsprotokoll", ":material/history:", "team-protokoll"),
     ("pages/login.py", "Mein Konto", ":material/account_circle:", "login"),
 )
@@ -110,13 +113,7 @@ def sidebar(organizer: OrganizerIdentity | None = None) -> None:
     with st.sidebar:
         if organizer is not None:
             st.caption(f"Angemeldet als {organizer.display_name}")
-            missing = missing_imprint_fields(t)
-            if missing:
-                # Never invented: the team fills them in ("python -m stammtisch text set").
-                st.warning(
-                    "Im Impressum fehlt noch: " + ", ".join(missing) + ".",
-                    icon=":material/gavel:",
-                )
+            imprint_warning(t, where="sidebar")
         st.caption(t["organisation"])
         if _is_demo(core.cache_key()):
             st.warning(
@@ -133,20 +130,26 @@ def sidebar(organizer: OrganizerIdentity | None = None) -> None:
             )
 
 
+def imprint_warning(t: dict[str, str] | None = None, *, where: str = "page") -> None:
+    """What the imprint still lacks, for the team (sidebar and the team's first pages),
+    with the way to "Seitentexte"; nothing when it is complete. Never invented: the team
+    fills it in."""
+    missing = missing_imprint_fields(t if t is not None else texts())
+    if not missing:
+        return
+    st.warning(
+        "Im Impressum fehlt noch: "
+        + ", ".join(missing)
+        + ("." if where == "sidebar" else ". Das Impressum ist gesetzlich vorgeschrieben."),
+        icon=":material/gavel:",
+    )
+    st.page_link("pages/orga_texte.py", label="Impressum ergänzen", icon=":material/edit_note:")
+
+
 def footer(organizer: OrganizerIdentity | None = None) -> None:
     t = texts()
     st.divider()
-    left, right = st.columns(2)
-    with left:
-        st.caption("Adresse")
-        st.text(t["address"])
-    with right:
-        st.caption("Förderung")
-        st.text(t["funding"], width="stretch")
-    if t["contact_email"] or t["contact_name"]:
-        contact = " · ".join(part for part in (t["contact_name"], t["contact_email"]) if part)
-        st.caption("Kontakt")
-        st.text(contact)
+    site_content.footer(t)
     # What BITV and the imprint rules expect on every page: the legal pages, one click away.
     links = st.columns(4 if organizer is None else 3)
     for column, (path, label) in zip(links, LEGAL_LINKS, strict=False):

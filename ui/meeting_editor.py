@@ -261,6 +261,29 @@ def status_actions(actor: OrganizerIdentity, meeting: AdminMeeting) -> None:
         st.session_state.pop("status.confirm_cancel", None)
 
     st.markdown(f"**Status:** {current.label}")
+    if current == MeetingStatus.DRAFT:
+        st.caption(
+            "Nur das Team sieht diesen Entwurf. Veröffentlicht steht er auf der Startseite und "
+            "im Kalender; wer „Neue Termine“ abonniert hat, bekommt eine Mail."
+        )
+        label, icon = PUBLISH
+        publish, remove = st.columns(2)
+        publish.button(
+            label,
+            key="status.publish",
+            type="primary",
+            icon=icon,
+            on_click=change,
+            args=(MeetingStatus.PLANNED,),
+        )
+        with remove:
+            _delete_draft(actor, meeting, form)
+        asked = st.session_state.get("status.asked")
+        if asked is not None:
+            form.confirm_notice(lambda count: change(asked, count), key="status")
+        form_error(form.errors)
+        field_error(form.errors, "status")
+        return
     allowed = [s for s in STATUS_ACTIONS if current.can_become(s) and s != current]
     if MeetingStatus.CANCELLED in allowed and st.session_state.get("status.confirm_cancel"):
         st.warning(

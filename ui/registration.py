@@ -81,14 +81,13 @@ def calendar_button(
     meeting: MeetingView, *, online_link: str | None, tentative: bool, key: str
 ) -> None:
     """The meeting as a calendar file: confirmed with the link, or tentative without."""
+    now, page_url = core.now(), core.base_url()
     st.download_button(
         "Termin vorläufig in den Kalender (.ics)" if tentative else "Termin in den Kalender (.ics)",
-        data=ics.meeting_ics(
-            meeting,
-            now=core.now(),
-            online_link=online_link,
-            page_url=core.base_url(),
-            tentative=tentative,
+        # Built when clicked, not on every rerun: the calendar file (with its time zone)
+        # was 5 % of the server's time under a burst of registrations (bench/load.py).
+        data=lambda: ics.meeting_ics(
+            meeting, now=now, online_link=online_link, page_url=page_url, tentative=tentative
         ),
         file_name=calendar_file_name(meeting),
         mime="text/calendar",

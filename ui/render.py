@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import streamlit as st
 
+from stammtisch import richtext
 from stammtisch.errors import FORM
 
 
@@ -15,6 +16,19 @@ def literal(text: str | None, *, muted: bool = False) -> None:
     """Show text that a visitor wrote exactly as written: no Markdown, HTML or links."""
     if text:
         st.text(text, width="stretch")
+
+
+@lru_cache(maxsize=256)
+def _markup_html(text: str) -> str:
+    return richtext.to_html(text)
+
+
+def markup(text: str | None) -> None:
+    """Show a text the team wrote, with the small Markdown subset of
+    :mod:`stammtisch.richtext` (bold, italic, lists, http(s) links) and nothing else: the
+    HTML comes from that module's fixed set of tags, every piece of text escaped."""
+    if text and text.strip():
+        st.markdown(_markup_html(text), unsafe_allow_html=True)
 
 
 def lazy_expander(label: str, key: str, *, open_anyway: bool = False, **kwargs):

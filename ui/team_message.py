@@ -51,9 +51,10 @@ def team_message(actor: OrganizerIdentity, meeting_id: int) -> None:
         return
     with box:
         st.caption(
-            "Zum Beispiel die Folien nach dem Treffen oder ein kurzer Hinweis vorher. Der Text "
-            "geht als reiner Text hinaus, genau wie geschrieben; jede Person bekommt eine "
-            "eigene Mail."
+            "Zum Beispiel die Folien nach dem Treffen oder ein kurzer Hinweis vorher. Ihr Text "
+            "steht in der Mail als Zitat unter Ihrem Namen, Zeichen für Zeichen wie "
+            "geschrieben (HTML oder Markdown darin wird nicht ausgewertet); jede Person "
+            "bekommt eine eigene Mail."
         )
         form.field(st.text_input, "subject", "Betreff", max_chars=150)
         form.field(st.text_area, "text", "Text", max_chars=5000, height=180)

@@ -39,6 +39,7 @@ PAGES = [
     "/barrierefreiheit",
     "/login",
     "/meine-anmeldung?token=erraten",
+    "/passwort-festlegen?token=erraten",
 ]
 TEAM_PAGES = [
     "/team-auswertung",
@@ -49,6 +50,9 @@ TEAM_PAGES = [
     "/team-anmeldungen",
     "/team-datenschutz",
     "/team-postausgang",
+    "/team-themenfelder",
+    "/team-seitentexte",
+    "/team-konten",
     "/team-protokoll",
     "/login",
 ]
@@ -165,7 +169,7 @@ def test_registration_form_errors_confirmation_and_waitlist(public_app, page_at)
     personal = link.inner_text().strip()
 
     full = _card(page_at, FULL_THEME)
-    full.locator("summary").filter(has_text="Auf die Warteliste").click()
+    full.locator("summary").filter(has_text="Anmelden").click()
     full.get_by_text("Alle 1 Plätze sind vergeben").wait_for(timeout=30_000)
     found["Warteliste, Formular"] = problems(page_at)
     full.get_by_role("textbox", name="Name").fill("Wanda Warte")

@@ -19,6 +19,7 @@ from tests.browser.conftest import log_in, wait_idle
 pytestmark = pytest.mark.browser
 
 PASSWORD = "ein-sehr-langes-passwort"
+ADD_LEON = ["organizer", "add", "leon", "--admin", "--password-stdin", "--display-name", "Leon"]
 DEMO_NOW = "2026-11-25T12:00:00+01:00"
 PAGES = [
     "/team-planung",
@@ -27,6 +28,9 @@ PAGES = [
     "/team-anmeldungen",
     "/team-datenschutz",
     "/team-postausgang",
+    "/team-themenfelder",
+    "/team-seitentexte",
+    "/team-konten",
     "/team-protokoll",
     "/login",
 ]
@@ -44,7 +48,7 @@ def demo_app(tmp_path_factory):
     run_env = {**env, "PATH": "/usr/bin"}
     subprocess.run([*cli, "demo"], check=True, cwd=ROOT, env=run_env, capture_output=True)
     subprocess.run(
-        [*cli, "organizer", "add", "leon", "--password-stdin", "--display-name", "Leon"],
+        [*cli, *ADD_LEON],
         input=PASSWORD + "\n",
         text=True,
         check=True,
@@ -101,4 +105,32 @@ def test_every_team_page_with_its_lists(demo_app, team_page):
     for tab in ("Übersicht", "Termin bearbeiten", "Serie planen"):
         _tab(team_page, tab)
         found[f"Termine verwalten, {tab}"] = problems(team_page)
+    assert not any(found.values()), report(found)
+
+
+def test_the_team_content_pages_open_with_errors_and_previews(demo_app, team_page):
+    """Themenfelder with a field's editor open and a refused name, Seitentexte's imprint
+    with its warning and preview, Team-Konten with the add form refusing empty input."""
+    found = {}
+    visit(team_page, demo_app, "/team-themenfelder")
+    team_page.get_by_text("Umbenennen und beschreiben").first.click()
+    box = team_page.locator("[class*='st-key-topic-']").filter(
+        has=team_page.get_by_role("button", name="Änderungen speichern")
+    )
+    box.get_by_role("textbox", name="Name", exact=True).first.wait_for(timeout=30_000)
+    wait_idle(team_page)
+    box.get_by_role("textbox", name="Name", exact=True).first.fill("")
+    team_page.get_by_role("button", name="Änderungen speichern").click()
+    team_page.locator('[class*="st-key-feldfehler-"]').first.wait_for(timeout=30_000)
+    found["Themenfelder, Name leer"] = problems(team_page, errors_expected=True)
+    visit(team_page, demo_app, "/team-seitentexte")
+    team_page.locator("[data-testid='stButtonGroup']").get_by_text("Impressum").click()
+    team_page.get_by_text("Pflichtangaben nach § 5 DDG").wait_for(timeout=30_000)
+    wait_idle(team_page)
+    found["Seitentexte, Impressum"] = problems(team_page)
+    visit(team_page, demo_app, "/team-konten")
+    team_page.get_by_text("Konto anlegen", exact=True).first.click()
+    team_page.get_by_role("button", name="Konto anlegen und Link senden").click()
+    team_page.locator('[class*="st-key-feldfehler-"]').first.wait_for(timeout=30_000)
+    found["Team-Konten, leeres Formular"] = problems(team_page, errors_expected=True)
     assert not any(found.values()), report(found)

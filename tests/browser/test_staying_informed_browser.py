@@ -5,7 +5,6 @@ the mail's link, the team opens registration, the mail arrives, one-click unsubs
 from __future__ import annotations
 
 import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -21,7 +20,6 @@ pytestmark = pytest.mark.browser
 
 NOT_OPEN_MEETING = 3
 OPEN_MEETING = 2
-SHOTS = Path("/tmp/shot")
 
 
 def _subscriptions(db_url) -> list[Subscription]:
@@ -48,9 +46,10 @@ def _open_registration(db_url, base: str, meeting_id: int, monkeypatch) -> None:
 
 
 def test_subscribe_confirm_registration_opens_and_one_click_unsubscribe(
-    seed_app_db, browser, smtp_server, monkeypatch
+    seed_app_db, browser, smtp_server, monkeypatch, tmp_path
 ):
     base, db_url = seed_app_db
+    shots = tmp_path / "shots"  # pytest's own directory: CI writes nothing outside it
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
     page = phone.new_page()
     try:
@@ -60,15 +59,15 @@ def test_subscribe_confirm_registration_opens_and_one_click_unsubscribe(
         card.get_by_text("Benachrichtigen, sobald die Anmeldung öffnet").click()
         card.get_by_role("textbox", name="E-Mail-Adresse").fill("kim@example.org")
         card.get_by_text("Ja, ich möchte dazu per E-Mail benachrichtigt werden").click()
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / "benachrichtigen-390.png"), full_page=False)
+        shots.mkdir()
+        page.screenshot(path=str(shots / "benachrichtigen-390.png"), full_page=False)
         card.get_by_role("button", name="Benachrichtigen").click()
         page.get_by_text("Fast geschafft").wait_for(timeout=30_000)
         # Announcements for everything, from another address, on the page of their own.
         page.goto(base + "/benachrichtigung")
         page.get_by_role("textbox", name="E-Mail-Adresse").fill("news@example.org")
         page.get_by_text("Ja, ich möchte dazu per E-Mail benachrichtigt werden").click()
-        page.screenshot(path=str(SHOTS / "neue-termine-390.png"), full_page=True)
+        page.screenshot(path=str(shots / "neue-termine-390.png"), full_page=True)
         page.get_by_role("button", name="Benachrichtigen").click()
         page.get_by_text("Fast geschafft").wait_for(timeout=30_000)
         assert {s.status for s in _subscriptions(db_url)} == {"pending"}

@@ -269,3 +269,35 @@ def test_a_strangers_failures_do_not_keep_the_organizer_out(team_app, browser):
     finally:
         stranger.close()
         organizer.close()
+
+
+@pytest.mark.parametrize(("width", "closed"), [(390, "true"), (1280, "false")])
+def test_the_sidebar_closes_after_choosing_a_page_on_a_phone(team_app, browser, width, closed):
+    """On a phone the open sidebar covers the page: choosing a page closes it (Streamlit
+    closes it, then reopens it for the new page's sidebar content; ui/a11y.js closes it
+    again). On a wide screen it stays where it is."""
+    context = browser.new_context(viewport={"width": width, "height": 850}, locale="de-DE")
+    page = context.new_page()
+    try:
+        log_in(page, team_app, "leon", PASSWORD, "Leon")
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        if sidebar.get_attribute("data-collapsed") == "true":
+            page.locator('[data-testid="stExpandSidebarButton"]').click()
+            page.wait_for_function(
+                "() => document.querySelector('[data-testid=stSidebar]')"
+                ".getAttribute('data-collapsed') === 'false'"
+            )
+        page.get_by_role("link", name="Themenplanung").click()
+        page.get_by_role("heading", name="Themenplanung", level=1).wait_for(timeout=30_000)
+        wait_idle(page)
+        page.wait_for_function(
+            "(closed) => document.querySelector('[data-testid=stSidebar]')"
+            ".getAttribute('data-collapsed') === closed",
+            arg=closed,
+            timeout=10_000,
+        )
+        # And it stays that way once the page has settled.
+        page.wait_for_timeout(1000)
+        assert sidebar.get_attribute("data-collapsed") == closed
+    finally:
+        context.close()

@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from stammtisch import offers, registrations, suggestions, topics
+from stammtisch import offers, registrations, richtext, site, suggestions, topics
 from stammtisch.bootstrap import init_database
 from stammtisch.db import make_engine, session_scope
 from stammtisch.errors import AlreadyRegistered, AlreadySubmitted, ValidationError
 from stammtisch.models import ImpulseOffer, Registration, Suggestion
-from stammtisch.validation import email_key
+from stammtisch.validation import email_key, fold_text
 from tests import factories as f
 from tests.conftest import SEED_NOW
 
@@ -155,10 +155,12 @@ def test_offer_any_input(prop_engine, title, description, name, email, organisat
 
 @PROPERTY
 @given(name=text, description=text)
-def test_topic_field_any_input(prop_engine, name, description):
+def test_topic_field_any_input(prop_engine, prop_actor, name, description):
     try:
         with session_scope(prop_engine) as s:
-            topics.create_topic_field(session=s, name=name, description=description, now=SEED_NOW)
+            topics.create_topic_field(
+                session=s, actor=prop_actor, name=name, description=description, now=SEED_NOW
+            )
     except ValidationError as err:
         _german(err)
 
@@ -298,3 +300,160 @@ def test_privacy_lookup_any_address(prop_engine, prop_actor, email):
         _german(err)
     else:
         assert found.registrations >= 0
+
+
+# --- the team's own content and accounts ---------------------------------------------------
+
+
+@PROPERTY
+@given(name=text, description=text)
+def test_new_topic_field_any_input(prop_engine, prop_actor, name, description):
+    """Any name: a German message, or a field whose name another spelling cannot take."""
+    try:
+        with session_scope(prop_engine) as s:
+            view = topics.create_topic_field(
+                session=s, actor=prop_actor, name=name, description=description, now=SEED_NOW
+            )
+    except ValidationError as err:
+        _german(err)
+        return
+    assert 3 <= len(view.name) <= 120 and "\n" not in view.name
+    try:
+        with session_scope(prop_engine) as s:
+            topics.create_topic_field(
+                session=s,
+                actor=prop_actor,
+                name=view.name.upper(),
+                description="",
+                now=SEED_NOW,
+            )
+    except ValidationError as err:
+        _german(err)
+    else:
+        # Only where upper case is another word (e.g. "ß" → "SS" after folding differs).
+        assert fold_text(view.name.upper()) != fold_text(view.name)
+    with session_scope(prop_engine) as s:
+        created = [tf.id for tf in topics.list_topic_fields(session=s) if tf.id >= view.id]
+    for field_id in created:  # the engine is shared by every example
+        with session_scope(prop_engine) as s:
+            topics.delete_topic_field(
+                session=s, actor=prop_actor, topic_field_id=field_id, now=SEED_NOW
+            )
+
+
+@PROPERTY
+@given(name=text, description=text)
+def test_rename_topic_field_any_input(prop_engine, prop_actor, name, description):
+    with session_scope(prop_engine) as s:
+        field_id = topics.list_topic_fields(session=s)[0].id
+    try:
+        with session_scope(prop_engine) as s:
+            view = topics.update_topic_field(
+                session=s,
+                actor=prop_actor,
+                topic_field_id=field_id,
+                name=name,
+                description=description,
+                now=SEED_NOW,
+            )
+    except ValidationError as err:
+        _german(err)
+    else:
+        assert view.id == field_id and 3 <= len(view.name) <= 120 and "\n" not in view.name
+
+
+@PROPERTY
+@given(name=text, description=text)
+def test_topic_field_from_suggestion_any_input(prop_engine, prop_actor, name, description):
+    sid = f.suggestion(prop_engine, now=SEED_NOW)
+    try:
+        with session_scope(prop_engine) as s:
+            view = topics.topic_field_from_suggestion(
+                session=s,
+                actor=prop_actor,
+                suggestion_id=sid,
+                name=name,
+                description=description,
+                now=SEED_NOW,
+            )
+    except ValidationError as err:
+        _german(err)
+        with session_scope(prop_engine) as s:
+            assert s.get(Suggestion, sid).topic_field_id is None  # nothing half done
+    else:
+        with session_scope(prop_engine) as s:
+            assert s.get(Suggestion, sid).topic_field_id == view.id
+
+
+@PROPERTY
+@given(key=st.sampled_from(site.TEXT_KEYS), value=text)
+def test_page_text_any_input(prop_engine, prop_actor, key, value):
+    try:
+        with session_scope(prop_engine) as s:
+            saved = site.set_texts(session=s, actor=prop_actor, values={key: value}, now=SEED_NOW)
+    except ValidationError as err:
+        _german(err)
+        assert set(err.errors) == {key}
+    else:
+        with session_scope(prop_engine) as s:
+            stored = site.site_texts(session=s)[key]
+        assert len(stored) <= site.TEXT_SPECS[key].max and all(
+            w.endswith(".") for w in saved.warnings
+        )
+        assert richtext.problems(stored) == [] if key in site.MARKUP_KEYS else True
+        if site.TEXT_SPECS[key].kind == site.URL and stored:
+            assert stored.startswith(("http://", "https://"))
+
+
+@pytest.fixture(scope="module")
+def prop_admin(prop_engine):
+    return f.organizer(prop_engine, now=SEED_NOW, name="prop-admin", admin=True)
+
+
+@PROPERTY
+@given(name=text, display_name=text, email=emails, admin=st.booleans())
+def test_invite_any_input(prop_engine, prop_admin, name, display_name, email, admin):
+    from stammtisch import organizers
+    from stammtisch.models import Organizer
+
+    before = _count(prop_engine, Organizer)
+    try:
+        with session_scope(prop_engine) as s:
+            link = organizers.invite_organizer(
+                session=s,
+                actor=prop_admin,
+                name=name,
+                display_name=display_name,
+                email=email,
+                admin=admin,
+                now=SEED_NOW,
+            )
+    except ValidationError as err:
+        _german(err)
+        assert _count(prop_engine, Organizer) == before
+    else:
+        assert _count(prop_engine, Organizer) == before + 1
+        assert link.account.is_admin == admin and not link.account.has_password
+
+
+@PROPERTY
+@given(
+    token=st.one_of(st.text(max_size=300), st.sampled_from(["", " ", "x" * 500])),
+    password=text,
+    repeat=text,
+)
+def test_set_password_link_any_input(prop_engine, token, password, repeat):
+    from stammtisch import organizers
+    from stammtisch.errors import DomainError
+
+    with pytest.raises(DomainError) as caught, session_scope(prop_engine) as s:
+        organizers.redeem_password_link(
+            session=s,
+            token=token,
+            password=password or "",
+            password_repeat=repeat or "",
+            now=SEED_NOW,
+        )
+    assert caught.value.message[0].isupper()
+    with session_scope(prop_engine) as s:
+        assert organizers.password_link_account(session=s, token=token, now=SEED_NOW) is None

@@ -5,6 +5,7 @@ a server that is down; a sender that dies; two senders at once."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from urllib.parse import parse_qs, urlsplit
@@ -345,6 +346,30 @@ def test_without_smtp_each_mail_is_a_file_and_stays_queued_until_smtp_is_set(
     assert _pass(engine, smtp_server, now).sent == 1  # SMTP configured later: it goes out
 
 
+def test_the_file_of_an_erased_mail_is_deleted_with_it(engine, now, tmp_path):
+    """Without SMTP a mail is also a file: when erasure or retention deletes the row, the
+    next pass deletes its file (same personal data); other mails' files stay."""
+    from stammtisch import privacy
+
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, "a", now=now, email="a@example.org", confirm=False)
+    f.register(engine, meeting_id, "b", now=now, email="b@example.org", confirm=False)
+    outbox = tmp_path / "outbox"
+    settings = _settings(None, outbox_dir=outbox)
+    assert mailer.send_pass(engine, settings=settings, now=now, wall=lambda: WALL).written == 2
+    assert len(list(outbox.glob("*.eml"))) == 2
+    (outbox / "notizen.txt").write_text("bleibt", encoding="utf-8")
+    with session_scope(engine) as s:
+        privacy.erase_person(
+            session=s, actor=f.team(engine, now=now), email="a@example.org", now=now
+        )
+    mailer.send_pass(engine, settings=settings, now=now, wall=lambda: WALL)
+    [left] = list(outbox.glob("*.eml"))
+    assert b"b@example.org" in left.read_bytes()
+    assert not any(b"a@example.org" in p.read_bytes() for p in outbox.iterdir())
+    assert (outbox / "notizen.txt").exists()
+
+
 def test_a_bad_smtp_url_is_refused_with_a_clear_message():
     from stammtisch.config import ConfigError
 
@@ -418,3 +443,136 @@ def test_mails_that_went_out_of_date_before_sending_are_not_sent(engine, now, sm
         "registration_confirmed": MailStatus.EXPIRED,
         "cancellation": MailStatus.SENT,
     }
+
+
+class _Killed(BaseException):
+    """The process dies (SIGKILL): no ``except Exception`` in the sender catches it."""
+
+
+class _DyingTransport(mailer.SmtpTransport):
+    """Delivers ``survive`` mails, then the process dies: before the next mail reaches the
+    server or (``in_flight``) after the server took it but before it was recorded as sent."""
+
+    def __init__(self, url: str, *, survive: int, in_flight: bool = False) -> None:
+        super().__init__(mailer.parse_smtp_url(url))
+        self.survive = survive
+        self.in_flight = in_flight
+
+    @contextmanager
+    def connection(self):
+        with super().connection() as send:
+            handed = 0
+
+            def dying(message):
+                nonlocal handed
+                if handed == self.survive:
+                    if self.in_flight:
+                        send(message)
+                    raise _Killed
+                send(message)
+                handed += 1
+
+            yield dying
+
+
+@pytest.mark.parametrize("in_flight", [False, True])
+def test_a_sender_killed_mid_batch_leaves_the_rest_for_after_the_lease(
+    engine, now, smtp_server, in_flight
+):
+    meeting_id = f.meeting(engine, now=now)
+    for n in range(mailer.BATCH + 5):
+        f.register(engine, meeting_id, n, now=now, confirm=False)
+    dying = _DyingTransport(smtp_server.url, survive=7, in_flight=in_flight)
+    with pytest.raises(_Killed):
+        mailer.send_pass(
+            engine, settings=_settings(smtp_server), now=now, wall=lambda: WALL, transport=dying
+        )
+    # It had claimed a whole batch, recorded 7 as sent, and holds the other 13.
+    statuses = [m.status for m in _mails(engine)]
+    assert statuses.count(MailStatus.SENT) == 7
+    assert statuses.count(MailStatus.SENDING) == mailer.BATCH - 7
+    # Another sender delivers the 5 nobody held at once, the held ones only after the lease.
+    assert _pass(engine, smtp_server, now).sent == 5
+    assert _pass(engine, smtp_server, now, wall=WALL + mailer.LEASE / 2).sent == 0
+    assert _pass(engine, smtp_server, now, wall=WALL + mailer.LEASE * 2).sent == 13
+    assert all(m.status == MailStatus.SENT for m in _mails(engine))
+    ids = [r.message["Message-ID"] for r in smtp_server.received]
+    assert set(ids) == {m.message_id for m in _mails(engine)}
+    # Nothing lost; only the mail in flight when the sender died went out twice.
+    assert len(ids) == mailer.BATCH + 5 + (1 if in_flight else 0)
+
+
+def test_a_sender_whose_lease_ran_out_mid_batch_does_not_send_the_rest(engine, now, smtp_server):
+    """A slow mail server: the batch takes longer than the lease, and another sender
+    takes the unsent rest over. The first one must not send those mails as well."""
+    meeting_id = f.meeting(engine, now=now)
+    for n in range(10):
+        f.register(engine, meeting_id, n, now=now, confirm=False)
+    late = WALL + mailer.LEASE + timedelta(seconds=1)
+    clock = {"wall": WALL}
+    settings_ = _settings(smtp_server)
+
+    class SlowServer(mailer.SmtpTransport):
+        @contextmanager
+        def connection(self):
+            with super().connection() as send:
+                handed = 0
+
+                def slow(message):
+                    nonlocal handed
+                    if handed == 3:  # the server took minutes for the first three
+                        clock["wall"] = late
+                        other = mailer.send_pass(
+                            engine, settings=settings_, now=now, wall=lambda: late
+                        )
+                        assert other.sent == 7
+                    send(message)
+                    handed += 1
+
+                yield slow
+
+    first = mailer.send_pass(
+        engine,
+        settings=settings_,
+        now=now,
+        wall=lambda: clock["wall"],
+        transport=SlowServer(mailer.parse_smtp_url(smtp_server.url)),
+    )
+    # The fourth mail was in flight when the lease ran out (it goes out twice, as a
+    # killed sender's would); the six after it are left to the other sender alone.
+    assert first.sent == 3
+    ids = [r.message["Message-ID"] for r in smtp_server.received]
+    assert len(set(ids)) == 10 and len(ids) == 11
+    assert all(m.status == MailStatus.SENT for m in _mails(engine))
+
+
+def test_reminder_hours_from_the_environment_move_when_the_reminder_is_due(
+    engine, now, smtp_server
+):
+    from stammtisch.config import load_settings
+
+    meeting_id = f.meeting(engine, now=now, capacity=10)
+    f.register(engine, meeting_id, "early", now=now, email="early@example.org")
+    with session_scope(engine) as s:
+        start = meeting_admin.list_meetings(session=s, actor=f.team(engine, now=now))[0].starts_at
+    environ = {
+        "DATABASE_URL": "unused",
+        "STAMMTISCH_SMTP_URL": smtp_server.url,
+        "STAMMTISCH_REMINDER_HOURS": "48",
+    }
+    two_days = load_settings(environ=environ)
+    assert two_days.reminder_hours == 48
+
+    def run(at, settings_):
+        return mailer.send_pass(engine, settings=settings_, now=at, wall=lambda: WALL)
+
+    run(now, two_days)
+    smtp_server.clear()
+    # 47 hours ahead: not yet due with the default of 24 hours, due with 48.
+    default = load_settings(environ={k: v for k, v in environ.items() if "REMINDER" not in k})
+    assert run(start - timedelta(hours=47), default).reminders == 0
+    assert run(start - timedelta(hours=49), two_days).reminders == 0
+    assert run(start - timedelta(hours=47), two_days).reminders == 1
+    [reminder] = smtp_server.wait_for("early@example.org")
+    assert "Erinnerung" in reminder.subject
+    assert run(start - timedelta(hours=23), default).reminders == 0  # once, whatever the hours

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -107,6 +109,36 @@ def test_refusals_in_full_as_the_pages_show_them():
     assert rules.registration_change_refusal(M(), END) == (
         "Das Treffen ist vorbei. Tragen Sie stattdessen die Teilnahme „nein“ ein."
     )
+
+
+def test_team_focus_is_the_next_meeting_else_the_last_begun_one_never_a_cancelled_one():
+    day = timedelta(days=1)
+    last = M(starts_at=START - 30 * day, ends_at=END - 30 * day, status=MeetingStatus.HELD)
+    tonight = M(status=MeetingStatus.HELD)  # marked held before its end: still tonight's
+    called_off = M(status=MeetingStatus.CANCELLED, starts_at=START + day, ends_at=END + day)
+    later = M(starts_at=START + 30 * day, ends_at=END + 30 * day)
+    meetings = [later, called_off, tonight, last]  # newest first, as the team list gives
+    assert rules.team_focus(meetings, START - 2 * day) is tonight
+    assert rules.team_focus(meetings, END - SECOND) is tonight
+    assert rules.team_focus(meetings, END) is later
+    assert rules.team_focus([tonight, last], END + day) is tonight
+    assert rules.team_focus([called_off], END + 2 * day) is called_off
+
+
+def test_pages_ask_the_rules_instead_of_restating_them():
+    """No page compares a meeting's times with now or spells out a status as a string."""
+    restated = re.compile(
+        r"(starts_at|ends_at)\s*[<>]=?\s*now|[!=]=\s*[\"'](cancelled|held|planned|draft)[\"']"
+    )
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("pages", "ui")
+        for path in sorted((root / folder).glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if restated.search(line)
+    ]
+    assert found == []
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from stammtisch import meetings, offer_review
 from stammtisch.bootstrap import init_database
 from stammtisch.db import session_scope
 from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from stammtisch.models import Impulse, OfferState
+from stammtisch.models import Impulse, Mail, MailStatus, OfferState
 from stammtisch.organizers import OrganizerIdentity
 from tests import factories as f
 
@@ -232,6 +232,114 @@ def test_review_refusals_say_why(engine, now, actor):
         offer_review.move(
             session=s, actor=actor, offer_id=oid, to_state=OfferState.ACCEPTED, now=now
         )
+
+
+# --- the decision mail ------------------------------------------------------------------------
+
+TEAM_MESSAGE = "Danke für <b>Ihr</b> Angebot & bis bald!\nZweite Zeile von Leon."
+
+
+def _decision_mails(engine, offer_id: int) -> list[Mail]:
+    with session_scope(engine) as s:
+        return list(
+            s.exec(
+                select(Mail).where(Mail.offer_id == offer_id, Mail.kind == "offer_decision")
+            ).all()
+        )
+
+
+def test_accepting_mails_the_decision_with_the_meeting_and_the_teams_message(engine, now, actor):
+    mid = f.meeting(engine, now=now, theme="Lebendige Orte")
+    oid = f.offer(engine, now=now, name="Ada Beispiel", email="ada.b@example.org")
+    with session_scope(engine) as s:
+        offer_review.accept(
+            session=s,
+            actor=actor,
+            offer_id=oid,
+            data=offer_review.AcceptInput(
+                meeting_id=mid, title="Dorfladen Plus", presenter="Ada", message=TEAM_MESSAGE
+            ),
+            now=now,
+        )
+    [decision] = _decision_mails(engine, oid)
+    assert decision.subject == "Strukturwandel-Stammtisch: Ihr Impuls ist angenommen"
+    assert (decision.to_address, decision.to_name) == ("ada.b@example.org", "Ada Beispiel")
+    assert (decision.meeting_id, decision.status) == (mid, MailStatus.QUEUED)
+    text = decision.body_text
+    assert text.startswith("Hallo Ada Beispiel,")
+    assert "Ihr Impuls ist angenommen" in text and "Lebendige Orte" in text
+    assert "Eine Nachricht aus dem Team:\n> Danke für <b>Ihr</b> Angebot & bis bald!" in text
+    assert "> Zweite Zeile von Leon." in text
+    # The HTML part shows the message as written, never as markup.
+    assert "Danke für &lt;b&gt;Ihr&lt;/b&gt; Angebot &amp; bis bald!" in decision.body_html
+    assert "<b>Ihr</b>" not in decision.body_html
+
+
+def test_declining_mails_its_own_wording_and_the_message_only_when_given(engine, now, actor):
+    with_message = f.offer(engine, now=now, name="Ada Beispiel")
+    without = f.offer(engine, now=now, name="Bo Beispiel")
+    for oid, message in ((with_message, TEAM_MESSAGE), (without, None)):
+        with session_scope(engine) as s:
+            offer_review.move(
+                session=s,
+                actor=actor,
+                offer_id=oid,
+                to_state=OfferState.DECLINED,
+                now=now,
+                message=message,
+            )
+    [declined] = _decision_mails(engine, with_message)
+    assert declined.subject == "Strukturwandel-Stammtisch: Zu Ihrem Impuls-Angebot"
+    assert "leider nicht ins Programm" in declined.body_text
+    assert "angenommen" not in declined.body_text and declined.meeting_id is None
+    assert "> Zweite Zeile von Leon." in declined.body_text
+    [plain] = _decision_mails(engine, without)
+    assert plain.to_name == "Bo Beispiel"
+    assert "Nachricht aus dem Team" not in plain.body_text + plain.body_html
+
+
+def test_putting_an_offer_in_discussion_mails_nobody(engine, now, actor):
+    oid = f.offer(engine, now=now)
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=oid, to_state=OfferState.IN_DISCUSSION, now=now
+        )
+    assert _decision_mails(engine, oid) == []
+
+
+@pytest.mark.parametrize("decision", ["accept", "decline"])
+def test_a_rolled_back_decision_queues_no_mail(engine, now, actor, monkeypatch, decision):
+    mid = f.meeting(engine, now=now)
+    oid = f.offer(engine, now=now)
+
+    def broken_audit(*_args, **_kwargs):
+        raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr(offer_review, "record", broken_audit)
+    with session_scope(engine) as s, pytest.raises(RuntimeError):
+        if decision == "accept":
+            offer_review.accept(
+                session=s,
+                actor=actor,
+                offer_id=oid,
+                data=offer_review.AcceptInput(
+                    meeting_id=mid, title="Titel", presenter="Kim", message=TEAM_MESSAGE
+                ),
+                now=now,
+            )
+        else:
+            offer_review.move(
+                session=s,
+                actor=actor,
+                offer_id=oid,
+                to_state=OfferState.DECLINED,
+                now=now,
+                message=TEAM_MESSAGE,
+            )
+    assert _decision_mails(engine, oid) == []
+    with session_scope(engine) as s:
+        [view] = offer_review.list_offers(session=s, actor=actor)
+    assert view.state == "submitted"
 
 
 def test_offers_are_counted_per_state(engine, now, actor):

@@ -12,7 +12,7 @@ from stammtisch import organizer_sessions as sessions
 from stammtisch import organizers
 from stammtisch.db import session_scope, write_transaction
 from stammtisch.errors import ValidationError
-from stammtisch.models import Organizer
+from stammtisch.models import AuditEntry, Organizer
 from tests import factories as f
 
 PASSWORD = f.PASSWORD
@@ -186,3 +186,29 @@ def test_cli_password_sets_a_new_one(tmp_path, monkeypatch, capsys):
     assert "alle Anmeldungen des Kontos sind beendet" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("ein-ganz-neues-passwort\n"))
     assert cli.main(["organizer", "password", "niemand", "--password-stdin"]) == 2
+
+
+def test_both_ways_to_a_new_password_are_audited_alike(engine, now, leon):
+    """The account page and the CLI share one write: same action, object and details;
+    only the actor differs (the organizer, or "system" for the CLI)."""
+    with session_scope(engine) as s:
+        organizers.change_password(
+            session=s,
+            actor=leon,
+            old_password=PASSWORD,
+            new_password="ein-neues-langes-passwort",
+            new_password_repeat="ein-neues-langes-passwort",
+            now=now,
+        )
+    with session_scope(engine) as s:
+        organizers.set_password(session=s, name="Leon", password="noch-ein-passwort-1", now=now)
+    with session_scope(engine) as s:
+        rows = s.exec(
+            select(AuditEntry)
+            .where(AuditEntry.action == "organizer.password")
+            .order_by(AuditEntry.id)
+        ).all()
+    assert [(r.actor_name, r.object_type, r.object_id, r.details) for r in rows] == [
+        ("leon", "organizer", leon.id, '{"name": "leon"}'),
+        ("system", "organizer", leon.id, '{"name": "leon"}'),
+    ]

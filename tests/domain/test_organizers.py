@@ -50,6 +50,15 @@ def test_add_organizer_validation(engine, now, name, password, field):
     assert field in err.value.errors
 
 
+def test_a_name_whose_folded_key_outgrows_the_column_is_refused(engine, now):
+    # 40 characters, but its key "ss" * 40 would not fit the 60 of Organizer.login_key
+    # (PostgreSQL refuses the insert, SQLite would keep it silently).
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        organizers.add_organizer(session=s, name="ß" * 40, password=PASSWORD, now=now)
+    assert "zu lang" in err.value.errors["name"]
+    assert _add(engine, now, name="ß" * 30).name == "ß" * 30  # key of 60 still fits
+
+
 def test_duplicate_name_refused(engine, now):
     _add(engine, now, name="leon")
     with pytest.raises(ValidationError):
@@ -189,7 +198,7 @@ def test_set_active_is_audited_and_refuses_unknown_names_and_the_same_state(engi
         "system",
         "organizer",
         view.id,
-        {"name": "leon"},
+        {"name": "leon", "before": "deaktiviert", "after": "aktiv"},
     )
     with session_scope(engine) as s:
         entries = audit.list_entries(session=s)
@@ -218,7 +227,15 @@ def test_account_changes_and_logins_are_audited(engine, now):
     with session_scope(engine) as s:
         entries = audit.list_entries(session=s)
     assert [e.action for e in entries] == ["login.success", "organizer.add"]
-    assert entries[1].details == {"name": "leon"}
+    assert entries[1].details == {
+        "name": "leon",
+        "after": {
+            "Anzeigename": "leon",
+            "E-Mail": "–",
+            "Rolle": "Organisator:in",
+            "Zustand": "aktiv",
+        },
+    }
 
 
 def test_idle_sessions_expire():

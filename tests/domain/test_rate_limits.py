@@ -270,3 +270,82 @@ def test_housekeeping_forgets_counts_that_ran_out_without_new_sends(engine, now)
     send_suggestion(engine, now, Requester(address="203.0.113.8", at=real), 1)
     mailer.housekeeping(engine, now=now, settings=load_settings({}))
     assert count(engine, RateHit) == 1
+
+
+def subscribe_as(engine, now, requester, email):
+    from stammtisch import subscriptions
+
+    data = subscriptions.SubscriptionInput(email=email, consent=True)
+    with session_scope(engine) as s:
+        return subscriptions.subscribe(session=s, data=data, now=now, requester=requester)
+
+
+def test_subscriptions_per_network_hold_for_fresh_addresses(engine, now):
+    from stammtisch.models import Mail, Subscription
+
+    for n in range(5):
+        subscribe_as(engine, now, visitor(now, seconds=n), f"person{n}@example.org")
+    with pytest.raises(RateLimited) as err:
+        subscribe_as(engine, now, visitor(now, seconds=60), "person5@example.org")
+    assert err.value.errors == {
+        FORM: "Aus Ihrem Netzwerk kamen in der letzten Stunde schon 5 "
+        "Benachrichtigungswünsche. Damit niemand fremde Postfächer mit Bestätigungen füllt, "
+        "geht es in 59 Minuten wieder. (Alle Geräte eines Netzwerks, etwa in einem Büro, "
+        "zählen zusammen.)"
+    }
+    assert count(engine, Subscription) == 5 and count(engine, Mail) == 5  # nothing for #6
+    # Another network is not affected; after the hour the first may send again.
+    subscribe_as(engine, now, visitor(now, "198.51.100.2", seconds=60), "person5@example.org")
+    subscribe_as(engine, now, visitor(now, seconds=3601), "person6@example.org")
+
+
+def test_subscriptions_per_network_also_stop_at_twenty_a_day(engine, now):
+    for n in range(20):
+        subscribe_as(engine, now, visitor(now, seconds=n * 721), f"p{n}@example.org")
+    with pytest.raises(RateLimited) as err:
+        subscribe_as(engine, now, visitor(now, seconds=20 * 721), "p20@example.org")
+    assert "in den letzten 24 Stunden schon 20 Benachrichtigungswünsche" in err.value.errors[FORM]
+
+
+def ask_for_links(engine, now, requester, email):
+    with session_scope(engine) as s:
+        return registrations.send_fresh_links(session=s, email=email, now=now, requester=requester)
+
+
+def test_link_requests_three_per_hour_per_address_from_any_network(engine, now):
+    from stammtisch.models import Mail
+
+    meeting = f.meeting(engine, now=now, days_ahead=20)
+    f.register(engine, meeting, 1, now=now, email="kim@example.org")
+    before = count(engine, Mail)
+    for n in range(3):
+        ask_for_links(
+            engine, now, visitor(now, f"198.51.100.{n + 1}", seconds=n), "Kim@Example.org"
+        )
+    assert count(engine, Mail) == before + 3
+    with pytest.raises(RateLimited) as err:
+        ask_for_links(engine, now, visitor(now, "192.0.2.200", seconds=60), "kim@example.org")
+    assert err.value.errors == {
+        FORM: "Für diese E-Mail-Adresse gab es in der letzten Stunde schon 3 "
+        "Link-Anforderungen. Damit niemand fremde Postfächer mit Links füllt, geht es in "
+        "59 Minuten wieder."
+    }
+    assert count(engine, Mail) == before + 3  # the refused request mails nothing
+    # An unknown address counts the same way (the limit tells nothing about registrations).
+    for n in range(3):
+        ask_for_links(engine, now, visitor(now, f"198.51.100.{n + 1}"), "nobody@example.org")
+    with pytest.raises(RateLimited):
+        ask_for_links(engine, now, visitor(now, "192.0.2.200"), "nobody@example.org")
+    ask_for_links(engine, now, visitor(now, "192.0.2.200", seconds=3601), "kim@example.org")
+
+
+def test_link_requests_five_per_hour_per_network(engine, now):
+    for n in range(5):
+        ask_for_links(engine, now, visitor(now, seconds=n), f"person{n}@example.org")
+    with pytest.raises(RateLimited) as err:
+        ask_for_links(engine, now, visitor(now, seconds=60), "person5@example.org")
+    assert err.value.errors[FORM].startswith(
+        "Aus Ihrem Netzwerk kamen in der letzten Stunde schon 5 Link-Anforderungen."
+    )
+    ask_for_links(engine, now, visitor(now, "198.51.100.2", seconds=60), "person5@example.org")
+    ask_for_links(engine, now, visitor(now, seconds=3601), "person6@example.org")

@@ -12,7 +12,7 @@ from stammtisch import meeting_admin, privacy, registrations
 from stammtisch import registration_admin as ra
 from stammtisch.db import session_scope
 from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from stammtisch.models import AuditEntry, Meeting, MeetingStatus, Registration
+from stammtisch.models import AuditEntry, Mail, Meeting, MeetingStatus, Registration
 from stammtisch.organizers import OrganizerIdentity, add_organizer
 from tests import factories as f
 
@@ -503,6 +503,81 @@ def test_attendance_for_two_meetings_is_logged_without_one_meeting(engine, now, 
         "moved_from_unregistered": 0,
     }
     assert first != second
+
+
+# --- the mails of a cancellation by the team ------------------------------------------------
+
+
+def _mails_to(engine, address: str) -> list[Mail]:
+    with session_scope(engine) as s:
+        return list(s.exec(select(Mail).where(Mail.to_address == address).order_by(Mail.id)).all())
+
+
+def test_cancel_for_mails_the_team_wording_and_the_promoted_person_gets_the_link(
+    engine, now, actor
+):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    first = f.register(engine, meeting_id, 1, now=now, name="Erika Beispiel")
+    second = f.register(engine, meeting_id, 2, now=now)
+    with session_scope(engine) as s:
+        ra.cancel_for(session=s, actor=actor, registration_id=first.registration_id, now=now)
+    cancelled = _mails_to(engine, "person1@example.org")[-1]
+    assert cancelled.kind == "cancellation"
+    assert cancelled.registration_id == first.registration_id
+    assert cancelled.subject.startswith("Strukturwandel-Stammtisch: Abmeldung für den ")
+    assert cancelled.body_text.startswith("Hallo Erika Beispiel,")
+    assert "das Team des Strukturwandel-Stammtischs hat Ihre Anmeldung storniert" in (
+        cancelled.body_text
+    )
+    assert "Sie haben sich abgemeldet" not in cancelled.body_text
+    # The person who moved up gets the Zoom link and a fresh personal link (in ``secret``).
+    promoted = _mails_to(engine, "person2@example.org")[-1]
+    assert (promoted.kind, promoted.registration_id) == ("promoted", second.registration_id)
+    assert "nachgerückt" in promoted.subject
+    assert "https://zoom.us/j/123456789" in promoted.body_text and promoted.ics
+    assert promoted.secret and promoted.secret != second.token
+    with session_scope(engine) as s:
+        details = registrations.find_by_token(session=s, token=promoted.secret, now=now)
+    assert details.status == "confirmed"
+
+
+def test_a_self_cancellation_mails_the_persons_own_wording(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now)
+    own = f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=own.token, now=now)
+    cancelled = _mails_to(engine, "person1@example.org")[-1]
+    assert cancelled.kind == "cancellation"
+    assert "Sie haben sich abgemeldet" in cancelled.body_text
+    assert "hat Ihre Anmeldung storniert" not in cancelled.body_text
+
+
+def test_cancel_for_a_waiting_person_mails_only_that_person(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, meeting_id, 1, now=now)
+    waiting = f.register(engine, meeting_id, 2, now=now)
+    f.register(engine, meeting_id, 3, now=now)
+    before = f.mail_kinds_of_meeting(engine, meeting_id)
+    with session_scope(engine) as s:
+        ra.cancel_for(session=s, actor=actor, registration_id=waiting.registration_id, now=now)
+    assert sorted(f.mail_kinds_of_meeting(engine, meeting_id)) == sorted([*before, "cancellation"])
+    assert _mails_to(engine, "person2@example.org")[-1].kind == "cancellation"
+
+
+def test_a_rolled_back_cancel_for_queues_no_mail(engine, now, actor, monkeypatch):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    first = f.register(engine, meeting_id, 1, now=now)
+    f.register(engine, meeting_id, 2, now=now)
+    before = f.mail_kinds_of_meeting(engine, meeting_id)
+
+    def broken_audit(*_args, **_kwargs):
+        raise RuntimeError("the audit log is full")
+
+    monkeypatch.setattr(ra, "record", broken_audit)
+    with session_scope(engine) as s, pytest.raises(RuntimeError):
+        ra.cancel_for(session=s, actor=actor, registration_id=first.registration_id, now=now)
+    assert f.mail_kinds_of_meeting(engine, meeting_id) == before
+    assert _status(engine, first.registration_id)[0] == "confirmed"
 
 
 def _counted_by_zoom(engine, now, actor):

@@ -364,3 +364,105 @@ def test_lost_link_and_team_message_take_any_input(seeded, now, email, subject, 
     with session_scope(seeded) as s:
         for mail_row in s.exec(select(Mail)).scalars():
             assert "\n" not in mail_row.subject and "\r" not in mail_row.subject
+
+
+HOSTILE = (
+    'Folien: <script>alert("x")</script> und <b>fett</b> & <a href="http://evil.example">hier</a>'
+)
+
+
+def _html_part(mail_row: Mail) -> str:
+    from stammtisch import mailer
+    from stammtisch.config import load_settings
+
+    message = mailer.build_message(mail_row, load_settings({}))
+    [html_part] = [p for p in message.walk() if p.get_content_type() == "text/html"]
+    return html_part.get_payload(decode=True).decode(html_part.get_content_charset() or "utf-8")
+
+
+def test_team_message_text_is_escaped_in_the_html_part(engine, now):
+    """Organizer text is text: in the HTML part every tag arrives escaped, never as markup;
+    in the text part it stands as written (quoted)."""
+    from stammtisch import registration_admin
+
+    meeting = f.meeting(engine, now=now)
+    f.register(engine, meeting, 1, now=now, email="kim@example.org")
+    data = registration_admin.MessageInput(
+        subject="Folien", text=HOSTILE + "\nZweite Zeile", groups=("confirmed",)
+    )
+    with session_scope(engine) as s:
+        registration_admin.send_message(
+            session=s,
+            actor=f.team(engine, now=now),
+            meeting_id=meeting,
+            data=data,
+            now=now,
+            notify_count=1,
+        )
+    [message] = mails(engine, "team_message")
+    html = _html_part(message)
+    for tag in ("<script", "<b>", '<a href="http://evil'):
+        assert tag not in html and tag not in message.body_html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;fett&lt;/b&gt; &amp; &lt;a href=" in html
+    assert "<br>Zweite Zeile" in html
+    assert f"> {HOSTILE}\n> Zweite Zeile" in message.body_text
+
+
+def test_offer_decision_message_is_escaped_in_the_html_part(engine, now):
+    from stammtisch import offer_review
+    from stammtisch.bootstrap import init_database
+    from stammtisch.models import OfferState
+
+    init_database(engine, now=now)
+    actor = f.organizer(engine, now=now)
+    oid = f.offer(engine, now=now, email="kim@example.org")
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s,
+            actor=actor,
+            offer_id=oid,
+            to_state=OfferState.DECLINED,
+            now=now,
+            message=HOSTILE,
+        )
+    [decision] = [m for m in mails(engine) if m.kind == "offer_decision"]
+    html = _html_part(decision)
+    assert "<script" not in html and "<b>fett" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert f"> {HOSTILE}" in decision.body_text
+
+
+def test_figures_count_confirmed_wishes_per_meeting_and_per_topic_field(engine, now):
+    field_a = f.topic_field(engine, now=now, name="Feld A")
+    field_b = f.topic_field(engine, now=now, name="Feld B")
+    early = not_yet_open(engine, now, days_ahead=20)
+    late = not_yet_open(engine, now, days_ahead=40)
+    f.subscribe(engine, now=now, email="m1@example.org", meeting_id=early)
+    f.subscribe(engine, now=now, email="m2@example.org", meeting_id=early)
+    f.subscribe(engine, now=now, email="m3@example.org", meeting_id=late)
+    f.subscribe(engine, now=now, email="m4@example.org", meeting_id=late, confirm=False)
+    f.subscribe(engine, now=now, email="a@example.org", topic_field_ids=(field_a,))
+    f.subscribe(engine, now=now, email="ab@example.org", topic_field_ids=(field_a, field_b))
+    f.subscribe(engine, now=now, email="all@example.org")
+    f.subscribe(engine, now=now, email="p@example.org", topic_field_ids=(field_b,), confirm=False)
+    with session_scope(engine) as s:
+        figures = subscriptions.figures(session=s)
+    assert figures.per_meeting == {early: 2, late: 1}  # the unconfirmed one does not count
+    assert figures.per_topic_field == {field_a: 2, field_b: 1}
+    assert (figures.news_total, figures.news_all_fields, figures.pending) == (3, 1, 2)
+
+
+def test_the_newsletter_export_is_recorded_in_the_audit_log(engine, now):
+    f.subscribe(engine, now=now, email="yes@example.org")
+    f.subscribe(engine, now=now, email="later@example.org", confirm=False)
+    actor = f.team(engine, now=now)
+    with session_scope(engine) as s:
+        rows = subscriptions.export_news(session=s, actor=actor, now=now)
+    assert [r["E-Mail"] for r in rows] == ["yes@example.org"]
+    action, who, object_type, object_id, details = f.last_audit(engine)
+    assert (action, object_type, object_id) == ("subscription.export", None, None)
+    assert who == actor.display_name or who == actor.name
+    assert details == {"rows": 1}
+    # The log says how many, never who.
+    assert "yes@example.org" not in repr(f.audit_entries(engine, "subscription"))

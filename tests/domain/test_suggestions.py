@@ -135,6 +135,84 @@ def test_vote_messages_and_the_length_of_a_voter_key(engine, now):
         assert err.value.message == "Diesen Vorschlag gibt es nicht (mehr)."
 
 
+def test_the_same_suggestion_within_a_day_is_stored_once(engine, now):
+    from datetime import timedelta
+
+    from stammtisch.errors import AlreadySubmitted
+
+    first = f.suggestion(engine, now=now, text="Mehr Radwege zwischen den Dörfern")
+    with pytest.raises(AlreadySubmitted) as err:
+        f.suggestion(
+            engine, now=now + timedelta(hours=23), text="mehr radwege zwischen den dörfern"
+        )
+    assert err.value.existing_id == first
+    f.suggestion(
+        engine, now=now + timedelta(days=1, minutes=1), text="Mehr Radwege zwischen den Dörfern"
+    )
+
+
+def test_the_same_text_from_another_visitor_is_a_suggestion_of_its_own(engine, now):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from stammtisch.errors import AlreadySubmitted
+    from stammtisch.models import Suggestion
+    from stammtisch.rate_limits import Requester
+
+    def visitor(browser, address="203.0.113.7"):
+        return Requester(address=address, at=now, browser=browser)
+
+    text = "Wie gelingt Jugendbeteiligung im Revier?"
+    first = f.suggestion(engine, now=now, text=text, requester=visitor("browser-ann"))
+    # The same browser again (a second click, a reload, another tab): stored once, and said so.
+    with pytest.raises(AlreadySubmitted) as err:
+        f.suggestion(
+            engine,
+            now=now + timedelta(hours=3),
+            text=f" {text.lower()} ",
+            requester=visitor("browser-ann", address="198.51.100.9"),
+        )
+    assert err.value.existing_id == first
+    assert err.value.message.startswith("Diesen Vorschlag haben Sie heute schon gesendet")
+    # Another browser in the same office network, and one elsewhere: their own suggestions.
+    second = f.suggestion(engine, now=now, text=text, requester=visitor("browser-ben"))
+    third = f.suggestion(
+        engine, now=now, text=text, requester=visitor("browser-cat", address="192.0.2.1")
+    )
+    # Without the visitor cookie the network stands in for the browser.
+    fourth = f.suggestion(engine, now=now, text=text, requester=visitor(None))
+    with pytest.raises(AlreadySubmitted) as err:
+        f.suggestion(engine, now=now, text=text, requester=visitor(None))
+    assert err.value.existing_id == fourth
+    assert len({first, second, third, fourth}) == 4
+    with session_scope(engine) as s:
+        keys = s.exec(select(Suggestion.sender_key)).all()
+    # Stored as keyed hashes, never as the browser id or the address.
+    assert len(set(keys)) == 4
+    assert not any("browser" in k or "203.0.113" in k for k in keys)
+
+
+def test_the_sender_of_a_suggestion_is_forgotten_after_a_day(engine, now):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from stammtisch import mailer
+    from stammtisch.config import load_settings
+    from stammtisch.models import Suggestion
+    from stammtisch.rate_limits import Requester
+
+    ann = Requester(address=None, at=now, browser="browser-ann")
+    old = f.suggestion(engine, now=now - timedelta(days=1, minutes=1), requester=ann)
+    fresh = f.suggestion(engine, now=now, requester=ann)
+    mailer.housekeeping(engine, now=now, settings=load_settings({}))
+    with session_scope(engine) as s:
+        assert s.get(Suggestion, old).sender_key is None
+        assert s.get(Suggestion, fresh).sender_key is not None
+        assert len(s.exec(select(Suggestion)).all()) == 2
+
+
 def _refused(engine, now, **values) -> dict[str, str]:
     values = {"text": "Wie gelingt Bürgerenergie im ländlichen Raum?", **values}
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
@@ -175,22 +253,6 @@ def test_public_list_is_by_votes_unless_asked_otherwise(engine, now):
         (many, 2, None),
         (few, 1, None),
     ]
-
-
-def test_the_same_suggestion_within_a_day_is_stored_once(engine, now):
-    from datetime import timedelta
-
-    from stammtisch.errors import AlreadySubmitted
-
-    first = f.suggestion(engine, now=now, text="Mehr Radwege zwischen den Dörfern")
-    with pytest.raises(AlreadySubmitted) as err:
-        f.suggestion(
-            engine, now=now + timedelta(hours=23), text="mehr radwege zwischen den dörfern"
-        )
-    assert err.value.existing_id == first
-    f.suggestion(
-        engine, now=now + timedelta(days=1, minutes=1), text="Mehr Radwege zwischen den Dörfern"
-    )
 
 
 def test_what_one_browser_has_supported(engine, now):

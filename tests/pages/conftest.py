@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ui import core
+
 APP = Path(__file__).resolve().parents[2] / "navigation.py"
 SEED_NOW = "2021-11-20T12:00:00+01:00"
 
@@ -31,9 +33,11 @@ def app_db(tmp_path, monkeypatch) -> str:
     monkeypatch.delenv("STAMMTISCH_CONFIRM_REGISTRATIONS", raising=False)
     st.cache_data.clear()
     st.cache_resource.clear()
+    core.SHARED.clear()
     yield url
     st.cache_data.clear()
     st.cache_resource.clear()
+    core.SHARED.clear()
 
 
 @pytest.fixture
@@ -127,3 +131,19 @@ def make_organizer_app(app_db, organizer):
         return at
 
     return factory
+
+
+@pytest.fixture
+def make_admin_app(app_db, organizer, make_organizer_app):
+    """Like make_organizer_app, with the organizer's account an admin."""
+    from stammtisch import organizers
+    from stammtisch.clock import parse_instant
+    from stammtisch.db import make_engine, session_scope
+
+    engine = make_engine(app_db)
+    with session_scope(engine) as s:
+        organizers.set_role_by_name(
+            session=s, name=organizer.name, admin=True, now=parse_instant(SEED_NOW)
+        )
+    engine.dispose()
+    return make_organizer_app

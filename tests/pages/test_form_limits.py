@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope
-from stammtisch.models import ImpulseOffer, RateHit, Registration, Suggestion
+from stammtisch.models import ImpulseOffer, Mail, RateHit, Registration, Subscription, Suggestion
 from tests import factories as f
 from tests.pages.conftest import SEED_NOW
 from tests.pages.test_registration_pages import OPEN_MEETING, _fill, _submit
@@ -91,31 +91,97 @@ def test_registrations_from_fresh_sessions_stop_at_the_limit(make_app, app_db, m
     assert _count(app_db, Registration) == 2
 
 
-@pytest.mark.parametrize(
-    ("page", "key", "label"),
-    [
-        ("pages/themensammlung.py", "suggest.website", "Vorschlag senden"),
-        ("pages/impuls.py", "offer.website", "Angebot senden"),
-        (None, f"reg{OPEN_MEETING}.website", "Verbindlich anmelden"),
-    ],
-)
-def test_every_public_form_has_a_honeypot(make_app, app_db, page, key, label):
-    at = make_app(page)
-    if page is None:
-        _fill(at)
-    elif page.endswith("impuls.py"):
-        at.text_input(key="offer.title").input("Projekt")
-        at.text_area(key="offer.description").input("Eine Beschreibung mit genug Worten darin.")
-        at.text_input(key="offer.name").input("Kim")
-        at.text_input(key="offer.email").input("kim@example.org")
-    else:
-        at.text_area(key="suggest.text").input("Ein ganz normaler Vorschlag für uns")
-    at.text_input(key=key).input("http://spam.example")
+NOT_OPEN_MEETING = 3  # "Lebendige Orte" in the seed: registration opens later
+
+
+def _fill_offer(at):
+    at.text_input(key="offer.title").input("Projekt")
+    at.text_area(key="offer.description").input("Eine Beschreibung mit genug Worten darin.")
+    at.text_input(key="offer.name").input("Kim")
+    at.text_input(key="offer.email").input("kim@example.org")
+
+
+def _fill_suggestion(at):
+    at.text_area(key="suggest.text").input("Ein ganz normaler Vorschlag für uns")
+
+
+def _open(at, expander_key):
+    at.session_state[expander_key] = True
+    at.run()
+
+
+def _fill_notify(at):
+    _open(at, f"sub{NOT_OPEN_MEETING}.open")
+    at.text_input(key=f"sub{NOT_OPEN_MEETING}.email").input("kim@example.org")
+    at.checkbox(key=f"sub{NOT_OPEN_MEETING}.consent").check()
+
+
+def _fill_news(at):
+    at.text_input(key="news.email").input("kim@example.org")
+    at.checkbox(key="news.consent").check()
+
+
+def _fill_lost_link(at):
+    _open(at, "lost.open")
+    at.text_input(key="lost.email").input("kim@example.org")
+
+
+# Every public form: (page and its query, how to fill it in, the honeypot, the button).
+PUBLIC_FORMS = {
+    "suggestion": (
+        ("pages/themensammlung.py", {}),
+        _fill_suggestion,
+        "suggest",
+        "Vorschlag senden",
+    ),
+    "offer": (("pages/impuls.py", {}), _fill_offer, "offer", "Angebot senden"),
+    "registration": ((None, {}), _fill, f"reg{OPEN_MEETING}", "Verbindlich anmelden"),
+    "notify when open": ((None, {}), _fill_notify, f"sub{NOT_OPEN_MEETING}", "Benachrichtigen"),
+    "announcements": (("pages/benachrichtigung.py", {}), _fill_news, "news", "Benachrichtigen"),
+    "lost link, start page": ((None, {}), _fill_lost_link, "lost", "Neuen Link schicken"),
+    "lost link, personal page": (
+        ("pages/meine_anmeldung.py", {"token": "kaputt"}),
+        _fill_lost_link,
+        "lost",
+        "Neuen Link schicken",
+    ),
+}
+
+
+@pytest.mark.parametrize("form", list(PUBLIC_FORMS))
+def test_every_public_form_has_a_honeypot(make_app, app_db, form):
+    (page, query), fill, key, label = PUBLIC_FORMS[form]
+    at = make_app(page, **query)
+    fill(at)
+    at.text_input(key=f"{key}.website").input("http://spam.example")
     [button] = [b for b in at.button if b.label == label]
     button.click().run()
+    assert not at.exception
     assert any("verstecktes Feld" in e for e in _errors(at))
-    for model in (Suggestion, ImpulseOffer, Registration, RateHit):
-        assert _count(app_db, model) == 0
+    assert not at.success  # no confirmation, not even the one answer for every address
+    for model in (Suggestion, ImpulseOffer, Registration, Subscription, Mail, RateHit):
+        assert _count(app_db, model) == 0, model.__name__
+
+
+def test_the_honeypot_list_names_every_public_form():
+    """A new public form with a honeypot must join PUBLIC_FORMS above."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("pages/*.py"), *root.glob("ui/*.py")]
+    callers = sum(len(re.findall(r"\.honeypot\(\)", p.read_text())) for p in sources)
+    # Each call site is covered: themensammlung, impuls, termine (registration),
+    # staying_informed (notify when open, announcements, lost link).
+    assert callers == 6
+    assert {v[2].rstrip("0123456789") for v in PUBLIC_FORMS.values()} >= {
+        "suggest",
+        "offer",
+        "reg",
+        "sub",
+        "news",
+        "lost",
+    }
 
 
 def test_votes_from_fresh_sessions_stop_at_five_per_network_and_suggestion(make_app, app_db):

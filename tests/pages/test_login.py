@@ -41,7 +41,8 @@ def test_login_with_password_shows_team_pages(make_app, organizer):
     assert "Angemeldet als Leon Huff" in texts(at)
     at.switch_page("pages/orga_protokoll.py").run()
     assert "Änderungsprotokoll" in _titles(at)
-    assert "login.success" in at.dataframe[0].value["Aktion"].tolist()
+    assert "login.success" in at.dataframe[0].value["Code"].tolist()
+    assert "Anmeldung" in at.dataframe[0].value["Aktion"].tolist()
 
 
 def test_wrong_password_shows_german_message_and_keeps_name(make_app, organizer):
@@ -205,7 +206,7 @@ def test_change_password_keeps_this_browser_and_ends_other_sessions(
     assert "Das Passwort ist geändert" in texts(at)
     at.switch_page("pages/orga_protokoll.py").run()
     assert "Änderungsprotokoll" in _titles(at)  # this browser: logged in afresh
-    assert "organizer.password" in at.dataframe[0].value["Aktion"].tolist()
+    assert "organizer.password" in at.dataframe[0].value["Code"].tolist()
     # The other browser's session is over; the old password no longer works.
     other_tab = AppTest.from_file(str(APP), default_timeout=30)
     other_tab.session_state["organizer.session"] = other

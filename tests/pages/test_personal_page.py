@@ -131,3 +131,17 @@ def test_every_state_combination_shows_its_one_message_and_its_actions(
     assert any(DOCUMENTATION in t.value for t in at.text) is view.documentation
     links = [link.label for link in at.main.page_link]
     assert ("Zu den Terminen" in links) is view.register_again
+    # The status under "Ihre Angaben" never contradicts the message above it.
+    status = {
+        Standing.PENDING: "unbestätigt",
+        Standing.EXPIRED: "unbestätigt",
+        Standing.CONFIRMED: "angemeldet",
+        Standing.PROMOTED: "angemeldet",
+        Standing.WAITLISTED: "Warteliste",
+        Standing.CANCELLED_BY_PERSON: "storniert",
+        Standing.CANCELLED_BY_TEAM: "storniert",
+    }[standing]
+    if phase == MeetingPhase.CANCELLED and status != "storniert":
+        status += " – das Treffen ist abgesagt"
+    texts = [t.value for t in at.text]
+    assert status in texts, texts

@@ -214,7 +214,7 @@ def test_the_same_suggestion_sent_twice_is_stored_once(make_app, app_db):
     at = make_app(THEMEN)
     _send(at, text="Wie finanzieren wir Bürgerenergie im Revier?")
     _send(at, text="  wie finanzieren wir Bürgerenergie im Revier?  ")
-    assert "heute schon bekommen" in at.info[0].value
+    assert "heute schon gesendet" in at.info[0].value
     assert len(_rows(app_db, Suggestion)) == 1
 
 
@@ -235,6 +235,7 @@ def test_the_imprint_shows_what_is_known_and_the_team_sees_what_is_missing(
         ("contact_email", "stammtisch@example.org"),
         ("imprint_representatives", "Vorstand: A. Beispiel"),
         ("imprint_register", "Amtsgericht Dresden, VR 0000"),
+        ("imprint_responsible", "A. Beispiel (Anschrift wie oben)"),
     ):
         with session_scope(engine) as s:
             site.set_text(session=s, key=key, value=value, now=now)
@@ -245,6 +246,7 @@ def test_the_imprint_shows_what_is_known_and_the_team_sees_what_is_missing(
     at = make_app("pages/impressum.py")
     shown = texts(at)
     assert "Vorstand: A. Beispiel" in shown and "Amtsgericht Dresden, VR 0000" in shown
+    assert "Verantwortlich für den Inhalt" in shown
     assert "stammtisch@example.org" in shown  # and in every page's footer
     team = make_organizer_app("pages/orga_protokoll.py")
     assert not [w for w in team.sidebar.warning if "Impressum" in w.value]

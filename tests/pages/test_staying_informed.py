@@ -155,3 +155,36 @@ def test_team_sees_figures_and_exports_only_confirmed_announcements(make_organiz
         rows = subscriptions.export_news(session=s, actor=f.team(engine, now=NOW), now=NOW)
     engine.dispose()
     assert [r["E-Mail"] for r in rows] == ["yes@example.org"]
+
+
+def test_planning_shows_interested_people_per_topic_field(make_organizer_app, app_db):
+    from stammtisch.models import TopicField
+
+    at = make_organizer_app("pages/orga_planung.py")
+    assert not [c for c in at.caption if "Interessierte je Themenfeld" in c.value]  # none yet
+    engine = make_engine(app_db)
+    f.subscribe(engine, now=NOW, email="a@example.org", topic_field_ids=(1,))
+    f.subscribe(engine, now=NOW, email="ab@example.org", topic_field_ids=(1, 2))
+    f.subscribe(engine, now=NOW, email="all@example.org")
+    f.subscribe(engine, now=NOW, email="later@example.org", topic_field_ids=(2,), confirm=False)
+    f.subscribe(engine, now=NOW, email="m@example.org", meeting_id=NOT_OPEN_MEETING)
+    with session_scope(engine) as s:
+        names = {tf.id: tf.name for tf in s.exec(select(TopicField)).all()}
+    engine.dispose()
+    import streamlit as st
+
+    st.cache_data.clear()
+    at = make_organizer_app("pages/orga_planung.py")
+    assert not at.exception
+    [caption] = [c.value for c in at.caption if "Interessierte je Themenfeld" in c.value]
+    assert caption == (
+        "Interessierte je Themenfeld (bestätigte Benachrichtigung „Neue Termine“): "
+        f"{names[1]} 2, {names[2]} 1; zu allen Themenfeldern 1."
+    )
+    # The team's list page: the same figures, per meeting too, and no address anywhere.
+    at = make_organizer_app("pages/orga_datenschutz.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Neue Termine (bestätigt)"] == "3"
+    assert metrics["Warten auf eine Anmeldung"] == "1"
+    assert metrics["Unbestätigt (höchstens 48 h)"] == "1"
+    assert "@example.org" not in texts(at)

@@ -80,6 +80,38 @@ def test_series_draft_and_create(make_organizer_app, app_db):
     assert len(rows) == 7 and [m.status for m in rows[-2:]] == ["draft", "draft"]
 
 
+def test_a_draft_is_published_or_deleted_from_the_editor(make_organizer_app, app_db):
+    at = make_organizer_app("pages/orga_termine.py")
+    at.text_input(key="meeting.theme").input("Leerstand als Chance")
+    at.checkbox(key="meeting.draft").check()
+    _click(at, "Termin anlegen")
+    draft = next(m for m in _rows(app_db, Meeting) if m.theme == "Leerstand als Chance")
+    assert draft.status == "draft"
+    # The new draft is selected: it offers what a draft can do, nothing a meeting can.
+    assert "**Status:** Entwurf" in [m.value for m in at.markdown]
+    labels = [b.label for b in at.button]
+    assert "Veröffentlichen" in labels and "Entwurf löschen" in labels
+    assert "Absagen" not in labels and "Wieder planen" not in labels
+    _click(at, "Veröffentlichen")
+    assert not at.exception
+    [published] = [m for m in _rows(app_db, Meeting) if m.id == draft.id]
+    assert published.status == "planned"
+    assert "Veröffentlichen" not in [b.label for b in at.button]
+    assert "Absagen" in [b.label for b in at.button]
+
+    at.selectbox(key="termine.selected").set_value("__new__").run()
+    at.text_input(key="meeting.theme").input("Noch ein Entwurf")
+    at.checkbox(key="meeting.draft").check()
+    _click(at, "Termin anlegen")
+    second = next(m for m in _rows(app_db, Meeting) if m.theme == "Noch ein Entwurf")
+    _click(at, "Entwurf löschen")
+    assert "Diesen Entwurf endgültig löschen?" in [w.value for w in at.warning]
+    assert second.id in [m.id for m in _rows(app_db, Meeting)]  # asked, not yet done
+    _click(at, "Ja, Entwurf löschen")
+    assert not at.exception
+    assert second.id not in [m.id for m in _rows(app_db, Meeting)]
+
+
 def test_moderation_queue_literal_and_approve(make_organizer_app, app_db):
     make_organizer_app()
     engine = _engine(app_db)

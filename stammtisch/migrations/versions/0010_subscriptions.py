@@ -1,7 +1,7 @@
 """subscriptions with double opt-in; mails know their subscription and unsubscribe link
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-29
 
 * ``subscription``: "tell me when registration opens" (one meeting) and announcements of
@@ -19,7 +19,7 @@ from alembic import op
 from stammtisch.dbtypes import UTCDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
