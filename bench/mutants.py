@@ -169,12 +169,17 @@ def module_tests(module: str) -> list[str]:
 
 
 def run_mutmut(
-    names: list[str], max_children: int, *, quiet: bool = False, tests: list[str] | None = None
+    names: list[str],
+    max_children: int,
+    *,
+    quiet: bool = False,
+    tests: dict[str, list[str]] | None = None,
 ) -> int:
     """Run mutmut; SIGTERM is passed on as Ctrl-C so it stops cleanly and keeps results.
 
-    ``tests`` narrows the tests mutmut picks per mutant (by coverage) to these paths
-    (tests/conftest.py deselects the others); without it every covering test runs."""
+    ``tests`` (module -> paths) narrows the tests mutmut picks per mutant (by coverage)
+    to its module's paths (tests/conftest.py deselects the others); without it every
+    covering test runs."""
     env = {
         **os.environ,
         "STAMMTISCH_TEST_DBS": "sqlite",
@@ -183,7 +188,7 @@ def run_mutmut(
     env.pop("STAMMTISCH_REQUIRE_PG", None)
     env.pop("STAMMTISCH_MUTANT_TESTS", None)
     if tests:
-        env["STAMMTISCH_MUTANT_TESTS"] = ",".join(tests)
+        env["STAMMTISCH_MUTANT_TESTS"] = json.dumps(tests)
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
     output = subprocess.DEVNULL if quiet else None
     proc = subprocess.Popen([*command, *names], cwd=ROOT, env=env, stdout=output, stderr=output)
@@ -315,15 +320,11 @@ def main() -> int:
         if not all(meta_path(m).exists() for m in modules):
             print("mutmut could not prepare the mutants; run it without --module to see why")
             return 2
-        code = 0
-        for module in modules:  # one module at a time, each with its own tests
-            names = select_names([module], args.recheck)
-            if not names:
-                continue
-            print(f"{module}: {len(names)} mutants with {', '.join(module_tests(module))}")
-            code = run_mutmut(names, args.max_children, tests=module_tests(module))
-            if code not in (0, 1):
-                break
+        names = select_names(modules, args.recheck)
+        for module in modules:
+            print(f"{module}: checked with {', '.join(module_tests(module))}")
+        tests = {module: module_tests(module) for module in modules}
+        code = run_mutmut(names, args.max_children, tests=tests) if names else 0
         repair()
         if code not in (0, 1):
             print(f"mutmut stopped with exit code {code}; run again to continue")
