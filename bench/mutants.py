@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
 REPORT = ROOT / "bench" / "mutants.md"
 EQUIVALENT = ROOT / "bench" / "mutants_equivalent.toml"
+HISTORY = ROOT / "bench" / "mutants_history.md"  # the figures before, kept by hand
 TEMPLATE = MUTANTS / "template.db"
 TARGET = 0.90
 
@@ -69,8 +70,8 @@ INTERRUPTED = {2, -2, -15}  # the check was interrupted (Ctrl-C, SIGTERM): decid
 UNDECIDED = ("survived", "no tests")
 # Besides tests/domain/test_<module>.py, the tests that pin a module's rules from outside:
 # the predicates of meeting_rules are asked by registrations and meetings, the feed is
-# built by ics, the login by the throttle and sessions, the public forms' limits by
-# rate_limits.
+# built by ics, the accounts by the login throttle, sessions and team accounts, the public
+# forms' limits by rate_limits.
 MODULE_TESTS = {
     "meeting_rules": ("tests/domain/test_meetings.py", "tests/domain/test_registrations.py"),
     "feed": ("tests/domain/test_ics.py",),
@@ -78,6 +79,7 @@ MODULE_TESTS = {
     "organizers": (
         "tests/domain/test_login_throttle.py",
         "tests/domain/test_organizer_sessions.py",
+        "tests/domain/test_team_accounts.py",
     ),
     "registrations": (
         "tests/domain/test_registration_races.py",
@@ -292,6 +294,8 @@ def write_report(modules: list[str]) -> bool:
         ]
     if stale:  # explained once, now killed or gone: the explanation can go
         lines += ["## Explanations without a survivor", "", *(f"- `{s}`" for s in stale), ""]
+    if HISTORY.exists():
+        lines += ["", HISTORY.read_text().rstrip()]
     REPORT.write_text("\n".join(lines).rstrip() + "\n")
     print(f"wrote {REPORT.relative_to(ROOT)}")
     return all_met
