@@ -546,3 +546,47 @@ def test_after_the_expiry_the_same_address_may_register_again(engine, now):
         f.mail_kinds(engine, "persona@example.org")[-1]
         == f.mail_kinds(engine, "persona@example.org")[0]
     )  # a new confirmation request, not "already registered"
+
+
+def _placed(engine, meeting_id, n, now, **overrides):
+    """A registration where confirmation by mail is switched off: a place (or the
+    waitlist) at once."""
+    with session_scope(engine) as s:
+        return registrations.register(
+            session=s,
+            meeting_id=meeting_id,
+            data=f.registration_input(n, **overrides),
+            now=now,
+            confirmation=False,
+        )
+
+
+def test_without_confirmation_places_are_taken_at_once_and_stored_in_full(engine, now):
+    from stammtisch.db import read_data_version
+
+    open_ended = f.meeting(engine, now=now)
+    one_place = f.meeting(engine, now=now, capacity=1)
+    before = read_data_version(engine)
+    first = _placed(engine, open_ended, "a", now, organisation="BUND", federal_state="thueringen")
+    assert read_data_version(engine) == before + 1  # other processes' caches turn stale
+    second = _placed(engine, open_ended, "b", now)  # no limit: a place for everyone
+    assert (first.status, second.status) == ("confirmed", "confirmed")
+    assert [_placed(engine, one_place, n, now).status for n in "cd"] == ["confirmed", "waitlisted"]
+    with session_scope(engine) as s:
+        row = s.get(Registration, first.registration_id)
+        stored = (row.name, row.organisation, row.federal_state, row.placed_at, row.created_at)
+    assert stored == (f.registration_input("a").name, "BUND", "thueringen", now, now)
+
+
+def test_without_confirmation_refusals_in_full(engine, now):
+    from stammtisch.models import SiteSetting
+
+    with pytest.raises(NotFound) as err:
+        _placed(engine, 4711, "a", now)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+    meeting_id = f.meeting(engine, now=now)
+    with session_scope(engine) as s:
+        s.delete(s.get(SiteSetting, "participant_salt"))
+        s.commit()
+    with pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"):
+        _placed(engine, meeting_id, "a", now)
