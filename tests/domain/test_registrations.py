@@ -590,3 +590,52 @@ def test_without_confirmation_refusals_in_full(engine, now):
         s.commit()
     with pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"):
         _placed(engine, meeting_id, "a", now)
+
+
+def test_a_lost_link_is_sent_again_for_each_active_registration_ahead(engine, now):
+    from stammtisch.db import read_data_version
+    from stammtisch.models import Mail
+
+    email = "lena@example.org"
+    early = now - timedelta(days=3)
+    # Registered in another order than the meetings' order (the mails follow the meetings).
+    pending_for = f.meeting(engine, now=now, days_ahead=12)
+    f.register(engine, pending_for, "q", now=now, email=email, confirm=False, name="Lena Q")
+    expired_for = f.meeting(engine, now=now, days_ahead=2)  # the soonest: expired pending
+    f.register(engine, expired_for, "x", now=early, email=email, confirm=False)
+    full = f.meeting(engine, now=now, days_ahead=8, capacity=1)
+    f.register(engine, full, "other", now=now)
+    f.register(engine, full, "w", now=now, email=email, name="Lena W")  # waits
+    placed = f.meeting(engine, now=now, days_ahead=5)
+    old = f.register(engine, placed, "p", now=now, email=email, name="Lena P")
+    gone_for = f.meeting(engine, now=now, days_ahead=6)
+    gone = f.register(engine, gone_for, "g", now=now, email=email)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=gone.token, now=now)
+    past = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17)
+    f.register(engine, past, "o", now=now - timedelta(days=10), email=email)
+    with session_scope(engine) as s:
+        last_id = s.exec(select(func.max(Mail.id))).one()
+    before = read_data_version(engine)
+    with session_scope(engine) as s:
+        answer = registrations.send_fresh_links(session=s, email=" LENA@example.org", now=now)
+    assert answer == registrations.LINKS_SENT_MESSAGE
+    assert read_data_version(engine) == before  # nothing any page shows has changed
+    with session_scope(engine) as s:
+        sent = s.exec(select(Mail).where(Mail.id > last_id).order_by(Mail.id)).all()
+        pending = s.exec(select(Registration).where(Registration.meeting_id == pending_for)).one()
+        mailed = [(m.kind, m.meeting_id, m.registration_id, m.to_name, m.expires_at) for m in sent]
+        ids = {
+            r.meeting_id: r.id
+            for r in s.exec(select(Registration).where(Registration.email == email)).all()
+        }
+        fresh = [m.secret for m in sent]
+    # Soonest first; the expired one skipped, the rest still sent.
+    assert mailed == [
+        ("link_again", placed, ids[placed], "Lena P", None),
+        ("link_again", full, ids[full], "Lena W", None),
+        ("link_again", pending_for, ids[pending_for], "Lena Q", pending.expires_at),
+    ]
+    with session_scope(engine) as s:
+        assert registrations.find_by_token(session=s, token=old.token, now=now) is None
+        assert registrations.find_by_token(session=s, token=fresh[0], now=now).meeting_id == placed
