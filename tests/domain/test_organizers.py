@@ -582,3 +582,86 @@ def test_a_correct_login_forgets_the_failures_of_that_address_only(engine, now):
     with session_scope(engine) as s:
         left = [(r.login_key, r.client_key) for r in s.exec(select(LoginThrottle)).all()]
     assert left == [("leon", "203.0.113.2")]
+
+
+def test_an_invitation_and_a_new_link_are_mailed_logged_and_handed_back(engine, now):
+    from stammtisch.models import Mail
+
+    admin_view = _add(engine, now, name="anna", display_name="Anna Admin", admin=True)
+    admin = _identity(admin_view)
+    with session_scope(engine) as s:
+        link = organizers.invite_organizer(
+            session=s,
+            actor=admin,
+            name="bert",
+            display_name="Bert Beispiel",
+            email="bert@example.org",
+            now=now,
+        )
+    expiry = now + organizers.PASSWORD_LINK_TTL
+    assert (link.account.display_name, link.expires_at, link.mailed) == (
+        "Bert Beispiel",
+        expiry,
+        True,
+    )
+    assert f.last_audit(engine) == (
+        "organizer.add",
+        "anna",
+        "organizer",
+        link.account.id,
+        {
+            "name": "bert",
+            "after": {
+                "Anzeigename": "Bert Beispiel",
+                "E-Mail": "bert@example.org",
+                "Rolle": "Organisator:in",
+                "Zustand": "aktiv",
+            },
+        },
+    )
+
+    def newest_mail():
+        with session_scope(engine) as s:
+            m = s.exec(select(Mail).order_by(Mail.id.desc())).first()
+            return (m.kind, m.to_name, m.to_address, m.expires_at, m.secret, m.body_text)
+
+    kind, to_name, to_address, expires_at, secret, body = newest_mail()
+    assert (kind, to_name, to_address, expires_at) == (
+        "organizer_invite",
+        "Bert Beispiel",
+        "bert@example.org",
+        expiry,
+    )
+    assert secret == link.token and "Anna Admin" in body and "Bert Beispiel" in body
+    later = now + timedelta(hours=1)
+    with session_scope(engine) as s:
+        again = organizers.reset_password_link(
+            session=s, actor=admin, organizer_id=link.account.id, now=later
+        )
+    assert (again.account.id, again.expires_at, again.mailed) == (
+        link.account.id,
+        later + organizers.PASSWORD_LINK_TTL,
+        True,
+    )
+    assert f.last_audit(engine) == (
+        "organizer.password_link",
+        "anna",
+        "organizer",
+        link.account.id,
+        {"name": "bert", "mail": "bert@example.org"},
+    )
+    kind, to_name, _, expires_at, secret, body = newest_mail()
+    assert (to_name, expires_at, secret) == ("Bert Beispiel", again.expires_at, again.token)
+    assert "Anna Admin" in body
+    # Without an address: shown once to the admin, nothing mailed, logged with a dash.
+    quiet = _add(engine, now, name="carl")
+    with session_scope(engine) as s:
+        shown = organizers.reset_password_link(
+            session=s, actor=admin, organizer_id=quiet.id, now=later
+        )
+    assert shown.mailed is False and f.last_audit(engine)[4] == {"name": "carl", "mail": "–"}
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="carl", active=False, now=now)
+    with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
+        organizers.reset_password_link(session=s, actor=admin, organizer_id=quiet.id, now=later)
+    assert err.value.message == "Das Konto „carl“ ist deaktiviert. Aktivieren Sie es zuerst."
