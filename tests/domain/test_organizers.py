@@ -665,3 +665,50 @@ def test_an_invitation_and_a_new_link_are_mailed_logged_and_handed_back(engine, 
     with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
         organizers.reset_password_link(session=s, actor=admin, organizer_id=quiet.id, now=later)
     assert err.value.message == "Das Konto „carl“ ist deaktiviert. Aktivieren Sie es zuerst."
+
+
+def test_a_password_link_works_once_up_to_its_expiry(engine, now):
+    admin = _identity(_add(engine, now, name="anna", admin=True))
+    with session_scope(engine) as s:
+        link = organizers.invite_organizer(
+            session=s, actor=admin, name="bert", display_name="Bert", email="b@example.org", now=now
+        )
+
+    def redeem(token, at, password="ein-neues-langes-passwort", repeat=None):
+        with session_scope(engine) as s:
+            return organizers.redeem_password_link(
+                session=s,
+                token=token,
+                password=password,
+                password_repeat=password if repeat is None else repeat,
+                now=at,
+            )
+
+    dead = (
+        "Dieser Link funktioniert nicht (mehr): Er wurde schon benutzt, ist abgelaufen "
+        "oder durch einen neueren ersetzt. Bitten Sie ein Admin des Teams um einen neuen Link."
+    )
+    with pytest.raises(ValidationError) as err:
+        redeem(link.token, now, repeat="etwas-anderes-langes")
+    assert err.value.errors == {"password_repeat": "Die beiden Passwörter stimmen nicht überein."}
+    late = link.expires_at + timedelta(microseconds=1)
+    for token, at in ((link.token, late), ("", now), ("x" * 201, now)):
+        with pytest.raises(InvalidTransition) as refused:
+            redeem(token, at)
+        assert refused.value.message == dead
+    assert redeem(link.token, link.expires_at).name == "bert"  # the last moment still counts
+    assert f.last_audit(engine) == (
+        "organizer.password",
+        "system",
+        "organizer",
+        link.account.id,
+        {"name": "bert", "via": "Link", "first": True},
+    )
+    with pytest.raises(InvalidTransition):  # used up
+        redeem(link.token, now)
+    with session_scope(engine) as s:
+        again = organizers.reset_password_link(
+            session=s, actor=admin, organizer_id=link.account.id, now=link.expires_at
+        )
+    redeem(again.token, link.expires_at, password="noch-ein-langes-passwort")
+    assert f.last_audit(engine)[4] == {"name": "bert", "via": "Link", "first": False}
