@@ -712,3 +712,47 @@ def test_a_password_link_works_once_up_to_its_expiry(engine, now):
         )
     redeem(again.token, link.expires_at, password="noch-ein-langes-passwort")
     assert f.last_audit(engine)[4] == {"name": "bert", "via": "Link", "first": False}
+
+
+def test_admin_refusals_in_full_and_role_changes_logged(engine, now):
+    from stammtisch.organizers import LastAdmin
+
+    anna = _identity(_add(engine, now, name="anna", admin=True))
+    bert = _add(engine, now, name="bert")
+
+    def call(fn, **kw):
+        with session_scope(engine) as s:
+            return fn(session=s, actor=anna, now=now, **kw)
+
+    with pytest.raises(InvalidTransition) as err:
+        call(organizers.admin_set_active, organizer_id=anna.id, active=False)
+    assert err.value.message == (
+        "Ihr eigenes Konto können Sie hier nicht deaktivieren – das macht ein anderes Admin-Konto."
+    )
+    with pytest.raises(InvalidTransition) as err:
+        call(organizers.set_role, organizer_id=anna.id, admin=False)
+    assert err.value.message == "Die eigene Rolle ändert ein anderes Admin-Konto."
+    with pytest.raises(NotFound) as err:
+        call(organizers.set_role, organizer_id=4711, admin=True)
+    assert err.value.message == "Dieses Konto gibt es nicht (mehr)."
+    with pytest.raises(InvalidTransition) as err:
+        call(organizers.set_role, organizer_id=bert.id, admin=False)
+    assert err.value.message == "„bert“ hat die Rolle „Organisator:in“ schon."
+    assert call(organizers.set_role, organizer_id=bert.id, admin=True).role == "admin"
+    assert f.last_audit(engine) == (
+        "organizer.role",
+        "anna",
+        "organizer",
+        bert.id,
+        {"name": "bert", "before": "Organisator:in", "after": "Admin"},
+    )
+    view = call(organizers.admin_set_active, organizer_id=bert.id, active=False)
+    assert view.active is False
+    assert f.last_audit(engine)[4] == {"name": "bert", "before": "aktiv", "after": "deaktiviert"}
+    with session_scope(engine) as s, pytest.raises(LastAdmin) as err:
+        organizers.set_role_by_name(session=s, name="anna", admin=False, now=now)
+    assert err.value.message.startswith("„anna“ ist das letzte aktive Admin-Konto.")
+    assert err.value.message.endswith(
+        "bleiben, damit jemand die Konten verwalten kann – machen Sie zuerst ein anderes "
+        "Konto zum Admin."
+    )
