@@ -59,6 +59,7 @@ def test_inflow_per_month(engine, now):
         inflow = analytics.inflow_per_month(session=s)
     months = inflow[inflow["kind"] == "Vorschläge"].set_index("month")["count"].to_dict()
     assert months == {"2021-09": 1, "2021-10": 1, "2021-11": 1}
+    assert list(inflow.index) == [0, 1, 2, 3]  # one row each, numbered through
     assert inflow[inflow["kind"] == "Impuls-Angebote"]["count"].tolist() == [1]
 
 
