@@ -258,7 +258,8 @@ def write_report(modules: list[str]) -> bool:
         "# Mutation testing of the rule modules",
         "",
         f"Written by `make mutants` (`bench/mutants.py`, mutmut) on "
-        f"{datetime.now():%Y-%m-%d %H:%M}. Tests: `tests/domain` and `tests/pages` on SQLite.",
+        f"{datetime.now():%Y-%m-%d %H:%M}. Coverage over `tests/domain` and `tests/pages`; each "
+        "module's mutants checked with its own tests (`MODULE_TESTS`), on SQLite.",
         "Killed % = (killed + timed out) / mutants run. Target: at least "
         f"{TARGET:.0%} per module, every survivor explained in `bench/mutants_equivalent.toml`.",
         "",
