@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
 REPORT = ROOT / "bench" / "mutants.md"
 EQUIVALENT = ROOT / "bench" / "mutants_equivalent.toml"
+HISTORY = ROOT / "bench" / "mutants_history.md"  # the figures before, kept by hand
 TEMPLATE = MUTANTS / "template.db"
 TARGET = 0.90
 
@@ -69,8 +70,8 @@ INTERRUPTED = {2, -2, -15}  # the check was interrupted (Ctrl-C, SIGTERM): decid
 UNDECIDED = ("survived", "no tests")
 # Besides tests/domain/test_<module>.py, the tests that pin a module's rules from outside:
 # the predicates of meeting_rules are asked by registrations and meetings, the feed is
-# built by ics, the login by the throttle and sessions, the public forms' limits by
-# rate_limits.
+# built by ics, the accounts by the login throttle, sessions and team accounts, the public
+# forms' limits by rate_limits.
 MODULE_TESTS = {
     "meeting_rules": ("tests/domain/test_meetings.py", "tests/domain/test_registrations.py"),
     "feed": ("tests/domain/test_ics.py",),
@@ -78,6 +79,7 @@ MODULE_TESTS = {
     "organizers": (
         "tests/domain/test_login_throttle.py",
         "tests/domain/test_organizer_sessions.py",
+        "tests/domain/test_team_accounts.py",
     ),
     "registrations": (
         "tests/domain/test_registration_races.py",
@@ -169,12 +171,17 @@ def module_tests(module: str) -> list[str]:
 
 
 def run_mutmut(
-    names: list[str], max_children: int, *, quiet: bool = False, tests: list[str] | None = None
+    names: list[str],
+    max_children: int,
+    *,
+    quiet: bool = False,
+    tests: dict[str, list[str]] | None = None,
 ) -> int:
     """Run mutmut; SIGTERM is passed on as Ctrl-C so it stops cleanly and keeps results.
 
-    ``tests`` narrows the tests mutmut picks per mutant (by coverage) to these paths
-    (tests/conftest.py deselects the others); without it every covering test runs."""
+    ``tests`` (module -> paths) narrows the tests mutmut picks per mutant (by coverage)
+    to its module's paths (tests/conftest.py deselects the others); without it every
+    covering test runs."""
     env = {
         **os.environ,
         "STAMMTISCH_TEST_DBS": "sqlite",
@@ -183,7 +190,7 @@ def run_mutmut(
     env.pop("STAMMTISCH_REQUIRE_PG", None)
     env.pop("STAMMTISCH_MUTANT_TESTS", None)
     if tests:
-        env["STAMMTISCH_MUTANT_TESTS"] = ",".join(tests)
+        env["STAMMTISCH_MUTANT_TESTS"] = json.dumps(tests)
     command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
     output = subprocess.DEVNULL if quiet else None
     proc = subprocess.Popen([*command, *names], cwd=ROOT, env=env, stdout=output, stderr=output)
@@ -287,6 +294,8 @@ def write_report(modules: list[str]) -> bool:
         ]
     if stale:  # explained once, now killed or gone: the explanation can go
         lines += ["## Explanations without a survivor", "", *(f"- `{s}`" for s in stale), ""]
+    if HISTORY.exists():
+        lines += ["", HISTORY.read_text().rstrip()]
     REPORT.write_text("\n".join(lines).rstrip() + "\n")
     print(f"wrote {REPORT.relative_to(ROOT)}")
     return all_met
@@ -315,15 +324,11 @@ def main() -> int:
         if not all(meta_path(m).exists() for m in modules):
             print("mutmut could not prepare the mutants; run it without --module to see why")
             return 2
-        code = 0
-        for module in modules:  # one module at a time, each with its own tests
-            names = select_names([module], args.recheck)
-            if not names:
-                continue
-            print(f"{module}: {len(names)} mutants with {', '.join(module_tests(module))}")
-            code = run_mutmut(names, args.max_children, tests=module_tests(module))
-            if code not in (0, 1):
-                break
+        names = select_names(modules, args.recheck)
+        for module in modules:
+            print(f"{module}: checked with {', '.join(module_tests(module))}")
+        tests = {module: module_tests(module) for module in modules}
+        code = run_mutmut(names, args.max_children, tests=tests) if names else 0
         repair()
         if code not in (0, 1):
             print(f"mutmut stopped with exit code {code}; run again to continue")

@@ -226,7 +226,8 @@ def key_figures(stats: pd.DataFrame, *, now: datetime) -> tuple[pd.Series | None
 def registrations_by_topic_field(stats: pd.DataFrame) -> pd.DataFrame:
     """Meetings, registrations and attendance per primary topic field (from meeting_stats)."""
     if stats.empty:
-        return pd.DataFrame(columns=["topic_field", "meetings", "confirmed", "attended_total"])
+        columns = ["topic_field", "meetings", "confirmed", "waitlisted", "attended_total"]
+        return pd.DataFrame(columns=columns)
     return (
         stats.groupby("topic_field", as_index=False)
         .agg(

@@ -167,13 +167,24 @@ def smtp_server():
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``make mutants`` checks each rule module's mutants with that module's own tests only
-    (``STAMMTISCH_MUTANT_TESTS``: comma-separated path prefixes, set by bench/mutants.py),
-    so a run fits the machine; every other run keeps every test."""
-    allowed = os.environ.get("STAMMTISCH_MUTANT_TESTS")
-    if not allowed:
+    (``STAMMTISCH_MUTANT_TESTS``: JSON, module -> path prefixes, set by bench/mutants.py;
+    mutmut names the mutant under test in ``MUTANT_UNDER_TEST``), so a run fits the
+    machine. Its clean run takes the tests of every module; every other run keeps all."""
+    by_module = os.environ.get("STAMMTISCH_MUTANT_TESTS")
+    if not by_module:
         return
-    prefixes = tuple(p.strip() for p in allowed.split(",") if p.strip())
+    import json
+
+    mapping: dict[str, list[str]] = json.loads(by_module)
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if mutant.startswith("stammtisch."):
+        prefixes = tuple(mapping.get(mutant.split(".")[1], ()))
+    elif mutant == "":  # the clean run before the mutants: what any of them may run
+        prefixes = tuple(p for paths in mapping.values() for p in paths)
+    else:  # listing tests, collecting coverage, the forced failure
+        return
     keep = [item for item in items if item.nodeid.startswith(prefixes)]
     if len(keep) < len(items):
-        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
         items[:] = keep

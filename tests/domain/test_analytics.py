@@ -81,7 +81,15 @@ def test_empty_database_gives_empty_frames(engine, now):
         assert analytics.key_figures(stats, now=now) == (None, [])
         assert planning.coverage_by_quarter(session=s, now=now).empty
         assert analytics.inflow_per_month(session=s).empty
-    assert analytics.registrations_by_topic_field(stats).empty
+    by_field = analytics.registrations_by_topic_field(stats)
+    # The same columns as with data: the dashboard renames them into its table's headers.
+    assert by_field.empty and list(by_field.columns) == [
+        "topic_field",
+        "meetings",
+        "confirmed",
+        "waitlisted",
+        "attended_total",
+    ]
 
 
 def _meeting_with_attendance(engine, now, attendance) -> int:
@@ -322,3 +330,39 @@ def test_inflow_within_a_period(engine, now):
         assert analytics.inflow_per_month(session=s, start=now).to_dict("records") == [
             {"month": "2021-11", "kind": "Vorschläge", "count": 1}
         ]
+
+
+def test_topic_fields_are_ordered_by_confirmed_registrations_most_first():
+    stats = pd.DataFrame(
+        {
+            "meeting_id": [1, 2, 3, 4],
+            "topic_field": ["Feld A", "Feld B", "Feld B", "Feld C"],
+            "confirmed": [2, 1, 3, 5],
+            "waitlisted": [0, 1, 1, 2],
+            "attended_total": [1.0, None, 2.0, 4.0],
+        }
+    )
+    by_field = analytics.registrations_by_topic_field(stats)
+    assert by_field.to_dict("records") == [
+        {
+            "topic_field": "Feld C",
+            "meetings": 1,
+            "confirmed": 5,
+            "waitlisted": 2,
+            "attended_total": 4.0,
+        },
+        {
+            "topic_field": "Feld B",
+            "meetings": 2,
+            "confirmed": 4,
+            "waitlisted": 2,
+            "attended_total": 2.0,
+        },
+        {
+            "topic_field": "Feld A",
+            "meetings": 1,
+            "confirmed": 2,
+            "waitlisted": 0,
+            "attended_total": 1.0,
+        },
+    ]

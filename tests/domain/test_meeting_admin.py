@@ -460,11 +460,212 @@ def test_series_create_drafts_and_only_drafts_can_be_deleted(engine, now, actor)
     assert [statuses[i] for i in ids] == ["draft", "draft"]
     with session_scope(engine) as s:
         meeting_admin.delete_draft(session=s, actor=actor, meeting_id=ids[0], now=now)
+    assert f.last_audit(engine) == (
+        "meeting.delete_draft",
+        actor.name,
+        "meeting",
+        ids[0],
+        {"theme": "Thema folgt"},
+    )
     published = f.meeting(engine, now=now)
     with session_scope(engine) as s, pytest.raises(ValidationError) as err:
         meeting_admin.delete_draft(session=s, actor=actor, meeting_id=published, now=now)
-    assert "nur ein Entwurf" in err.value.errors["status"]
+    assert err.value.errors == {
+        "status": "Löschen lässt sich nur ein Entwurf; ein veröffentlichtes Treffen sagen Sie ab."
+    }
     with session_scope(engine) as s:
         left = {m.id for m in meeting_admin.list_meetings(session=s, actor=actor)}
     assert ids[0] not in left and {ids[1], published} <= left
     assert "meeting.delete_draft" in f.audit_actions(engine)
+
+
+def test_the_list_counts_confirmed_and_waiting_people_per_meeting_newest_first(engine, now, actor):
+    from stammtisch import registrations
+
+    later = f.meeting(engine, now=now, days_ahead=20, capacity=1)
+    twin = f.meeting(engine, now=now, days_ahead=20)  # the same start: the newer id first
+    sooner = f.meeting(engine, now=now, days_ahead=10)
+    empty = f.meeting(engine, now=now, days_ahead=5)
+    f.register(engine, later, "a", now=now)  # the one place
+    f.register(engine, later, "b", now=now)  # waits
+    gone = f.register(engine, later, "c", now=now)  # waits, then cancels
+    f.register(engine, later, "d", now=now, confirm=False)  # pending: holds nothing
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=gone.token, now=now)
+    for n in range(3):
+        f.register(engine, sooner, f"s{n}", now=now)
+    f.register(engine, twin, "t", now=now)
+    with session_scope(engine) as s:
+        listed = meeting_admin.list_meetings(session=s, actor=actor)
+    ours = {later, twin, sooner, empty}
+    assert [(m.id, m.confirmed, m.waitlisted) for m in listed if m.id in ours] == [
+        (twin, 1, 0),
+        (later, 1, 1),
+        (sooner, 3, 0),
+        (empty, 0, 0),
+    ]
+    assert all(type(m.confirmed) is int and type(m.waitlisted) is int for m in listed)
+
+
+def _status(engine, now, actor, meeting_id, status, count=None):
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s,
+            actor=actor,
+            meeting_id=meeting_id,
+            status=status,
+            now=now,
+            notify_count=count,
+        )
+
+
+def _state_of(engine, meeting_id):
+    from stammtisch.models import Meeting
+
+    with session_scope(engine) as s:
+        row = s.get(Meeting, meeting_id)
+        return row.status, row.ics_sequence
+
+
+def test_cancelling_and_planning_again_ask_first_and_tell_everyone_registered(engine, now, actor):
+    from stammtisch.errors import NeedsConfirmation
+
+    mid = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, mid, "a", now=now)  # confirmed
+    f.register(engine, mid, "b", now=now)  # waiting
+    f.register(engine, mid, "p", now=now, confirm=False)  # pending: not told
+    with pytest.raises(NeedsConfirmation) as asked:
+        _status(engine, now, actor, mid, MeetingStatus.CANCELLED)
+    assert (asked.value.count, asked.value.message) == (
+        2,
+        "Wir schreiben 2 Personen eine Mail über die Absage. Bitte bestätigen Sie das.",
+    )
+    with pytest.raises(NeedsConfirmation):
+        _status(engine, now, actor, mid, MeetingStatus.CANCELLED, count=1)  # a stale number
+    assert _state_of(engine, mid) == (MeetingStatus.PLANNED, 0)
+    _status(engine, now, actor, mid, MeetingStatus.CANCELLED, count=2)
+    assert _state_of(engine, mid) == (MeetingStatus.CANCELLED, 1)
+    assert f.last_audit(engine) == (
+        "meeting.cancelled",
+        actor.name,
+        "meeting",
+        mid,
+        {"notified": 2},
+    )
+    assert f.mail_kinds(engine, "persona@example.org")[-1] == "meeting_cancelled"
+    assert f.mail_kinds(engine, "personb@example.org")[-1] == "meeting_cancelled"
+    assert "meeting_cancelled" not in f.mail_kinds(engine, "personp@example.org")
+    with pytest.raises(NeedsConfirmation) as asked:
+        _status(engine, now, actor, mid, MeetingStatus.PLANNED)
+    assert asked.value.message == (
+        "Wir schreiben 2 Personen eine Mail über das Stattfinden. Bitte bestätigen Sie das."
+    )
+    _status(engine, now, actor, mid, MeetingStatus.PLANNED, count=2)
+    assert _state_of(engine, mid) == (MeetingStatus.PLANNED, 2)
+    assert f.last_audit(engine) == ("meeting.planned", actor.name, "meeting", mid, {"notified": 2})
+    assert f.mail_kinds(engine, "persona@example.org")[-1] == "meeting_replanned"
+
+
+def test_one_person_is_asked_about_as_one(engine, now, actor):
+    from stammtisch.errors import NeedsConfirmation
+
+    mid = f.meeting(engine, now=now)
+    f.register(engine, mid, "a", now=now)
+    with pytest.raises(NeedsConfirmation) as asked:
+        _status(engine, now, actor, mid, MeetingStatus.CANCELLED)
+    assert asked.value.message == (
+        "Wir schreiben eine Person eine Mail über die Absage. Bitte bestätigen Sie das."
+    )
+
+
+def test_publishing_a_draft_tells_nobody_registered_but_announces_it(engine, now, actor):
+    mid = f.meeting(engine, now=now, status="draft")
+    f.subscribe(engine, now=now, email="news@example.org")
+    _status(engine, now, actor, mid, MeetingStatus.PLANNED)  # nobody to ask about
+    assert _state_of(engine, mid) == (MeetingStatus.PLANNED, 0)
+    assert f.last_audit(engine) == ("meeting.planned", actor.name, "meeting", mid, {"announced": 1})
+
+
+def test_marking_a_meeting_held_tells_nobody_and_keeps_its_sequence(engine, now, actor):
+    mid = f.meeting(engine, now=now - timedelta(days=3), days_ahead=1)
+    f.register(engine, mid, "a", now=now - timedelta(days=3))
+    _status(engine, now, actor, mid, MeetingStatus.HELD)  # no question, no mail
+    assert _state_of(engine, mid) == (MeetingStatus.HELD, 0)
+    assert f.last_audit(engine) == ("meeting.held", actor.name, "meeting", mid, {})
+    assert f.mail_kinds(engine, "persona@example.org")[-1] != "meeting_cancelled"
+
+
+def _update(engine, now, actor, meeting_id, count=None, **changes):
+    with session_scope(engine) as s:
+        current = next(
+            m for m in meeting_admin.list_meetings(session=s, actor=actor) if m.id == meeting_id
+        )
+    with session_scope(engine) as s:
+        return meeting_admin.update_meeting(
+            session=s,
+            actor=actor,
+            meeting_id=meeting_id,
+            data=replace(current.as_input(), **changes),
+            now=now,
+            notify_count=count,
+        )
+
+
+def test_a_new_time_or_link_asks_first_and_names_what_changed(engine, now, actor):
+    from stammtisch.errors import NeedsConfirmation
+
+    mid = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, mid, "a", now=now)  # confirmed
+    f.register(engine, mid, "b", now=now)  # waiting
+    _, sequence = _state_of(engine, mid)
+    with session_scope(engine) as s:
+        view = meetings.get_meeting(session=s, meeting_id=mid)
+    later = {
+        "starts_at": view.starts_at + timedelta(hours=1),
+        "ends_at": view.ends_at + timedelta(hours=1),
+    }
+    link = {"online_link": "https://zoom.us/j/999888777"}
+    cases = [
+        (later, 2, "die neue Zeit"),  # a new time: everyone confirmed or waiting
+        (link, 1, "den neuen Zoom-Link"),  # a new link: the confirmed only
+        ({**later, **link}, 2, "die neue Zeit und den neuen Zoom-Link"),
+    ]
+    for changes, people, what in cases:
+        with pytest.raises(NeedsConfirmation) as asked:
+            _update(engine, now, actor, mid, **changes)
+        who = "eine Person" if people == 1 else f"{people} Personen"
+        assert (asked.value.count, asked.value.message) == (
+            people,
+            f"Wir schreiben {who} eine Mail über {what}. Bitte bestätigen Sie das.",
+        )
+    assert _state_of(engine, mid)[1] == sequence  # nothing changed while asking
+    _update(engine, now, actor, mid, count=1, **link)
+    assert _state_of(engine, mid)[1] == sequence + 1
+    _update(engine, now, actor, mid, theme="Ein neues Thema")  # neither: nobody asked
+    assert _state_of(engine, mid)[1] == sequence + 1
+
+
+def test_opening_registration_tells_those_who_asked_once(engine, now, actor):
+    mid = f.meeting(engine, now=now, registration_state="not_open")
+    f.subscribe(engine, now=now, email="wartet@example.org", meeting_id=mid)
+    _update(engine, now, actor, mid, theme="Noch zu")  # still not open: nobody told
+    assert "subscribers" not in f.last_audit(engine)[4]
+    _update(engine, now, actor, mid, registration_state="open")
+    assert f.last_audit(engine)[4]["subscribers"] == 1
+    _update(engine, now, actor, mid, theme="Schon offen")  # open already: not again
+    assert "subscribers" not in f.last_audit(engine)[4]
+
+
+def test_a_new_published_meeting_is_announced_a_draft_is_not(engine, now, actor):
+    f.subscribe(engine, now=now, email="news@example.org")
+    with session_scope(engine) as s:
+        meeting_admin.create_meeting(
+            session=s, actor=actor, data=_input(now, status="draft"), now=now
+        )
+    assert f.last_audit(engine)[4] == {"theme": "Wasser im Revier", "announced": 0}
+    with session_scope(engine) as s:
+        meeting_admin.create_meeting(session=s, actor=actor, data=_input(now), now=now)
+    assert f.last_audit(engine)[4] == {"theme": "Wasser im Revier", "announced": 1}
+    assert (
+        f.mail_kinds(engine, "news@example.org")[-1] != f.mail_kinds(engine, "news@example.org")[0]
+    )

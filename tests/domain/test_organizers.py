@@ -582,3 +582,177 @@ def test_a_correct_login_forgets_the_failures_of_that_address_only(engine, now):
     with session_scope(engine) as s:
         left = [(r.login_key, r.client_key) for r in s.exec(select(LoginThrottle)).all()]
     assert left == [("leon", "203.0.113.2")]
+
+
+def test_an_invitation_and_a_new_link_are_mailed_logged_and_handed_back(engine, now):
+    from stammtisch.models import Mail
+
+    admin_view = _add(engine, now, name="anna", display_name="Anna Admin", admin=True)
+    admin = _identity(admin_view)
+    with session_scope(engine) as s:
+        link = organizers.invite_organizer(
+            session=s,
+            actor=admin,
+            name="bert",
+            display_name="Bert Beispiel",
+            email="bert@example.org",
+            now=now,
+        )
+    expiry = now + organizers.PASSWORD_LINK_TTL
+    assert (link.account.display_name, link.expires_at, link.mailed) == (
+        "Bert Beispiel",
+        expiry,
+        True,
+    )
+    assert f.last_audit(engine) == (
+        "organizer.add",
+        "anna",
+        "organizer",
+        link.account.id,
+        {
+            "name": "bert",
+            "after": {
+                "Anzeigename": "Bert Beispiel",
+                "E-Mail": "bert@example.org",
+                "Rolle": "Organisator:in",
+                "Zustand": "aktiv",
+            },
+        },
+    )
+
+    def newest_mail():
+        with session_scope(engine) as s:
+            m = s.exec(select(Mail).order_by(Mail.id.desc())).first()
+            return (m.kind, m.to_name, m.to_address, m.expires_at, m.secret, m.body_text)
+
+    kind, to_name, to_address, expires_at, secret, body = newest_mail()
+    assert (kind, to_name, to_address, expires_at) == (
+        "organizer_invite",
+        "Bert Beispiel",
+        "bert@example.org",
+        expiry,
+    )
+    assert secret == link.token and "Anna Admin" in body and "Bert Beispiel" in body
+    later = now + timedelta(hours=1)
+    with session_scope(engine) as s:
+        again = organizers.reset_password_link(
+            session=s, actor=admin, organizer_id=link.account.id, now=later
+        )
+    assert (again.account.id, again.expires_at, again.mailed) == (
+        link.account.id,
+        later + organizers.PASSWORD_LINK_TTL,
+        True,
+    )
+    assert f.last_audit(engine) == (
+        "organizer.password_link",
+        "anna",
+        "organizer",
+        link.account.id,
+        {"name": "bert", "mail": "bert@example.org"},
+    )
+    kind, to_name, _, expires_at, secret, body = newest_mail()
+    assert (to_name, expires_at, secret) == ("Bert Beispiel", again.expires_at, again.token)
+    assert "Anna Admin" in body
+    # Without an address: shown once to the admin, nothing mailed, logged with a dash.
+    quiet = _add(engine, now, name="carl")
+    with session_scope(engine) as s:
+        shown = organizers.reset_password_link(
+            session=s, actor=admin, organizer_id=quiet.id, now=later
+        )
+    assert shown.mailed is False and f.last_audit(engine)[4] == {"name": "carl", "mail": "–"}
+    with session_scope(engine) as s:
+        organizers.set_active(session=s, name="carl", active=False, now=now)
+    with session_scope(engine) as s, pytest.raises(InvalidTransition) as err:
+        organizers.reset_password_link(session=s, actor=admin, organizer_id=quiet.id, now=later)
+    assert err.value.message == "Das Konto „carl“ ist deaktiviert. Aktivieren Sie es zuerst."
+
+
+def test_a_password_link_works_once_up_to_its_expiry(engine, now):
+    admin = _identity(_add(engine, now, name="anna", admin=True))
+    with session_scope(engine) as s:
+        link = organizers.invite_organizer(
+            session=s, actor=admin, name="bert", display_name="Bert", email="b@example.org", now=now
+        )
+
+    def redeem(token, at, password="ein-neues-langes-passwort", repeat=None):
+        with session_scope(engine) as s:
+            return organizers.redeem_password_link(
+                session=s,
+                token=token,
+                password=password,
+                password_repeat=password if repeat is None else repeat,
+                now=at,
+            )
+
+    dead = (
+        "Dieser Link funktioniert nicht (mehr): Er wurde schon benutzt, ist abgelaufen "
+        "oder durch einen neueren ersetzt. Bitten Sie ein Admin des Teams um einen neuen Link."
+    )
+    with pytest.raises(ValidationError) as err:
+        redeem(link.token, now, repeat="etwas-anderes-langes")
+    assert err.value.errors == {"password_repeat": "Die beiden Passwörter stimmen nicht überein."}
+    late = link.expires_at + timedelta(microseconds=1)
+    for token, at in ((link.token, late), ("", now), ("x" * 201, now)):
+        with pytest.raises(InvalidTransition) as refused:
+            redeem(token, at)
+        assert refused.value.message == dead
+    assert redeem(link.token, link.expires_at).name == "bert"  # the last moment still counts
+    assert f.last_audit(engine) == (
+        "organizer.password",
+        "system",
+        "organizer",
+        link.account.id,
+        {"name": "bert", "via": "Link", "first": True},
+    )
+    with pytest.raises(InvalidTransition):  # used up
+        redeem(link.token, now)
+    with session_scope(engine) as s:
+        again = organizers.reset_password_link(
+            session=s, actor=admin, organizer_id=link.account.id, now=link.expires_at
+        )
+    redeem(again.token, link.expires_at, password="noch-ein-langes-passwort")
+    assert f.last_audit(engine)[4] == {"name": "bert", "via": "Link", "first": False}
+
+
+def test_admin_refusals_in_full_and_role_changes_logged(engine, now):
+    from stammtisch.organizers import LastAdmin
+
+    anna = _identity(_add(engine, now, name="anna", admin=True))
+    bert = _add(engine, now, name="bert")
+
+    def call(fn, **kw):
+        with session_scope(engine) as s:
+            return fn(session=s, actor=anna, now=now, **kw)
+
+    with pytest.raises(InvalidTransition) as err:
+        call(organizers.admin_set_active, organizer_id=anna.id, active=False)
+    assert err.value.message == (
+        "Ihr eigenes Konto können Sie hier nicht deaktivieren – das macht ein anderes Admin-Konto."
+    )
+    with pytest.raises(InvalidTransition) as err:
+        call(organizers.set_role, organizer_id=anna.id, admin=False)
+    assert err.value.message == "Die eigene Rolle ändert ein anderes Admin-Konto."
+    with pytest.raises(NotFound) as err:
+        call(organizers.set_role, organizer_id=4711, admin=True)
+    assert err.value.message == "Dieses Konto gibt es nicht (mehr)."
+    with pytest.raises(InvalidTransition) as err:
+        call(organizers.set_role, organizer_id=bert.id, admin=False)
+    assert err.value.message == "„bert“ hat die Rolle „Organisator:in“ schon."
+    assert call(organizers.set_role, organizer_id=bert.id, admin=True).role == "admin"
+    assert f.last_audit(engine) == (
+        "organizer.role",
+        "anna",
+        "organizer",
+        bert.id,
+        {"name": "bert", "before": "Organisator:in", "after": "Admin"},
+    )
+    view = call(organizers.admin_set_active, organizer_id=bert.id, active=False)
+    assert view.active is False
+    assert f.last_audit(engine)[4] == {"name": "bert", "before": "aktiv", "after": "deaktiviert"}
+    with session_scope(engine) as s, pytest.raises(LastAdmin) as err:
+        organizers.set_role_by_name(session=s, name="anna", admin=False, now=now)
+    assert err.value.message.startswith("„anna“ ist das letzte aktive Admin-Konto.")
+    assert err.value.message.endswith(
+        "bleiben, damit jemand die Konten verwalten kann – machen Sie zuerst ein anderes "
+        "Konto zum Admin."
+    )

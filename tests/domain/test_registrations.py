@@ -546,3 +546,96 @@ def test_after_the_expiry_the_same_address_may_register_again(engine, now):
         f.mail_kinds(engine, "persona@example.org")[-1]
         == f.mail_kinds(engine, "persona@example.org")[0]
     )  # a new confirmation request, not "already registered"
+
+
+def _placed(engine, meeting_id, n, now, **overrides):
+    """A registration where confirmation by mail is switched off: a place (or the
+    waitlist) at once."""
+    with session_scope(engine) as s:
+        return registrations.register(
+            session=s,
+            meeting_id=meeting_id,
+            data=f.registration_input(n, **overrides),
+            now=now,
+            confirmation=False,
+        )
+
+
+def test_without_confirmation_places_are_taken_at_once_and_stored_in_full(engine, now):
+    from stammtisch.db import read_data_version
+
+    open_ended = f.meeting(engine, now=now)
+    one_place = f.meeting(engine, now=now, capacity=1)
+    before = read_data_version(engine)
+    first = _placed(engine, open_ended, "a", now, organisation="BUND", federal_state="thueringen")
+    assert read_data_version(engine) == before + 1  # other processes' caches turn stale
+    second = _placed(engine, open_ended, "b", now)  # no limit: a place for everyone
+    assert (first.status, second.status) == ("confirmed", "confirmed")
+    assert [_placed(engine, one_place, n, now).status for n in "cd"] == ["confirmed", "waitlisted"]
+    with session_scope(engine) as s:
+        row = s.get(Registration, first.registration_id)
+        stored = (row.name, row.organisation, row.federal_state, row.placed_at, row.created_at)
+    assert stored == (f.registration_input("a").name, "BUND", "thueringen", now, now)
+
+
+def test_without_confirmation_refusals_in_full(engine, now):
+    from stammtisch.models import SiteSetting
+
+    with pytest.raises(NotFound) as err:
+        _placed(engine, 4711, "a", now)
+    assert err.value.message == "Diesen Termin gibt es nicht."
+    meeting_id = f.meeting(engine, now=now)
+    with session_scope(engine) as s:
+        s.delete(s.get(SiteSetting, "participant_salt"))
+        s.commit()
+    with pytest.raises(RuntimeError, match=r"^participant_salt missing: run the migrations$"):
+        _placed(engine, meeting_id, "a", now)
+
+
+def test_a_lost_link_is_sent_again_for_each_active_registration_ahead(engine, now):
+    from stammtisch.db import read_data_version
+    from stammtisch.models import Mail
+
+    email = "lena@example.org"
+    early = now - timedelta(days=3)
+    # Registered in another order than the meetings' order (the mails follow the meetings).
+    pending_for = f.meeting(engine, now=now, days_ahead=12)
+    f.register(engine, pending_for, "q", now=now, email=email, confirm=False, name="Lena Q")
+    expired_for = f.meeting(engine, now=now, days_ahead=2)  # the soonest: expired pending
+    f.register(engine, expired_for, "x", now=early, email=email, confirm=False)
+    full = f.meeting(engine, now=now, days_ahead=8, capacity=1)
+    f.register(engine, full, "other", now=now)
+    f.register(engine, full, "w", now=now, email=email, name="Lena W")  # waits
+    placed = f.meeting(engine, now=now, days_ahead=5)
+    old = f.register(engine, placed, "p", now=now, email=email, name="Lena P")
+    gone_for = f.meeting(engine, now=now, days_ahead=6)
+    gone = f.register(engine, gone_for, "g", now=now, email=email)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=gone.token, now=now)
+    past = f.meeting(engine, now=now - timedelta(days=20), days_ahead=17)
+    f.register(engine, past, "o", now=now - timedelta(days=10), email=email)
+    with session_scope(engine) as s:
+        last_id = s.exec(select(func.max(Mail.id))).one()
+    before = read_data_version(engine)
+    with session_scope(engine) as s:
+        answer = registrations.send_fresh_links(session=s, email=" LENA@example.org", now=now)
+    assert answer == registrations.LINKS_SENT_MESSAGE
+    assert read_data_version(engine) == before  # nothing any page shows has changed
+    with session_scope(engine) as s:
+        sent = s.exec(select(Mail).where(Mail.id > last_id).order_by(Mail.id)).all()
+        pending = s.exec(select(Registration).where(Registration.meeting_id == pending_for)).one()
+        mailed = [(m.kind, m.meeting_id, m.registration_id, m.to_name, m.expires_at) for m in sent]
+        ids = {
+            r.meeting_id: r.id
+            for r in s.exec(select(Registration).where(Registration.email == email)).all()
+        }
+        fresh = [m.secret for m in sent]
+    # Soonest first; the expired one skipped, the rest still sent.
+    assert mailed == [
+        ("link_again", placed, ids[placed], "Lena P", None),
+        ("link_again", full, ids[full], "Lena W", None),
+        ("link_again", pending_for, ids[pending_for], "Lena Q", pending.expires_at),
+    ]
+    with session_scope(engine) as s:
+        assert registrations.find_by_token(session=s, token=old.token, now=now) is None
+        assert registrations.find_by_token(session=s, token=fresh[0], now=now).meeting_id == placed
