@@ -3,13 +3,13 @@ aids; everything else the server sends passes through unchanged."""
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 from pathlib import Path
 
 import pytest
 import streamlit
 
+from tests import aio
 from ui.html_document import SCRIPT_PATH, STYLE_PATH, GermanDocument, german_document
 
 INDEX = (Path(streamlit.__file__).parent / "static" / "index.html").read_bytes()
@@ -56,7 +56,7 @@ def _serve(body: bytes, headers: list[tuple[bytes, bytes]], *, method="GET", req
         return {"type": "http.request", "body": b""}
 
     scope = {"type": "http", "method": method, "path": "/themensammlung", "headers": list(request)}
-    asyncio.run(GermanDocument(app)(scope, receive, send))
+    aio.run(GermanDocument(app)(scope, receive, send))
     start = sent[0]
     out_headers = {k.decode(): v.decode() for k, v in start["headers"]}
     out_body = b"".join(m.get("body", b"") for m in sent[1:])

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import aio
 from ui.http_security import client_address
 
 LOCAL = ("127.0.0.1", "::1")
@@ -45,7 +46,6 @@ def test_a_forged_header_never_names_a_client_for_an_untrusted_peer(forwarded):
 
 
 def _seen_by_app(client, headers, trusted=LOCAL, kind="http"):
-    import asyncio
 
     from ui.http_security import ClientAddress
 
@@ -60,7 +60,7 @@ def _seen_by_app(client, headers, trusted=LOCAL, kind="http"):
         "client": (client, 50000),
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
-    asyncio.run(ClientAddress(app, trusted=trusted)(scope, None, None))
+    aio.run(ClientAddress(app, trusted=trusted)(scope, None, None))
     return seen
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.aio import in_thread
 from tests.appserver import ROOT, stop_app
 
 CAPACITY = 4
@@ -43,7 +44,8 @@ def test_load_smoke_ten_visitors_fill_four_places_without_errors(smoke_db, tmp_p
         target = load.Target(
             "app", base, [proc.pid], meeting, load.organizer_cookie(smoke_db, base)
         )
-        result = load.run_once(target, "smoke", VISITORS, window=3.0, seed=10, share=1.0)
+        # In a thread of its own: the protocol client runs asyncio (see tests/aio.py).
+        result = in_thread(load.run_once, target, "smoke", VISITORS, window=3.0, seed=10, share=1.0)
     finally:
         stop_app(proc)
     problems = [v.error for v in result.visits if v.error] + result.dashboard_errors

@@ -4,7 +4,6 @@ configured address (a proxy may speak plain HTTP to the app) or by the request i
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
@@ -15,6 +14,7 @@ from starlette.applications import Starlette
 from stammtisch import organizer_sessions
 from stammtisch.db import session_scope
 from stammtisch.tokens import hash_token
+from tests import aio
 from tests import factories as f
 from ui import server, session_cookie, session_routes
 
@@ -49,7 +49,7 @@ def _post(app, scheme: str, path: str, body: dict, cookie: str | None = None) ->
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    aio.run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     found = [v.decode() for k, v in start["headers"] if k == b"set-cookie"]
     return start["status"], (found[0] if found else None)

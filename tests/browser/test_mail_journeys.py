@@ -11,15 +11,33 @@ from stammtisch.clock import parse_instant
 from stammtisch.db import make_engine, session_scope, write_transaction
 from stammtisch.models import Meeting
 from tests import factories as f
-from tests.browser.conftest import SEED_NOW, log_in, wait_idle
+from tests.appserver import start_app, stop_app
+from tests.browser.conftest import SEED_NOW, log_in, mail_env, wait_idle
 
 pytestmark = pytest.mark.browser
 
 OPEN_MEETING = 2  # Mo, 06.12.2021
 
 
-def test_cancellation_promotes_and_the_team_cancels_the_meeting(seed_app_db, browser, smtp_server):
-    base, db_url = seed_app_db
+@pytest.fixture(params=["sqlite", "postgresql"])
+def seeded_app(request, tmp_path, smtp_server):
+    """(base URL, database URL): the app on a new database of either kind, which its
+    start-up hook migrates and seeds; its mails reach ``smtp_server``."""
+    if request.param == "sqlite":
+        db_url = f"sqlite:///{tmp_path / 'journey.db'}"
+    else:
+        db_url = request.getfixturevalue("empty_pg_url")
+    proc, base = start_app(
+        {"DATABASE_URL": db_url, "STAMMTISCH_NOW": SEED_NOW, **mail_env(tmp_path, smtp_server)}
+    )
+    try:
+        yield base, db_url
+    finally:
+        stop_app(proc)
+
+
+def test_cancellation_promotes_and_the_team_cancels_the_meeting(seeded_app, browser, smtp_server):
+    base, db_url = seeded_app
     now = parse_instant(SEED_NOW)
     engine = make_engine(db_url)
     with session_scope(engine) as s, write_transaction(s):

@@ -198,7 +198,7 @@ def test_set_active_is_audited_and_refuses_unknown_names_and_the_same_state(engi
         "system",
         "organizer",
         view.id,
-        {"name": "leon", "before": "deaktiviert", "after": "aktiv"},
+        {"name": "leon", "before": "deaktiviert", "after": "aktiv"},  # German, for the log
     )
     with session_scope(engine) as s:
         entries = audit.list_entries(session=s)
