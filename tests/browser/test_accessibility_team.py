@@ -120,6 +120,9 @@ def test_the_team_content_pages_open_with_errors_and_previews(demo_app, team_pag
     box.get_by_role("textbox", name="Name", exact=True).first.wait_for(timeout=30_000)
     wait_idle(team_page)
     box.get_by_role("textbox", name="Name", exact=True).first.fill("")
+    # Blur first: the emptied field's rerun ends before the button's, on a busy machine too.
+    box.get_by_role("textbox", name="Name", exact=True).first.press("Tab")
+    wait_idle(team_page)
     team_page.get_by_role("button", name="Änderungen speichern").click()
     team_page.locator('[class*="st-key-feldfehler-"]').first.wait_for(timeout=30_000)
     found["Themenfelder, Name leer"] = problems(team_page, errors_expected=True)
@@ -130,6 +133,9 @@ def test_the_team_content_pages_open_with_errors_and_previews(demo_app, team_pag
     found["Seitentexte, Impressum"] = problems(team_page)
     visit(team_page, demo_app, "/team-konten")
     team_page.get_by_text("Konto anlegen", exact=True).first.click()
+    # The expander builds its form on a rerun: click the button once that has ended.
+    team_page.get_by_role("button", name="Konto anlegen und Link senden").wait_for(timeout=30_000)
+    wait_idle(team_page)
     team_page.get_by_role("button", name="Konto anlegen und Link senden").click()
     team_page.locator('[class*="st-key-feldfehler-"]').first.wait_for(timeout=30_000)
     found["Team-Konten, leeres Formular"] = problems(team_page, errors_expected=True)
