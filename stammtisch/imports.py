@@ -173,7 +173,7 @@ class MatchedParticipant:
     registration_id: int
     registration_name: str | None
     participant: str
-    by: str  # "email" or "name"
+    by: str  # "email", "name" or "choice" (the organizer decided an ambiguous name)
     waitlisted: bool
 
 

@@ -786,3 +786,116 @@ def test_the_team_does_not_count_towards_the_size(engine, now, actor):
         engine, actor, meeting_id, imports.parse_zoom_report(_people(59) + team), now
     )
     assert (preview.counted, len(preview.team), preview.unusually_many) == (59, 1, False)
+
+
+# --- what the organizer is asked and shown ------------------------------------------------
+
+
+def _two_kims(engine, now, meeting_id: int) -> int:
+    """A second "Kim Doe" for the meeting of :func:`_past_meeting`; returns its id."""
+    return f.register(
+        engine,
+        meeting_id,
+        "k2",
+        now=now - timedelta(days=9),
+        name="Kim  DOE",
+        email="kim2@example.org",
+    ).registration_id
+
+
+def test_an_ambiguous_name_lists_its_candidates_by_name_and_a_choice_says_so(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    second = _two_kims(engine, now, meeting_id)
+    with session_scope(engine) as s:
+        first = s.exec(select(Registration.id).where(Registration.name == "Kim Doe")).one()
+    rep = imports.parse_zoom_report(b"Name,User Email\nKim Doe,\n")
+    [question] = _preview(engine, actor, meeting_id, rep, now).ambiguous
+    # The organizer picks by the names as registered (the page's options).
+    assert question.candidates == ((first, "Kim Doe"), (second, "Kim DOE"))
+    decided = _preview(engine, actor, meeting_id, rep, now, choices={"Kim Doe": second})
+    [match] = decided.matched
+    # "choice": the page shows "Ihre Wahl" instead of "E-Mail" or "Name".
+    assert (match.registration_id, match.participant, match.by) == (second, "Kim Doe", "choice")
+
+
+def test_apply_names_every_undecided_participant(engine, now, actor):
+    meeting_id = _past_meeting(engine, now)
+    _two_kims(engine, now, meeting_id)
+    before = now - timedelta(days=10)
+    for n in (1, 2):
+        f.register(
+            engine, meeting_id, f"f{n}", now=before, name="Finn Albrecht", email=f"finn{n}@e.org"
+        )
+    rep = imports.parse_zoom_report(b"Name,User Email\nKim Doe,\nFinn Albrecht,\n")
+    with pytest.raises(ValidationError) as err:
+        _apply(engine, actor, meeting_id, rep, now)
+    assert err.value.errors == {
+        "choices": "Bitte ordnen Sie zuerst zu, wer gemeint ist: Kim Doe, Finn Albrecht."
+    }
+    assert _state(engine, meeting_id)[0]["Kim Doe"] == "unknown"
+
+
+def test_a_report_that_marked_everybody_absent_is_recorded_attendance(engine, now, actor):
+    """Only "nein" recorded (nobody there but the team) still counts as recorded: a new
+    report replaces it only once confirmed, with the before and after in the question."""
+    meeting_id = _past_meeting(engine, now)
+    only_team = imports.parse_zoom_report(b"Name,User Email\nLeon,team@example.org\n")
+    _apply(engine, actor, meeting_id, only_team, now)
+    assert _state(engine, meeting_id) == (
+        {"Erika Beispiel": "no", "Jan Müller": "no", "Kim Doe": "no"},
+        0,
+    )
+    erika = imports.parse_zoom_report(b"Name,User Email\nErika,erika@example.org\n")
+    preview = _preview(engine, actor, meeting_id, erika, now)
+    assert preview.before == imports.AttendanceFigures(attended=0, absent=3, unregistered=0)
+    assert preview.before.recorded
+    with pytest.raises(ValidationError) as err:
+        _apply(engine, actor, meeting_id, erika, now)
+    assert err.value.errors == {
+        "replace_recorded": "Für dieses Treffen ist schon Teilnahme erfasst (0 dabei, davon 0 "
+        "ohne Anmeldung). Der Bericht ersetzt das durch 1 dabei, davon 0 ohne Anmeldung. "
+        "Bitte bestätigen Sie das."
+    }
+    assert _state(engine, meeting_id)[0]["Erika Beispiel"] == "no"  # nothing written
+    _apply(engine, actor, meeting_id, erika, now, replace_recorded=True)
+    assert _state(engine, meeting_id)[0]["Erika Beispiel"] == "yes"
+
+
+def test_a_new_report_resets_whom_it_no_longer_names_in_its_meeting_only(engine, now, actor):
+    """While the meeting runs nobody is marked absent: someone the first report named and
+    the second does not goes back to "unbekannt" - and no other meeting is touched."""
+    meeting_id = _past_meeting(engine, now)
+    other = f.meeting(engine, now=now - timedelta(days=20), days_ahead=16)
+    f.register(engine, other, "o", now=now - timedelta(days=10), name="Otto Anders")
+    with session_scope(engine) as s:
+        starts = s.get(Meeting, meeting_id).starts_at
+        otto = s.exec(select(Registration).where(Registration.name == "Otto Anders")).one()
+        otto.attendance = "yes"
+        s.add(otto)
+        s.commit()
+    during = starts + timedelta(minutes=30)
+    both = imports.parse_zoom_report(
+        b"Name,User Email\nErika,erika@example.org\nJan,jan@example.org\n"
+    )
+    _apply(engine, actor, meeting_id, both, during)
+    assert _state(engine, meeting_id)[0] == {
+        "Erika Beispiel": "yes",
+        "Jan Müller": "yes",
+        "Kim Doe": "unknown",
+    }
+    erika = imports.parse_zoom_report(b"Name,User Email\nErika,erika@example.org\n")
+    _apply(engine, actor, meeting_id, erika, during + timedelta(minutes=5), replace_recorded=True)
+    assert _state(engine, meeting_id)[0] == {
+        "Erika Beispiel": "yes",
+        "Jan Müller": "unknown",
+        "Kim Doe": "unknown",
+    }
+    assert _state(engine, other)[0] == {"Otto Anders": "yes"}
+
+
+def test_a_row_without_its_join_time_cell_is_read_without_a_day():
+    rep = imports.parse_zoom_report(
+        b"Name,User Email,Join Time\nAda,ada@b.de,11/17/2021 05:00 PM\nCy,cy@b.de\n"
+    )
+    assert [p.name for p in rep.participants] == ["Ada", "Cy"]
+    assert rep.days == (date(2021, 11, 17),)

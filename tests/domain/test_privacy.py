@@ -591,3 +591,32 @@ def test_each_wish_to_be_told_is_exported_in_full(engine, now, actor):
     from stammtisch import mail
 
     assert any(mail.CONFIRM_LINK_PREVIEW in m["text"] for m in data["mails"])
+
+
+def test_retention_deletes_a_recent_mail_of_an_anonymised_registration(engine, now, actor):
+    """A mail written after the meeting (the team sends the slides 30 days later) is newer
+    than the period, so the purge by age leaves it: it goes because its registration is
+    anonymised - its address and name must not outlive the registration's."""
+    from stammtisch import registration_admin
+
+    meeting_id, ends, old = _ended_meeting(engine, now)
+    later = ends + timedelta(days=30)
+    message = registration_admin.MessageInput(
+        subject="Folien zum Treffen", text="Hier sind die Folien.", groups=("confirmed",)
+    )
+    with session_scope(engine) as s:
+        sent = registration_admin.send_message(
+            session=s,
+            actor=actor,
+            meeting_id=meeting_id,
+            data=message,
+            now=later,
+            notify_count=1,
+        )
+    assert sent == 1
+    _run_retention(engine, actor, "system", ends + PERIOD + SECOND)
+    with session_scope(engine) as s:
+        left = s.exec(select(Mail)).all()
+        row = s.get(Registration, old.registration_id)
+    assert row.email is None and row.anonymised_at is not None
+    assert left == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import func, select
 
@@ -290,3 +292,56 @@ def test_a_topic_field_must_be_a_whole_number_from_the_list(engine, now, topic_f
     assert err.value.errors == {"topic_field_id": "Bitte wählen Sie ein Themenfeld aus der Liste."}
     with session_scope(engine) as s:
         assert s.exec(select(func.count()).select_from(Suggestion)).one() == 0
+
+
+def test_a_suggestion_keeps_its_kind_and_the_authors_name(engine, now):
+    sid = f.suggestion(engine, now=now, kind="question", author_name="Ann Beispiel", publish=True)
+    with session_scope(engine) as s:
+        [shown] = suggestions.list_public_suggestions(session=s)
+    # The public list shows "Eingereicht von Ann Beispiel" and the kind's label.
+    assert (shown.id, shown.kind, shown.author_name) == (sid, "question", "Ann Beispiel")
+
+
+def test_the_double_send_window_ends_exactly_after_a_day(engine, now):
+    """The same text a day later to the second is a new suggestion; a second earlier it
+    is the double send, and the visitor is told so."""
+    from stammtisch.errors import AlreadySubmitted
+
+    window = suggestions.DOUBLE_SEND_WINDOW
+    first = f.suggestion(engine, now=now - window, text="Mehr Radwege zwischen den Dörfern")
+    second = f.suggestion(engine, now=now, text="Mehr Radwege zwischen den Dörfern")
+    assert second != first
+    with pytest.raises(AlreadySubmitted) as err:
+        f.suggestion(
+            engine,
+            now=now + window - timedelta(seconds=1),
+            text="Mehr Radwege zwischen den Dörfern",
+        )
+    assert err.value.existing_id == second
+    assert err.value.message == (
+        "Diesen Vorschlag haben Sie heute schon gesendet; wir haben ihn nur einmal gespeichert."
+    )
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(Suggestion)).one() == 2
+
+
+def test_senders_are_forgotten_from_exactly_a_day_on_and_counted(engine, now):
+    from stammtisch.rate_limits import Requester
+
+    window = suggestions.DOUBLE_SEND_WINDOW
+    ann = Requester(address=None, at=now, browser="browser-ann")
+    old = f.suggestion(engine, now=now - 2 * window, requester=ann)
+    exact = f.suggestion(engine, now=now - window, requester=ann)
+    fresh = f.suggestion(engine, now=now - window + timedelta(seconds=1), requester=ann)
+    anonymous = f.suggestion(engine, now=now - 2 * window)  # no sender to forget
+    with session_scope(engine) as s:
+        assert s.get(Suggestion, anonymous).sender_key is None
+        assert suggestions.forget_senders(s, now) == 2
+        s.commit()
+    with session_scope(engine) as s:
+        assert [s.get(Suggestion, i).sender_key is None for i in (old, exact, fresh)] == [
+            True,
+            True,
+            False,
+        ]
+        assert suggestions.forget_senders(s, now) == 0  # nothing left to forget
