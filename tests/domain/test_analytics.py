@@ -455,28 +455,28 @@ def test_key_figures_have_no_previous_value_where_the_meeting_before_lacks_it(en
 
 def test_meeting_stats_are_ordered_by_start_then_by_creation(engine, now):
     """Oldest first by start, whatever order the meetings were created in; meetings that
-    start at the same time keep the order they were created in (their id), even after
-    the first of them was edited."""
+    start at the same time are in the order they were created in (their id), also when
+    the older one was moved to the other's time afterwards. (Moving it, and its field
+    being the newer one, put it behind the other in the tables PostgreSQL reads.)"""
     actor = f.team(engine, now=now)
+    older_field = f.topic_field(engine, now=now, name="Feld A")
+    newer_field = f.topic_field(engine, now=now, name="Feld B")
     f.meeting(engine, now=now, days_ahead=30, theme="Später")
-    first = f.meeting(engine, now=now, days_ahead=10, theme="Parallel eins")
-    f.meeting(engine, now=now, days_ahead=10, theme="Parallel zwei")
+    first = f.meeting(
+        engine, now=now, days_ahead=11, topic_field_id=newer_field, theme="Parallel eins"
+    )
+    f.meeting(engine, now=now, days_ahead=10, topic_field_id=older_field, theme="Parallel zwei")
     f.meeting(engine, now=now, days_ahead=5, theme="Bald")
     with session_scope(engine) as s:
         current = next(
             m for m in meeting_admin.list_meetings(session=s, actor=actor) if m.id == first
-        )
+        ).as_input()
+    a_day = timedelta(days=1)
+    moved = dataclasses.replace(
+        current, starts_at=current.starts_at - a_day, ends_at=current.ends_at - a_day
+    )
     with session_scope(engine) as s:
-        meeting_admin.update_meeting(
-            session=s,
-            actor=actor,
-            meeting_id=first,
-            data=dataclasses.replace(current.as_input(), description="Neu beschrieben."),
-            now=now,
-        )
-    assert list(f.meeting_stats(engine).index) == [
-        "Bald",
-        "Parallel eins",
-        "Parallel zwei",
-        "Später",
-    ]
+        meeting_admin.update_meeting(session=s, actor=actor, meeting_id=first, data=moved, now=now)
+    stats = f.meeting_stats(engine)
+    assert stats.loc["Parallel eins", "starts_at"] == stats.loc["Parallel zwei", "starts_at"]
+    assert list(stats.index) == ["Bald", "Parallel eins", "Parallel zwei", "Später"]
