@@ -13,6 +13,23 @@ from stammtisch.db import session_scope
 from stammtisch.models import Attendance, MeetingStatus
 from tests import factories as f
 
+# The per-meeting counts of meeting_stats: whole numbers, also where there is nothing to count.
+COUNTS = [
+    "confirmed",
+    "waitlisted",
+    "cancelled",
+    "attended",
+    "no_show",
+    "attendance_known",
+    "Sachsen",
+    "Sachsen-Anhalt",
+    "Thüringen",
+    "anderes Bundesland",
+    "keine Angabe",
+    "new",
+    "returning",
+]
+
 
 def test_meeting_stats_counts(engine, known_history):
     stats = f.meeting_stats(engine)
@@ -65,7 +82,8 @@ def test_inflow_per_month(engine, now):
 
 def test_frames_keep_their_types_when_a_part_is_empty_or_null(engine, now):
     """Only offers and no suggestions, meetings without a place limit: the counts stay
-    integers and the capacity a (nullable) integer, not columns of Python objects."""
+    integers and the capacity a (nullable) integer, not columns of Python objects.
+    A meeting nobody registered for counts zero everywhere (the tables show 0, not 0.0)."""
     f.offer(engine, now=now)
     f.meeting(engine, now=now, days_ahead=-10)
     with session_scope(engine) as s:
@@ -73,12 +91,17 @@ def test_frames_keep_their_types_when_a_part_is_empty_or_null(engine, now):
         stats = analytics.meeting_stats(session=s)
     assert inflow["count"].dtype == "int64"
     assert stats["capacity"].dtype == "Int64" and stats["capacity"].isna().all()
+    assert stats[COUNTS].dtypes.tolist() == ["int64"] * len(COUNTS)
+    assert stats[COUNTS].iloc[0].tolist() == [0] * len(COUNTS)
+    assert (stats["registrations"].iloc[0], stats["demand"].iloc[0]) == (0, 0)
+    assert stats[["attended_total", "no_show_rate", "share_outside_saxony"]].iloc[0].isna().all()
 
 
 def test_empty_database_gives_empty_frames(engine, now):
     with session_scope(engine) as s:
         stats = analytics.meeting_stats(session=s)
         assert stats.empty and "confirmed" in stats.columns
+        assert stats[COUNTS].dtypes.tolist() == ["int64"] * len(COUNTS)
         assert analytics.key_figures(stats, now=now) == (None, [])
         assert planning.coverage_by_quarter(session=s, now=now).empty
         assert analytics.inflow_per_month(session=s).empty
@@ -367,3 +390,93 @@ def test_topic_fields_are_ordered_by_confirmed_registrations_most_first():
             "attended_total": 1.0,
         },
     ]
+
+
+def test_new_and_returning_count_only_confirmed_places_at_meetings_that_take_place(engine, now):
+    """A person is "new" at the meeting of their first confirmed place at a planned or held
+    meeting: a place on the waitlist, or one at a meeting cancelled later, is no visit,
+    neither before that meeting nor at it."""
+    early = now - timedelta(days=100)
+    dropped = f.meeting(engine, now=early, days_ahead=5, theme="Abgesagt")
+    full = f.meeting(engine, now=early, days_ahead=10, capacity=1, theme="Voll")
+    later = f.meeting(engine, now=early, days_ahead=20, theme="Später")
+    f.register(engine, dropped, "bob", now=early)
+    f.register(engine, full, "zoe", now=early)
+    assert f.register(engine, full, "ann", now=early).status == "waitlisted"
+    for who in ("ann", "bob", "zoe"):
+        f.register(engine, later, who, now=early)
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s,
+            actor=f.team(engine, now=early),
+            meeting_id=dropped,
+            status=MeetingStatus.CANCELLED,
+            now=early,
+            notify_count=1,
+        )
+    stats = f.meeting_stats(engine)
+    assert list(stats.index) == ["Voll", "Später"]
+    full_row, later_row = stats.loc["Voll"], stats.loc["Später"]
+    assert (full_row.confirmed, full_row.waitlisted) == (1, 1)
+    # Voll: zoe new; ann only waited, so she is neither new nor returning there.
+    assert (full_row.new, full_row.returning) == (1, 0)
+    # Später: ann and bob new (waitlist and cancelled meeting do not count), zoe returns.
+    assert (later_row.new, later_row.returning) == (2, 1)
+
+
+def test_reach_counts_only_confirmed_places_also_without_a_state(engine, now):
+    """The federal-state columns, "keine Angabe" included, count confirmed places only."""
+    meeting_id = f.meeting(engine, now=now, capacity=1, theme="Voll")
+    f.register(engine, meeting_id, 1, now=now, federal_state="sachsen")
+    assert f.register(engine, meeting_id, 2, now=now, federal_state=None).status == "waitlisted"
+    row = f.meeting_stats(engine).loc["Voll"]
+    assert (row.confirmed, row.waitlisted) == (1, 1)
+    assert (row["Sachsen"], row["keine Angabe"], row.share_outside_saxony) == (1, 0, 0.0)
+
+
+def test_key_figures_have_no_previous_value_where_the_meeting_before_lacks_it(engine, now):
+    """Nobody recorded attendance at the meeting before: attendance and no-show rate are
+    shown without a previous value and without a change (not NaN); the others compare."""
+    early = now - timedelta(days=60)
+    before = f.meeting(engine, now=early, days_ahead=10, theme="Vorher")
+    f.register(engine, before, 9, now=early, federal_state="thueringen")
+    _meeting_with_attendance(engine, now, ("yes", "no", "unknown", "unknown"))
+    stats = f.meeting_stats(engine).reset_index()
+    latest, figures = analytics.key_figures(stats, now=now)
+    assert latest["theme"] == "Treffen"
+    assert [(k.label, k.value, k.previous, k.delta) for k in figures] == [
+        ("Anmeldungen", 4.0, 1.0, 3.0),
+        ("Teilnahme", 1.0, None, None),
+        ("No-Show-Quote", 0.5, None, None),
+        ("Neu dabei", 4.0, 1.0, 3.0),
+        ("Nicht aus Sachsen", 0.0, 1.0, -1.0),
+    ]
+
+
+def test_meeting_stats_are_ordered_by_start_then_by_creation(engine, now):
+    """Oldest first by start, whatever order the meetings were created in; meetings that
+    start at the same time are in the order they were created in (their id), also when
+    the older one was moved to the other's time afterwards. (Moving it, and its field
+    being the newer one, put it behind the other in the tables PostgreSQL reads.)"""
+    actor = f.team(engine, now=now)
+    older_field = f.topic_field(engine, now=now, name="Feld A")
+    newer_field = f.topic_field(engine, now=now, name="Feld B")
+    f.meeting(engine, now=now, days_ahead=30, theme="Später")
+    first = f.meeting(
+        engine, now=now, days_ahead=11, topic_field_id=newer_field, theme="Parallel eins"
+    )
+    f.meeting(engine, now=now, days_ahead=10, topic_field_id=older_field, theme="Parallel zwei")
+    f.meeting(engine, now=now, days_ahead=5, theme="Bald")
+    with session_scope(engine) as s:
+        current = next(
+            m for m in meeting_admin.list_meetings(session=s, actor=actor) if m.id == first
+        ).as_input()
+    a_day = timedelta(days=1)
+    moved = dataclasses.replace(
+        current, starts_at=current.starts_at - a_day, ends_at=current.ends_at - a_day
+    )
+    with session_scope(engine) as s:
+        meeting_admin.update_meeting(session=s, actor=actor, meeting_id=first, data=moved, now=now)
+    stats = f.meeting_stats(engine)
+    assert stats.loc["Parallel eins", "starts_at"] == stats.loc["Parallel zwei", "starts_at"]
+    assert list(stats.index) == ["Bald", "Parallel eins", "Parallel zwei", "Später"]
