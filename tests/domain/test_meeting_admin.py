@@ -659,13 +659,79 @@ def test_opening_registration_tells_those_who_asked_once(engine, now, actor):
 def test_a_new_published_meeting_is_announced_a_draft_is_not(engine, now, actor):
     f.subscribe(engine, now=now, email="news@example.org")
     with session_scope(engine) as s:
-        meeting_admin.create_meeting(
+        draft = meeting_admin.create_meeting(
             session=s, actor=actor, data=_input(now, status="draft"), now=now
         )
-    assert f.last_audit(engine)[4] == {"theme": "Wasser im Revier", "announced": 0}
+    assert f.last_audit(engine) == (
+        "meeting.create",
+        actor.name,
+        "meeting",
+        draft,
+        {"theme": "Wasser im Revier", "announced": 0},
+    )
     with session_scope(engine) as s:
         meeting_admin.create_meeting(session=s, actor=actor, data=_input(now), now=now)
     assert f.last_audit(engine)[4] == {"theme": "Wasser im Revier", "announced": 1}
     assert (
         f.mail_kinds(engine, "news@example.org")[-1] != f.mail_kinds(engine, "news@example.org")[0]
     )
+
+
+def test_only_publishing_a_draft_announces_a_meeting(engine, now, actor):
+    """Cancelling, planning again or marking held is no announcement, also not for
+    someone who subscribed after the meeting was published."""
+    mid = f.meeting(engine, now=now)
+    f.subscribe(engine, now=now, email="news@example.org")
+    _status(engine, now, actor, mid, MeetingStatus.CANCELLED)
+    _status(engine, now, actor, mid, MeetingStatus.PLANNED)
+    _status(engine, now + timedelta(days=15), actor, mid, MeetingStatus.HELD)
+    assert "news_meeting" not in f.mail_kinds(engine, "news@example.org")
+    draft = f.meeting(engine, now=now, status="draft")
+    _status(engine, now, actor, draft, MeetingStatus.PLANNED)
+    assert f.mail_kinds(engine, "news@example.org").count("news_meeting") == 1
+
+
+def test_an_edit_keeps_the_meetings_archived_topic_field(engine, now, actor):
+    """A field archived after the meeting was planned stays on it when the meeting is
+    edited; only new choices must be on offer."""
+    from stammtisch import topics
+
+    field = f.topic_field(engine, now=now, name="Altes Feld")
+    mid = f.meeting(engine, now=now, topic_field_id=field)
+    with session_scope(engine) as s:
+        topics.archive_topic_field(session=s, actor=actor, topic_field_id=field, now=now)
+    _update(engine, now, actor, mid, theme="Neues Thema")
+    with session_scope(engine) as s:
+        edited = _admin(s, actor, mid)
+    assert (edited.theme, edited.primary_topic_field_id) == ("Neues Thema", field)
+    with session_scope(engine) as s, pytest.raises(ValidationError) as err:
+        meeting_admin.create_meeting(
+            session=s, actor=actor, data=_input(now, primary_topic_field_id=field), now=now
+        )
+    assert err.value.errors == {
+        "primary_topic_field_id": "Dieses Themenfeld ist archiviert. Bitte wählen Sie ein anderes."
+    }
+
+
+def test_a_new_link_is_mailed_to_the_confirmed_and_every_change_counts_up(engine, now, actor):
+    """A new Zoom link goes to the confirmed (not to those waiting) with the link; each
+    change of link or time raises the calendar sequence by one."""
+    from stammtisch.models import Mail
+
+    mid = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, mid, "a", now=now)  # confirmed
+    f.register(engine, mid, "b", now=now)  # waiting
+    assert _state_of(engine, mid)[1] == 0
+    _update(engine, now, actor, mid, count=1, online_link="https://zoom.us/j/999888777")
+    assert _state_of(engine, mid)[1] == 1
+    assert f.last_audit(engine)[4]["notified"] == 1
+    assert f.mail_kinds(engine, "persona@example.org")[-1] == "meeting_changed"
+    assert "meeting_changed" not in f.mail_kinds(engine, "personb@example.org")
+    with session_scope(engine) as s:
+        sent = s.exec(select(Mail).where(Mail.kind == "meeting_changed")).one()
+        assert "Der Zugangslink zum Zoom-Meeting hat sich geändert." in sent.body_text
+        assert "Neuer Zugangslink zum Zoom-Meeting:\nhttps://zoom.us/j/999888777" in (
+            sent.body_text
+        )
+    _update(engine, now, actor, mid, count=1, online_link="https://zoom.us/j/111222333")
+    assert _state_of(engine, mid)[1] == 2

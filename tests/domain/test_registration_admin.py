@@ -11,7 +11,13 @@ from sqlmodel import select
 from stammtisch import meeting_admin, privacy, registrations
 from stammtisch import registration_admin as ra
 from stammtisch.db import session_scope
-from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from stammtisch.errors import (
+    InvalidTransition,
+    NeedsConfirmation,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from stammtisch.models import AuditEntry, Mail, Meeting, MeetingStatus, Registration
 from stammtisch.organizers import OrganizerIdentity, add_organizer
 from tests import factories as f
@@ -757,3 +763,91 @@ def test_a_cancellation_by_the_team_tells_the_person_who_cancelled(engine, now, 
     with session_scope(engine) as s:
         figures = ra.counts(session=s, actor=actor, meeting_id=meeting_id)
     assert (figures.confirmed, figures.cancelled) == (0, 1)
+
+
+def test_a_team_message_without_subject_or_text_asks_for_both(engine, now, actor):
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, "a", now=now)
+    with pytest.raises(ValidationError) as err:
+        _send(engine, now, actor, meeting_id, _message(("confirmed",), subject="", text="  "))
+    assert err.value.errors == {
+        "subject": "Bitte geben Sie einen Betreff an.",
+        "text": "Bitte geben Sie einen Text an.",
+    }
+    assert _messaged(engine) == []
+
+
+def _team_mails(engine) -> list[Mail]:
+    with session_scope(engine) as s:
+        return list(s.exec(select(Mail).where(Mail.kind == "team_message").order_by(Mail.id)))
+
+
+def test_a_team_message_is_one_personal_mail_per_registration_signed_by_the_sender(
+    engine, now, actor
+):
+    """Each mail greets the person, names the sender (display name, else account name),
+    belongs to the registration and meeting, and the log names the organizer."""
+    meeting_id = f.meeting(engine, now=now, theme="Wasser im Revier")
+    first = f.register(engine, meeting_id, "a", now=now, name="Erika Beispiel").registration_id
+    kim = f.organizer(engine, now=now, name="kim", display_name="Kim vom Team")
+    assert _send(engine, now, kim, meeting_id, _message(("confirmed",)), count=1) == 1
+    [sent] = _team_mails(engine)
+    assert (sent.to_address, sent.to_name, sent.registration_id, sent.meeting_id) == (
+        "persona@example.org",
+        "Erika Beispiel",
+        first,
+        meeting_id,
+    )
+    assert sent.body_text.startswith("Hallo Erika Beispiel,\n\n")
+    assert "Nachricht von Kim vom Team zum Treffen „Wasser im Revier“:\n> " in sent.body_text
+    assert f.last_audit(engine)[:4] == ("meeting.message", "kim", "meeting", meeting_id)
+    assert f.mail_kinds_of_meeting(engine, meeting_id).count("team_message") == 1
+    # Without a display name the account name signs.
+    assert _send(engine, now, actor, meeting_id, _message(("confirmed",)), count=1) == 1
+    assert "Nachricht von orga zum Treffen" in _team_mails(engine)[-1].body_text
+    assert f.last_audit(engine)[1] == actor.name
+
+
+def test_a_team_message_reaches_only_this_meeting_and_not_the_erased(engine, now, actor):
+    """Other meetings' registrants and anonymised registrations (kept as confirmed and
+    attended after the meeting, but without an address) are neither counted nor written to."""
+    meeting_id = _past_meeting(engine, now)  # Erika, Zoë and Kim, all confirmed
+    other = f.meeting(engine, now=now)
+    f.register(engine, other, "o", now=now)  # confirmed elsewhere
+    with session_scope(engine) as s:
+        ra.set_attendance(
+            session=s, actor=actor, registration_ids=[1, 2, 3], attendance="yes", now=now
+        )
+    with session_scope(engine) as s:
+        privacy.erase_person(session=s, actor=actor, email="kim@example.org", now=now)
+    with session_scope(engine) as s:
+        assert s.get(Registration, 3).status == "confirmed"  # past: anonymised, not cancelled
+        reach = {
+            g: ra.message_audience(session=s, meeting_id=meeting_id, groups=(g,))
+            for g in ("confirmed", "attended")
+        }
+    assert reach == {"confirmed": 2, "attended": 2}
+    with pytest.raises(NeedsConfirmation) as asked:
+        _send(engine, now, actor, meeting_id, _message(("confirmed",)))
+    assert asked.value.count == 2
+    assert _send(engine, now, actor, meeting_id, _message(("attended",)), count=2) == 2
+    assert [m.to_address for m in _team_mails(engine)] == [
+        "erika@example.org",
+        "Zoe.Oeztuerk@example.org",  # the domain part as stored, lower-cased
+    ]
+
+
+def test_a_team_message_is_queued_in_arrival_order(engine, now, actor):
+    """The mails follow the registrations' order, not the status index (a person who moved
+    up past others comes after them)."""
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    ids = [f.register(engine, meeting_id, n, now=now).registration_id for n in (1, 2, 3)]
+    with session_scope(engine) as s:  # the third person moves up past the second
+        ra.promote(session=s, actor=actor, registration_id=ids[2], now=now, over_capacity=True)
+    assert _send(engine, now, actor, meeting_id, _message(("confirmed", "waitlisted")), 3) == 3
+    assert [m.registration_id for m in _team_mails(engine)] == ids
+    assert [m.to_address for m in _team_mails(engine)] == [
+        "person1@example.org",
+        "person2@example.org",
+        "person3@example.org",
+    ]
