@@ -9,7 +9,7 @@ Thunderbird and phones show them right.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -23,12 +23,12 @@ UID_DOMAIN = "strukturwandel-stammtisch"
 
 def _calendar(name: str | None = None) -> Calendar:
     cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
+    cal.prodid = PRODID
+    cal.version = "2.0"
+    cal.calscale = "GREGORIAN"
     if name:
-        cal.add("x-wr-calname", name)
-        cal.add("x-wr-timezone", "Europe/Berlin")
+        cal.calendar_name = name  # NAME (RFC 7986) and X-WR-CALNAME for older clients
+        cal.add("X-WR-TIMEZONE", "Europe/Berlin")
     return cal
 
 
@@ -40,15 +40,17 @@ def _event(
     page_url: str | None,
     tentative: bool = False,
 ) -> Event:
+    # The library's typed properties rather than names as strings: a misspelt property
+    # is an AttributeError, not a line calendars silently ignore.
     event = Event()
-    event.add("uid", f"meeting-{meeting.id}@{UID_DOMAIN}")
-    event.add("dtstamp", now)
+    event.uid = f"meeting-{meeting.id}@{UID_DOMAIN}"
+    event.DTSTAMP = now
     # Raised with every change of time, link or status: a calendar that imported an
     # earlier file replaces its entry (same UID) instead of keeping the old one.
-    event.add("sequence", meeting.ics_sequence)
-    event.add("dtstart", meeting.starts_at.astimezone(BERLIN))
-    event.add("dtend", meeting.ends_at.astimezone(BERLIN))
-    event.add("summary", f"Strukturwandel-Stammtisch: {meeting.theme}")
+    event.sequence = meeting.ics_sequence
+    event.start = meeting.starts_at.astimezone(BERLIN)
+    event.end = meeting.ends_at.astimezone(BERLIN)
+    event.summary = f"Strukturwandel-Stammtisch: {meeting.theme}"
     lines = [meeting.description.strip()] if meeting.description.strip() else []
     if meeting.impulses:
         lines.append("Impulse:")
@@ -58,21 +60,21 @@ def _event(
         )
     if online_link:
         lines.append(f"Zoom-Link: {online_link}")
-        event.add("location", online_link)
-        event.add("url", online_link)
+        event.location = online_link
+        event.url = online_link
     else:
-        event.add("location", "Online (Zoom) – Link nach Anmeldung")
+        event.location = "Online (Zoom) – Link nach Anmeldung"
         if page_url:
-            event.add("url", page_url)
+            event.url = page_url
             lines.append(f"Anmeldung: {page_url}")
-    event.add("description", "\n\n".join(lines))
-    event.add("categories", list(meeting.topic_fields))
+    event.description = "\n\n".join(lines)
+    event.categories = list(meeting.topic_fields)
     if meeting.is_cancelled:
-        event.add("status", "CANCELLED")
+        event.status = "CANCELLED"
     elif tentative:
-        event.add("status", "TENTATIVE")
+        event.status = "TENTATIVE"
     else:
-        event.add("status", "CONFIRMED")
+        event.status = "CONFIRMED"
     return event
 
 
@@ -91,7 +93,7 @@ def meeting_ics(
     imported the meeting remove or mark it.
     """
     cal = _calendar()
-    cal.add("method", "CANCEL" if meeting.is_cancelled else "PUBLISH")
+    cal.method = "CANCEL" if meeting.is_cancelled else "PUBLISH"
     cal.add_component(
         _event(
             meeting,
@@ -108,9 +110,10 @@ def meeting_ics(
 def feed_ics(meetings: Iterable[MeetingView], *, now: datetime, page_url: str | None) -> bytes:
     """The public feed of upcoming meetings; it never contains an online-meeting link."""
     cal = _calendar(CALENDAR_NAME)
-    cal.add("method", "PUBLISH")
-    cal.add("refresh-interval;value=duration", "PT6H")
-    cal.add("x-published-ttl", "PT6H")
+    cal.method = "PUBLISH"
+    # REFRESH-INTERVAL needs VALUE=DURATION (RFC 7986), which the typed property omits.
+    cal.add("REFRESH-INTERVAL", timedelta(hours=6), parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", "PT6H")
     for meeting in meetings:
         cal.add_component(_event(meeting, now=now, online_link=None, page_url=page_url))
     cal.add_missing_timezones()

@@ -127,6 +127,7 @@ def test_calendar_lines_of_the_personal_file_and_the_feed(engine, now):
             "VERSION:2.0",
             f"PRODID:{ics.PRODID}",
             "CALSCALE:GREGORIAN",
+            "NAME:Strukturwandel-Stammtisch",
             "X-WR-CALNAME:Strukturwandel-Stammtisch",
             "X-WR-TIMEZONE:Europe/Berlin",
             "METHOD:PUBLISH",
