@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from stammtisch import meeting_admin, meetings, offer_review, planning, registration_admin
+from stammtisch import (
+    meeting_admin,
+    meetings,
+    offer_review,
+    planning,
+    registration_admin,
+    topics,
+)
 from stammtisch.clock import BERLIN
 from stammtisch.db import session_scope
 from stammtisch.models import MeetingStatus, ModerationState, OfferState
@@ -357,3 +364,87 @@ def test_visitor_input_without_a_topic_field_leaves_coverage_intact(
     assert unassigned == ((0, 1) if without_field is _offer_without_field else (1, 0))
     ranked = planning.rank_topic_fields(cov, planning.Weights())
     assert len(ranked) == 2
+
+
+def test_scheduled_meetings_count_per_field_only_when_published_and_not_cancelled(engine, now):
+    """The "already scheduled" column counts planned future meetings of each field on its
+    own; a draft or a cancelled future meeting schedules nothing."""
+    fields = {n: f.topic_field(engine, now=now, name=f"Feld {n}") for n in "ABC"}
+    actor = f.team(engine, now=now)
+    f.meeting(engine, now=now, days_ahead=5, topic_field_id=fields["A"])
+    f.meeting(engine, now=now, days_ahead=30, topic_field_id=fields["A"])
+    f.meeting(engine, now=now, days_ahead=10, topic_field_id=fields["B"])
+    f.meeting(engine, now=now, days_ahead=3, topic_field_id=fields["C"], status="draft")
+    cancelled = f.meeting(engine, now=now, days_ahead=4, topic_field_id=fields["C"])
+    with session_scope(engine) as s:
+        meeting_admin.set_status(
+            session=s, actor=actor, meeting_id=cancelled, status=MeetingStatus.CANCELLED, now=now
+        )
+    with session_scope(engine) as s:
+        cov = planning.coverage(session=s, now=now).set_index("topic_field")
+    assert cov["meetings_scheduled"].to_dict() == {"Feld A": 2, "Feld B": 1, "Feld C": 0}
+    next_days = {
+        name: (None if pd.isna(day) else (day.date() - now.astimezone(BERLIN).date()).days)
+        for name, day in cov["next_scheduled"].items()
+    }
+    assert next_days == {"Feld A": 5, "Feld B": 10, "Feld C": None}
+    ranked = planning.rank_topic_fields(cov.reset_index(), planning.Weights())
+    # Only Feld C has a gap left to close; the other two are covered by their next meeting
+    # and score nothing at all (no demand either).
+    assert ranked[["topic_field", "score"]].values.tolist() == [
+        ["Feld C", 30.0],
+        ["Feld A", 0.0],
+        ["Feld B", 0.0],
+    ]
+    assert ranked["reason"][0] == "Vor allem: lange nicht dran – noch nie Thema"
+    assert all(" – schon geplant am " in reason for reason in ranked["reason"][1:])
+
+
+def test_open_offers_count_per_field_and_closed_ones_without_a_field_are_not_unassigned(
+    engine, now
+):
+    """Open offers (eingegangen, in Abstimmung) are counted for each field separately; a
+    declined offer without a field no longer waits for one."""
+    fields = {n: f.topic_field(engine, now=now, name=f"Feld {n}") for n in "AB"}
+    actor = f.team(engine, now=now)
+    f.offer(engine, now=now, topic_field_id=fields["A"])
+    f.offer(engine, now=now, topic_field_id=fields["A"])
+    f.offer(engine, now=now, topic_field_id=fields["B"])
+    f.offer(engine, now=now)  # "weiß nicht": waits for a field
+    declined = f.offer(engine, now=now)
+    with session_scope(engine) as s:
+        offer_review.move(
+            session=s, actor=actor, offer_id=declined, to_state=OfferState.DECLINED, now=now
+        )
+    with session_scope(engine) as s:
+        cov = planning.coverage(session=s, now=now).set_index("topic_field")
+    assert cov["open_offers"].to_dict() == {"Feld A": 2, "Feld B": 1}
+    assert cov.attrs == {"unassigned_suggestions": 0, "unassigned_offers": 1}
+
+
+def test_heatmap_rows_follow_the_field_order_with_archived_fields_last_and_only_if_used(
+    engine, now
+):
+    """The heatmap lists the fields on offer in their order (gaps show), then archived
+    fields, but only those that have meetings; cells are whole numbers."""
+    fields = {n: f.topic_field(engine, now=now, name=f"Feld {n}") for n in "ABCD"}
+    actor = f.team(engine, now=now)
+    f.meeting(engine, now=now - timedelta(days=10), days_ahead=5, topic_field_id=fields["A"])
+    f.meeting(engine, now=now, days_ahead=5, topic_field_id=fields["C"])
+    with session_scope(engine) as s:
+        topics.move_topic_field(
+            session=s, actor=actor, topic_field_id=fields["C"], step=-1, now=now
+        )
+    for archived in ("A", "D"):  # A first in the order and with a meeting; D without any
+        with session_scope(engine) as s:
+            topics.archive_topic_field(
+                session=s, actor=actor, topic_field_id=fields[archived], now=now
+            )
+    with session_scope(engine) as s:
+        heat = planning.coverage_by_quarter(session=s, now=now)
+    assert heat.to_dict("records") == [
+        {"topic_field": "Feld C", "quarter": "2021 Q4", "held": 0, "planned": 1},
+        {"topic_field": "Feld B", "quarter": "2021 Q4", "held": 0, "planned": 0},
+        {"topic_field": "Feld A", "quarter": "2021 Q4", "held": 1, "planned": 0},
+    ]
+    assert (str(heat["held"].dtype), str(heat["planned"].dtype)) == ("int64", "int64")
