@@ -191,6 +191,12 @@ class Weights:
     time_since: float = 1.5
 
 
+def _counted(value: float, one: str, many: str) -> str:
+    """'1 Vorschlag', '4 Vorschläge', '0 Stimmen'."""
+    number = int(value)
+    return f"{number} {one if number == 1 else many}"
+
+
 def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.DataFrame:
     """Score every topic field: demand plus time since last covered, each scaled to 0..1.
 
@@ -232,12 +238,23 @@ def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.Data
         else:
             bits.append(f"zuletzt vor {int(row['days_since'])} Tagen")
         if row["suggestions"]:
-            bits.append(f"{int(row['suggestions'])} Vorschläge mit {int(row['votes'])} Stimmen")
+            bits.append(
+                f"{_counted(row['suggestions'], 'Vorschlag', 'Vorschläge')} mit "
+                f"{_counted(row['votes'], 'Stimme', 'Stimmen')}"
+            )
         if row["open_offers"]:
-            bits.append(f"{int(row['open_offers'])} offene Impuls-Angebote")
+            bits.append(
+                _counted(row["open_offers"], "offenes Impuls-Angebot", "offene Impuls-Angebote")
+            )
         if pd.notna(row["avg_attendance"]) and row["avg_attendance"] > 0:
-            bits.append(f"im Schnitt {row['avg_attendance']:.0f} Teilnehmende")
+            people = round(row["avg_attendance"])
+            bits.append(f"im Schnitt {_counted(people, 'Person', 'Teilnehmende')}")
+        text = ", ".join(bits)
         strongest = max(parts, key=lambda k: parts[k].loc[i])
+        if not parts[strongest].loc[i] > 0:
+            # Nothing speaks for the field (a meeting is scheduled, no demand, or every
+            # weight is 0): no "Vor allem" naming a signal that is zero.
+            return text[0].upper() + text[1:]
         label = {
             "suggestions": "viele Vorschläge",
             "votes": "viele Stimmen",
@@ -245,7 +262,7 @@ def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.Data
             "attendance": "hohe Teilnahme",
             "time_since": "lange nicht dran",
         }[strongest]
-        return f"Vor allem: {label} – " + ", ".join(bits)
+        return f"Vor allem: {label} – {text}"
 
     frame["reason"] = [reason(i) for i in frame.index]
     return frame.sort_values(["score", "position"], ascending=[False, True]).reset_index(drop=True)

@@ -40,14 +40,15 @@ def test_coverage_and_ranking(engine, known_history, now):
     assert heat["held"].sum() == 2
     ranked = planning.rank_topic_fields(cov.reset_index(), planning.Weights())
     assert ranked.iloc[0]["topic_field"] == "Feld B"
-    assert "Vorschläge" in ranked.iloc[0]["reason"]
+    assert "1 Vorschlag mit 2 Stimmen" in ranked.iloc[0]["reason"]
     only_time = planning.rank_topic_fields(
         cov.reset_index(), planning.Weights(suggestions=0, votes=0, offers=0, attendance=0)
     )
     # Feld A has the longest gap, but its next meeting (in 20 days) is already scheduled.
     assert list(only_time["topic_field"]) == ["Feld B", "Feld A"]
-    assert only_time.iloc[1]["reason"].startswith("Vor allem")
-    assert "schon geplant am" in only_time.iloc[1]["reason"]
+    # Nothing speaks for Feld A now: no "Vor allem" naming a signal that is zero.
+    assert only_time.iloc[1]["reason"].startswith("Schon geplant am ")
+    assert only_time.iloc[0]["reason"].startswith("Vor allem: lange nicht dran – zuletzt vor")
     assert cov.loc["Feld A"].meetings_scheduled == 1 and cov.loc["Feld B"].meetings_scheduled == 0
 
 
@@ -222,10 +223,10 @@ def test_ranking_scores_and_reasons():
         "Vor allem: viele Vorschläge – zuletzt vor 100 Tagen, 4 Vorschläge mit 10 Stimmen, "
         "im Schnitt 12 Teilnehmende",
         "Vor allem: lange nicht dran – noch nie Thema, 2 offene Impuls-Angebote",
-        "Vor allem: viele Stimmen – zuletzt vor 10 Tagen, 1 Vorschläge mit 10 Stimmen, "
+        "Vor allem: viele Stimmen – zuletzt vor 10 Tagen, 1 Vorschlag mit 10 Stimmen, "
         "im Schnitt 6 Teilnehmende",
         "Vor allem: viele Vorschläge – zuletzt vor 50 Tagen, 2 Vorschläge mit 0 Stimmen, "
-        "1 offene Impuls-Angebote",
+        "1 offenes Impuls-Angebot",
     ]
     assert list(ranked.index) == [0, 1, 2, 3]
 
@@ -242,6 +243,11 @@ def test_ranking_with_other_weights_names_other_drivers_and_ties_keep_the_field_
     nothing = planning.rank_topic_fields(_fields_frame(), planning.Weights(0, 0, 0, 0, 0))
     assert nothing["topic_field"].tolist() == ["X", "Y", "Z", "V"]
     assert nothing["score"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    # Every weight 0: no field is "vor allem" anything; the state alone, capitalised.
+    assert nothing["reason"].tolist()[:2] == [
+        "Zuletzt vor 100 Tagen, 4 Vorschläge mit 10 Stimmen, im Schnitt 12 Teilnehmende",
+        "Noch nie Thema, 2 offene Impuls-Angebote",
+    ]
 
 
 def test_ranking_of_no_fields():
@@ -308,8 +314,8 @@ def test_ranking_edges_never_covered_fields_single_offers_and_small_audiences():
     assert list(ranked.columns) == [*frame.columns, "score", "reason"]
     assert ranked[["topic_field", "score"]].values.tolist() == [["P", 60.0], ["Q", 30.0]]
     assert ranked["reason"].tolist() == [
-        "Vor allem: lange nicht dran – noch nie Thema, 1 offene Impuls-Angebote, "
-        "im Schnitt 1 Teilnehmende",
+        "Vor allem: lange nicht dran – noch nie Thema, 1 offenes Impuls-Angebot, "
+        "im Schnitt 1 Person",
         "Vor allem: lange nicht dran – noch nie Thema",
     ]
 
@@ -397,7 +403,8 @@ def test_scheduled_meetings_count_per_field_only_when_published_and_not_cancelle
         ["Feld B", 0.0],
     ]
     assert ranked["reason"][0] == "Vor allem: lange nicht dran – noch nie Thema"
-    assert all(" – schon geplant am " in reason for reason in ranked["reason"][1:])
+    # A score of 0: the reason names the state, not a strongest signal that is zero.
+    assert all(reason.startswith("Schon geplant am ") for reason in ranked["reason"][1:])
 
 
 def test_open_offers_count_per_field_and_closed_ones_without_a_field_are_not_unassigned(
