@@ -151,7 +151,8 @@ else:
     )
     st.markdown(
         "\n\n".join(
-            f"**{rank}. {escape_md(row.topic_field)}** – {row.score:.0f} Punkte  \n"
+            f"**{rank}. {escape_md(row.topic_field)}** – "
+            f"{round(row.score)} {'Punkt' if round(row.score) == 1 else 'Punkte'}  \n"
             + md_small(row.reason)
             for rank, row in enumerate(ranked.itertuples(), start=1)
         )
