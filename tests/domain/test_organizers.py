@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import Engine, event, text
+from sqlmodel import Session, select
 
 from stammtisch import audit, organizers
 from stammtisch.db import session_scope
-from stammtisch.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from stammtisch.models import LoginThrottle, Organizer
+from stammtisch.errors import (
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from stammtisch.models import LoginThrottle, Mail, MailStatus, Organizer
 from stammtisch.organizers import LoginFailed, LoginThrottled, OrganizerIdentity
 from tests import factories as f
 
@@ -756,3 +767,241 @@ def test_admin_refusals_in_full_and_role_changes_logged(engine, now):
         "bleiben, damit jemand die Konten verwalten kann – machen Sie zuerst ein anderes "
         "Konto zum Admin."
     )
+
+
+# --- links, mails and roles in detail --------------------------------------------------------
+
+
+def _invite(engine, now, actor, name="bert", **kw):
+    values = {"display_name": name.title(), "email": f"{name}@example.org", **kw}
+    with session_scope(engine) as s:
+        return organizers.invite_organizer(session=s, actor=actor, name=name, now=now, **values)
+
+
+def _redeem(engine, now, token, password="ein-neues-langes-passwort"):
+    with session_scope(engine) as s:
+        return organizers.redeem_password_link(
+            session=s, token=token, password=password, password_repeat=password, now=now
+        )
+
+
+def _mails(engine) -> list[tuple[str, str, str | None]]:
+    with session_scope(engine) as s:
+        return [(m.kind, m.status, m.secret) for m in s.exec(select(Mail).order_by(Mail.id))]
+
+
+def test_a_link_of_a_deactivated_account_works_again_only_once_it_is_reactivated(engine, now):
+    anna = _identity(_add(engine, now, name="anna", admin=True))
+    link = _invite(engine, now, anna)
+    with session_scope(engine) as s:
+        organizers.admin_set_active(
+            session=s, actor=anna, organizer_id=link.account.id, active=False, now=now
+        )
+    with session_scope(engine) as s:
+        assert organizers.password_link_account(session=s, token=link.token, now=now) is None
+    with pytest.raises(InvalidTransition) as err:
+        _redeem(engine, now, link.token)
+    assert err.value.message.startswith("Dieser Link funktioniert nicht (mehr)")
+    with session_scope(engine) as s:
+        assert not s.get(Organizer, link.account.id).password_hash  # nothing was set
+    with session_scope(engine) as s:
+        organizers.admin_set_active(
+            session=s, actor=anna, organizer_id=link.account.id, active=True, now=now
+        )
+    assert _redeem(engine, now, link.token).has_password
+
+
+def test_a_new_link_or_a_used_one_stops_the_unsent_invitation_and_reset_mails(engine, now):
+    anna = _identity(_add(engine, now, name="anna", admin=True))
+    link = _invite(engine, now, anna)
+    with session_scope(engine) as s:
+        again = organizers.reset_password_link(
+            session=s, actor=anna, organizer_id=link.account.id, now=now
+        )
+    # The invitation's link no longer works: its mail never goes out, its secret is gone.
+    assert _mails(engine) == [
+        ("organizer_invite", MailStatus.EXPIRED, None),
+        ("organizer_password", MailStatus.QUEUED, again.token),
+    ]
+    _redeem(engine, now, again.token)
+    assert _mails(engine) == [
+        ("organizer_invite", MailStatus.EXPIRED, None),
+        ("organizer_password", MailStatus.EXPIRED, None),
+    ]
+
+
+def test_the_mails_name_the_role_of_an_invitation_and_greet_the_account(engine, now):
+    anna = _identity(_add(engine, now, name="anna", display_name="Anna Admin", admin=True))
+    _invite(engine, now, anna, name="dora", display_name="Dora Datei", admin=True)
+    plain = _invite(engine, now, anna, name="emil", display_name="Emil Eimer")
+    with session_scope(engine) as s:
+        organizers.reset_password_link(
+            session=s, actor=anna, organizer_id=plain.account.id, now=now
+        )
+    with session_scope(engine) as s:
+        bodies = [m.body_text for m in s.exec(select(Mail).order_by(Mail.id))]
+    dora, emil, reset = bodies
+    assert "Admin (verwaltet auch die Konten)" in dora and "Organisator:in" not in dora
+    assert "Organisator:in" in emil and "verwaltet auch die Konten" not in emil
+    assert "Hallo Dora Datei," in dora and "Hallo Emil Eimer," in emil
+    assert "Hallo Emil Eimer," in reset and "Anna Admin hat für Ihr Konto" in reset
+
+
+def test_used_links_of_several_accounts_are_all_forgotten(engine, now):
+    # The link hash is unique: a used link is cleared to nothing, not to a shared value.
+    anna = _identity(_add(engine, now, name="anna", admin=True))
+    links = [_invite(engine, now, anna, name=name) for name in ("bert", "carl", "dora")]
+    for link in links:
+        assert _redeem(engine, now, link.token).has_password
+    with session_scope(engine) as s:
+        rows = s.exec(select(Organizer).where(Organizer.name != "anna")).all()
+        assert [(r.password_link_hash, r.password_link_expires_at) for r in rows] == [
+            (None, None)
+        ] * 3
+    for name in ("bert", "carl", "dora"):
+        assert _login(engine, now, name=name, password="ein-neues-langes-passwort").name == name
+
+
+def test_a_taken_name_is_named_first_even_when_the_address_is_taken_too(engine, now):
+    anna = _identity(_add(engine, now, name="anna", email="anna@example.org", admin=True))
+    with pytest.raises(ValidationError) as err:
+        _invite(engine, now, anna, name="ANNA", email="Anna@example.org")
+    assert err.value.errors == {"name": "Diesen Anmeldenamen gibt es schon."}
+    assert _refused(engine, now, name="Anna", email="anna@example.org") == {
+        "name": "Diesen Anmeldenamen gibt es schon."
+    }
+
+
+def test_the_command_line_gives_and_takes_the_admin_role_and_logs_it(engine, now):
+    _add(engine, now, name="anna", admin=True)
+    bert = _add(engine, now, name="bert")
+    later = now + timedelta(minutes=5)
+
+    def by_name(admin: bool, at: datetime):
+        with session_scope(engine) as s:
+            return organizers.set_role_by_name(session=s, name="BERT", admin=admin, now=at)
+
+    view = by_name(True, later)
+    assert (view.id, view.name, view.role, view.is_admin) == (bert.id, "bert", "admin", True)
+    with session_scope(engine) as s:
+        assert s.get(Organizer, bert.id).role == "admin"
+        [entry] = audit.list_entries(session=s, action_prefix="organizer.role")
+    assert (entry.at, entry.actor_name, entry.object_id, entry.details) == (
+        later,
+        "system",
+        bert.id,
+        {"name": "bert", "before": "Organisator:in", "after": "Admin"},
+    )
+    assert by_name(False, later).role == "organizer"
+    with pytest.raises(InvalidTransition) as err:
+        by_name(False, later)
+    assert err.value.message == "„bert“ hat die Rolle „Organisator:in“ schon."
+
+
+# --- two transactions at the same moment -----------------------------------------------------
+
+
+def _wait_until_one_waits_for_a_lock(engine: Engine) -> None:
+    """PostgreSQL: until a transaction of this database waits for a lock another holds.
+    SQLite lets one writer in at a time: the second waits to begin, a short pause will do."""
+    if engine.dialect.name != "postgresql":
+        time.sleep(0.2)
+        return
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 20
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(query).scalar_one()
+            conn.rollback()  # pg_stat_activity is read once per transaction
+            if waiting:
+                return
+            time.sleep(0.01)
+    pytest.fail("the second transaction never waited for the first")
+
+
+def _second_while_first_commits(
+    engine: Engine, first: Callable[[Session], object], second: Callable[[Session], object]
+) -> tuple[object, object]:
+    """Run ``first`` up to its commit and hold it there; start ``second`` and let ``first``
+    commit once ``second`` waits for it. Each outcome is the result or the refusal."""
+    at_commit, go_on = threading.Event(), threading.Event()
+
+    def outcome(call: Callable[[Session], object], hold: bool) -> object:
+        with session_scope(engine) as s:
+            if hold:
+
+                @event.listens_for(s, "before_commit")
+                def _hold(_session: Session) -> None:
+                    at_commit.set()
+                    go_on.wait(timeout=30)
+
+            try:
+                return call(s)
+            except DomainError as exc:
+                return exc
+
+    with ThreadPoolExecutor(2) as pool:
+        done_first = pool.submit(outcome, first, True)
+        assert at_commit.wait(timeout=30), done_first.result()
+        done_second = pool.submit(outcome, second, False)
+        try:
+            _wait_until_one_waits_for_a_lock(engine)
+        finally:
+            go_on.set()
+        return done_first.result(timeout=30), done_second.result(timeout=30)
+
+
+def test_an_admin_acting_while_another_deactivates_them_waits_and_is_refused(engine, now):
+    # Pins the team lock (PostgreSQL; SQLite's write lock serialises anyway): without it
+    # bert would still count as an active admin and both would be deactivated.
+    anna = _identity(_add(engine, now, name="anna", admin=True))
+    bert = _identity(_add(engine, now, name="bert", admin=True))
+    first, second = _second_while_first_commits(
+        engine,
+        lambda s: organizers.admin_set_active(
+            session=s, actor=anna, organizer_id=bert.id, active=False, now=now
+        ),
+        lambda s: organizers.admin_set_active(
+            session=s, actor=bert, organizer_id=anna.id, active=False, now=now
+        ),
+    )
+    assert not first.active and isinstance(second, PermissionDenied)
+    with session_scope(engine) as s:
+        assert [(v.name, v.active) for v in organizers.list_organizers(session=s)] == [
+            ("anna", True),
+            ("bert", False),
+        ]
+
+
+@pytest.mark.parametrize("invited", [False, True])
+def test_a_name_added_at_the_same_moment_is_refused_in_german(engine, now, invited):
+    # On PostgreSQL the second does not see the first's row yet and the unique login key
+    # refuses its insert; the refusal must read like the one for a known name.
+    anna = _identity(_add(engine, now, name="anna", admin=True))
+
+    def second(s: Session) -> object:
+        if invited:
+            return organizers.invite_organizer(
+                session=s,
+                actor=anna,
+                name="Bert",
+                display_name=None,
+                email="b@example.org",
+                now=now,
+            )
+        return organizers.add_organizer(session=s, name="Bert", password=PASSWORD, now=now)
+
+    first, refused = _second_while_first_commits(
+        engine,
+        lambda s: organizers.add_organizer(session=s, name="bert", password=PASSWORD, now=now),
+        second,
+    )
+    assert first.name == "bert"
+    assert isinstance(refused, ValidationError)
+    assert refused.errors == {"name": "Diesen Anmeldenamen gibt es schon."}
+    with session_scope(engine) as s:
+        assert [v.name for v in organizers.list_organizers(session=s)] == ["anna", "bert"]
+        assert s.exec(select(Mail)).all() == []
