@@ -734,13 +734,19 @@ def test_attendance_figures_count_confirmed_places_only(engine, now) -> None:
     waiting or cancelled people with an attendance value and unknown attendance do not."""
     from stammtisch import registration_admin
 
-    meeting_id = f.meeting(engine, now=now, capacity=3)
-    people = {n: f.register(engine, meeting_id, n, now=now) for n in "abcdeg"}
+    meeting_id = f.meeting(engine, now=now, capacity=5)
+    people = {n: f.register(engine, meeting_id, n, now=now) for n in "abcuvdeg"}
     with session_scope(engine) as s:
         registrations.cancel(session=s, token=people["g"].token, now=now)
     start = now + timedelta(days=14, hours=5)
-    values = {"a": Attendance.YES, "b": Attendance.NO, "d": Attendance.YES, "e": Attendance.NO}
-    values["g"] = Attendance.YES
+    values = {
+        "a": Attendance.YES,
+        "b": Attendance.NO,
+        "c": Attendance.NO,  # "u" and "v" stay unknown
+        "d": Attendance.YES,  # waiting
+        "e": Attendance.NO,  # waiting
+        "g": Attendance.YES,  # cancelled
+    }
     for n, value in values.items():
         with session_scope(engine) as s, write_transaction(s):
             registrations.write_attendance(s, [people[n].registration_id], value, start)
@@ -748,8 +754,8 @@ def test_attendance_figures_count_confirmed_places_only(engine, now) -> None:
         counts = registration_admin.counts(
             session=s, actor=f.team(engine, now=now), meeting_id=meeting_id
         )
-    assert (counts.confirmed, counts.waitlisted, counts.cancelled) == (3, 2, 1)
-    assert (counts.attended, counts.absent) == (1, 1)
+    assert (counts.confirmed, counts.waitlisted, counts.cancelled) == (5, 2, 1)
+    assert (counts.attended, counts.absent) == (1, 2)
 
 
 def test_confirming_an_unknown_link_says_so_in_german(engine, now) -> None:
