@@ -903,6 +903,8 @@ def cancel(*, session: Session, token: str, now: datetime) -> CancellationResult
             raise NotFound(UNKNOWN_TOKEN_MESSAGE)
         meeting = lock_meeting(session, found.meeting_id)
         registration = _by_token(session, token, lock=True)
+        if registration is None:  # re-keyed ("Link verloren?") or erased meanwhile
+            raise NotFound(UNKNOWN_TOKEN_MESSAGE)
         was = registration.status
         promoted: list[int] = []
         if was != RegistrationStatus.CANCELLED:

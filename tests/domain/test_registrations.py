@@ -639,3 +639,307 @@ def test_a_lost_link_is_sent_again_for_each_active_registration_ahead(engine, no
     with session_scope(engine) as s:
         assert registrations.find_by_token(session=s, token=old.token, now=now) is None
         assert registrations.find_by_token(session=s, token=fresh[0], now=now).meeting_id == placed
+
+
+# --- who is told what on cancelling and confirming; attendance figures; fresh links ----------
+
+
+def _mails(engine, address: str):
+    """The mails queued to ``address``, oldest first: (kind, status, secret, text)."""
+    from stammtisch.models import Mail
+
+    with session_scope(engine) as s:
+        rows = s.exec(select(Mail).where(Mail.to_address == address).order_by(Mail.id)).all()
+        return [(m.kind, m.status, m.secret, " ".join(m.body_text.split())) for m in rows]
+
+
+def test_cancelling_by_link_tells_the_person_and_drops_their_unsent_mails(engine, now) -> None:
+    """The person who cancels is mailed a confirmation in their words, and the mail about
+    their place that had not gone out yet is not sent any more (nor its link)."""
+    meeting_id = f.meeting(engine, now=now)
+    placed = f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=placed.token, now=now)
+    mails = _mails(engine, "person1@example.org")
+    assert [(kind, status, secret) for kind, status, secret, _ in mails] == [
+        ("confirm_request", "expired", None),
+        ("registration_confirmed", "expired", None),
+        ("cancellation", "queued", None),
+    ]
+    text = mails[-1][3]
+    assert "Sie haben sich abgemeldet." in text
+    assert "das Team" not in text
+
+
+def test_cancelling_an_unconfirmed_registration_mails_no_cancellation(engine, now) -> None:
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, 1, now=now, confirm=False)
+    token = f.link_token(engine, "person1@example.org")
+    with session_scope(engine) as s:
+        result = registrations.cancel(session=s, token=token, now=now)
+    assert result.was_status == "pending"
+    assert [(k, st, sec) for k, st, sec, _ in _mails(engine, "person1@example.org")] == [
+        ("confirm_request", "expired", None)
+    ]
+
+
+def test_a_cancellation_by_the_team_is_mailed_as_such(engine, now) -> None:
+    from stammtisch import registration_admin
+
+    meeting_id = f.meeting(engine, now=now)
+    placed = f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s:
+        registration_admin.cancel_for(
+            session=s,
+            actor=f.team(engine, now=now),
+            registration_id=placed.registration_id,
+            now=now,
+        )
+    kind, status, _, text = _mails(engine, "person1@example.org")[-1]
+    assert (kind, status) == ("cancellation", "queued")
+    assert "das Team des Strukturwandel-Stammtischs hat Ihre Anmeldung storniert." in text
+    assert "Sie haben sich abgemeldet" not in text
+
+
+def test_cancel_locked_without_anyone_to_tell_mails_nobody(engine, now) -> None:
+    """``tell=None`` (the erasure of a person) cancels silently, also a confirmed place."""
+    meeting_id = f.meeting(engine, now=now)
+    placed = f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s, write_transaction(s):
+        meeting = registrations.lock_meeting(s, meeting_id)
+        row = registrations.lock_registration(s, placed.registration_id)
+        registrations.cancel_locked(s, row, meeting, now, tell=None)
+    kinds = [kind for kind, *_ in _mails(engine, "person1@example.org")]
+    assert kinds == ["confirm_request", "registration_confirmed"]
+    assert f.status_counts(engine, meeting_id, now=now)["cancelled"] == 1
+
+
+def test_the_owners_link_says_whether_the_place_came_from_the_waitlist(engine, now) -> None:
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    first = f.register(engine, meeting_id, 1, now=now)
+    waiting = f.register(engine, meeting_id, 2, now=now)
+    other = f.meeting(engine, now=now)
+    direct = f.register(engine, other, 3, now=now)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=first.token, now=now)
+    with session_scope(engine) as s:
+        moved_up = registrations.find_by_token(session=s, token=waiting.token, now=now)
+        placed_at_once = registrations.find_by_token(session=s, token=direct.token, now=now)
+    assert (moved_up.status, moved_up.promoted) == ("confirmed", True)
+    assert (placed_at_once.status, placed_at_once.promoted) == ("confirmed", False)
+
+
+def test_attendance_figures_count_confirmed_places_only(engine, now) -> None:
+    """ "Teilgenommen" and "nicht gekommen" count confirmed places with "ja" / "nein";
+    waiting or cancelled people with an attendance value and unknown attendance do not."""
+    from stammtisch import registration_admin
+
+    meeting_id = f.meeting(engine, now=now, capacity=5)
+    people = {n: f.register(engine, meeting_id, n, now=now) for n in "abcuvdeg"}
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=people["g"].token, now=now)
+    start = now + timedelta(days=14, hours=5)
+    values = {
+        "a": Attendance.YES,
+        "b": Attendance.NO,
+        "c": Attendance.NO,  # "u" and "v" stay unknown
+        "d": Attendance.YES,  # waiting
+        "e": Attendance.NO,  # waiting
+        "g": Attendance.YES,  # cancelled
+    }
+    for n, value in values.items():
+        with session_scope(engine) as s, write_transaction(s):
+            registrations.write_attendance(s, [people[n].registration_id], value, start)
+    with session_scope(engine) as s:
+        counts = registration_admin.counts(
+            session=s, actor=f.team(engine, now=now), meeting_id=meeting_id
+        )
+    assert (counts.confirmed, counts.waitlisted, counts.cancelled) == (5, 2, 1)
+    assert (counts.attended, counts.absent) == (1, 2)
+
+
+def test_confirming_an_unknown_link_says_so_in_german(engine, now) -> None:
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, 1, now=now)
+    with pytest.raises(NotFound) as err:
+        f.confirm_registration(engine, "A" * 43, now=now)
+    assert err.value.message == registrations.UNKNOWN_TOKEN_MESSAGE
+
+
+@pytest.mark.parametrize("action", ["confirm", "cancel"])
+def test_a_link_replaced_while_waiting_for_the_lock_is_unknown(engine, now, monkeypatch, action):
+    """The row is read again under the lock: if "Link verloren?" gave the registration a new
+    link while this request waited, the old link is unknown (and nothing changes)."""
+    from stammtisch.tokens import issue_fresh_token
+
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, 1, now=now, confirm=False)
+    token = f.link_token(engine, "person1@example.org")
+    real_lock = registrations.lock_meeting
+
+    def lock_after_a_fresh_link(session, locked_id):
+        meeting = real_lock(session, locked_id)
+        row = session.exec(select(Registration).where(Registration.meeting_id == locked_id)).one()
+        issue_fresh_token(row, keep_previous=False)  # committed by the other request
+        session.add(row)
+        return meeting
+
+    monkeypatch.setattr(registrations, "lock_meeting", lock_after_a_fresh_link)
+    with session_scope(engine) as s, pytest.raises(NotFound) as err:
+        getattr(registrations, action)(session=s, token=token, now=now)
+    assert err.value.message == registrations.UNKNOWN_TOKEN_MESSAGE
+    with session_scope(engine) as s:
+        assert s.exec(select(Registration.status)).all() == ["pending"]
+
+
+def test_confirming_expires_the_unsent_requests_and_answers_in_full(engine, now) -> None:
+    """A confirmation request or "already registered" mail not sent yet would only confuse
+    once the registration is confirmed: neither goes out, and their links are dropped."""
+    meeting_id = f.meeting(engine, now=now)
+    address = "person1@example.org"
+    f.register(engine, meeting_id, 1, now=now, confirm=False)
+    later = now + timedelta(minutes=11)  # after the pause: the form again mails a fresh link
+    f.register(engine, meeting_id, 1, now=later, confirm=False)
+    receipt = f.confirm_registration(engine, f.link_token(engine, address), now=later)
+    mails = _mails(engine, address)
+    assert [(kind, status, secret) for kind, status, secret, _ in mails[:2]] == [
+        ("confirm_request", "expired", None),
+        ("already_registered", "expired", None),
+    ]
+    kind, status, secret, text = mails[2]
+    assert (kind, status) == ("registration_confirmed", "queued")
+    assert secret == receipt.token
+    assert "https://zoom.us/j/123456789" in text  # the place's mail carries the Zoom link
+    assert receipt == registrations.RegistrationReceipt(
+        registration_id=receipt.registration_id,
+        meeting_id=meeting_id,
+        token=receipt.token,
+        status="confirmed",
+        waitlist_position=None,
+        online_link="https://zoom.us/j/123456789",
+        email=address,
+    )
+
+
+def test_the_waitlist_mail_names_the_position(engine, now) -> None:
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    f.register(engine, meeting_id, 1, now=now)
+    f.register(engine, meeting_id, 2, now=now)
+    f.register(engine, meeting_id, 3, now=now)
+    kind, _, _, text = _mails(engine, "person3@example.org")[-1]
+    assert kind == "waitlisted"
+    assert "Sie stehen auf der Warteliste, auf Position 2." in text
+
+
+def test_a_place_taken_inside_the_reminder_window_gets_no_reminder(engine, now) -> None:
+    """The time of confirmation is kept: whoever confirmed shortly before the meeting just
+    got the link and is not reminded again."""
+    from stammtisch import notify
+
+    meeting_id = f.meeting(engine, now=now, days_ahead=14)
+    with session_scope(engine) as s:
+        starts = registrations.get_meeting(session=s, meeting_id=meeting_id).starts_at
+    f.register(engine, meeting_id, "early", now=now)
+    late = f.register(engine, meeting_id, "late", now=starts - timedelta(hours=10))
+    with session_scope(engine) as s:
+        row = s.get(Registration, late.registration_id)
+        assert row.placed_at == starts - timedelta(hours=10)
+    with session_scope(engine) as s, write_transaction(s):
+        queued = notify.queue_due_reminders(s, now=starts - timedelta(hours=5), hours=24)
+    assert queued == 1
+    assert f.mail_kinds(engine, "personearly@example.org")[-1] == "reminder"
+    assert "reminder" not in f.mail_kinds(engine, "personlate@example.org")
+
+
+def test_no_fresh_link_for_a_cancelled_meeting(engine, now) -> None:
+    from stammtisch import meeting_admin as admin
+    from stammtisch.models import MeetingStatus
+
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, 1, now=now)
+    with session_scope(engine) as s:
+        admin.set_status(
+            session=s,
+            actor=f.team(engine, now=now),
+            meeting_id=meeting_id,
+            status=MeetingStatus.CANCELLED,
+            now=now,
+            notify_count=1,
+        )
+    before = f.mail_kinds(engine, "person1@example.org")
+    with session_scope(engine) as s:
+        registrations.send_fresh_links(session=s, email="person1@example.org", now=now)
+    assert f.mail_kinds(engine, "person1@example.org") == before
+
+
+def test_a_fresh_link_for_an_unconfirmed_registration_until_just_before_its_expiry(
+    engine, now
+) -> None:
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, "due", now=now, confirm=False)
+    f.register(engine, meeting_id, "left", now=now + timedelta(seconds=1), confirm=False)
+    expiry = now + registrations.PENDING_LIFETIME
+    for address in ("persondue@example.org", "personleft@example.org"):
+        with session_scope(engine) as s:
+            registrations.send_fresh_links(session=s, email=address, now=expiry)
+    assert [kind for kind, *_ in _mails(engine, "persondue@example.org")] == ["confirm_request"]
+    kind, _, _, text = _mails(engine, "personleft@example.org")[-1]
+    assert kind == "link_again"
+    assert "Hallo Person left," in text
+
+
+def test_cancelling_while_a_fresh_link_is_issued_says_the_link_is_unknown(engine, now) -> None:
+    """A real race (on PostgreSQL the cancellation reads the old link, then waits for the
+    meeting's lock while "Link verloren?" replaces it): the German message, not a crash."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stammtisch.tokens import issue_fresh_token
+
+    meeting_id = f.meeting(engine, now=now)
+    placed = f.register(engine, meeting_id, 1, now=now)
+
+    def cancel() -> registrations.CancellationResult:
+        with session_scope(engine) as s:
+            return registrations.cancel(session=s, token=placed.token, now=now)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with session_scope(engine) as s, write_transaction(s):
+            registrations.lock_meeting(s, meeting_id)
+            row = s.get(Registration, placed.registration_id)
+            issue_fresh_token(row, keep_previous=False)
+            s.add(row)
+            s.flush()
+            pending = pool.submit(cancel)
+            time.sleep(0.5)  # the cancellation now waits for the meeting's lock
+        error = pending.exception(timeout=30)
+    assert isinstance(error, NotFound)
+    assert error.message == registrations.UNKNOWN_TOKEN_MESSAGE
+    assert f.status_counts(engine, meeting_id, now=now)["confirmed"] == 1
+
+
+def test_the_same_confirmation_sent_many_times_at_once_counts_once(engine, now) -> None:
+    """Each click decides on the row as it is after the meeting's lock (read again, locked,
+    not the copy read before): one place, one turn in the queue, one mail."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    meeting_id = f.meeting(engine, now=now, capacity=5)
+    f.register(engine, meeting_id, 1, now=now, confirm=False)
+    token = f.link_token(engine, "person1@example.org")
+    barrier = threading.Barrier(8)
+
+    def confirm(_n: int) -> registrations.RegistrationReceipt:
+        barrier.wait()
+        with session_scope(engine) as s:
+            return registrations.confirm(session=s, token=token, now=now)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        receipts = list(pool.map(confirm, range(8)))
+    assert {r.status for r in receipts} == {"confirmed"}
+    assert f.mail_kinds(engine, "person1@example.org") == [
+        "confirm_request",
+        "registration_confirmed",
+    ]
+    with session_scope(engine) as s:
+        assert s.exec(select(Registration.place_order)).all() == [1]
