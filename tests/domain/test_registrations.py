@@ -794,8 +794,8 @@ def test_sending_again_purges_only_this_addresses_expired_registration_for_this_
 
 def test_a_known_address_is_mailed_the_link_of_its_own_active_registration(engine, now):
     """Not another person's, not another meeting's, not a cancelled one's."""
+    elsewhere = f.meeting(engine, now=now)  # comes first by id and in every index
     here = f.meeting(engine, now=now)
-    elsewhere = f.meeting(engine, now=now)
     email = "personanna@example.org"
     f.register(engine, here, "first", now=now)  # somebody else, registered earlier
     f.register(engine, elsewhere, "anna", now=now)  # Anna, another meeting
@@ -928,3 +928,26 @@ def test_the_owners_link_says_who_cancelled_and_who_moved_up(engine, now):
         ("confirmed", False, True),  # moved up
         ("confirmed", False, True),
     ]
+
+
+def test_reading_a_link_locks_no_row_on_postgresql(request, now):
+    """The page behind a personal link only reads: it must not hold the row (a cancellation
+    or promotion would wait for the visitor's session). A row lock (FOR UPDATE) gives the
+    transaction an id on PostgreSQL; a plain read does not."""
+    from sqlalchemy import text
+
+    from tests.conftest import TEMPLATE_DB, _pg_database
+
+    server = request.getfixturevalue("pg_server")
+    with _pg_database(server, TEMPLATE_DB) as url:
+        engine = make_engine(url)
+        try:
+            meeting_id = f.meeting(engine, now=now)
+            receipt = f.register(engine, meeting_id, 1, now=now)
+            with session_scope(engine) as s:
+                details = registrations.find_by_token(session=s, token=receipt.token, now=now)
+                assert details.status == "confirmed"
+                txid = s.connection().execute(text("SELECT txid_current_if_assigned()"))
+                assert txid.scalar() is None
+        finally:
+            engine.dispose()
