@@ -943,3 +943,315 @@ def test_the_same_confirmation_sent_many_times_at_once_counts_once(engine, now) 
     ]
     with session_scope(engine) as s:
         assert s.exec(select(Registration.place_order)).all() == [1]
+
+
+# --- the form's messages, the receipts and mails, what the owner's link shows -------------
+
+
+def _mails_to(engine, address: str) -> list[tuple]:
+    """(kind, meeting id, registration id, to_name, secret, body) of every mail to
+    ``address``, oldest first."""
+    from stammtisch.models import Mail
+
+    with session_scope(engine) as s:
+        rows = s.exec(select(Mail).where(Mail.to_address == address).order_by(Mail.id)).all()
+        return [
+            (m.kind, m.meeting_id, m.registration_id, m.to_name, m.secret, m.body_text)
+            for m in rows
+        ]
+
+
+def _registration_of(engine, meeting_id: int, address: str) -> Registration:
+    with session_scope(engine) as s:
+        row = s.exec(
+            select(Registration).where(
+                Registration.meeting_id == meeting_id,
+                Registration.email == address,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        ).one()
+        s.expunge(row)
+        return row
+
+
+def test_registration_messages_per_field_in_full(engine, now):
+    """The form shows these sentences next to the fields."""
+    meeting_id = f.meeting(engine, now=now)
+    expected = {
+        "name": ({"name": ""}, "Bitte geben Sie Ihren Namen an."),
+        "short": ({"name": "x"}, "Ihr Name ist zu kurz (mindestens 2 Zeichen)."),
+        "state": (
+            {"federal_state": "bayern"},
+            "Bitte wählen Sie ein Bundesland aus der Liste.",
+        ),
+        "consent": ({"consent": False}, "Bitte stimmen Sie der Verarbeitung Ihrer Daten zu."),
+    }
+    for overrides, message in expected.values():
+        with pytest.raises(ValidationError) as err:
+            f.register(engine, meeting_id, 1, now=now, **overrides)
+        assert list(err.value.errors.values()) == [message]
+
+
+@pytest.mark.parametrize("state", [None, ""])
+def test_the_federal_state_may_be_left_out(engine, now, state):
+    meeting_id = f.meeting(engine, now=now)
+    receipt = f.register(engine, meeting_id, 1, now=now, federal_state=state)
+    assert receipt.status == RegistrationStatus.CONFIRMED
+    with session_scope(engine) as s:
+        assert s.get(Registration, receipt.registration_id).federal_state is None
+
+
+def test_participant_keys_of_two_addresses_differ(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    a = f.register(engine, meeting_id, "a", now=now)
+    b = f.register(engine, meeting_id, "b", now=now)
+    with session_scope(engine) as s:
+        keys = {s.get(Registration, r.registration_id).participant_key for r in (a, b)}
+        assert keys == {
+            registrations.participant_key(s, "persona@example.org"),
+            registrations.participant_key(s, "personb@example.org"),
+        }
+    assert len(keys) == 2
+
+
+def test_the_form_answers_pending_and_mails_the_confirmation_link(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    receipt = f.register(engine, meeting_id, 1, now=now, confirm=False)
+    assert receipt == registrations.RegistrationReceipt(
+        registration_id=None,
+        meeting_id=meeting_id,
+        token=None,
+        status=RegistrationStatus.PENDING,
+        waitlist_position=None,
+        online_link=None,
+        email="person1@example.org",
+    )
+    row = _registration_of(engine, meeting_id, "person1@example.org")
+    [(kind, meeting, registration_id, to_name, secret, body)] = _mails_to(
+        engine, "person1@example.org"
+    )
+    assert (kind, meeting, registration_id, to_name) == (
+        "confirm_request",
+        meeting_id,
+        row.id,
+        "Person 1",
+    )
+    assert body.startswith("Hallo Person 1,")
+    assert registrations.hash_token(secret) == row.token_hash
+
+
+def test_the_owners_link_shows_a_pending_registration_and_its_deadline(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    f.register(engine, meeting_id, 1, now=now, confirm=False)
+    token = f.link_token(engine, "person1@example.org")
+    with session_scope(engine) as s:
+        details = registrations.find_by_token(session=s, token=token, now=now)
+    assert details.is_pending
+    assert details.expires_at == now + registrations.PENDING_LIFETIME
+    assert (details.cancelled_by_team, details.promoted, details.online_link) == (
+        False,
+        False,
+        None,
+    )
+
+
+def test_after_the_expiry_the_new_confirmation_mail_belongs_to_the_new_registration(engine, now):
+    meeting_id = f.meeting(engine, now=now)
+    _, expires, email = _pending(engine, meeting_id, "a", now)
+    _pending(engine, meeting_id, "a", expires)
+    row = _registration_of(engine, meeting_id, email)
+    newest = _mails_to(engine, email)[-1]
+    assert newest[:3] == ("confirm_request", meeting_id, row.id)
+    assert registrations.hash_token(newest[4]) == row.token_hash
+
+
+def test_sending_again_purges_only_this_addresses_expired_registration_for_this_meeting(
+    engine, now
+):
+    """Expired registrations of other meetings or other people wait for the housekeeping;
+    the known address is mailed its link as usual."""
+    here = f.meeting(engine, now=now)
+    there = f.meeting(engine, now=now)
+    _pending(engine, there, "anna", now)  # Anna's, another meeting
+    _pending(engine, here, "bob", now)  # someone else's, this meeting
+    f.register(engine, here, "anna", now=now)  # Anna's place here
+    later = now + registrations.PENDING_LIFETIME + timedelta(hours=1)
+    receipt = f.register(engine, here, "anna", now=later, confirm=False)
+    assert receipt.status == RegistrationStatus.PENDING
+    anna = _registration_of(engine, here, "personanna@example.org")
+    assert anna.status == RegistrationStatus.CONFIRMED
+    assert _mails_to(engine, "personanna@example.org")[-1][:3] == (
+        "already_registered",
+        here,
+        anna.id,
+    )
+    with session_scope(engine) as s:
+        left = s.exec(
+            select(Registration.meeting_id, Registration.email).where(
+                Registration.status == RegistrationStatus.PENDING
+            )
+        ).all()
+    assert sorted(left) == sorted(
+        [(there, "personanna@example.org"), (here, "personbob@example.org")]
+    )
+
+
+def test_a_known_address_is_mailed_the_link_of_its_own_active_registration(engine, now):
+    """Not another person's, not another meeting's, not a cancelled one's."""
+    elsewhere = f.meeting(engine, now=now)  # comes first by id and in every index
+    here = f.meeting(engine, now=now)
+    email = "personanna@example.org"
+    f.register(engine, here, "first", now=now)  # somebody else, registered earlier
+    f.register(engine, elsewhere, "anna", now=now)  # Anna, another meeting
+    gone = f.register(engine, here, "anna", now=now)
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=gone.token, now=now)
+    f.register(engine, here, "anna", now=now)
+    active = _registration_of(engine, here, email)
+    later = now + timedelta(hours=1)
+    f.register(engine, here, "anna", now=later, confirm=False)
+    kind, meeting, registration_id, _, secret, _ = _mails_to(engine, email)[-1]
+    assert (kind, meeting, registration_id) == ("already_registered", here, active.id)
+    with session_scope(engine) as s:
+        details = registrations.find_by_token(session=s, token=secret, now=later)
+    assert (details.registration_id, details.status) == (active.id, "confirmed")
+    # Without confirmation by mail the same rule holds.
+    with pytest.raises(AlreadyRegistered):
+        _placed(engine, here, "anna", later + timedelta(hours=1))
+    assert _mails_to(engine, email)[-1][:3] == ("already_registered", here, active.id)
+    assert [m[0] for m in _mails_to(engine, "personfirst@example.org")] == [
+        "confirm_request",
+        "registration_confirmed",
+    ]
+
+
+def test_the_per_address_limit_holds_for_the_form_from_any_network(engine, now):
+    from stammtisch.rate_limits import Action, RateLimited, Requester, Rule, Scope
+
+    meeting_id = f.meeting(engine, now=now)
+    rules = {(Action.REGISTRATION, Scope.EMAIL): (Rule(2, timedelta(hours=1)),)}
+    for n in range(2):
+        with session_scope(engine) as s:
+            registrations.register(
+                session=s,
+                meeting_id=meeting_id,
+                data=f.registration_input("anna"),
+                now=now,
+                requester=Requester(address=f"198.51.100.{n + 1}", at=now, rules=rules),
+            )
+    with pytest.raises(RateLimited) as err, session_scope(engine) as s:
+        registrations.register(
+            session=s,
+            meeting_id=meeting_id,
+            data=f.registration_input("anna"),
+            now=now,
+            requester=Requester(address="192.0.2.9", at=now, rules=rules),
+        )
+    assert err.value.errors[FORM].startswith(
+        "Für diese E-Mail-Adresse gab es in der letzten Stunde schon 2 Anmeldungen."
+    )
+
+
+def test_without_confirmation_the_receipt_and_the_mail_say_place_or_position(engine, now):
+    meeting_id = f.meeting(engine, now=now, capacity=1)
+    link = "https://zoom.us/j/123456789"
+    placed = _placed(engine, meeting_id, "a", now)
+    waiting = [_placed(engine, meeting_id, n, now) for n in ("b", "c")]
+    for receipt in (placed, *waiting):
+        with session_scope(engine) as s:
+            row = s.get(Registration, receipt.registration_id)
+            assert row.token_hash == registrations.hash_token(receipt.token)
+    assert placed == registrations.RegistrationReceipt(
+        registration_id=placed.registration_id,
+        meeting_id=meeting_id,
+        token=placed.token,
+        status=RegistrationStatus.CONFIRMED,
+        waitlist_position=None,
+        online_link=link,
+        email="persona@example.org",
+    )
+    assert waiting[1] == registrations.RegistrationReceipt(
+        registration_id=waiting[1].registration_id,
+        meeting_id=meeting_id,
+        token=waiting[1].token,
+        status=RegistrationStatus.WAITLISTED,
+        waitlist_position=2,
+        online_link=None,
+        email="personc@example.org",
+    )
+    [(kind, _, registration_id, _, secret, body)] = _mails_to(engine, "persona@example.org")
+    assert (kind, registration_id, secret) == (
+        "registration_confirmed",
+        placed.registration_id,
+        placed.token,
+    )
+    assert link in body
+    for n, (receipt, position) in enumerate(zip(waiting, (1, 2), strict=True)):
+        [(kind, _, _, _, secret, body)] = _mails_to(engine, f"person{'bc'[n]}@example.org")
+        assert (kind, secret) == ("waitlisted", receipt.token)
+        assert f"auf Position {position}." in body and link not in body
+
+
+def test_without_confirmation_a_token_that_exists_already_writes_nothing(engine, now, monkeypatch):
+    """The last line of defence: a clash in the database leaves nothing half-written and
+    the person the usual sentence."""
+    meeting_id = f.meeting(engine, now=now)
+    first = _placed(engine, meeting_id, "a", now)
+    monkeypatch.setattr(registrations, "new_token", lambda: first.token)
+    with pytest.raises(AlreadyRegistered) as err:
+        _placed(engine, meeting_id, "b", now)
+    assert err.value.message == registrations.ALREADY_REGISTERED_MESSAGE
+    assert _count(engine) == 1
+    assert _mails_to(engine, "personb@example.org") == []
+
+
+def test_the_owners_link_says_who_cancelled_and_who_moved_up(engine, now):
+    from stammtisch import registration_admin
+
+    meeting_id = f.meeting(engine, now=now, capacity=2)
+    people = [f.register(engine, meeting_id, n, now=now) for n in range(4)]
+
+    def details(receipt):
+        with session_scope(engine) as s:
+            found = registrations.find_by_token(session=s, token=receipt.token, now=now)
+        return (found.status, found.cancelled_by_team, found.promoted)
+
+    assert details(people[0]) == ("confirmed", False, False)  # a place at once
+    with session_scope(engine) as s:
+        registrations.cancel(session=s, token=people[0].token, now=now)
+    with session_scope(engine) as s:
+        registration_admin.cancel_for(
+            session=s,
+            actor=f.team(engine, now=now),
+            registration_id=people[1].registration_id,
+            now=now,
+        )
+    assert [details(p) for p in people] == [
+        ("cancelled", False, False),  # by the person
+        ("cancelled", True, False),  # by the team
+        ("confirmed", False, True),  # moved up
+        ("confirmed", False, True),
+    ]
+
+
+def test_reading_a_link_locks_no_row_on_postgresql(request, now):
+    """The page behind a personal link only reads: it must not hold the row (a cancellation
+    or promotion would wait for the visitor's session). A row lock (FOR UPDATE) gives the
+    transaction an id on PostgreSQL; a plain read does not."""
+    from sqlalchemy import text
+
+    from tests.conftest import TEMPLATE_DB, _pg_database
+
+    server = request.getfixturevalue("pg_server")
+    with _pg_database(server, TEMPLATE_DB) as url:
+        engine = make_engine(url)
+        try:
+            meeting_id = f.meeting(engine, now=now)
+            receipt = f.register(engine, meeting_id, 1, now=now)
+            with session_scope(engine) as s:
+                details = registrations.find_by_token(session=s, token=receipt.token, now=now)
+                assert details.status == "confirmed"
+                txid = s.connection().execute(text("SELECT txid_current_if_assigned()"))
+                assert txid.scalar() is None
+        finally:
+            engine.dispose()
