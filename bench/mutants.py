@@ -23,6 +23,8 @@ Resumable: results are kept per mutant in ``mutants/`` (git-ignored); an interru
 result file left broken by a hard kill is thrown away and its module mutated again.
 ``--fresh`` starts over. mutmut re-mutates a function whose source changed and collects
 coverage for new tests, but keeps earlier verdicts: after adding tests, ``--recheck``.
+Mutants left "no tests" (a new function that only older tests call) make the run collect
+the coverage of all tests again, once, and check them.
 
 The summary goes to ``bench/mutants.md``: per module killed, timed out, survived, no
 tests; every survivor with its diff and, from ``bench/mutants_equivalent.toml``, why it
@@ -331,6 +333,20 @@ def main() -> int:
         tests = {module: module_tests(module) for module in modules}
         code = run_mutmut(names, args.max_children, tests=tests) if names else 0
         repair()
+        # mutmut collects coverage for new tests only: a new function that old tests call
+        # (a helper split out of a rule) has "no tests". Once per run, collect the coverage
+        # of every test again and check those mutants.
+        uncovered = [
+            name
+            for module in modules
+            for name, exit_code in load_results(module).items()
+            if STATUS.get(exit_code) == "no tests"
+        ]
+        if uncovered and code in (0, 1):
+            print(f"{len(uncovered)} mutants without tests: collecting coverage of all tests")
+            (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
+            code = run_mutmut(uncovered, args.max_children, tests=tests)
+            repair()
         if code not in (0, 1):
             print(f"mutmut stopped with exit code {code}; run again to continue")
     met = write_report(modules)
