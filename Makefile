@@ -52,7 +52,7 @@ bench: install-dev system-deps
 
 # Mutation testing of the rule modules, not a test: see bench/mutants.py. Resumable;
 # MUTANTS_ARGS="--module privacy", "--recheck" or "--report" narrow it.
-mutants: install-dev
+mutants: install-dev system-deps
 	$(PY) bench/mutants.py $(MUTANTS_ARGS)
 
 clean:

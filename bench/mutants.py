@@ -23,6 +23,9 @@ Resumable: results are kept per mutant in ``mutants/`` (git-ignored); an interru
 result file left broken by a hard kill is thrown away and its module mutated again.
 ``--fresh`` starts over. mutmut re-mutates a function whose source changed and collects
 coverage for new tests, but keeps earlier verdicts: after adding tests, ``--recheck``.
+Survivors whose explanation says only PostgreSQL can show them (it begins with
+"PostgreSQL:") run again on PostgreSQL, which ``make mutants`` installs and starts as
+``make test`` does; they count as killed only when the module's tests fail there.
 Mutants left "no tests" (a new function that only older tests call) make the run collect
 the coverage of all tests again, once, and check them.
 
@@ -43,6 +46,7 @@ import subprocess
 import sys
 import tomllib
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -52,6 +56,11 @@ REPORT = ROOT / "bench" / "mutants.md"
 EQUIVALENT = ROOT / "bench" / "mutants_equivalent.toml"
 HISTORY = ROOT / "bench" / "mutants_history.md"  # the figures before, kept by hand
 TEMPLATE = MUTANTS / "template.db"
+PG_RESULTS = MUTANTS / "postgresql.json"
+# An explanation beginning with this says: only PostgreSQL can show the mutant (a lock, a
+# race, an order SQLite happens to keep, a PostgreSQL-only branch). Such a survivor is run
+# on PostgreSQL with its module's tests; it counts as killed only when they fail there.
+PG_PREFIX = "PostgreSQL:"
 TARGET = 0.90
 
 # mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code), grouped for the table.
@@ -229,45 +238,134 @@ def mutant_diff(name: str) -> str:
     return "\n".join(line for line in lines[2:] if line.startswith(("+", "-", "@")))
 
 
+def _explanations() -> dict[str, dict[str, str]]:
+    return tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+
+
+def _function_hash(module: str, name: str) -> str:
+    function = name.split(".", 2)[2].rsplit("__mutmut_", 1)[0]
+    meta = json.loads(meta_path(module).read_text())
+    return meta["hash_by_function_name"].get(function, "")
+
+
+def _pg_results() -> dict[str, dict]:
+    return json.loads(PG_RESULTS.read_text()) if PG_RESULTS.exists() else {}
+
+
+def _run_on_postgresql(name: str | None, tests: list[str]) -> int:
+    """pytest over ``tests`` on PostgreSQL in the mutated copy, with mutant ``name``
+    switched on (None: none); pytest's exit code (1: a test failed)."""
+    env = {**os.environ, "STAMMTISCH_TEST_DBS": "postgresql", "STAMMTISCH_REQUIRE_PG": "1"}
+    for key in ("STAMMTISCH_MUTANT_TESTS", "MUTANT_UNDER_TEST"):
+        env.pop(key, None)
+    if name:
+        env["MUTANT_UNDER_TEST"] = name
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider"]
+    command += ["-p", "no:randomly", *tests]
+    done = subprocess.run(command, cwd=MUTANTS, env=env, capture_output=True)
+    return done.returncode
+
+
+def check_on_postgresql(modules: list[str], max_children: int) -> None:
+    """Run every SQLite survivor explained as PostgreSQL-only on PostgreSQL.
+
+    Results go to ``mutants/postgresql.json``, keyed by mutant with its function's hash:
+    a function that changed is checked again, an unchanged one not (resumable)."""
+    reasons = _explanations()
+    results = _pg_results()
+    todo = [
+        (module, name)
+        for module in modules
+        for name, code in load_results(module).items()
+        if STATUS.get(code) == "survived"
+        and reasons.get(module, {}).get(name.split(".", 2)[2], "").startswith(PG_PREFIX)
+        and results.get(name, {}).get("hash") != _function_hash(module, name)
+    ]
+    if not todo:
+        return
+    paths = sorted({path for module, _ in todo for path in module_tests(module)})
+    print(f"{len(todo)} survivors only PostgreSQL can show: running them on PostgreSQL")
+    if _run_on_postgresql(None, paths) != 0:
+        print("  the tests fail on PostgreSQL without any mutant (is PostgreSQL installed?")
+        print("  make mutants installs it): these survivors stay unchecked")
+        return
+
+    def check(item: tuple[str, str]) -> tuple[str, str, int]:
+        module, name = item
+        return module, name, _run_on_postgresql(name, module_tests(module))
+
+    with ThreadPoolExecutor(max_children) as pool:
+        for module, name, code in pool.map(check, todo):
+            verdict = {1: "killed", 0: "survived"}.get(code, f"error {code}")
+            results[name] = {"hash": _function_hash(module, name), "verdict": verdict}
+            PG_RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True))
+            print(f"  {verdict}: {name}")
+
+
 def write_report(modules: list[str]) -> bool:
     """Write bench/mutants.md; True when every module reaches the target."""
-    reasons = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
+    reasons = _explanations()
+    pg = _pg_results()
     rows, survivors, all_met = [], [], True
     for module in modules:
         results = load_results(module)
         counts = Counter(STATUS.get(code, "other") for code in results.values())
         decided = len(results) - counts["not run"]
-        caught = counts["killed"] + counts["timeout"]
-        share = caught / decided if decided else 0.0
         explained = reasons.get(module, {})
         left = sorted(
             (name for name, code in results.items() if STATUS.get(code) in UNDECIDED),
             key=lambda n: (n.rsplit("__mutmut_", 1)[0], int(n.rsplit("_", 1)[1])),
         )
-        unexplained = [n for n in left if n.split(".", 2)[2] not in explained]
+        pg_status = {}
+        for name in left:
+            reason = explained.get(name.split(".", 2)[2], "")
+            if not reason.startswith(PG_PREFIX):
+                continue
+            checked = pg.get(name, {})
+            if checked.get("hash") != _function_hash(module, name):
+                pg_status[name] = "not yet run on PostgreSQL"
+            elif checked["verdict"] == "killed":
+                pg_status[name] = "killed on PostgreSQL"
+            else:
+                pg_status[name] = f"PostgreSQL: {checked['verdict']}"
+        pg_killed = sum(1 for v in pg_status.values() if v == "killed on PostgreSQL")
+        caught = counts["killed"] + counts["timeout"] + pg_killed
+        share = caught / decided if decided else 0.0
+        # A survivor is explained when it cannot change behaviour, or when PostgreSQL
+        # (which make test runs as well) kills it as its explanation says.
+        unexplained = [
+            n
+            for n in left
+            if n.split(".", 2)[2] not in explained
+            or pg_status.get(n, "killed on PostgreSQL") != "killed on PostgreSQL"
+        ]
         met = bool(results) and not counts["not run"] and share >= TARGET and not unexplained
         all_met &= met
         rows.append(
             f"| {module} | {len(results)} | {counts['killed']} | {counts['timeout']} "
-            f"| {counts['survived']} | {counts['no tests']} | {counts['other']} "
-            f"| {counts['not run']} | {share:.1%} | {len(left) - len(unexplained)}/{len(left)} "
-            f"| {'yes' if met else 'no'} |"
+            f"| {pg_killed} | {counts['survived'] - pg_killed} | {counts['no tests']} "
+            f"| {counts['other']} | {counts['not run']} | {share:.1%} "
+            f"| {len(left) - len(unexplained)}/{len(left)} | {'yes' if met else 'no'} |"
         )
         for name in left:
             key = name.split(".", 2)[2]
-            survivors.append((module, key, STATUS[results[name]], explained.get(key), name))
+            status = pg_status.get(name, STATUS[results[name]])
+            survivors.append((module, key, status, explained.get(key), name))
     lines = [
         "# Mutation testing of the rule modules",
         "",
         f"Written by `make mutants` (`bench/mutants.py`, mutmut) on "
         f"{datetime.now():%Y-%m-%d %H:%M}. Coverage over `tests/domain` and `tests/pages`; each "
-        "module's mutants checked with its own tests (`MODULE_TESTS`), on SQLite.",
-        "Killed % = (killed + timed out) / mutants run. Target: at least "
-        f"{TARGET:.0%} per module, every survivor explained in `bench/mutants_equivalent.toml`.",
+        "module's mutants checked with its own tests (`MODULE_TESTS`), on SQLite; the survivors "
+        "only PostgreSQL can show (their explanation begins with "
+        f"`{PG_PREFIX}`) run again with the same tests on PostgreSQL.",
+        "Killed % = (killed + timed out + killed on PostgreSQL) / mutants run. Target: at least "
+        f"{TARGET:.0%} per module; every survivor explained in `bench/mutants_equivalent.toml`, "
+        "as unable to change behaviour or as killed on PostgreSQL.",
         "",
-        "| module | mutants | killed | timed out | survived | no tests | other | not run "
-        "| killed % | survivors explained | target met |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| module | mutants | killed | timed out | killed on PostgreSQL | survived | no tests "
+        "| other | not run | killed % | survivors explained | target met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         *rows,
         "",
         "## Survivors",
@@ -287,8 +385,14 @@ def write_report(modules: list[str]) -> bool:
         if module != current:
             lines += [f"### {module}", ""]
             current = module
+        if not reason:
+            reason = "**not explained**"
+        elif status.startswith("not yet run"):
+            reason = f"**not yet checked on PostgreSQL.** {reason}"
+        elif status.startswith("PostgreSQL:"):
+            reason = f"**not explained: PostgreSQL does not kill it either.** {reason}"
         lines += [
-            f"- `{key}` ({status}): {reason or '**not explained**'}",
+            f"- `{key}` ({status}): {reason}",
             "",
             "  ```diff",
             *(f"  {line}" for line in mutant_diff(name).splitlines()),
@@ -349,6 +453,8 @@ def main() -> int:
             repair()
         if code not in (0, 1):
             print(f"mutmut stopped with exit code {code}; run again to continue")
+        else:
+            check_on_postgresql(modules, args.max_children)
     met = write_report(modules)
     return 0 if met else 1
 

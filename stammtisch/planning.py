@@ -236,7 +236,7 @@ def rank_topic_fields(coverage_frame: pd.DataFrame, weights: Weights) -> pd.Data
         elif pd.isna(row["days_since"]):
             bits.append("noch nie Thema")
         else:
-            bits.append(f"zuletzt vor {int(row['days_since'])} Tagen")
+            bits.append(f"zuletzt vor {_counted(row['days_since'], 'Tag', 'Tagen')}")
         if row["suggestions"]:
             bits.append(
                 f"{_counted(row['suggestions'], 'Vorschlag', 'Vorschläge')} mit "

@@ -231,6 +231,30 @@ def test_ranking_scores_and_reasons():
     assert list(ranked.index) == [0, 1, 2, 3]
 
 
+def test_reasons_count_in_the_singular_where_there_is_one():
+    """'vor 1 Tag', '1 Vorschlag mit 1 Stimme', '1 offenes Impuls-Angebot', 'im Schnitt 1
+    Person'."""
+    frame = pd.DataFrame(
+        {
+            "topic_field": ["Eins", "Mehr"],
+            "position": [1, 2],
+            "days_since": [1, 30],
+            "suggestions": [1, 2],
+            "votes": [1, 2],
+            "open_offers": [1, 2],
+            "avg_attendance": [1.0, 2.0],
+        }
+    )
+    reasons = dict(planning.rank_topic_fields(frame, planning.Weights()).values[:, [0, -1]])
+    assert reasons["Eins"].split(" – ")[1] == (
+        "zuletzt vor 1 Tag, 1 Vorschlag mit 1 Stimme, 1 offenes Impuls-Angebot, im Schnitt 1 Person"
+    )
+    assert reasons["Mehr"].split(" – ")[1] == (
+        "zuletzt vor 30 Tagen, 2 Vorschläge mit 2 Stimmen, 2 offene Impuls-Angebote, "
+        "im Schnitt 2 Teilnehmende"
+    )
+
+
 def test_ranking_with_other_weights_names_other_drivers_and_ties_keep_the_field_order():
     weights = planning.Weights(suggestions=0, votes=0, offers=1, attendance=2, time_since=0)
     ranked = planning.rank_topic_fields(_fields_frame(), weights)
