@@ -80,6 +80,19 @@ def test_inflow_per_month(engine, now):
     assert inflow[inflow["kind"] == "Impuls-Angebote"]["count"].tolist() == [1]
 
 
+def test_inflow_comes_in_month_order_whatever_order_it_was_sent_in(engine, now):
+    """The dashboard's table shows the frame as it comes: months in order. On PostgreSQL
+    GROUP BY hashes the months, so only the ORDER BY keeps them in order there."""
+    for n in (5, 0, 9, 2, 11, 7, 1, 10, 3, 8, 6, 4):
+        f.suggestion(engine, now=now - timedelta(days=31 * n), text=f"Vorschlag Nummer {n}")
+        f.offer(engine, now=now - timedelta(days=31 * n), title=f"Angebot Nummer {n}")
+    with session_scope(engine) as s:
+        inflow = analytics.inflow_per_month(session=s)
+    for kind in ("Vorschläge", "Impuls-Angebote"):
+        months = inflow[inflow["kind"] == kind]["month"].tolist()
+        assert len(months) == 12 and months == sorted(months)
+
+
 def test_frames_keep_their_types_when_a_part_is_empty_or_null(engine, now):
     """Only offers and no suggestions, meetings without a place limit: the counts stay
     integers and the capacity a (nullable) integer, not columns of Python objects.

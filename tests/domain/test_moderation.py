@@ -250,6 +250,23 @@ def test_suggestions_sent_at_the_same_moment_keep_the_order_they_came_in(engine,
     assert listed(state=ModerationState.REJECTED) == [second, first]
 
 
+def test_the_queue_keeps_the_sending_order_after_a_row_was_changed(engine, now, actor):
+    """Two suggestions sent at the same moment, the first one's row rewritten afterwards:
+    on PostgreSQL a change of an indexed column gives the row a new place behind the other
+    one, in the table and in the index the queue is read through. The queue still shows
+    the first sent first, by its number."""
+    first, second = (f.suggestion(engine, now=now) for _ in range(2))
+    for votes in (1, 0):  # changed and changed back: only the row's place differs
+        with session_scope(engine) as s:
+            s.get(Suggestion, first).votes = votes
+            s.commit()
+    with session_scope(engine) as s:
+        assert [i.id for i in moderation.list_suggestions(session=s, actor=actor)] == [
+            first,
+            second,
+        ]
+
+
 def test_the_queue_shows_at_most_200_at_a_time(engine, now, actor):
     made = [f.suggestion(engine, now=now + timedelta(seconds=n)) for n in range(201)]
     with session_scope(engine) as s:
