@@ -248,6 +248,14 @@ def _function_hash(module: str, name: str) -> str:
     return meta["hash_by_function_name"].get(function, "")
 
 
+def _pg_key(module: str, name: str) -> str:
+    """What a PostgreSQL verdict depends on: the mutated function and the module's tests."""
+    digest = hashlib.sha256(_function_hash(module, name).encode())
+    for path in module_tests(module):
+        digest.update(path.encode() + b"\0" + (ROOT / path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _pg_results() -> dict[str, dict]:
     return json.loads(PG_RESULTS.read_text()) if PG_RESULTS.exists() else {}
 
@@ -269,8 +277,8 @@ def _run_on_postgresql(name: str | None, tests: list[str]) -> int:
 def check_on_postgresql(modules: list[str], max_children: int) -> None:
     """Run every SQLite survivor explained as PostgreSQL-only on PostgreSQL.
 
-    Results go to ``mutants/postgresql.json``, keyed by mutant with its function's hash:
-    a function that changed is checked again, an unchanged one not (resumable)."""
+    Results go to ``mutants/postgresql.json``, keyed by mutant with a hash of its function
+    and its module's tests: a mutant is checked again when either changed (resumable)."""
     reasons = _explanations()
     results = _pg_results()
     todo = [
@@ -279,7 +287,7 @@ def check_on_postgresql(modules: list[str], max_children: int) -> None:
         for name, code in load_results(module).items()
         if STATUS.get(code) == "survived"
         and reasons.get(module, {}).get(name.split(".", 2)[2], "").startswith(PG_PREFIX)
-        and results.get(name, {}).get("hash") != _function_hash(module, name)
+        and results.get(name, {}).get("hash") != _pg_key(module, name)
     ]
     if not todo:
         return
@@ -297,7 +305,7 @@ def check_on_postgresql(modules: list[str], max_children: int) -> None:
     with ThreadPoolExecutor(max_children) as pool:
         for module, name, code in pool.map(check, todo):
             verdict = {1: "killed", 0: "survived"}.get(code, f"error {code}")
-            results[name] = {"hash": _function_hash(module, name), "verdict": verdict}
+            results[name] = {"hash": _pg_key(module, name), "verdict": verdict}
             PG_RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True))
             print(f"  {verdict}: {name}")
 
@@ -322,7 +330,7 @@ def write_report(modules: list[str]) -> bool:
             if not reason.startswith(PG_PREFIX):
                 continue
             checked = pg.get(name, {})
-            if checked.get("hash") != _function_hash(module, name):
+            if checked.get("hash") != _pg_key(module, name):
                 pg_status[name] = "not yet run on PostgreSQL"
             elif checked["verdict"] == "killed":
                 pg_status[name] = "killed on PostgreSQL"
