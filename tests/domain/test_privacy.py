@@ -13,7 +13,15 @@ from sqlmodel import select
 from stammtisch import mail, meetings, offer_review, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import ValidationError
-from stammtisch.models import Impulse, ImpulseOffer, Mail, MailStatus, Registration
+from stammtisch.formatting import format_meeting_time
+from stammtisch.models import (
+    Impulse,
+    ImpulseOffer,
+    Mail,
+    MailStatus,
+    Registration,
+    Subscription,
+)
 from tests import factories as f
 
 
@@ -521,6 +529,65 @@ def test_export_lists_a_meeting_twice_in_the_order_registered(engine, now, actor
     assert [(r["name"], r["status"]) for r in data["anmeldungen"]] == [
         ("Erst", "storniert"),
         ("Dann", "angemeldet"),
+    ]
+
+
+def _rewrite(engine, model, row_id: int, column: str) -> None:
+    """Change a column of a row and change it back. On PostgreSQL the row's new version
+    then sits behind the others, in the table and in the column's index: a query without
+    an ORDER BY of its own would list it last."""
+    with session_scope(engine) as s:
+        original = getattr(s.get(model, row_id), column)
+    for value in (f"{original}.anders", original):
+        with session_scope(engine) as s:
+            setattr(s.get(model, row_id), column, value)
+            s.commit()
+
+
+def test_the_export_keeps_the_stored_order_whatever_the_rows_place(engine, now, actor):
+    """Registrations by meeting start, then in the order made (two meetings at the same
+    time); offers, their impulses and the wishes to be told in the order stored."""
+    twins = [f.meeting(engine, now=now, days_ahead=10, theme=f"Zwilling {n}") for n in (1, 2)]
+    regs = [
+        f.register(engine, m, f"z{n}", now=now, email="zoe@example.org", name=f"Zoe {n}")
+        for n, m in enumerate(twins, start=1)
+    ]
+    offer_ids = [
+        f.offer(engine, now=now, email="zoe@example.org", name="Zoe", title=f"Projekt {n}")
+        for n in (1, 2)
+    ]
+    for n, offer_id in enumerate(offer_ids, start=1):
+        with session_scope(engine) as s:
+            offer_review.accept(
+                session=s,
+                actor=f.team(engine, now=now),
+                offer_id=offer_id,
+                data=offer_review.AcceptInput(
+                    meeting_id=twins[0], title=f"Impuls {n}", presenter="Zoe"
+                ),
+                now=now,
+            )
+    wished = [
+        f.meeting(engine, now=now, days_ahead=d, registration_state="not_open") for d in (40, 50)
+    ]
+    for meeting_id in wished:
+        f.subscribe(engine, now=now, email="zoe@example.org", meeting_id=meeting_id)
+    with session_scope(engine) as s:
+        first_impulse = s.exec(select(Impulse).where(Impulse.offer_id == offer_ids[0])).one()
+        first_wish = s.exec(select(Subscription).order_by(Subscription.id)).first()
+    _rewrite(engine, Registration, regs[0].registration_id, "email_normalized")
+    _rewrite(engine, ImpulseOffer, offer_ids[0], "title")
+    _rewrite(engine, Impulse, first_impulse.id, "title")
+    _rewrite(engine, Subscription, first_wish.id, "email_normalized")
+    with session_scope(engine) as s:
+        data = privacy.export_person(session=s, actor=actor, email="zoe@example.org", now=now)
+    assert [r["name"] for r in data["anmeldungen"]] == ["Zoe 1", "Zoe 2"]
+    assert [o["titel"] for o in data["impuls_angebote"]] == ["Projekt 1", "Projekt 2"]
+    assert [i["titel"] for i in data["impulse_im_programm"]] == ["Impuls 1", "Impuls 2"]
+    with session_scope(engine) as s:
+        times = [meetings.get_meeting(session=s, meeting_id=m) for m in wished]
+    assert [w["termin"] for w in data["benachrichtigungen"]] == [
+        format_meeting_time(m.starts_at, m.ends_at) for m in times
     ]
 
 
