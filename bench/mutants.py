@@ -428,6 +428,10 @@ def main() -> int:
     modules = args.module or rule_modules()
     if args.fresh:
         shutil.rmtree(MUTANTS, ignore_errors=True)
+    if args.report and not any(meta_path(m).exists() for m in modules):
+        # No results here (a fresh clone, another worktree): keep the committed report.
+        print("no results in mutants/ to report on: run make mutants first")
+        return 2
     if not args.report:
         repair()
         prepare_template()
