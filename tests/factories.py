@@ -18,6 +18,7 @@ from stammtisch import (
     meeting_admin,
     meetings,
     moderation,
+    offer_review,
     offers,
     organizers,
     registrations,
@@ -243,6 +244,22 @@ def offer(engine: Engine, *, now: datetime, **overrides) -> int:
     """A visitor's impulse offer (state "eingegangen")."""
     with session_scope(engine) as s:
         return offers.submit_impulse_offer(session=s, data=offer_input(**overrides), now=now)
+
+
+def accept_offer(
+    engine: Engine, offer_id: int, meeting_id: int, *, now: datetime, **overrides
+) -> None:
+    """The team accepts an offer onto a meeting (title and presenter as overridden)."""
+    values = {"meeting_id": meeting_id, "title": "Angenommener Impuls", "presenter": "Ada"}
+    values.update(overrides)
+    with session_scope(engine) as s:
+        offer_review.accept(
+            session=s,
+            actor=team(engine, now=now),
+            offer_id=offer_id,
+            data=offer_review.AcceptInput(**values),
+            now=now,
+        )
 
 
 def status_counts(engine: Engine, meeting_id: int, *, now: datetime) -> dict[str, int]:

@@ -256,14 +256,7 @@ def test_apply_again_replaces_previous_import(engine, now, actor):
 
 def test_ambiguous_name_is_not_guessed(engine, now, actor):
     meeting_id = _past_meeting(engine, now)
-    f.register(
-        engine,
-        meeting_id,
-        "k2",
-        now=now - timedelta(days=9),
-        name="Kim  DOE",
-        email="kim2@example.org",
-    )
+    _two_kims(engine, now, meeting_id)
     rep = imports.parse_zoom_report(b"Name (Original Name),User Email\nKim Doe,\n")
     preview = _preview(engine, actor, meeting_id, rep, now)
     assert preview.matched == () and preview.unmatched == ()

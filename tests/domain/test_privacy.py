@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlmodel import select
 
-from stammtisch import mail, meetings, offer_review, privacy, privacy_text, registrations
+from stammtisch import mail, meetings, privacy, privacy_text, registrations
 from stammtisch.db import session_scope
 from stammtisch.errors import ValidationError
 from stammtisch.formatting import format_meeting_time
@@ -258,16 +258,15 @@ def _person_with_history(engine, now):
         organisation="Dorfverein",
     )
     f.offer(engine, now=now, email="bea@example.org", name="Bea")
-    with session_scope(engine) as s:
-        offer_review.accept(
-            session=s,
-            actor=f.team(engine, now=now),
-            offer_id=offer_id,
-            data=offer_review.AcceptInput(
-                meeting_id=earlier, title="Dorfladen Plus", presenter="Änne", organisation="DV"
-            ),
-            now=now,
-        )
+    f.accept_offer(
+        engine,
+        offer_id,
+        earlier,
+        now=now,
+        title="Dorfladen Plus",
+        presenter="Änne",
+        organisation="DV",
+    )
     return later, earlier
 
 
@@ -557,16 +556,7 @@ def test_the_export_keeps_the_stored_order_whatever_the_rows_place(engine, now, 
         for n in (1, 2)
     ]
     for n, offer_id in enumerate(offer_ids, start=1):
-        with session_scope(engine) as s:
-            offer_review.accept(
-                session=s,
-                actor=f.team(engine, now=now),
-                offer_id=offer_id,
-                data=offer_review.AcceptInput(
-                    meeting_id=twins[0], title=f"Impuls {n}", presenter="Zoe"
-                ),
-                now=now,
-            )
+        f.accept_offer(engine, offer_id, twins[0], now=now, title=f"Impuls {n}", presenter="Zoe")
     wished = [
         f.meeting(engine, now=now, days_ahead=d, registration_state="not_open") for d in (40, 50)
     ]
