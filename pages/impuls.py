@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import offers
+from stammtisch import limits, offers
 from stammtisch.errors import AlreadySubmitted
 from ui import core, layout
 from ui.forms import FormState
@@ -53,27 +53,29 @@ def _another(form: FormState) -> None:
 def _offer_form(form: FormState) -> None:
     errors = form.errors
     with st.form("offer.form"):
-        form.field(st.text_input, "title", "Titel Ihres Impulses", max_chars=200)
+        form.field(st.text_input, "title", "Titel Ihres Impulses", max_chars=limits.OFFER_TITLE.max)
         form.field(
             st.text_area,
             "description",
             "Kurze Beschreibung",
-            max_chars=2000,
+            max_chars=limits.OFFER_DESCRIPTION.max,
             placeholder="Worum geht es in Ihrem Projekt, und was möchten Sie vorstellen?",
         )
-        form.field(st.text_input, "name", "Ihr Name", max_chars=120, autocomplete="name")
+        form.field(
+            st.text_input, "name", "Ihr Name", max_chars=limits.PERSON_NAME.max, autocomplete="name"
+        )
         form.field(
             st.text_input,
             "organisation",
             "Organisation oder Initiative (freiwillig)",
-            max_chars=200,
+            max_chars=limits.ORGANISATION.max,
             autocomplete="organization",
         )
         form.field(
             st.text_input,
             "email",
             "E-Mail-Adresse (für die Abstimmung mit dem Team)",
-            max_chars=254,
+            max_chars=limits.EMAIL_ADDRESS_MAX,
             autocomplete="email",
         )
         form.field(

@@ -164,7 +164,7 @@ for offer in offers:
                     "Interne Notiz",
                     value=offer.internal_note,
                     key=f"note.{offer.id}",
-                    max_chars=5000,
+                    max_chars=limits.INTERNAL_NOTE.max,
                 )
                 field_error(errors, "internal_note")
                 st.button(

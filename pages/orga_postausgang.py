@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from stammtisch import mail, mailer
+from stammtisch import limits, mail, mailer
 from stammtisch.config import ConfigError
 from stammtisch.formatting import format_count, format_timestamp
 from stammtisch.models import MailStatus
@@ -128,7 +128,7 @@ if isinstance(test.result, int):
         icon=":material/check_circle:",
     )
 with st.form("outbox.test.form"):
-    test.field(st.text_input, "to_address", "An diese Adresse", max_chars=254)
+    test.field(st.text_input, "to_address", "An diese Adresse", max_chars=limits.EMAIL_ADDRESS_MAX)
     form_error(test.errors)
     st.form_submit_button(
         "Testmail senden",

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import streamlit as st
 
-from stammtisch import suggestions
+from stammtisch import limits, suggestions
 from stammtisch.errors import FORM, AlreadySubmitted, AlreadyVoted, NotFound
 from stammtisch.formatting import format_count, format_day
 from stammtisch.limits import SUGGESTION_TEXT
@@ -159,7 +159,9 @@ else:
             options=[None, *field_names],
             format_func=lambda i: "weiß nicht" if i is None else field_names[i],
         )
-        form.field(st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=120)
+        form.field(
+            st.text_input, "author_name", "Ihr Name (freiwillig)", max_chars=limits.AUTHOR_NAME.max
+        )
         form.honeypot()
         form_error(errors)
         st.form_submit_button("Vorschlag senden", type="primary", on_click=_submit, args=(form,))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import registrations
+from stammtisch import limits, registrations
 from stammtisch.errors import AlreadyRegistered, ValidationError
 from stammtisch.meetings import MeetingView
 from stammtisch.models import FederalState
@@ -93,15 +93,21 @@ def registration_form(meeting: MeetingView) -> None:
                 icon=":material/hourglass_top:",
             )
         with st.form(key=f"reg{meeting.id}.form", border=False):
-            form.field(st.text_input, "name", "Name", max_chars=120, autocomplete="name")
             form.field(
-                st.text_input, "email", "E-Mail-Adresse", max_chars=254, autocomplete="email"
+                st.text_input, "name", "Name", max_chars=limits.PERSON_NAME.max, autocomplete="name"
+            )
+            form.field(
+                st.text_input,
+                "email",
+                "E-Mail-Adresse",
+                max_chars=limits.EMAIL_ADDRESS_MAX,
+                autocomplete="email",
             )
             form.field(
                 st.text_input,
                 "organisation",
                 "Organisation oder Initiative (freiwillig)",
-                max_chars=200,
+                max_chars=limits.ORGANISATION.max,
                 autocomplete="organization",
             )
             form.field(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import registrations, subscriptions
+from stammtisch import limits, registrations, subscriptions
 from stammtisch.meetings import MeetingView
 from ui import core
 from ui.forms import FormState
@@ -50,8 +50,20 @@ def _subscribe(form: FormState, meeting_id: int | None) -> None:
 
 
 def _address_fields(form: FormState) -> None:
-    form.field(st.text_input, "email", "E-Mail-Adresse", max_chars=254, autocomplete="email")
-    form.field(st.text_input, "name", "Name (freiwillig)", max_chars=120, autocomplete="name")
+    form.field(
+        st.text_input,
+        "email",
+        "E-Mail-Adresse",
+        max_chars=limits.EMAIL_ADDRESS_MAX,
+        autocomplete="email",
+    )
+    form.field(
+        st.text_input,
+        "name",
+        "Name (freiwillig)",
+        max_chars=limits.AUTHOR_NAME.max,
+        autocomplete="name",
+    )
 
 
 def notify_when_open(meeting: MeetingView) -> None:
@@ -137,7 +149,13 @@ def lost_link(key: str = "lost") -> None:
             "zu einem kommenden Treffen schicken wir Ihnen einen neuen persönlichen Link; "
             "frühere Links gelten dann nicht mehr."
         )
-        form.field(st.text_input, "email", "E-Mail-Adresse", max_chars=254, autocomplete="email")
+        form.field(
+            st.text_input,
+            "email",
+            "E-Mail-Adresse",
+            max_chars=limits.EMAIL_ADDRESS_MAX,
+            autocomplete="email",
+        )
         form.honeypot()
         form_error(form.errors)
         st.form_submit_button(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from stammtisch import registration_admin
+from stammtisch import limits, registration_admin
 from stammtisch.identity import OrganizerIdentity
 from stammtisch.registration_admin import RECIPIENT_GROUPS, MessageInput
 from ui import core
@@ -56,8 +56,8 @@ def team_message(actor: OrganizerIdentity, meeting_id: int) -> None:
             "geschrieben (HTML oder Markdown darin wird nicht ausgewertet); jede Person "
             "bekommt eine eigene Mail."
         )
-        form.field(st.text_input, "subject", "Betreff", max_chars=150)
-        form.field(st.text_area, "text", "Text", max_chars=5000, height=180)
+        form.field(st.text_input, "subject", "Betreff", max_chars=limits.MESSAGE_SUBJECT.max)
+        form.field(st.text_area, "text", "Text", max_chars=limits.MESSAGE_TEXT.max, height=180)
         form.field(
             st.multiselect,
             "groups",

@@ -4,6 +4,7 @@ take their length from there, so a form never accepts what the database refuses.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -131,3 +132,19 @@ def test_sized_text_columns_not_listed_hold_machine_made_values():
             if length is not None and length > 20:
                 sized.add((name, column.name))
     assert sized - listed - machine_made == set()
+
+
+def test_forms_take_their_lengths_from_the_limits():
+    """An input that ends up in a column says ``max_chars=limits.X.max``, never a number
+    of its own: a limit changed in ``limits.py`` moves the form with the column. (The
+    outbox's search box stores nothing.)"""
+    root = Path(__file__).resolve().parents[2]
+    literal = re.compile(r"max_chars=\d")
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("pages", "ui")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if literal.search(line) and "Empfänger suchen" not in line
+    ]
+    assert found == []
